@@ -1,0 +1,183 @@
+//! Emits the generated crate from the model: one submodule per artifact, each returning tokens
+//! for its own files, and the layout of those files.
+
+mod crate_root;
+mod endpoint;
+mod examples;
+mod templates;
+mod types;
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::error::{Cause, Error, Errors, Location};
+use crate::format;
+use crate::model::{Api, Module, Presence, TypeRef};
+
+/// One file of the generated crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// Path relative to the crate root, with `/` separators.
+    pub path: String,
+    /// The whole content.
+    pub contents: String,
+}
+
+/// Every file of the generated crate, sorted by path.
+pub fn emit(api: &Api) -> Result<Vec<File>, Errors> {
+    let header = format::header(api);
+    let mut files = templates::files(api, &header)?;
+    let mut rust = vec![
+        ("src/lib.rs".to_owned(), crate_root::lib(api)),
+        ("src/types.rs".to_owned(), types::module(api, &Module::Shared)),
+        ("src/endpoints/mod.rs".to_owned(), endpoint::index(api)),
+        ("tests/spec_examples.rs".to_owned(), examples::tests(api)),
+    ];
+    for op in &api.operations {
+        rust.push((format!("src/endpoints/{}.rs", op.name), endpoint::module(api, op)));
+    }
+    for (path, tokens) in rust {
+        let contents = format::rust(tokens, &header).map_err(|why| {
+            let cause = Cause::Invalid(format!("internal error in the generator: {why}"));
+            Errors::from(Error::new(Location::file(&path), cause))
+        })?;
+        files.push(File { path, contents });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Whether an output file is a copied template rather than generated from the spec.
+pub fn is_template(path: &str) -> bool {
+    templates::is_template(path)
+}
+
+/// An identifier as the model spells it (`r#type` stays raw).
+pub(crate) fn ident(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// `#[doc = "..."]` attributes for the lines of a doc comment.
+pub(crate) fn doc_attrs(lines: &[String]) -> TokenStream {
+    let lines = lines
+        .iter()
+        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    quote! { #(#[doc = #lines])* }
+}
+
+/// One `#[doc]` line.
+pub(crate) fn doc1(line: &str) -> TokenStream {
+    doc_attrs(&[line.to_owned()])
+}
+
+/// `#![doc = "..."]` attributes (module docs) for the lines of a doc comment.
+pub(crate) fn inner_doc_attrs(lines: &[String]) -> TokenStream {
+    let lines = lines
+        .iter()
+        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
+    quote! { #(#![doc = #lines])* }
+}
+
+/// Doc lines from optional sources (title, summary, description), rustdoc-safe.
+pub(crate) fn docs<'a>(sources: impl IntoIterator<Item = Option<&'a str>>) -> Vec<String> {
+    crate::docs::join_docs(sources)
+}
+
+/// The path to a generated module, from `root` (`crate`, or the crate's name outside it).
+pub(crate) fn module_path(module: &Module, root: &TokenStream) -> TokenStream {
+    match module {
+        Module::Shared => quote! { #root::types },
+        Module::Operation(name) => {
+            let name = ident(name);
+            quote! { #root::endpoints::#name }
+        }
+    }
+}
+
+/// The Rust type of a value, written from inside module `from`.
+pub(crate) fn rust_type(api: &Api, ty: &TypeRef, from: &Module) -> TokenStream {
+    type_in(api, ty, Some(from), &quote! { crate })
+}
+
+/// The Rust type of a value, written outside the crate, whose name is `root`.
+pub(crate) fn external_type(api: &Api, ty: &TypeRef, root: &TokenStream) -> TokenStream {
+    type_in(api, ty, None, root)
+}
+
+fn type_in(api: &Api, ty: &TypeRef, from: Option<&Module>, root: &TokenStream) -> TokenStream {
+    match ty {
+        TypeRef::Named(id) => {
+            let def = api.ty(*id);
+            let name = ident(&def.name);
+            if Some(&def.module) == from {
+                quote! { #name }
+            } else {
+                let module = module_path(&def.module, root);
+                quote! { #module::#name }
+            }
+        }
+        TypeRef::String => quote! { String },
+        TypeRef::Bool => quote! { bool },
+        TypeRef::I32 => quote! { i32 },
+        TypeRef::I64 => quote! { i64 },
+        TypeRef::F32 => quote! { f32 },
+        TypeRef::F64 => quote! { f64 },
+        TypeRef::Json => quote! { serde_json::Value },
+        TypeRef::JsonObject => quote! { serde_json::Map<String, serde_json::Value> },
+        TypeRef::Array(item) => {
+            let item = type_in(api, item, from, root);
+            quote! { Vec<#item> }
+        }
+        TypeRef::Map(value) => {
+            let value = type_in(api, value, from, root);
+            quote! { std::collections::BTreeMap<String, #value> }
+        }
+    }
+}
+
+/// The type of a field: `Option` when it may be absent, `Box` when recursion needs it.
+pub(crate) fn field_type(api: &Api, ty: &TypeRef, presence: &Presence, boxed: bool, from: &Module) -> TokenStream {
+    let inner = rust_type(api, ty, from);
+    let inner = if boxed {
+        quote! { Box<#inner> }
+    } else {
+        inner
+    };
+    match presence {
+        Presence::Optional => quote! { Option<#inner> },
+        Presence::Required | Presence::Default(_) => inner,
+    }
+}
+
+/// `Default` for a type whose fields may all be absent: derived, unless a field has a spec
+/// default that `new()` sets (a derived one would be `false`, `0` or empty instead). Returns the
+/// derive entry and the impl.
+pub(crate) fn default_support(name: &Ident, all_optional: bool, spec_defaults: bool) -> (TokenStream, TokenStream) {
+    match (all_optional, spec_defaults) {
+        (false, _) => (quote! {}, quote! {}),
+        (true, false) => (quote! { Default, }, quote! {}),
+        (true, true) => (
+            quote! {},
+            quote! {
+                impl Default for #name {
+                    fn default() -> Self {
+                        Self::new()
+                    }
+                }
+            },
+        ),
+    }
+}
+
+/// The name of a private function that gives a field's default, or says whether a value is it.
+pub(crate) fn default_fn(type_name: &str, field: &str, is: bool) -> Ident {
+    let base = format!("{}_{}", crate::naming::snake(type_name), crate::naming::unraw(field));
+    if is {
+        format_ident!("is_{}_default", base)
+    } else {
+        format_ident!("{}_default", base)
+    }
+}

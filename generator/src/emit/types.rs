@@ -1,0 +1,344 @@
+//! Emits generated types: serde structs and enums, their constructors, defaults and `Debug`.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{default_fn, default_support, doc_attrs, doc1, docs, field_type, ident, inner_doc_attrs, rust_type};
+use crate::model::{Api, DefaultValue, Enum, EnumValue, Field, Module, Presence, Struct, TypeDef, TypeKind, TypeRef};
+
+/// The `types` module: every type the spec names, shared between operations.
+pub(super) fn module(api: &Api, module: &Module) -> TokenStream {
+    let doc = inner_doc_attrs(&[
+        "Types the spec names, shared between operations.".to_owned(),
+        String::new(),
+        "Each keeps the spec's wire names; optional fields are `Option`s that are left out".to_owned(),
+        "when `None`, and keys the spec allows beyond its properties are kept in a map.".to_owned(),
+    ]);
+    let items = items(api, module);
+    quote! { #doc #items }
+}
+
+/// Every type of one module, in the order the model made them.
+pub(super) fn items(api: &Api, module: &Module) -> TokenStream {
+    let defs = api.types.iter().filter(|d| &d.module == module);
+    let items = defs.map(|def| type_def(api, def));
+    quote! { #(#items)* }
+}
+
+fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
+    // The role is the generator's own Markdown (it links types), so it skips the spec-text
+    // conversion; an inline type with a title is described well enough by it.
+    let mut lines: Vec<String> = def.role.iter().filter(|_| def.title.is_none()).cloned().collect();
+    let spec = docs([def.title.as_deref(), def.description.as_deref()]);
+    if !lines.is_empty() && !spec.is_empty() {
+        lines.push(String::new());
+    }
+    lines.extend(spec);
+    if lines.is_empty() {
+        lines.push(format!("`{}` from the spec.", def.name));
+    }
+    let doc = doc_attrs(&lines);
+    match &def.kind {
+        TypeKind::Struct(s) => structure(api, def, s, doc),
+        TypeKind::Enum(e) => enumeration(def, e, doc),
+    }
+}
+
+fn structure(api: &Api, def: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStream {
+    let name = ident(&def.name);
+    let custom_debug = s.fields.iter().any(|f| f.secret) || s.extra.is_some();
+    let debug = if custom_debug {
+        quote! {}
+    } else {
+        quote! { Debug, }
+    };
+    let spec_defaults = s.fields.iter().any(|f| matches!(f.presence, Presence::Default(_)));
+    let (default, default_impl) = default_support(&name, s.has_default, spec_defaults);
+    let fields = s.fields.iter().map(|f| field(api, def, f));
+    let extra = s.extra.as_ref().map(|extra| {
+        let ident = ident(&extra.ident);
+        let ty = rust_type(api, &extra.ty, &def.module);
+        let mut lines = docs([extra.doc.as_deref()]);
+        lines.extend([
+            "".to_owned(),
+            "Every key that is not a field above, with its value.".to_owned(),
+        ]);
+        let lines: Vec<String> = lines.into_iter().skip_while(String::is_empty).collect();
+        let doc = doc_attrs(&lines);
+        quote! { #doc #[serde(flatten)] pub #ident: std::collections::BTreeMap<String, #ty>, }
+    });
+    let constructor = constructor(api, def, s);
+    let debug_impl = custom_debug.then(|| debug_impl(def, s));
+    let defaults = defaults(api, def, s);
+    quote! {
+        #doc
+        #[derive(Clone, #debug #default PartialEq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct #name {
+            #(#fields)*
+            #extra
+        }
+        #constructor
+        #default_impl
+        #debug_impl
+        #defaults
+    }
+}
+
+fn field(api: &Api, def: &TypeDef, f: &Field) -> TokenStream {
+    let doc = doc_attrs(&docs([f.doc.as_deref()]));
+    let name = ident(&f.ident);
+    let ty = field_type(api, &f.ty, &f.presence, f.boxed, &def.module);
+    let rename = (crate::naming::unraw(&f.ident) != f.wire).then(|| {
+        let wire = &f.wire;
+        quote! { #[serde(rename = #wire)] }
+    });
+    let presence = match &f.presence {
+        Presence::Required => quote! {},
+        Presence::Optional => quote! { #[serde(default, skip_serializing_if = "Option::is_none")] },
+        // A default is what an absent field means, so it is left out when sent.
+        Presence::Default(_) => {
+            let default = default_fn(&def.name, &f.ident, false).to_string();
+            let is_default = default_fn(&def.name, &f.ident, true).to_string();
+            quote! { #[serde(default = #default, skip_serializing_if = #is_default)] }
+        }
+    };
+    quote! { #doc #rename #presence pub #name: #ty, }
+}
+
+/// `new` taking the required fields; every other field starts absent or at its default.
+fn constructor(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
+    let name = ident(&def.name);
+    let required: Vec<&Field> = s.fields.iter().filter(|f| f.presence == Presence::Required).collect();
+    let args = required.iter().map(|f| {
+        let arg = ident(&f.ident);
+        let ty = rust_type(api, &f.ty, &def.module);
+        quote! { #arg: #ty }
+    });
+    let inits = s.fields.iter().map(|f| {
+        let field = ident(&f.ident);
+        match &f.presence {
+            Presence::Required if f.boxed => quote! { #field: Box::new(#field) },
+            Presence::Required => quote! { #field },
+            Presence::Optional => quote! { #field: None },
+            Presence::Default(_) => {
+                let default = default_fn(&def.name, &f.ident, false);
+                quote! { #field: #default() }
+            }
+        }
+    });
+    let extra = s.extra.as_ref().map(|e| {
+        let e = ident(&e.ident);
+        quote! { #e: std::collections::BTreeMap::new(), }
+    });
+    let doc = doc1(&if required.is_empty() {
+        "Creates a value with every field absent or at its default.".to_owned()
+    } else {
+        let names: Vec<String> = required.iter().map(|f| format!("`{}`", f.wire)).collect();
+        format!(
+            "Creates a value from its required fields ({}); the others start absent or at their default.",
+            names.join(", ")
+        )
+    });
+    let must_use = quote! { #[must_use] };
+    let allow = (required.len() > 7).then(|| quote! { #[allow(clippy::too_many_arguments)] });
+    quote! {
+        impl #name {
+            #doc
+            #must_use
+            #allow
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits,)* #extra }
+            }
+        }
+    }
+}
+
+/// `Debug` that prints `<redacted>` for secret fields and secret keys of the extra map.
+fn debug_impl(def: &TypeDef, s: &Struct) -> TokenStream {
+    let name = ident(&def.name);
+    let text = &def.name;
+    let fields = s.fields.iter().map(|f| {
+        let field = ident(&f.ident);
+        let shown = crate::naming::unraw(&f.ident);
+        match (f.secret, &f.presence) {
+            (true, Presence::Optional) => quote! { .field(#shown, &self.#field.as_ref().map(|_| crate::Redacted)) },
+            (true, _) => quote! { .field(#shown, &crate::Redacted) },
+            (false, _) => quote! { .field(#shown, &self.#field) },
+        }
+    });
+    let extra = s.extra.as_ref().map(|e| {
+        let field = ident(&e.ident);
+        let shown = crate::naming::unraw(&e.ident);
+        quote! { .field(#shown, &crate::RedactedMap(&self.#field)) }
+    });
+    quote! {
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#text) #(#fields)* #extra .finish()
+            }
+        }
+    }
+}
+
+/// Private functions giving each defaulted field's default and recognising it.
+fn defaults(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
+    let fns = s.fields.iter().filter_map(|f| {
+        let Presence::Default(value) = &f.presence else {
+            return None;
+        };
+        let ty = rust_type(api, &f.ty, &def.module);
+        let default = default_fn(&def.name, &f.ident, false);
+        let is_default = default_fn(&def.name, &f.ident, true);
+        let value = default_expr(api, value, &def.module);
+        let doc = doc1(&format!("The default of `{}.{}`.", def.name, f.wire));
+        let is_doc = doc1(&format!(
+            "Whether `{}.{}` is its default, which is then left out.",
+            def.name, f.wire
+        ));
+        Some(quote! {
+            #doc
+            fn #default() -> #ty { #value }
+            #is_doc
+            fn #is_default(value: &#ty) -> bool { *value == #default() }
+        })
+    });
+    quote! { #(#fns)* }
+}
+
+/// A default value as a Rust expression.
+pub(super) fn default_expr(api: &Api, value: &DefaultValue, from: &Module) -> TokenStream {
+    match value {
+        DefaultValue::Bool(b) => quote! { #b },
+        DefaultValue::Int(i) => {
+            let lit = Literal::i64_unsuffixed(*i);
+            quote! { #lit }
+        }
+        DefaultValue::Float(f) => {
+            let lit = Literal::f64_unsuffixed(*f);
+            quote! { #lit }
+        }
+        DefaultValue::Str(s) => quote! { #s.to_owned() },
+        DefaultValue::Variant(id, index) => {
+            let ty = rust_type(api, &TypeRef::Named(*id), from);
+            let TypeKind::Enum(e) = &api.ty(*id).kind else {
+                return quote! { Default::default() };
+            };
+            let variant = ident(&e.variants[*index].ident);
+            quote! { #ty::#variant }
+        }
+    }
+}
+
+fn enumeration(def: &TypeDef, e: &Enum, doc: TokenStream) -> TokenStream {
+    let name = ident(&def.name);
+    let integer = e.variants.iter().any(|v| matches!(v.wire, EnumValue::Int(_)));
+    let default = e.default.is_some().then(|| quote! { Default, });
+    let serde_derive = (!integer).then(|| quote! { serde::Serialize, serde::Deserialize, });
+    let variants = e.variants.iter().enumerate().map(|(i, v)| {
+        let variant = ident(&v.ident);
+        let is_default = (e.default == Some(i)).then(|| quote! { #[default] });
+        let (rename, doc) = match &v.wire {
+            EnumValue::Str(s) => (Some(quote! { #[serde(rename = #s)] }), doc1(&format!("`{s}`"))),
+            EnumValue::Int(n) => (None, doc1(&format!("`{n}`"))),
+        };
+        quote! { #doc #is_default #rename #variant, }
+    });
+    let wire_impls = if integer {
+        integer_impls(def, e)
+    } else {
+        string_impls(def, e)
+    };
+    quote! {
+        #doc
+        #[derive(Clone, Copy, Debug, #default PartialEq, Eq, PartialOrd, Ord, Hash, #serde_derive)]
+        #[non_exhaustive]
+        pub enum #name { #(#variants)* }
+        #wire_impls
+    }
+}
+
+fn string_impls(def: &TypeDef, e: &Enum) -> TokenStream {
+    let name = ident(&def.name);
+    let text = &def.name;
+    let arms = e.variants.iter().filter_map(|v| {
+        let variant = ident(&v.ident);
+        let EnumValue::Str(s) = &v.wire else { return None };
+        Some((quote! { Self::#variant => #s }, quote! { #s => Ok(Self::#variant) }))
+    });
+    let (to_str, from_str): (Vec<_>, Vec<_>) = arms.unzip();
+    quote! {
+        impl #name {
+            /// The value on the wire.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self { #(#to_str,)* }
+            }
+        }
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl std::str::FromStr for #name {
+            type Err = crate::UnknownValue;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                match value {
+                    #(#from_str,)*
+                    _ => Err(crate::UnknownValue::new(#text, value)),
+                }
+            }
+        }
+    }
+}
+
+fn integer_impls(def: &TypeDef, e: &Enum) -> TokenStream {
+    let name = ident(&def.name);
+    let text = &def.name;
+    let pairs: Vec<(proc_macro2::Ident, Literal)> = e
+        .variants
+        .iter()
+        .filter_map(|v| match v.wire {
+            EnumValue::Int(n) => Some((ident(&v.ident), Literal::i64_unsuffixed(n))),
+            EnumValue::Str(_) => None,
+        })
+        .collect();
+    let to_int = pairs.iter().map(|(v, n)| quote! { Self::#v => #n });
+    let from_int = pairs.iter().map(|(v, n)| quote! { #n => Some(Self::#v) });
+    quote! {
+        impl #name {
+            /// The value on the wire.
+            #[must_use]
+            pub const fn value(self) -> i64 {
+                match self { #(#to_int,)* }
+            }
+            /// The variant for a value on the wire.
+            #[must_use]
+            pub const fn from_value(value: i64) -> Option<Self> {
+                match value { #(#from_int,)* _ => None }
+            }
+        }
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+        impl std::str::FromStr for #name {
+            type Err = crate::UnknownValue;
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                value.parse().ok().and_then(Self::from_value).ok_or_else(|| crate::UnknownValue::new(#text, value))
+            }
+        }
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = i64::deserialize(deserializer)?;
+                Self::from_value(value).ok_or_else(|| serde::de::Error::custom(crate::UnknownValue::new(#text, &value.to_string())))
+            }
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! Builds the [`Api`] model from an OpenAPI 3.0 document and the codegen config.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToKebabCase;
+use openapiv3 as oa;
+
+use super::operation::{self, Input};
+use super::schema::{Renames, Types};
+use super::{Api, Auth, Example, Module, Operation, Presence, TypeId, TypeKind, TypeRef, Variable};
+use crate::config::Config;
+use crate::error::{Cause, DocPath, Error, Errors, Location};
+use crate::naming;
+
+/// Wire names of fields that always hold secrets; the config can add more.
+pub const SECRET_FIELDS: &[&str] = &[
+    "password",
+    "new_password",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+];
+
+/// What the model is built from.
+pub struct Sources<'a> {
+    /// The API.
+    pub openapi: &'a oa::OpenAPI,
+    /// Where each component schema was written.
+    pub origins: &'a BTreeMap<String, Location>,
+    /// The entry file, relative to the spec root.
+    pub source: &'a str,
+    /// The config.
+    pub config: &'a Config,
+    /// How errors name the config file.
+    pub config_file: &'a str,
+}
+
+/// Builds the model; collects every error it finds before failing.
+pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
+    let Sources {
+        openapi,
+        origins,
+        source,
+        config,
+        config_file,
+    } = sources;
+    let mut errors = Vec::new();
+    let config_error = |why: String| Error::new(Location::file(config_file), Cause::Config(why));
+    let empty = indexmap::IndexMap::new();
+    let components = openapi.components.as_ref().map_or(&empty, |c| &c.schemas);
+    let mut secrets: BTreeSet<String> = SECRET_FIELDS.iter().map(|s| (*s).to_owned()).collect();
+    secrets.extend(config.secrets.fields.iter().cloned());
+    let mut types = Types::new(
+        components,
+        origins,
+        Renames::new(config.rename.types.clone()),
+        secrets.clone(),
+    );
+    types.convert_components();
+    let error_type = config.responses.error.as_ref().and_then(|name| {
+        let found = types
+            .defs
+            .iter()
+            .position(|d| d.module == Module::Shared && &d.name == name);
+        if found.is_none() {
+            errors.push(config_error(format!(
+                "[responses] error = `{name}`, but there is no shared type `{name}`"
+            )));
+        }
+        found.map(|i| TypeRef::Named(TypeId(i)))
+    });
+    let (base_path, variables) = base_path(openapi, config, &mut errors, config_file);
+    let operations = operations(openapi, source, config, &mut types, error_type, &mut errors);
+    for key in types.renames.unused() {
+        errors.push(config_error(format!(
+            "[rename.types] `{key}` names no type (the derived names are in the model summary)"
+        )));
+    }
+    errors.append(&mut types.errors);
+    let mut defs = types.defs;
+    box_recursion(&mut defs);
+    let mut examples = known_example_errors(types.examples, config, &mut errors, config_file);
+    for example in &mut examples {
+        example.expected = without_defaults(&defs, &example.ty, &example.value);
+    }
+    Errors::check(errors)?;
+    Ok(Api {
+        title: openapi.info.title.clone(),
+        version: openapi.info.version.clone(),
+        description: openapi.info.description.clone(),
+        source: source.to_owned(),
+        package: config
+            .package
+            .name
+            .clone()
+            .unwrap_or_else(|| openapi.info.title.to_kebab_case()),
+        base_path,
+        variables,
+        operations,
+        types: defs,
+        secrets: secrets.into_iter().collect(),
+        examples,
+        patches: config
+            .patches
+            .iter()
+            .map(|p| (p.file.clone(), p.reason.clone()))
+            .collect(),
+    })
+}
+
+fn base_path(
+    openapi: &oa::OpenAPI,
+    config: &Config,
+    errors: &mut Vec<Error>,
+    config_file: &str,
+) -> (String, Vec<Variable>) {
+    let Some(server) = openapi.servers.first() else {
+        return (String::new(), Vec::new());
+    };
+    let path = server.url.trim_end_matches('/').to_owned();
+    let mut variables = Vec::new();
+    for (name, variable) in server.variables.iter().flatten() {
+        let configured = config.variables.get(name);
+        let values = match configured {
+            Some(c) => c.values.clone(),
+            None if !variable.enumeration.is_empty() => variable.enumeration.clone(),
+            None => [variable.default.clone()]
+                .into_iter()
+                .filter(|d| !d.is_empty())
+                .collect(),
+        };
+        let default = configured
+            .and_then(|c| c.default.clone())
+            .or_else(|| values.last().cloned());
+        if let Some(default) = &default
+            && !values.contains(default)
+        {
+            let why = format!("[variables.{name}] default `{default}` is not one of its values");
+            errors.push(Error::new(Location::file(config_file), Cause::Config(why)));
+        }
+        variables.push(Variable {
+            name: name.clone(),
+            values,
+            default,
+        });
+    }
+    for name in config.variables.keys() {
+        if !variables.iter().any(|v| &v.name == name) {
+            let why = format!("[variables.{name}]: the base path `{path}` has no `{{{name}}}`");
+            errors.push(Error::new(Location::file(config_file), Cause::Config(why)));
+        }
+    }
+    (path, variables)
+}
+
+fn operations(
+    openapi: &oa::OpenAPI,
+    source: &str,
+    config: &Config,
+    types: &mut Types<'_>,
+    error_type: Option<TypeRef>,
+    errors: &mut Vec<Error>,
+) -> Vec<Operation> {
+    let mut named: BTreeMap<String, (&str, &str, &oa::Operation)> = BTreeMap::new();
+    let mut used_renames = BTreeSet::new();
+    for (path, method, op) in openapi.operations() {
+        let derived = match &op.operation_id {
+            Some(id) => naming::module_ident(id),
+            None => naming::module_ident(&naming::operation_name(method, path)),
+        };
+        let name = match config.rename.operations.get(&derived) {
+            Some(new) => {
+                used_renames.insert(derived.clone());
+                naming::module_ident(new)
+            }
+            None => derived,
+        };
+        if let Some((other_path, other_method, _)) = named.get(&name) {
+            let why = format!(
+                "`{} {path}` and `{} {other_path}` would both be named `{name}`; give one an `operationId` or a [rename.operations] entry",
+                method.to_ascii_uppercase(),
+                other_method.to_ascii_uppercase()
+            );
+            errors.push(Error::new(
+                Location::at(source, DocPath::root().key("paths").key(path).key(method)),
+                Cause::NameCollision(why),
+            ));
+            continue;
+        }
+        named.insert(name, (path, method, op));
+    }
+    for key in config.rename.operations.keys().filter(|k| !used_renames.contains(*k)) {
+        errors.push(Error::new(
+            Location::file(source),
+            Cause::Config(format!("[rename.operations] `{key}` names no operation")),
+        ));
+    }
+    for name in &config.auth.optional {
+        if !named.contains_key(name) {
+            errors.push(Error::new(
+                Location::file(source),
+                Cause::Config(format!("[auth] optional lists `{name}`, which is no operation")),
+            ));
+        }
+    }
+    named
+        .into_iter()
+        .map(|(name, (path, method, op))| {
+            let auth = auth(
+                op.security.as_ref().or(openapi.security.as_ref()),
+                config.auth.optional.contains(&name),
+            );
+            let at = Location::at(source, DocPath::root().key("paths").key(path).key(method));
+            operation::operation(
+                types,
+                Input {
+                    name,
+                    method,
+                    path,
+                    op,
+                    at,
+                    auth,
+                    error_type: error_type.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// No requirement: no token; an empty alternative (`{}`) or the config: optional; else required.
+fn auth(requirements: Option<&Vec<oa::SecurityRequirement>>, configured_optional: bool) -> Auth {
+    match requirements {
+        None => Auth::None,
+        Some(list) if list.is_empty() => Auth::None,
+        Some(list) if configured_optional || list.iter().any(|r| r.is_empty()) => Auth::Optional,
+        Some(_) => Auth::Required,
+    }
+}
+
+/// Boxes every field through which a struct contains itself without a `Vec` or map in between.
+fn box_recursion(defs: &mut [super::TypeDef]) {
+    let direct = |defs: &[super::TypeDef], id: usize| -> Vec<usize> {
+        match &defs[id].kind {
+            TypeKind::Struct(s) => s
+                .fields
+                .iter()
+                .filter_map(|f| match f.ty {
+                    TypeRef::Named(t) => Some(t.0),
+                    _ => None,
+                })
+                .collect(),
+            TypeKind::Enum(_) => Vec::new(),
+        }
+    };
+    let reaches = |defs: &[super::TypeDef], from: usize, to: usize| -> bool {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from];
+        while let Some(id) = stack.pop() {
+            if id == to {
+                return true;
+            }
+            if seen.insert(id) {
+                stack.extend(direct(defs, id));
+            }
+        }
+        false
+    };
+    for id in 0..defs.len() {
+        let TypeKind::Struct(s) = &defs[id].kind else { continue };
+        let boxed: Vec<bool> = s
+            .fields
+            .iter()
+            .map(|f| matches!(f.ty, TypeRef::Named(t) if reaches(defs, t.0, id)))
+            .collect();
+        if let TypeKind::Struct(s) = &mut defs[id].kind {
+            for (field, boxed) in s.fields.iter_mut().zip(boxed) {
+                field.boxed = boxed;
+            }
+        }
+    }
+}
+
+/// Marks the examples the config lists as known spec errors; a listed one that does not exist
+/// is an error, so the list never goes stale silently.
+fn known_example_errors(
+    mut examples: Vec<Example>,
+    config: &Config,
+    errors: &mut Vec<Error>,
+    config_file: &str,
+) -> Vec<Example> {
+    for known in &config.known_example_errors {
+        let matching: Vec<&mut Example> = examples.iter_mut().filter(|e| e.name == known.example).collect();
+        if matching.is_empty() {
+            let why = format!(
+                "[[known_example_error]] `{}` names no example (their names are in the model summary)",
+                known.example
+            );
+            errors.push(Error::new(Location::file(config_file), Cause::Config(why)));
+        }
+        for example in matching {
+            example.known_error = Some(known.reason.clone());
+        }
+    }
+    examples
+}
+
+/// `value` as it comes back from type `ty`: keys holding their field's default are left out.
+fn without_defaults(defs: &[super::TypeDef], ty: &TypeRef, value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match (ty, value) {
+        (TypeRef::Named(id), Value::Object(object)) => {
+            let TypeKind::Struct(s) = &defs[id.0].kind else {
+                return value.clone();
+            };
+            let mut out = serde_json::Map::new();
+            for (key, item) in object {
+                let field = s.fields.iter().find(|f| &f.wire == key);
+                if let Some(Presence::Default(default)) = field.map(|f| &f.presence)
+                    && is_default(defs, default, item)
+                {
+                    continue;
+                }
+                let item_ty = field.map(|f| &f.ty).or(s.extra.as_ref().map(|e| &e.ty));
+                let item = item_ty.map_or_else(|| item.clone(), |t| without_defaults(defs, t, item));
+                out.insert(key.clone(), item);
+            }
+            Value::Object(out)
+        }
+        (TypeRef::Array(item_ty), Value::Array(items)) => {
+            Value::Array(items.iter().map(|item| without_defaults(defs, item_ty, item)).collect())
+        }
+        (TypeRef::Map(value_ty), Value::Object(object)) => Value::Object(
+            object
+                .iter()
+                .map(|(k, v)| (k.clone(), without_defaults(defs, value_ty, v)))
+                .collect(),
+        ),
+        _ => value.clone(),
+    }
+}
+
+fn is_default(defs: &[super::TypeDef], default: &super::DefaultValue, value: &serde_json::Value) -> bool {
+    use super::DefaultValue as D;
+    match default {
+        D::Bool(b) => value.as_bool() == Some(*b),
+        D::Int(i) => value.as_i64() == Some(*i),
+        D::Float(f) => value.as_f64() == Some(*f),
+        D::Str(s) => value.as_str() == Some(s),
+        D::Variant(id, index) => match &defs[id.0].kind {
+            TypeKind::Enum(e) => match &e.variants[*index].wire {
+                super::EnumValue::Str(s) => value.as_str() == Some(s),
+                super::EnumValue::Int(i) => value.as_i64() == Some(*i),
+            },
+            TypeKind::Struct(_) => false,
+        },
+    }
+}
+
+impl Api {
+    /// Whether a field or parameter with this presence is an `Option` in Rust.
+    pub fn is_option(presence: &Presence) -> bool {
+        matches!(presence, Presence::Optional)
+    }
+}

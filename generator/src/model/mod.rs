@@ -1,0 +1,380 @@
+//! The API model: operations and types with every decision made (names, Rust types,
+//! optionality, boxing, secrets). Emitters read only this, never the spec.
+
+mod build;
+mod operation;
+mod schema;
+mod summary;
+
+pub use build::{SECRET_FIELDS, Sources, build};
+
+use serde_json::Value;
+
+/// The whole API, ready to emit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The entry file, relative to the spec root (for generated-file headers).
+    pub source: String,
+    /// The generated crate's package name.
+    pub package: String,
+    /// The prefix of every path, with `{NAME}` for server variables.
+    pub base_path: String,
+    /// Server variables in the base path.
+    pub variables: Vec<Variable>,
+    /// Operations, ordered by name.
+    pub operations: Vec<Operation>,
+    /// Every generated type; [`TypeId`] indexes this.
+    pub types: Vec<TypeDef>,
+    /// Wire names of fields whose values are secrets.
+    pub secrets: Vec<String>,
+    /// Every example in the spec, with the type it must fit.
+    pub examples: Vec<Example>,
+    /// Patches applied to the spec (file, reason), for the summary.
+    pub patches: Vec<(String, String)>,
+}
+
+/// A `{NAME}` in the base path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    /// The name as written.
+    pub name: String,
+    /// Every value the server serves; empty if the config gives none.
+    pub values: Vec<String>,
+    /// The value clients use unless told otherwise.
+    pub default: Option<String>,
+}
+
+/// One operation (method + path).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// Module and method name (snake_case).
+    pub name: String,
+    /// UpperCamelCase of the name.
+    pub camel: String,
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path under the base path, with `{param}` placeholders.
+    pub path: String,
+    /// The path split into literal parts and parameters.
+    pub segments: Vec<PathSegment>,
+    /// One-line summary.
+    pub summary: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Deprecated in the spec.
+    pub deprecated: bool,
+    /// Whether an access token is sent.
+    pub auth: Auth,
+    /// Path, query and header parameters, in spec order.
+    pub params: Vec<Param>,
+    /// The JSON body.
+    pub body: Option<Body>,
+    /// Documented responses, by status (`default` last).
+    pub responses: Vec<Response>,
+}
+
+/// A part of a path template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathSegment {
+    /// Text sent as is.
+    Literal(String),
+    /// The value of the path parameter at this index of [`Operation::params`].
+    Param(usize),
+}
+
+/// Whether an operation sends an access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// No token.
+    None,
+    /// A token if the client has one.
+    Optional,
+    /// A token is required.
+    Required,
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    /// In the path.
+    Path,
+    /// In the query string.
+    Query,
+    /// In a header.
+    Header,
+}
+
+/// A path, query or header parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The name on the wire.
+    pub wire: String,
+    /// The field name in the request type.
+    pub ident: String,
+    /// Where it travels.
+    pub location: ParamLocation,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Required, optional or defaulted.
+    pub presence: Presence,
+    /// Arrays: one `name=value` pair per item (`true`) or comma-joined (`false`).
+    pub explode: bool,
+    /// Description.
+    pub doc: Option<String>,
+    /// A secret, hidden from `Debug`.
+    pub secret: bool,
+}
+
+/// The request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// Its type.
+    pub ty: TypeRef,
+    /// Whether it must be sent.
+    pub required: bool,
+    /// Description.
+    pub doc: Option<String>,
+}
+
+/// A documented response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    /// The status it answers.
+    pub status: Status,
+    /// The variant name in the response enum (`Ok`, `BadRequest`).
+    pub variant: String,
+    /// The body's type; `None` for a status without a body.
+    pub ty: Option<TypeRef>,
+    /// Description.
+    pub doc: String,
+}
+
+/// A documented status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// One status code.
+    Code(u16),
+    /// A class: `4` for `4XX`.
+    Range(u16),
+    /// Any other status.
+    Default,
+}
+
+/// Which module a type lives in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Module {
+    /// `types`: types named by the spec, shared between operations.
+    Shared,
+    /// An operation's own module.
+    Operation(String),
+}
+
+/// Index of a type in [`Api::types`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(pub usize);
+
+/// A generated type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// Its module.
+    pub module: Module,
+    /// Its name.
+    pub name: String,
+    /// Where in the spec it comes from (for docs and the summary).
+    pub origin: String,
+    /// `title`.
+    pub title: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// What the type is for, for an inline type (`The JSON body of ...`).
+    pub role: Option<String>,
+    /// Struct or enum.
+    pub kind: TypeKind,
+}
+
+/// What a type is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// A JSON object.
+    Struct(Struct),
+    /// A string or integer enum.
+    Enum(Enum),
+}
+
+/// A JSON object with known properties.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    /// Properties, in spec order.
+    pub fields: Vec<Field>,
+    /// Every other key, kept in a flattened map.
+    pub extra: Option<Extra>,
+    /// Every field is optional or defaulted, so the type has a `Default`.
+    pub has_default: bool,
+}
+
+/// A property.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    /// The name on the wire.
+    pub wire: String,
+    /// The Rust field name.
+    pub ident: String,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Required, optional or defaulted.
+    pub presence: Presence,
+    /// Held in a `Box` to keep a recursive type finite.
+    pub boxed: bool,
+    /// Description.
+    pub doc: Option<String>,
+    /// A secret, hidden from `Debug`.
+    pub secret: bool,
+}
+
+/// The map holding keys that are not listed properties (`additionalProperties`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extra {
+    /// The Rust field name.
+    pub ident: String,
+    /// The type of each value.
+    pub ty: TypeRef,
+    /// Description.
+    pub doc: Option<String>,
+}
+
+/// Whether a value must be present.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Presence {
+    /// Always present.
+    Required,
+    /// May be absent (`Option`).
+    Optional,
+    /// May be absent, meaning this value.
+    Default(DefaultValue),
+}
+
+/// A spec `default`, checked against its type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DefaultValue {
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A number.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A variant (index) of an enum type.
+    Variant(TypeId, usize),
+}
+
+/// A string or integer enum.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enum {
+    /// The variants, in spec order.
+    pub variants: Vec<Variant>,
+    /// The variant that is the spec's `default`.
+    pub default: Option<usize>,
+}
+
+/// An enum variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// The Rust name.
+    pub ident: String,
+    /// The value on the wire.
+    pub wire: EnumValue,
+}
+
+/// An enum value on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EnumValue {
+    /// A string.
+    Str(String),
+    /// An integer.
+    Int(i64),
+}
+
+/// The Rust type of a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeRef {
+    /// A generated type.
+    Named(TypeId),
+    /// `String`.
+    String,
+    /// `bool`.
+    Bool,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// Any JSON value.
+    Json,
+    /// Any JSON object.
+    JsonObject,
+    /// A JSON array.
+    Array(Box<TypeRef>),
+    /// A JSON object used as a map.
+    Map(Box<TypeRef>),
+}
+
+/// An example of the spec and the type it must fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// Where it is, in model terms (`register::RequestBody.password`).
+    pub name: String,
+    /// The type it must fit.
+    pub ty: TypeRef,
+    /// The example.
+    pub value: Value,
+    /// What the example becomes after a trip through its type: the same, less the keys whose
+    /// value is their field's default (a default is left out when sent).
+    pub expected: Value,
+    /// Set when the config lists this example as a known spec error: the reason.
+    pub known_error: Option<String>,
+}
+
+impl Api {
+    /// A type by id.
+    pub fn ty(&self, id: TypeId) -> &TypeDef {
+        &self.types[id.0]
+    }
+
+    /// The name of an operation's module, or `types`.
+    pub fn module_name(module: &Module) -> &str {
+        match module {
+            Module::Shared => "types",
+            Module::Operation(name) => name,
+        }
+    }
+}
+
+impl Example {
+    /// An example that must round-trip unchanged (until defaults and the config say otherwise).
+    pub fn new(name: String, ty: TypeRef, value: Value) -> Self {
+        Self {
+            name,
+            ty,
+            expected: value.clone(),
+            value,
+            known_error: None,
+        }
+    }
+}
+
+impl Operation {
+    /// The parameters that travel in one place.
+    pub fn params_in(&self, location: ParamLocation) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(move |p| p.location == location)
+    }
+}

@@ -1,0 +1,451 @@
+//! Turns one OpenAPI operation into a model [`Operation`]: parameters, body, responses, path.
+
+use openapiv3 as oa;
+
+use super::schema::{Ctx, SchemaRef, Types};
+use super::{Auth, Body, Example, Module, Operation, Param, ParamLocation, PathSegment, Response, Status, TypeRef};
+use crate::error::{Cause, Error, Location};
+use crate::naming::{self, Scope};
+use crate::openapi::JSON;
+
+/// What the model needs to know about one operation of the spec.
+pub(super) struct Input<'s> {
+    /// Module name, decided by the caller.
+    pub name: String,
+    /// `get`, `post`, ...
+    pub method: &'s str,
+    /// The path under the base path.
+    pub path: &'s str,
+    /// The operation.
+    pub op: &'s oa::Operation,
+    /// Where it is written (`paths./register.post`).
+    pub at: Location,
+    /// Its authentication, decided by the caller.
+    pub auth: Auth,
+    /// The type of an error status documented without a schema.
+    pub error_type: Option<TypeRef>,
+}
+
+/// Field names the request type uses for itself.
+const REQUEST_RESERVED: &[&str] = &["body", "access_token"];
+
+/// Builds the operation.
+pub(super) fn operation(types: &mut Types<'_>, input: Input<'_>) -> Operation {
+    let Input {
+        name,
+        method,
+        path,
+        op,
+        at,
+        auth,
+        error_type,
+    } = input;
+    let module = Module::Operation(name.clone());
+    let params = params(types, op, &module, &at);
+    let segments = segments(path, &params).unwrap_or_else(|why| {
+        types.errors.push(Error::new(at.clone(), Cause::Invalid(why)));
+        Vec::new()
+    });
+    let title = format!("{} {path}", method.to_ascii_uppercase());
+    let body = body(types, op, &module, &at, &title);
+    let responses = responses(types, op, &module, &at, error_type, &title);
+    Operation {
+        camel: naming::type_ident(&name),
+        name,
+        method: method.to_ascii_uppercase(),
+        path: path.to_owned(),
+        segments,
+        summary: op.summary.clone(),
+        description: op.description.clone(),
+        deprecated: op.deprecated,
+        auth,
+        params,
+        body,
+        responses,
+    }
+}
+
+fn child(at: &Location, keys: &[&str]) -> Location {
+    match &at.place {
+        crate::error::Place::Path(path) => {
+            Location::at(at.file.clone(), keys.iter().fold(path.clone(), |p, k| p.key(k)))
+        }
+        _ => at.clone(),
+    }
+}
+
+fn params(types: &mut Types<'_>, op: &oa::Operation, module: &Module, at: &Location) -> Vec<Param> {
+    let mut scope = Scope::with_reserved(REQUEST_RESERVED);
+    let mut out = Vec::new();
+    for (index, parameter) in op.parameters.iter().enumerate() {
+        let param_at = match &at.place {
+            crate::error::Place::Path(path) => Location::at(at.file.clone(), path.key("parameters").index(index)),
+            _ => at.clone(),
+        };
+        let oa::ReferenceOr::Item(parameter) = parameter else {
+            types.errors.push(Error::new(
+                param_at,
+                Cause::Invalid("unresolved parameter `$ref`".into()),
+            ));
+            continue;
+        };
+        let (location, data) = match parameter {
+            oa::Parameter::Path { parameter_data, .. } => (ParamLocation::Path, parameter_data),
+            oa::Parameter::Query { parameter_data, .. } => (ParamLocation::Query, parameter_data),
+            oa::Parameter::Header { parameter_data, .. } => (ParamLocation::Header, parameter_data),
+            oa::Parameter::Cookie { .. } => {
+                types
+                    .errors
+                    .push(Error::new(param_at, Cause::Unsupported("cookie parameters".into())));
+                continue;
+            }
+        };
+        if let Some(param) = param(types, &mut scope, module, location, data, param_at) {
+            out.push(param);
+        }
+    }
+    out
+}
+
+fn param(
+    types: &mut Types<'_>,
+    scope: &mut Scope,
+    module: &Module,
+    location: ParamLocation,
+    data: &oa::ParameterData,
+    at: Location,
+) -> Option<Param> {
+    let oa::ParameterSchemaOrContent::Schema(schema) = &data.format else {
+        types.errors.push(Error::new(
+            at,
+            Cause::Unsupported("parameters described by `content`".into()),
+        ));
+        return None;
+    };
+    let op = crate::model::Api::module_name(module).to_owned();
+    let ctx = Ctx {
+        module: module.clone(),
+        hints: vec![
+            naming::type_ident(&data.name),
+            format!("{}{}", naming::type_ident(&op), naming::type_ident(&data.name)),
+        ],
+        place: format!("{op}::Request.{}", data.name),
+        at: at.clone(),
+        role: Some(format!("The values of the `{}` parameter of [`Request`].", data.name)),
+    };
+    let ty = types.type_of(SchemaRef::from(schema), &ctx);
+    if !param_type_supported(&ty, types) {
+        let why = format!(
+            "parameter `{}`: only strings, numbers, booleans, enums and arrays of them fit in a path, query or header",
+            data.name
+        );
+        types.errors.push(Error::new(at, Cause::Unsupported(why)));
+        return None;
+    }
+    if let Some(example) = &data.example {
+        let name = format!("{op}::Request.{}", data.name);
+        types.examples.push(Example::new(name, ty.clone(), example.clone()));
+    }
+    let default = match schema {
+        oa::ReferenceOr::Item(schema) => schema.schema_data.default.as_ref(),
+        oa::ReferenceOr::Reference { .. } => None,
+    };
+    let required = data.required || location == ParamLocation::Path;
+    let presence = types.presence(required, default, &ty, &ctx);
+    Some(Param {
+        ident: scope.claim(&[naming::field_ident(&data.name)]),
+        secret: types.is_secret(&data.name, &ty),
+        wire: data.name.clone(),
+        location,
+        ty,
+        presence,
+        explode: data.explode.unwrap_or(false),
+        doc: data.description.clone(),
+    })
+}
+
+/// Path, query and header values are text: scalars, enums, and arrays of those.
+fn param_type_supported(ty: &TypeRef, types: &Types<'_>) -> bool {
+    match ty {
+        TypeRef::String | TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
+        TypeRef::Named(id) => matches!(types.defs[id.0].kind, super::TypeKind::Enum(_)),
+        TypeRef::Array(item) => !matches!(**item, TypeRef::Array(_)) && param_type_supported(item, types),
+        TypeRef::Json | TypeRef::JsonObject | TypeRef::Map(_) => false,
+    }
+}
+
+/// Splits `/profile/{userId}/displayname` into literal text and path parameters; every
+/// placeholder must be a path parameter and every path parameter must be in the path.
+fn segments(path: &str, params: &[Param]) -> Result<Vec<PathSegment>, String> {
+    let mut segments = Vec::new();
+    let mut used = vec![false; params.len()];
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..]
+            .find('}')
+            .ok_or_else(|| format!("unclosed `{{` in path `{path}`"))?
+            + start;
+        if start > 0 {
+            segments.push(PathSegment::Literal(rest[..start].to_owned()));
+        }
+        let name = &rest[start + 1..end];
+        let index = params
+            .iter()
+            .position(|p| p.location == ParamLocation::Path && p.wire == name)
+            .ok_or_else(|| format!("path `{path}` has `{{{name}}}` but no `in: path` parameter `{name}`"))?;
+        used[index] = true;
+        segments.push(PathSegment::Param(index));
+        rest = &rest[end + 1..];
+    }
+    if !rest.is_empty() {
+        segments.push(PathSegment::Literal(rest.to_owned()));
+    }
+    let unused = params
+        .iter()
+        .zip(&used)
+        .find(|(p, used)| p.location == ParamLocation::Path && !**used);
+    if let Some((param, _)) = unused {
+        return Err(format!(
+            "path parameter `{}` does not appear in the path `{path}`",
+            param.wire
+        ));
+    }
+    Ok(segments)
+}
+
+fn body(types: &mut Types<'_>, op: &oa::Operation, module: &Module, at: &Location, title: &str) -> Option<Body> {
+    let oa::ReferenceOr::Item(body) = op.request_body.as_ref()? else {
+        return None;
+    };
+    let at = child(at, &["parameters"]);
+    let (media, content) = body.content.first()?;
+    if !is_json(media) {
+        let why = format!("a request body of type `{media}`; only JSON (`{JSON}`) bodies are supported");
+        types.errors.push(Error::new(at, Cause::Unsupported(why)));
+        return None;
+    }
+    let op_name = crate::model::Api::module_name(module).to_owned();
+    let ctx = Ctx {
+        module: module.clone(),
+        hints: vec!["RequestBody".to_owned()],
+        place: format!("{op_name}::RequestBody"),
+        at,
+        role: Some(format!("The JSON body of `{}`.", title)),
+    };
+    let ty = match &content.schema {
+        Some(schema) => types.type_of(schema.into(), &ctx),
+        None => TypeRef::Json,
+    };
+    Some(Body {
+        ty,
+        required: body.required,
+        doc: body.description.clone(),
+    })
+}
+
+fn responses(
+    types: &mut Types<'_>,
+    op: &oa::Operation,
+    module: &Module,
+    at: &Location,
+    error_type: Option<TypeRef>,
+    title: &str,
+) -> Vec<Response> {
+    let op_name = crate::model::Api::module_name(module).to_owned();
+    let documented = op.responses.responses.iter().map(|(code, r)| {
+        let status = match code {
+            oa::StatusCode::Code(code) => Status::Code(*code),
+            oa::StatusCode::Range(class) => Status::Range(*class),
+        };
+        (status, r)
+    });
+    let default = op.responses.default.iter().map(|r| (Status::Default, r));
+    let mut out: Vec<Response> = documented
+        .chain(default)
+        .filter_map(|(status, response)| {
+            let oa::ReferenceOr::Item(response) = response else {
+                return None;
+            };
+            let variant = variant_name(status);
+            let at = child(at, &["responses", &status_key(status)]);
+            let role = match status {
+                Status::Code(code) => format!("The body of a `{code}` response to `{title}`."),
+                _ => format!("The body of a response to `{title}`."),
+            };
+            let ctx = Ctx {
+                module: module.clone(),
+                hints: Vec::new(),
+                place: format!("{op_name}::Response::{variant}"),
+                at,
+                role: Some(role),
+            };
+            let ty = response_type(types, response, status, &variant, ctx, error_type.clone());
+            Some(Response {
+                status,
+                variant,
+                ty,
+                doc: response.description.clone(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|r| r.status);
+    out
+}
+
+fn response_type(
+    types: &mut Types<'_>,
+    response: &oa::Response,
+    status: Status,
+    variant: &str,
+    ctx: Ctx,
+    error_type: Option<TypeRef>,
+) -> Option<TypeRef> {
+    let hint = if status == Status::Code(200) {
+        "ResponseBody".to_owned()
+    } else {
+        format!("{variant}Body")
+    };
+    let ctx = Ctx {
+        hints: vec![hint],
+        ..ctx
+    };
+    let (place, at) = (ctx.place.clone(), ctx.at.clone());
+    let is_error = matches!(status, Status::Code(400..) | Status::Range(4..) | Status::Default);
+    let content = response.content.iter().find(|(media, _)| is_json(media));
+    let ty = match content.and_then(|(_, c)| c.schema.as_ref()) {
+        Some(schema) => Some(types.type_of(schema.into(), &ctx)),
+        None if is_error => Some(error_type.unwrap_or(TypeRef::Json)),
+        None if content.is_some() => Some(TypeRef::Json),
+        None => None,
+    };
+    if let (Some(ty), Some((_, content))) = (&ty, content)
+        && let Some(example) = &content.example
+    {
+        types.examples.push(Example::new(place, ty.clone(), example.clone()));
+    }
+    if let Some((media, _)) = response.content.iter().find(|(media, _)| !is_json(media)) {
+        let why = format!("a response body of type `{media}`; only JSON (`{JSON}`) bodies are supported");
+        types.errors.push(Error::new(at, Cause::Unsupported(why)));
+    }
+    ty
+}
+
+fn status_key(status: Status) -> String {
+    match status {
+        Status::Code(code) => code.to_string(),
+        Status::Range(class) => format!("{class}XX"),
+        Status::Default => "default".to_owned(),
+    }
+}
+
+fn is_json(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or("").trim();
+    essence == JSON || essence.ends_with("+json")
+}
+
+/// The response enum variant for a status: its reason phrase in UpperCamelCase.
+pub(super) fn variant_name(status: Status) -> String {
+    let known = match status {
+        Status::Code(code) => reason(code),
+        Status::Range(1) => Some("Informational"),
+        Status::Range(2) => Some("Success"),
+        Status::Range(3) => Some("Redirection"),
+        Status::Range(4) => Some("ClientError"),
+        Status::Range(5) => Some("ServerError"),
+        Status::Range(_) => None,
+        Status::Default => Some("Default"),
+    };
+    match (known, status) {
+        (Some(name), _) => name.to_owned(),
+        (None, Status::Range(class)) => format!("Status{class}xx"),
+        (None, _) => format!("Status{}", status_key(status)),
+    }
+}
+
+fn reason(code: u16) -> Option<&'static str> {
+    Some(match code {
+        200 => "Ok",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "NonAuthoritativeInformation",
+        204 => "NoContent",
+        206 => "PartialContent",
+        301 => "MovedPermanently",
+        302 => "Found",
+        303 => "SeeOther",
+        304 => "NotModified",
+        307 => "TemporaryRedirect",
+        308 => "PermanentRedirect",
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        408 => "RequestTimeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "LengthRequired",
+        412 => "PreconditionFailed",
+        413 => "PayloadTooLarge",
+        414 => "UriTooLong",
+        415 => "UnsupportedMediaType",
+        416 => "RangeNotSatisfiable",
+        422 => "UnprocessableEntity",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        501 => "NotImplemented",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Presence;
+
+    fn path_param(wire: &str) -> Param {
+        Param {
+            wire: wire.into(),
+            ident: naming::field_ident(wire),
+            location: ParamLocation::Path,
+            ty: TypeRef::String,
+            presence: Presence::Required,
+            explode: false,
+            doc: None,
+            secret: false,
+        }
+    }
+
+    #[test]
+    fn paths_split_into_literals_and_parameters() {
+        let params = [path_param("userId")];
+        let split = segments("/profile/{userId}/displayname", &params).unwrap();
+        assert_eq!(
+            split,
+            [
+                PathSegment::Literal("/profile/".into()),
+                PathSegment::Param(0),
+                PathSegment::Literal("/displayname".into())
+            ]
+        );
+        assert!(
+            segments("/profile/{roomId}", &params)
+                .unwrap_err()
+                .contains("no `in: path` parameter `roomId`")
+        );
+        assert!(segments("/profile", &params).unwrap_err().contains("does not appear"));
+    }
+
+    #[test]
+    fn variants_are_named_by_status() {
+        assert_eq!(variant_name(Status::Code(200)), "Ok");
+        assert_eq!(variant_name(Status::Code(429)), "TooManyRequests");
+        assert_eq!(variant_name(Status::Code(418)), "Status418");
+        assert_eq!(variant_name(Status::Range(4)), "ClientError");
+        assert_eq!(variant_name(Status::Default), "Default");
+    }
+}

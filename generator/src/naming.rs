@@ -1,0 +1,307 @@
+//! All naming: case conversion, keyword escaping and deterministic collision handling.
+//!
+//! Wire names are never lost: whenever a Rust name differs from the spec's, the emitters keep
+//! the spec's as a `#[serde(rename)]`.
+
+use std::collections::BTreeSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Words that cannot be identifiers as they are (Rust 2024, strict and reserved).
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+    "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot even be raw identifiers.
+const NOT_RAW: &[&str] = &["crate", "self", "Self", "super"];
+
+/// Names a generated type must not take: prelude items and what generated modules import.
+pub const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Box",
+    "BTreeMap",
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "Deserialize",
+    "Drop",
+    "Eq",
+    "Err",
+    "Fn",
+    "From",
+    "Into",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "PartialEq",
+    "Result",
+    "Send",
+    "Serialize",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "Vec",
+];
+
+/// Splits a wire name into ASCII words: anything not an ASCII letter or digit separates words.
+fn ascii_words(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect()
+}
+
+/// `snake_case` of any text; empty if it has no ASCII letter or digit.
+pub fn snake(name: &str) -> String {
+    ascii_words(name).to_snake_case()
+}
+
+/// `UpperCamelCase` of any text; empty if it has no ASCII letter or digit.
+pub fn camel(name: &str) -> String {
+    ascii_words(name).to_upper_camel_case()
+}
+
+/// A field, parameter or function name for a wire name: snake_case, keyword-escaped.
+///
+/// Returns the identifier as Rust source spells it (`r#type` for `type`).
+pub fn field_ident(wire: &str) -> String {
+    let name = snake(wire);
+    let name = if name.is_empty() { "empty".to_owned() } else { name };
+    escape_snake(&name)
+}
+
+/// A module (and file) name: snake_case, with keywords suffixed by `_` (file names cannot be raw).
+pub fn module_ident(name: &str) -> String {
+    let name = snake(name);
+    let name = if name.is_empty() { "operation".to_owned() } else { name };
+    let name = if starts_with_digit(&name) {
+        format!("op_{name}")
+    } else {
+        name
+    };
+    if KEYWORDS.contains(&name.as_str()) {
+        format!("{name}_")
+    } else {
+        name
+    }
+}
+
+/// A type or variant name: UpperCamelCase, never a keyword or a reserved name.
+pub fn type_ident(hint: &str) -> String {
+    let name = camel(hint);
+    let name = if name.is_empty() { "Value".to_owned() } else { name };
+    let name = if starts_with_digit(&name) {
+        format!("N{name}")
+    } else {
+        name
+    };
+    if KEYWORDS.contains(&name.as_str()) || RESERVED_TYPE_NAMES.contains(&name.as_str()) {
+        format!("{name}Type")
+    } else {
+        name
+    }
+}
+
+/// A variant name for a wire value: like [`type_ident`], but prelude names are fine.
+pub fn variant_ident(wire: &str) -> String {
+    let name = camel(wire);
+    let name = if name.is_empty() { "Empty".to_owned() } else { name };
+    let name = if starts_with_digit(&name) {
+        format!("N{name}")
+    } else {
+        name
+    };
+    if name == "Self" { "SelfValue".to_owned() } else { name }
+}
+
+fn escape_snake(name: &str) -> String {
+    let name = if starts_with_digit(name) {
+        format!("n{name}")
+    } else {
+        name.to_owned()
+    };
+    if NOT_RAW.contains(&name.as_str()) {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name.as_str()) {
+        format!("r#{name}")
+    } else {
+        name
+    }
+}
+
+fn starts_with_digit(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The identifier without a raw prefix (`r#type` -> `type`), for building other names from it.
+pub fn unraw(ident: &str) -> &str {
+    ident.strip_prefix("r#").unwrap_or(ident)
+}
+
+/// The name of an operation without `operationId`: the path's literal segments, with the
+/// method in front unless it is POST (`POST /register/email/requestToken` ->
+/// `register_email_request_token`, `GET /profile/{userId}` -> `get_profile`).
+pub fn operation_name(method: &str, path: &str) -> String {
+    let literal = path.split('/').filter(|s| !s.is_empty() && !s.starts_with('{'));
+    let mut words: Vec<String> = literal.map(snake).filter(|s| !s.is_empty()).collect();
+    if !method.eq_ignore_ascii_case("post") {
+        words.insert(0, method.to_ascii_lowercase());
+    }
+    words.join("_")
+}
+
+/// The name a component schema gets from where it lives: the last JSON pointer token of a
+/// fragment (`x.yaml#/definitions/Foo` -> `Foo`), else the file stem (`errors/error.yaml` -> `Error`).
+pub fn component_hint(key: &str) -> String {
+    if let Some((_, pointer)) = key.split_once('#') {
+        return pointer.rsplit('/').next().unwrap_or(pointer).to_owned();
+    }
+    let file = key.rsplit('/').next().unwrap_or(key);
+    let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+    stem.to_owned()
+}
+
+/// Folders of a component's file that can tell it apart from a namesake, innermost last,
+/// without the generic `definitions`.
+pub fn component_folders(key: &str) -> Vec<String> {
+    let file = key.split_once('#').map_or(key, |(file, _)| file);
+    let mut parts: Vec<&str> = file.split('/').collect();
+    parts.pop();
+    parts
+        .into_iter()
+        .filter(|p| *p != "definitions" && *p != "." && !p.is_empty())
+        .map(camel)
+        .collect()
+}
+
+/// The names taken in one namespace (a module, or a struct's fields).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    taken: BTreeSet<String>,
+}
+
+impl Scope {
+    /// A scope where `reserved` names are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        Self {
+            taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// Whether `name` is taken.
+    pub fn is_taken(&self, name: &str) -> bool {
+        self.taken.contains(unraw(name))
+    }
+
+    /// Takes the first free candidate, else the first candidate with the smallest free number
+    /// appended (`Name2`, or `name_2` / `N10_2` where a digit would run into the number).
+    pub fn claim(&mut self, candidates: &[String]) -> String {
+        for candidate in candidates {
+            if !self.is_taken(candidate) {
+                self.taken.insert(unraw(candidate).to_owned());
+                return candidate.clone();
+            }
+        }
+        let base = unraw(&candidates[0]).to_owned();
+        let snake_like = base.contains('_') || base.starts_with(|c: char| c.is_ascii_lowercase());
+        let separator = if base.ends_with('_') {
+            ""
+        } else if snake_like || base.ends_with(|c: char| c.is_ascii_digit()) {
+            "_"
+        } else {
+            ""
+        };
+        let name = (2..)
+            .map(|n| format!("{base}{separator}{n}"))
+            .find(|n| !self.taken.contains(n))
+            .unwrap_or(base);
+        self.taken.insert(name.clone());
+        name
+    }
+
+    /// Takes `name` exactly; `false` if it was taken already.
+    pub fn take(&mut self, name: &str) -> bool {
+        self.taken.insert(unraw(name).to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_snake_case_and_escaped() {
+        assert_eq!(field_ident("type"), "r#type");
+        assert_eq!(field_ident("self"), "self_");
+        assert_eq!(field_ident("Self"), "self_");
+        assert_eq!(field_ident("m.homeserver"), "m_homeserver");
+        assert_eq!(field_ident("foo-bar"), "foo_bar");
+        assert_eq!(field_ident("1st_place"), "n1st_place");
+        assert_eq!(field_ident("200"), "n200");
+        assert_eq!(field_ident("camelCase"), "camel_case");
+        assert_eq!(field_ident("$dollar"), "dollar");
+        assert_eq!(field_ident(""), "empty");
+        assert_eq!(field_ident("ünïcode"), "n_code");
+        assert_eq!(field_ident("gen"), "r#gen");
+    }
+
+    #[test]
+    fn types_and_variants_are_camel_case() {
+        assert_eq!(type_ident("Flow information"), "FlowInformation");
+        assert_eq!(type_ident("auth_data"), "AuthData");
+        assert_eq!(type_ident("String"), "StringType");
+        assert_eq!(type_ident("200"), "N200");
+        assert_eq!(variant_ident("m.login.dummy"), "MLoginDummy");
+        assert_eq!(variant_ident("no-support"), "NoSupport");
+        assert_eq!(variant_ident("Self"), "SelfValue");
+        assert_eq!(variant_ident(""), "Empty");
+        assert_eq!(variant_ident("1.0"), "N10");
+    }
+
+    #[test]
+    fn operations_are_named_from_method_and_path() {
+        assert_eq!(
+            operation_name("post", "/register/email/requestToken"),
+            "register_email_request_token"
+        );
+        assert_eq!(
+            operation_name("get", "/profile/{userId}/displayname"),
+            "get_profile_displayname"
+        );
+        assert_eq!(module_ident("changePassword"), "change_password");
+        assert_eq!(
+            module_ident("requestTokenToRegisterMSISDN"),
+            "request_token_to_register_msisdn"
+        );
+        assert_eq!(module_ident("type"), "type_");
+    }
+
+    #[test]
+    fn components_are_named_from_file_or_pointer() {
+        assert_eq!(component_hint("definitions/auth_data.yaml"), "auth_data");
+        assert_eq!(component_hint("x.yaml#/definitions/Foo"), "Foo");
+        assert_eq!(component_folders("identity/definitions/sid.yaml"), ["Identity"]);
+    }
+
+    #[test]
+    fn collisions_are_numbered_deterministically() {
+        let mut scope = Scope::with_reserved(&["Request"]);
+        assert_eq!(scope.claim(&["Request".into()]), "Request2");
+        assert_eq!(scope.claim(&["a".into()]), "a");
+        assert_eq!(scope.claim(&["a".into()]), "a_2");
+        assert_eq!(scope.claim(&["N10".into()]), "N10");
+        assert_eq!(scope.claim(&["N10".into()]), "N10_2");
+        assert_eq!(scope.claim(&["r#type".into()]), "r#type");
+        assert_eq!(scope.claim(&["r#type".into()]), "type_2");
+        assert_eq!(scope.claim(&["self_".into()]), "self_");
+        assert_eq!(scope.claim(&["self_".into()]), "self_2");
+        assert_eq!(scope.claim(&["Foo".into(), "BarFoo".into()]), "Foo");
+        assert_eq!(scope.claim(&["Foo".into(), "BarFoo".into()]), "BarFoo");
+    }
+}

@@ -1,0 +1,118 @@
+//! The project's command line: `cargo xtask codegen [--check]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use generator::output::{self, Mode};
+
+#[derive(Parser)]
+#[command(about = "Tasks of the Matrix API code generator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate the crate from the spec (default: spec/registration.yaml -> generated/).
+    Codegen(CodegenArgs),
+}
+
+#[derive(clap::Args)]
+struct CodegenArgs {
+    /// The spec's entry file [default: spec/registration.yaml of the workspace].
+    #[arg(long)]
+    spec: Option<PathBuf>,
+    /// The folder `$ref`s may not leave (default: the entry file's folder).
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// The codegen config (default: codegen.toml next to the entry file, if any).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where the crate is written [default: generated/ of the workspace].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write nothing; fail if the output on disk is not what the spec generates.
+    #[arg(long)]
+    check: bool,
+    /// Also print the model summary (operations and types) to stdout.
+    #[arg(long)]
+    summary: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Codegen(args) => codegen(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn codegen(args: CodegenArgs) -> anyhow::Result<ExitCode> {
+    // Defaults are the workspace's own spec and output, wherever cargo is run from; paths given
+    // on the command line are relative to the current folder, as usual.
+    let workspace = workspace_root();
+    let here = std::env::current_dir().context("reading the current folder")?;
+    let given = |p: PathBuf| here.join(p);
+    let spec = args
+        .spec
+        .map_or_else(|| workspace.join("spec/registration.yaml"), given);
+    let out = args.out.map_or_else(|| workspace.join("generated"), given);
+    let options = generator::Options {
+        spec,
+        root: args.root.map(given),
+        config: args.config.map(given),
+    };
+    let generated = match generator::generate(&options) {
+        Ok(generated) => generated,
+        Err(errors) => {
+            eprintln!("{errors}");
+            eprintln!("\nnothing was written; {} is unchanged", out.display());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    if args.summary {
+        print!("{}", generated.api.summary());
+    }
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    let report = output::ensure(&out, &generated.files, mode).with_context(|| format!("writing {}", out.display()))?;
+    match (mode, report.is_clean()) {
+        (Mode::Check, false) => {
+            eprint!("{report}");
+            eprintln!(
+                "{} is stale: run `cargo xtask codegen` and commit the result",
+                out.display()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        (Mode::Check, true) => {
+            eprintln!("{} is up to date ({} files)", out.display(), generated.files.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        (Mode::Write, _) => {
+            eprintln!(
+                "{}: {} files, {} changed",
+                out.display(),
+                generated.files.len(),
+                report.0.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's folder.
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
