@@ -1,0 +1,124 @@
+//! Hand-written runtime of the generated crate: operation metadata, enum parsing errors and
+//! the `Debug` helpers that keep secrets out of logs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How an operation is sent: method, path under [`crate::BASE_PATH`], access token, statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Metadata {
+    /// The HTTP method, upper case.
+    pub method: &'static str,
+    /// The path under [`crate::BASE_PATH`], with `{name}` for each path parameter.
+    pub path: &'static str,
+    /// Whether an access token is sent.
+    pub access_token: AccessToken,
+    /// The status codes the spec documents.
+    pub statuses: &'static [u16],
+}
+
+/// Whether an operation is sent with an access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccessToken {
+    /// Never.
+    None,
+    /// When the client has one; the server may answer differently without.
+    Optional,
+    /// Always; the server refuses the request without one.
+    Required,
+}
+
+/// A `{NAME}` placeholder of [`crate::BASE_PATH`] and the values it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variable {
+    /// The placeholder's name.
+    pub name: &'static str,
+    /// Every value the API is served under.
+    pub values: &'static [&'static str],
+    /// The value clients use unless told otherwise.
+    pub default: Option<&'static str>,
+}
+
+/// A text that is not one of an enum's values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownValue {
+    type_name: &'static str,
+    value: String,
+}
+
+impl UnknownValue {
+    /// The error for `value`, which is not a value of the enum `type_name`.
+    pub fn new(type_name: &'static str, value: &str) -> Self {
+        Self { type_name, value: value.to_owned() }
+    }
+
+    /// The text that was not recognised.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not a value of {}", self.value, self.type_name)
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+/// Prints `<redacted>` in place of a secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Prints a map of extra keys with the values of [`crate::SECRET_FIELDS`] keys redacted, at
+/// any depth of nested JSON.
+pub struct RedactedMap<'a, V>(pub &'a BTreeMap<String, V>);
+
+impl<V: serde::Serialize> fmt::Debug for RedactedMap<'_, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (key, value) in self.0 {
+            if is_secret(key) {
+                map.entry(key, &Redacted);
+            } else {
+                match serde_json::to_value(value) {
+                    Ok(json) => map.entry(key, &RedactedJson(&json)),
+                    Err(_) => map.entry(key, &Redacted),
+                };
+            }
+        }
+        map.finish()
+    }
+}
+
+fn is_secret(key: &str) -> bool {
+    crate::SECRET_FIELDS.contains(&key)
+}
+
+struct RedactedJson<'a>(&'a serde_json::Value);
+
+impl fmt::Debug for RedactedJson<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            serde_json::Value::Object(object) => {
+                let mut map = f.debug_map();
+                for (key, value) in object {
+                    if is_secret(key) {
+                        map.entry(key, &Redacted);
+                    } else {
+                        map.entry(key, &RedactedJson(value));
+                    }
+                }
+                map.finish()
+            }
+            serde_json::Value::Array(items) => f.debug_list().entries(items.iter().map(RedactedJson)).finish(),
+            other => fmt::Debug::fmt(other, f),
+        }
+    }
+}
