@@ -1,0 +1,38 @@
+//! Snapshots that guard the output: the seed's model summary (a semantic diff of a spec bump)
+//! and the generated code of every fixture spec. The seed's own code is `generated/`, guarded
+//! by `cargo xtask codegen --check`, so it is not stored twice.
+
+mod common;
+
+#[test]
+fn seed_model_summary() {
+    let api = generator::build_model(&common::seed()).unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!("seed-model", api.summary());
+}
+
+#[test]
+fn fixture_outputs() {
+    for fixture in common::fixtures() {
+        let generated = generator::generate(&fixture.options).unwrap_or_else(|e| panic!("{}: {e}", fixture.name));
+        insta::assert_snapshot!(
+            format!("{}-code", fixture.name),
+            common::generated_rust(&generated.files)
+        );
+    }
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let first = generator::generate(&common::seed()).unwrap_or_else(|e| panic!("{e}"));
+    let second = generator::generate(&common::seed()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.files, second.files);
+}
+
+#[test]
+fn every_generated_file_starts_with_the_header() {
+    let generated = generator::generate(&common::seed()).unwrap_or_else(|e| panic!("{e}"));
+    for file in &generated.files {
+        let first = file.contents.lines().next().unwrap_or_default();
+        assert!(first.contains(generator::output::MARKER), "{}: {first}", file.path);
+    }
+}
