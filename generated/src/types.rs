@@ -65,6 +65,12 @@ pub struct AuthResponse {
     /// A list of the stages the client has completed successfully
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<Vec<String>>,
+    /// The error code, when the 401 answers a stage that failed (`M_FORBIDDEN` for a wrong password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errcode: Option<String>,
+    /// A human-readable message for `errcode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 impl AuthResponse {
     /// Creates a value from its required fields (`flows`); the others start absent or at their default.
@@ -75,6 +81,8 @@ impl AuthResponse {
             params: None,
             session: None,
             completed: None,
+            errcode: None,
+            error: None,
         }
     }
 }
@@ -94,7 +102,7 @@ impl FlowInformation {
     }
 }
 /// A Matrix-level Error
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MatrixError {
     /// An error code.
@@ -102,11 +110,27 @@ pub struct MatrixError {
     /// A human-readable error message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Every key that is not a field above, with its value.
+    #[serde(flatten)]
+    pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl MatrixError {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
     pub fn new(errcode: String) -> Self {
-        Self { errcode, error: None }
+        Self {
+            errcode,
+            error: None,
+            extra: std::collections::BTreeMap::new(),
+        }
+    }
+}
+impl std::fmt::Debug for MatrixError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixError")
+            .field("errcode", &self.errcode)
+            .field("error", &self.error)
+            .field("extra", &crate::RedactedMap(&self.extra))
+            .finish()
     }
 }

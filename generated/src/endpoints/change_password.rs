@@ -19,9 +19,13 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     statuses: &[200, 401, 429],
 };
 /// Every input of `POST /account/password`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Request {
+    /// The access token, sent as `Authorization: Bearer`.
+    ///
+    /// Optional: the server may answer differently without one; `None` lets a client send its own.
+    pub access_token: Option<String>,
     /// The JSON body.
     pub body: RequestBody,
 }
@@ -29,7 +33,207 @@ impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
     pub fn new(body: RequestBody) -> Self {
-        Self { body }
+        Self { access_token: None, body }
+    }
+}
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("body", &self.body)
+            .finish()
+    }
+}
+/// Every answer to `POST /account/password`: one variant per status the spec documents.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Response {
+    /// Status `200`.
+    ///
+    /// The password has been changed.
+    Ok(serde_json::Map<String, serde_json::Value>),
+    /// Status `401`.
+    ///
+    /// The homeserver requires additional authentication information.
+    Unauthorized(crate::types::AuthResponse),
+    /// Status `429`.
+    ///
+    /// This request was rate-limited.
+    TooManyRequests(crate::types::MatrixError),
+    /// A Matrix error with its status: a status the spec does not document, or a
+    /// documented one whose body is a Matrix error rather than its documented type (a
+    /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
+    Error {
+        /// The HTTP status.
+        status: http::StatusCode,
+        /// The error.
+        error: crate::types::MatrixError,
+    },
+    /// A status the spec does not document, with a body that is not a Matrix error.
+    Unexpected {
+        /// The HTTP status.
+        status: http::StatusCode,
+        /// The raw body.
+        body: bytes::Bytes,
+    },
+}
+impl Response {
+    /// The HTTP status of this answer.
+    #[must_use]
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            Self::Ok(_) => crate::runtime::http::status(200),
+            Self::Unauthorized(_) => crate::runtime::http::status(401),
+            Self::TooManyRequests(_) => crate::runtime::http::status(429),
+            Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
+        }
+    }
+    /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
+    /// status's own variant where the spec documents it with the error type, else
+    /// [`Response::Error`].
+    #[must_use]
+    pub fn error(status: http::StatusCode, errcode: &str, message: &str) -> Self {
+        let mut error = crate::types::MatrixError::new(errcode.to_owned());
+        error.error = Some(message.to_owned());
+        match status.as_u16() {
+            429 => Self::TooManyRequests(error),
+            _ => Self::Error { status, error },
+        }
+    }
+    /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
+    #[must_use]
+    pub fn unrecognized() -> Self {
+        Self::error(
+            http::StatusCode::NOT_FOUND,
+            "M_UNRECOGNIZED",
+            "Unrecognized request",
+        )
+    }
+}
+impl Request {
+    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP: a header value with a line break, say.
+    pub fn try_into_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+        uri.literal("/account/password");
+        let headers = Vec::new();
+        let body = Some(crate::runtime::http::to_json(&self.body)?);
+        crate::runtime::http::request(
+            http::Method::POST,
+            uri.finish(),
+            headers,
+            self.access_token.as_deref(),
+            body,
+        )
+    }
+    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/{CLIENT_MAJOR_VERSION}/account/password`.
+    ///
+    /// # Errors
+    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+    pub fn try_from_http(
+        request: &http::Request<bytes::Bytes>,
+    ) -> Result<Self, crate::RequestError> {
+        let Some(path) = crate::runtime::http::PathParams::match_template(
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}/account/password",
+            request.uri().path(),
+        ) else {
+            return Err(crate::RequestError::unrecognized());
+        };
+        let _path = path?;
+        Ok(Self {
+            access_token: crate::runtime::http::access_token(request)?,
+            body: crate::runtime::http::json_body(request.body())?,
+        })
+    }
+}
+impl Response {
+    /// The HTTP response that sends this answer, as a server does.
+    #[must_use]
+    pub fn into_http(self) -> http::Response<bytes::Bytes> {
+        match self {
+            Self::Ok(body) => {
+                crate::runtime::http::json_response(
+                    crate::runtime::http::status(200),
+                    &body,
+                )
+            }
+            Self::Unauthorized(body) => {
+                crate::runtime::http::json_response(
+                    crate::runtime::http::status(401),
+                    &body,
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::http::json_response(
+                    crate::runtime::http::status(429),
+                    &body,
+                )
+            }
+            Self::Error { status, error } => {
+                crate::runtime::http::json_response(status, &error)
+            }
+            Self::Unexpected { status, body } => {
+                crate::runtime::http::raw_response(status, body)
+            }
+        }
+    }
+    /// Reads an answer from HTTP, as a client does: by status first, then the body as that
+    /// status's documented type; a Matrix error body where another type is documented is
+    /// [`Response::Error`], and an undocumented status keeps its raw body.
+    ///
+    /// # Errors
+    /// A documented status whose body is neither its type nor a Matrix error.
+    pub fn try_from_http(
+        response: http::Response<bytes::Bytes>,
+    ) -> Result<Self, crate::DecodeError> {
+        let (parts, body) = response.into_parts();
+        let status = parts.status;
+        Ok(
+            match status.as_u16() {
+                200 => {
+                    match crate::runtime::http::decode::<
+                        serde_json::Map<String, serde_json::Value>,
+                        crate::types::MatrixError,
+                    >(status, &body)? {
+                        Ok(body) => Self::Ok(body),
+                        Err(error) => Self::Error { status, error },
+                    }
+                }
+                401 => {
+                    match crate::runtime::http::decode::<
+                        crate::types::AuthResponse,
+                        crate::types::MatrixError,
+                    >(status, &body)? {
+                        Ok(body) => Self::Unauthorized(body),
+                        Err(error) => Self::Error { status, error },
+                    }
+                }
+                429 => {
+                    match crate::runtime::http::decode::<
+                        crate::types::MatrixError,
+                        crate::types::MatrixError,
+                    >(status, &body)? {
+                        Ok(body) => Self::TooManyRequests(body),
+                        Err(error) => Self::Error { status, error },
+                    }
+                }
+                _ => {
+                    match crate::runtime::http::decode_undocumented::<
+                        crate::types::MatrixError,
+                    >(&body) {
+                        Some(error) => Self::Error { status, error },
+                        None => Self::Unexpected { status, body },
+                    }
+                }
+            },
+        )
     }
 }
 /// The JSON body of `POST /account/password`.

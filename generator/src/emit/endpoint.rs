@@ -55,8 +55,10 @@ pub(super) fn module(api: &Api, op: &Operation) -> TokenStream {
     let doc = inner_doc_attrs(&lines);
     let metadata = metadata(op);
     let request = request(api, op, &module);
+    let response = response(api, op);
+    let conversions = super::http::conversions(api, op);
     let types = items(api, &module);
-    quote! { #doc #metadata #request #types }
+    quote! { #doc #metadata #request #response #conversions #types }
 }
 
 fn metadata(op: &Operation) -> TokenStream {
@@ -101,11 +103,23 @@ fn request(api: &Api, op: &Operation, module: &Module) -> TokenStream {
         let doc = doc_attrs(&lines);
         quote! { #doc pub body: #ty, }
     });
+    let token = (op.auth != Auth::None).then(|| {
+        let doc = doc_attrs(&[
+            "The access token, sent as `Authorization: Bearer`.".to_owned(),
+            String::new(),
+            match op.auth {
+                Auth::Required => "The server requires one; `None` lets a client send its own.",
+                _ => "Optional: the server may answer differently without one; `None` lets a client send its own.",
+            }
+            .to_owned(),
+        ]);
+        quote! { #doc pub access_token: Option<String>, }
+    });
     let has_default =
         op.params.iter().all(|p| p.presence != Presence::Required) && op.body.as_ref().is_none_or(|b| !b.required);
     let spec_defaults = op.params.iter().any(|p| matches!(p.presence, Presence::Default(_)));
     let (default, default_impl) = default_support(&ident("Request"), has_default, spec_defaults);
-    let secret = op.params.iter().any(|p| p.secret);
+    let secret = op.params.iter().any(|p| p.secret) || token.is_some();
     let debug = (!secret).then(|| quote! { Debug, });
     let doc = doc1(&format!("Every input of `{} {}`.", op.method, op.path));
     let constructor = constructor(api, op, module);
@@ -117,6 +131,7 @@ fn request(api: &Api, op: &Operation, module: &Module) -> TokenStream {
         #[non_exhaustive]
         pub struct Request {
             #(#fields)*
+            #token
             #body
         }
         #constructor
@@ -168,6 +183,9 @@ fn constructor(api: &Api, op: &Operation, module: &Module) -> TokenStream {
             }
         })
         .collect();
+    if op.auth != Auth::None {
+        inits.push(quote! { access_token: None });
+    }
     if let Some(body) = &op.body {
         if body.required {
             let ty = rust_type(api, &body.ty, module);
@@ -200,11 +218,13 @@ fn debug_impl(op: &Operation) -> TokenStream {
             (false, _) => quote! { .field(#shown, &self.#name) },
         }
     });
+    let token = (op.auth != Auth::None)
+        .then(|| quote! { .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted)) });
     let body = op.body.as_ref().map(|_| quote! { .field("body", &self.body) });
     quote! {
         impl std::fmt::Debug for Request {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct("Request") #(#fields)* #body .finish()
+                f.debug_struct("Request") #(#fields)* #token #body .finish()
             }
         }
     }
@@ -225,4 +245,146 @@ fn param_defaults(api: &Api, op: &Operation, module: &Module) -> TokenStream {
         })
     });
     quote! { #(#fns)* }
+}
+
+/// The response enum: one variant per documented status, plus `Error` (a Matrix error with
+/// any status) and `Unexpected` (anything else a server may send).
+fn response(api: &Api, op: &Operation) -> TokenStream {
+    let module = Module::Operation(op.name.clone());
+    let error = rust_type(api, &crate::model::TypeRef::Named(api.error), &module);
+    let variants = op.responses.iter().map(|r| {
+        let variant = ident(&r.variant);
+        let heading = match r.status {
+            Status::Code(code) => format!("Status `{code}`."),
+            Status::Range(class) => format!("A `{class}XX` status."),
+            Status::Default => "Any status the spec does not list.".to_owned(),
+        };
+        let mut lines = vec![heading];
+        let description = docs([Some(r.doc.as_str())]);
+        if !description.is_empty() {
+            lines.push(String::new());
+            lines.extend(description);
+        }
+        let doc = doc_attrs(&lines);
+        let body = r.ty.as_ref().map(|ty| rust_type(api, ty, &module));
+        match (r.status, body) {
+            (Status::Code(_), Some(body)) => quote! { #doc #variant(#body), },
+            (Status::Code(_), None) => quote! { #doc #variant, },
+            (_, Some(body)) => quote! { #doc #variant { status: http::StatusCode, body: #body }, },
+            (_, None) => quote! { #doc #variant { status: http::StatusCode }, },
+        }
+    });
+    let doc = doc1(&format!(
+        "Every answer to `{} {}`: one variant per status the spec documents.",
+        op.method, op.path
+    ));
+    let helpers = response_helpers(api, op, &error);
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        #[non_exhaustive]
+        pub enum Response {
+            #(#variants)*
+            /// A Matrix error with its status: a status the spec does not document, or a
+            /// documented one whose body is a Matrix error rather than its documented type (a
+            /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
+            Error {
+                /// The HTTP status.
+                status: http::StatusCode,
+                /// The error.
+                error: #error,
+            },
+            /// A status the spec does not document, with a body that is not a Matrix error.
+            Unexpected {
+                /// The HTTP status.
+                status: http::StatusCode,
+                /// The raw body.
+                body: bytes::Bytes,
+            },
+        }
+        #helpers
+    }
+}
+
+fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStream {
+    let statuses = op.responses.iter().map(|r| {
+        let variant = ident(&r.variant);
+        match (r.status, &r.ty) {
+            (Status::Code(code), Some(_)) => {
+                let code = proc_macro2::Literal::u16_unsuffixed(code);
+                quote! { Self::#variant(_) => crate::runtime::http::status(#code) }
+            }
+            (Status::Code(code), None) => {
+                let code = proc_macro2::Literal::u16_unsuffixed(code);
+                quote! { Self::#variant => crate::runtime::http::status(#code) }
+            }
+            (_, _) => quote! { Self::#variant { status, .. } => *status },
+        }
+    });
+    let message_field = error_message_field(api);
+    // A status the spec documents with the error type gets its own variant, so that an error
+    // built here reads back from HTTP as the same value.
+    let error_variants: Vec<TokenStream> = op
+        .responses
+        .iter()
+        .filter_map(|r| match (r.status, &r.ty) {
+            (Status::Code(code), Some(crate::model::TypeRef::Named(id))) if *id == api.error => {
+                let variant = ident(&r.variant);
+                let code = proc_macro2::Literal::u16_unsuffixed(code);
+                Some(quote! { #code => Self::#variant(error), })
+            }
+            _ => None,
+        })
+        .collect();
+    let build = if error_variants.is_empty() {
+        quote! { Self::Error { status, error } }
+    } else {
+        quote! {
+            match status.as_u16() {
+                #(#error_variants)*
+                _ => Self::Error { status, error },
+            }
+        }
+    };
+    quote! {
+        impl Response {
+            /// The HTTP status of this answer.
+            #[must_use]
+            pub fn status(&self) -> http::StatusCode {
+                match self {
+                    #(#statuses,)*
+                    Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
+                }
+            }
+
+            /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
+            /// status's own variant where the spec documents it with the error type, else
+            /// [`Response::Error`].
+            #[must_use]
+            pub fn error(status: http::StatusCode, errcode: &str, message: &str) -> Self {
+                let mut error = #error::new(errcode.to_owned());
+                error.#message_field = Some(message.to_owned());
+                #build
+            }
+
+            /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
+            #[must_use]
+            pub fn unrecognized() -> Self {
+                Self::error(http::StatusCode::NOT_FOUND, "M_UNRECOGNIZED", "Unrecognized request")
+            }
+        }
+    }
+}
+
+/// The field of the Matrix error type that holds the message (`error`).
+pub(super) fn error_message_field(api: &Api) -> proc_macro2::Ident {
+    let crate::model::TypeKind::Struct(s) = &api.ty(api.error).kind else {
+        return ident("error");
+    };
+    let field = s
+        .fields
+        .iter()
+        .find(|f| f.wire == "error")
+        .map_or("error", |f| f.ident.as_str());
+    ident(field)
 }

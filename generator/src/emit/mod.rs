@@ -1,9 +1,14 @@
 //! Emits the generated crate from the model: one submodule per artifact, each returning tokens
 //! for its own files, and the layout of those files.
 
+mod boundary;
 mod crate_root;
 mod endpoint;
 mod examples;
+mod http;
+mod round_trip;
+mod samples;
+mod server;
 mod templates;
 mod types;
 
@@ -31,7 +36,10 @@ pub fn emit(api: &Api) -> Result<Vec<File>, Errors> {
         ("src/lib.rs".to_owned(), crate_root::lib(api)),
         ("src/types.rs".to_owned(), types::module(api, &Module::Shared)),
         ("src/endpoints/mod.rs".to_owned(), endpoint::index(api)),
+        ("src/server.rs".to_owned(), server::module(api)),
         ("tests/spec_examples.rs".to_owned(), examples::tests(api)),
+        ("tests/http_round_trip.rs".to_owned(), round_trip::tests(api)),
+        ("tests/server_boundary.rs".to_owned(), boundary::tests(api)),
     ];
     for op in &api.operations {
         rust.push((format!("src/endpoints/{}.rs", op.name), endpoint::module(api, op)));

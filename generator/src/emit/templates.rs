@@ -18,7 +18,14 @@ macro_rules! templates {
 
 /// Every template, compiled into the generator so that `cargo xtask codegen` always uses the
 /// current ones.
-const TEMPLATES: &[Template] = templates!["Cargo.toml", "README.md", "rustfmt.toml", "src/runtime.rs"];
+const TEMPLATES: &[Template] = templates![
+    "Cargo.toml",
+    "README.md",
+    "rustfmt.toml",
+    "src/runtime/mod.rs",
+    "src/runtime/http.rs",
+    "src/runtime/server.rs",
+];
 
 /// Whether `path` is one of the templates.
 pub(super) fn is_template(path: &str) -> bool {

@@ -57,18 +57,8 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
         secrets.clone(),
     );
     types.convert_components();
-    let error_type = config.responses.error.as_ref().and_then(|name| {
-        let found = types
-            .defs
-            .iter()
-            .position(|d| d.module == Module::Shared && &d.name == name);
-        if found.is_none() {
-            errors.push(config_error(format!(
-                "[responses] error = `{name}`, but there is no shared type `{name}`"
-            )));
-        }
-        found.map(|i| TypeRef::Named(TypeId(i)))
-    });
+    let error = error_type(config, &mut types, &mut errors, config_file);
+    let error_type = Some(TypeRef::Named(error));
     let (base_path, variables) = base_path(openapi, config, &mut errors, config_file);
     let operations = operations(openapi, source, config, &mut types, error_type, &mut errors);
     for key in types.renames.unused() {
@@ -98,6 +88,7 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
         variables,
         operations,
         types: defs,
+        error,
         secrets: secrets.into_iter().collect(),
         examples,
         patches: config
@@ -106,6 +97,58 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
             .map(|p| (p.file.clone(), p.reason.clone()))
             .collect(),
     })
+}
+
+/// The type of Matrix error bodies: the config's, checked to have `errcode` and `error`, or
+/// one the generator adds when the config names none.
+fn error_type(config: &Config, types: &mut Types<'_>, errors: &mut Vec<Error>, config_file: &str) -> TypeId {
+    let Some(name) = &config.responses.error else {
+        // Without a config, a shared type of the right shape is the error type, the one named
+        // `Error` first; a spec that has none gets one.
+        let fits = |d: &&super::TypeDef| d.module == Module::Shared && error_shape(d).is_ok();
+        let named_error = types.defs.iter().position(|d| fits(&d) && d.name == "Error");
+        let any = types.defs.iter().position(|d| fits(&d));
+        return named_error.or(any).map_or_else(|| types.add_matrix_error(), TypeId);
+    };
+    let found = types
+        .defs
+        .iter()
+        .position(|d| d.module == Module::Shared && &d.name == name);
+    let why = match found.map(|i| (i, error_shape(&types.defs[i]))) {
+        Some((i, Ok(()))) => return TypeId(i),
+        Some((_, Err(why))) => format!("[responses] error = `{name}`: {why}"),
+        None => format!("[responses] error = `{name}`, but there is no shared type `{name}`"),
+    };
+    errors.push(Error::new(Location::file(config_file), Cause::Config(why)));
+    types.add_matrix_error()
+}
+
+/// A Matrix error type has a required string `errcode`, an optional string `error`, and no
+/// other required field (the generated code builds it from those two).
+fn error_shape(def: &super::TypeDef) -> Result<(), String> {
+    let TypeKind::Struct(s) = &def.kind else {
+        return Err("it is not an object".into());
+    };
+    let field = |wire: &str| s.fields.iter().find(|f| f.wire == wire);
+    match field("errcode") {
+        Some(f) if f.ty == TypeRef::String && f.presence == Presence::Required => {}
+        _ => return Err("it needs a required string `errcode`".into()),
+    }
+    match field("error") {
+        Some(f) if f.ty == TypeRef::String && f.presence == Presence::Optional => {}
+        _ => return Err("it needs an optional string `error`".into()),
+    }
+    match s
+        .fields
+        .iter()
+        .find(|f| f.presence == Presence::Required && f.wire != "errcode")
+    {
+        Some(f) => Err(format!(
+            "its field `{}` is required, so it cannot be built from an errcode",
+            f.wire
+        )),
+        None => Ok(()),
+    }
 }
 
 fn base_path(

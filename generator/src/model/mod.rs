@@ -31,6 +31,9 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Every generated type; [`TypeId`] indexes this.
     pub types: Vec<TypeDef>,
+    /// The Matrix error object (`errcode`, `error`): what error statuses without a schema
+    /// carry, and what the generated server answers bad requests with.
+    pub error: TypeId,
     /// Wire names of fields whose values are secrets.
     pub secrets: Vec<String>,
     /// Every example in the spec, with the type it must fit.

@@ -469,6 +469,45 @@ impl<'a> Types<'a> {
         Some(Extra { ident, ty, doc })
     }
 
+    /// Adds the standard Matrix error object, for a spec whose config names none.
+    pub fn add_matrix_error(&mut self) -> TypeId {
+        let at = Location::file("(generator)");
+        let name = self.claim_name(&Module::Shared, &["MatrixError".to_owned()], &at);
+        let id = TypeId(self.defs.len());
+        let field = |wire: &str, presence, doc: &str| Field {
+            wire: wire.to_owned(),
+            ident: wire.to_owned(),
+            ty: TypeRef::String,
+            presence,
+            boxed: false,
+            doc: Some(doc.to_owned()),
+            secret: false,
+        };
+        let fields = vec![
+            field("errcode", Presence::Required, "An error code, such as `M_FORBIDDEN`."),
+            field("error", Presence::Optional, "A human-readable error message."),
+        ];
+        let extra = Extra {
+            ident: "extra".to_owned(),
+            ty: TypeRef::Json,
+            doc: Some("Keys some error codes add, such as `retry_after_ms`.".to_owned()),
+        };
+        self.defs.push(TypeDef {
+            module: Module::Shared,
+            name,
+            origin: "the Matrix error object, added by the generator".to_owned(),
+            title: None,
+            description: Some("A Matrix error: an error code and a message.".to_owned()),
+            role: None,
+            kind: TypeKind::Struct(Struct {
+                fields,
+                extra: Some(extra),
+                has_default: false,
+            }),
+        });
+        id
+    }
+
     /// Whether a field's value is a secret: its wire name is listed and it holds text.
     pub fn is_secret(&self, wire: &str, ty: &TypeRef) -> bool {
         self.secrets.contains(wire) && matches!(ty, TypeRef::String)

@@ -1,0 +1,266 @@
+//! Emits the sans-IO conversions of each operation: `Request` <-> `http::Request<Bytes>` (the
+//! client writes, the server reads) and `Response` <-> `http::Response<Bytes>` (the server
+//! writes, the client reads, by status first).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::{default_fn, ident, rust_type};
+use crate::model::{Api, Auth, Module, Operation, Param, ParamLocation, PathSegment, Presence, Status, TypeRef};
+
+/// The `impl Request` and `impl Response` blocks with the conversions.
+pub(super) fn conversions(api: &Api, op: &Operation) -> TokenStream {
+    let into_http = request_into_http(op);
+    let from_http = request_from_http(api, op);
+    let response_into = response_into_http(op);
+    let response_from = response_from_http(api, op);
+    quote! {
+        impl Request {
+            #into_http
+            #from_http
+        }
+        impl Response {
+            #response_into
+            #response_from
+        }
+    }
+}
+
+fn method(op: &Operation) -> TokenStream {
+    let method = ident(&op.method.to_ascii_uppercase());
+    quote! { http::Method::#method }
+}
+
+fn request_into_http(op: &Operation) -> TokenStream {
+    let path = op.segments.iter().map(|segment| match segment {
+        PathSegment::Literal(text) => quote! { uri.literal(#text); },
+        PathSegment::Param(index) => {
+            let field = ident(&op.params[*index].ident);
+            quote! { uri.param(&self.#field); }
+        }
+    });
+    let query = op.params_in(ParamLocation::Query).map(query_into);
+    let headers: Vec<TokenStream> = op.params_in(ParamLocation::Header).map(header_into).collect();
+    let headers_init = if headers.is_empty() {
+        quote! { let headers = Vec::new(); }
+    } else {
+        quote! { let mut headers = Vec::new(); #(#headers)* }
+    };
+    let token = match op.auth {
+        Auth::None => quote! { None },
+        Auth::Optional | Auth::Required => quote! { self.access_token.as_deref() },
+    };
+    let body = match &op.body {
+        None => quote! { None },
+        Some(body) if body.required => quote! { Some(crate::runtime::http::to_json(&self.body)?) },
+        Some(_) => quote! { self.body.as_ref().map(crate::runtime::http::to_json).transpose()? },
+    };
+    let method = method(op);
+    let mutable =
+        (!op.segments.is_empty() || op.params_in(ParamLocation::Query).next().is_some()).then(|| quote! { mut });
+    quote! {
+        /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+        /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+        ///
+        /// # Errors
+        /// When a value cannot travel in HTTP: a header value with a line break, say.
+        pub fn try_into_http(&self, prefix: &str) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+            let #mutable uri = crate::runtime::http::UriBuilder::new(prefix);
+            #(#path)*
+            #(#query)*
+            #headers_init
+            let body = #body;
+            crate::runtime::http::request(#method, uri.finish(), headers, #token, body)
+        }
+    }
+}
+
+fn query_into(p: &Param) -> TokenStream {
+    let field = ident(&p.ident);
+    let wire = &p.wire;
+    let explode = p.explode;
+    match (&p.ty, &p.presence) {
+        (TypeRef::Array(_), Presence::Optional) => {
+            quote! { if let Some(values) = &self.#field { uri.query_list(#wire, values, #explode); } }
+        }
+        (TypeRef::Array(_), _) => quote! { uri.query_list(#wire, &self.#field, #explode); },
+        (_, Presence::Required) => quote! { uri.query(#wire, &self.#field); },
+        (_, Presence::Optional) => quote! { if let Some(value) = &self.#field { uri.query(#wire, value); } },
+        (_, Presence::Default(_)) => {
+            let default = default_fn("Request", &p.ident, false);
+            quote! { if self.#field != #default() { uri.query(#wire, &self.#field); } }
+        }
+    }
+}
+
+fn header_into(p: &Param) -> TokenStream {
+    let field = ident(&p.ident);
+    let wire = &p.wire;
+    match &p.presence {
+        Presence::Optional => {
+            quote! { if let Some(value) = &self.#field { headers.push((#wire, value.to_string())); } }
+        }
+        Presence::Required | Presence::Default(_) => quote! { headers.push((#wire, self.#field.to_string())); },
+    }
+}
+
+fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
+    let template = format!("{}{}", api.base_path, op.path);
+    let has_path_params = op.params_in(ParamLocation::Path).next().is_some();
+    let has_query = op.params_in(ParamLocation::Query).next().is_some();
+    let path_binding = if has_path_params {
+        quote! { path }
+    } else {
+        quote! { _path }
+    };
+    let query = has_query.then(|| quote! { let query = crate::runtime::http::Query::parse(request.uri().query()); });
+    let fields = op.params.iter().map(param_from);
+    let token = (op.auth != Auth::None).then(|| quote! { access_token: crate::runtime::http::access_token(request)?, });
+    let body = op.body.as_ref().map(|body| {
+        if body.required {
+            quote! { body: crate::runtime::http::json_body(request.body())?, }
+        } else {
+            quote! { body: crate::runtime::http::optional_json_body(request.body())?, }
+        }
+    });
+    let doc = format!(" Reads this request from HTTP, as a server does; its path must match `{template}`.");
+    quote! {
+        #[doc = #doc]
+        ///
+        /// # Errors
+        /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+        /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+        pub fn try_from_http(request: &http::Request<bytes::Bytes>) -> Result<Self, crate::RequestError> {
+            let Some(path) = crate::runtime::http::PathParams::match_template(#template, request.uri().path()) else {
+                return Err(crate::RequestError::unrecognized());
+            };
+            let #path_binding = path?;
+            #query
+            Ok(Self {
+                #(#fields)*
+                #token
+                #body
+            })
+        }
+    }
+}
+
+fn param_from(p: &Param) -> TokenStream {
+    let field = ident(&p.ident);
+    let wire = &p.wire;
+    let explode = p.explode;
+    let read = match (p.location, &p.ty) {
+        (ParamLocation::Path, _) => return quote! { #field: path.get(#wire)?, },
+        (ParamLocation::Query, TypeRef::Array(_)) => quote! { query.list(#wire, #explode)? },
+        (ParamLocation::Query, _) => quote! { query.optional(#wire)? },
+        (ParamLocation::Header, _) => quote! { crate::runtime::http::header(request.headers(), #wire)? },
+    };
+    let value = match &p.presence {
+        Presence::Optional => read,
+        Presence::Required => quote! { #read.ok_or_else(|| crate::RequestError::missing_param(#wire))? },
+        Presence::Default(_) => {
+            let default = default_fn("Request", &p.ident, false);
+            quote! { #read.unwrap_or_else(#default) }
+        }
+    };
+    quote! { #field: #value, }
+}
+
+fn response_into_http(op: &Operation) -> TokenStream {
+    let arms = op.responses.iter().map(|r| {
+        let variant = ident(&r.variant);
+        match (r.status, &r.ty) {
+            (Status::Code(code), Some(_)) => {
+                let code = Literal::u16_unsuffixed(code);
+                quote! { Self::#variant(body) => crate::runtime::http::json_response(crate::runtime::http::status(#code), &body) }
+            }
+            (Status::Code(code), None) => {
+                let code = Literal::u16_unsuffixed(code);
+                quote! { Self::#variant => crate::runtime::http::raw_response(crate::runtime::http::status(#code), bytes::Bytes::new()) }
+            }
+            (_, Some(_)) => quote! { Self::#variant { status, body } => crate::runtime::http::json_response(status, &body) },
+            (_, None) => quote! { Self::#variant { status } => crate::runtime::http::raw_response(status, bytes::Bytes::new()) },
+        }
+    });
+    quote! {
+        /// The HTTP response that sends this answer, as a server does.
+        #[must_use]
+        pub fn into_http(self) -> http::Response<bytes::Bytes> {
+            match self {
+                #(#arms,)*
+                Self::Error { status, error } => crate::runtime::http::json_response(status, &error),
+                Self::Unexpected { status, body } => crate::runtime::http::raw_response(status, body),
+            }
+        }
+    }
+}
+
+fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
+    let module = Module::Operation(op.name.clone());
+    let error = rust_type(api, &TypeRef::Named(api.error), &module);
+    let arms = op.responses.iter().map(|r| {
+        let variant = ident(&r.variant);
+        let pattern = match r.status {
+            Status::Code(code) => {
+                let code = Literal::u16_unsuffixed(code);
+                quote! { #code }
+            }
+            Status::Range(class) => {
+                let (low, high) = (
+                    Literal::u16_unsuffixed(class * 100),
+                    Literal::u16_unsuffixed(class * 100 + 99),
+                );
+                quote! { #low..=#high }
+            }
+            Status::Default => quote! { _ },
+        };
+        let value = match (r.status, &r.ty) {
+            (Status::Code(_), None) => quote! { Self::#variant },
+            (_, None) => quote! { Self::#variant { status } },
+            (status, Some(ty)) => {
+                let ty = rust_type(api, ty, &module);
+                let ok = match status {
+                    Status::Code(_) => quote! { Self::#variant(body) },
+                    _ => quote! { Self::#variant { status, body } },
+                };
+                quote! {
+                    match crate::runtime::http::decode::<#ty, #error>(status, &body)? {
+                        Ok(body) => #ok,
+                        Err(error) => Self::Error { status, error },
+                    }
+                }
+            }
+        };
+        quote! { #pattern => #value, }
+    });
+    let fallback = (!op.responses.iter().any(|r| r.status == Status::Default)).then(|| {
+        quote! {
+            _ => match crate::runtime::http::decode_undocumented::<#error>(&body) {
+                Some(error) => Self::Error { status, error },
+                None => Self::Unexpected { status, body },
+            },
+        }
+    });
+    let uses_body = op.responses.iter().any(|r| r.ty.is_some()) || fallback.is_some();
+    let body_binding = if uses_body {
+        quote! { body }
+    } else {
+        quote! { _body }
+    };
+    quote! {
+        /// Reads an answer from HTTP, as a client does: by status first, then the body as that
+        /// status's documented type; a Matrix error body where another type is documented is
+        /// [`Response::Error`], and an undocumented status keeps its raw body.
+        ///
+        /// # Errors
+        /// A documented status whose body is neither its type nor a Matrix error.
+        pub fn try_from_http(response: http::Response<bytes::Bytes>) -> Result<Self, crate::DecodeError> {
+            let (parts, #body_binding) = response.into_parts();
+            let status = parts.status;
+            Ok(match status.as_u16() {
+                #(#arms)*
+                #fallback
+            })
+        }
+    }
+}

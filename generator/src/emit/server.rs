@@ -1,0 +1,206 @@
+//! Emits `server.rs`: the `Server` trait (one async method per operation, each with a default
+//! that answers `M_UNRECOGNIZED`) and the axum router that reads requests, applies the Matrix
+//! conventions, calls the trait and writes responses.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{doc_attrs, docs, ident, inner_doc_attrs};
+use crate::model::{Api, Auth, Operation};
+
+/// `src/server.rs` (compiled with the `server` feature).
+pub(super) fn module(api: &Api) -> TokenStream {
+    let has_auth = api.operations.iter().any(|op| op.auth != Auth::None);
+    let checked = if has_auth {
+        "checked with [`Server::authenticate`]"
+    } else {
+        "checked"
+    };
+    let doc = inner_doc_attrs(&[
+        "The server side: implement [`Server`], then serve [`router`] with axum.".to_owned(),
+        String::new(),
+        "Everything between the wire and your method is done here: the body is read under a".to_owned(),
+        "limit (413 `M_TOO_LARGE`), parsed (400 `M_NOT_JSON`, `M_BAD_JSON` naming the field,".to_owned(),
+        "`M_INVALID_PARAM`, `M_MISSING_PARAM`), the access token taken from `Authorization: Bearer`".to_owned(),
+        format!("or `?access_token=` and {checked} (401 `M_MISSING_TOKEN`,"),
+        "`M_UNKNOWN_TOKEN`); unknown paths answer 404 and wrong methods 405 `M_UNRECOGNIZED`; a".to_owned(),
+        "method that fails or panics answers 500 `M_UNKNOWN` and the cause is logged, never sent.".to_owned(),
+    ]);
+    let trait_def = server_trait(api, has_auth);
+    let router = router(api);
+    let handlers = api.operations.iter().map(handler);
+    let identity = identity_helpers(api);
+    let failure = has_auth.then(|| quote! { use crate::runtime::server::Failure; });
+    quote! {
+        #doc
+        use std::future::Future;
+        use std::sync::Arc;
+
+        pub use crate::runtime::server::{HandlerError, ServerOptions};
+        #failure
+
+        #trait_def
+        #router
+        #(#handlers)*
+        #identity
+    }
+}
+
+fn server_trait(api: &Api, has_auth: bool) -> TokenStream {
+    let auth = has_auth.then(|| {
+        quote! {
+            /// Who an access token belongs to (your user and device, say); the methods of
+            /// operations with an access token receive it.
+            type Identity: Send + Sync + 'static;
+
+            /// Finds who `token` belongs to; `None` answers 401 `M_UNKNOWN_TOKEN`. Called
+            /// before every operation that was sent a token. Compare tokens in constant time.
+            fn authenticate(&self, token: &str) -> impl Future<Output = Result<Option<Self::Identity>, HandlerError>> + Send;
+        }
+    });
+    let methods = api.operations.iter().map(trait_method);
+    quote! {
+        /// One async method per operation. Each has a default that answers 404
+        /// `M_UNRECOGNIZED`, so a server implements what it supports and still compiles when
+        /// a spec bump adds operations.
+        pub trait Server: Send + Sync + 'static {
+            #auth
+            #(#methods)*
+        }
+    }
+}
+
+fn trait_method(op: &Operation) -> TokenStream {
+    let name = ident(&op.name);
+    let module = ident(&op.name);
+    let mut lines = vec![format!("`{} {}`", op.method, op.path)];
+    let summary = docs([op.summary.as_deref()]);
+    if !summary.is_empty() {
+        lines.push(String::new());
+        lines.extend(summary);
+    }
+    lines.extend([String::new(), format!("See [`crate::endpoints::{}`].", op.name)]);
+    let doc = doc_attrs(&lines);
+    let identity = match op.auth {
+        Auth::None => quote! {},
+        Auth::Optional => quote! { , identity: Option<Self::Identity> },
+        Auth::Required => quote! { , identity: Self::Identity },
+    };
+    let discard = match op.auth {
+        Auth::None => quote! { let _ = request; },
+        Auth::Optional | Auth::Required => quote! { let _ = (request, identity); },
+    };
+    quote! {
+        #doc
+        fn #name(&self, request: crate::endpoints::#module::Request #identity)
+            -> impl Future<Output = Result<crate::endpoints::#module::Response, HandlerError>> + Send {
+            #discard
+            async { Ok(crate::endpoints::#module::Response::unrecognized()) }
+        }
+    }
+}
+
+fn router(api: &Api) -> TokenStream {
+    // Operations sharing a path share one route, with a method each.
+    let mut by_path: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for op in &api.operations {
+        by_path.entry(op.path.as_str()).or_default().push(op);
+    }
+    let routes = by_path.iter().map(|(path, ops)| {
+        let methods = ops.iter().map(|op| {
+            let method = format_ident!("{}", op.method.to_ascii_lowercase());
+            let handler = format_ident!("handle_{}", crate::naming::unraw(&op.name));
+            quote! { .#method(#handler::<S>) }
+        });
+        quote! {
+            router = router.route(
+                &crate::runtime::server::route(&prefix, #path),
+                axum::routing::MethodRouter::new() #(#methods)* .fallback(crate::runtime::server::method_not_allowed),
+            );
+        }
+    });
+    quote! {
+        /// The state every handler shares.
+        struct State<S> {
+            server: S,
+            options: ServerOptions,
+        }
+
+        /// The API as an axum router, under every value of the base path's variables, with the
+        /// default [`ServerOptions`]. Add layers (CORS, tracing, timeouts) with `Router::layer`.
+        pub fn router<S: Server>(server: S) -> axum::Router {
+            router_with(server, ServerOptions::default())
+        }
+
+        /// [`router`] with options.
+        pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router {
+            let state = Arc::new(State { server, options });
+            let mut router = axum::Router::new();
+            for prefix in crate::runtime::server::prefixes() {
+                #(#routes)*
+            }
+            router.fallback(crate::runtime::server::unrecognized).with_state(state)
+        }
+    }
+}
+
+fn handler(op: &Operation) -> TokenStream {
+    let name = ident(&op.name);
+    let handler = format_ident!("handle_{}", crate::naming::unraw(&op.name));
+    let call = match op.auth {
+        Auth::None => quote! { state.server.#name(request) },
+        Auth::Optional => quote! {{
+            let identity = optional_identity(&state.server, request.access_token.as_deref()).await?;
+            state.server.#name(request, identity)
+        }},
+        Auth::Required => quote! {{
+            let identity = required_identity(&state.server, request.access_token.as_deref()).await?;
+            state.server.#name(request, identity)
+        }},
+    };
+    let doc = format!(" Serves `{} {}`.", op.method, op.path);
+    quote! {
+        #[doc = #doc]
+        async fn #handler<S: Server>(
+            axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
+            request: axum::extract::Request,
+        ) -> axum::response::Response {
+            let limit = state.options.body_limit;
+            crate::runtime::server::handle(request, limit, |request| async move {
+                let request = crate::endpoints::#name::Request::try_from_http(&request)?;
+                let response = #call.await?;
+                Ok(response.into_http())
+            })
+            .await
+        }
+    }
+}
+
+/// The helpers that check tokens, each only if an operation needs it.
+fn identity_helpers(api: &Api) -> TokenStream {
+    let required = api.operations.iter().any(|op| op.auth == Auth::Required).then(|| {
+        quote! {
+        /// The identity behind a required token: 401 `M_MISSING_TOKEN` without one,
+        /// `M_UNKNOWN_TOKEN` for one the server does not know.
+        async fn required_identity<S: Server>(server: &S, token: Option<&str>) -> Result<S::Identity, Failure> {
+            let token = token.ok_or_else(crate::RequestError::missing_token)?;
+            server.authenticate(token).await?.ok_or_else(|| crate::RequestError::unknown_token().into())
+        }
+        }
+    });
+    let optional = api.operations.iter().any(|op| op.auth == Auth::Optional).then(|| {
+        quote! {
+        /// The identity behind an optional token: `None` without one, 401 `M_UNKNOWN_TOKEN`
+        /// for one the server does not know.
+        async fn optional_identity<S: Server>(server: &S, token: Option<&str>) -> Result<Option<S::Identity>, Failure> {
+            match token {
+                None => Ok(None),
+                Some(token) => server.authenticate(token).await?.map(Some).ok_or_else(|| crate::RequestError::unknown_token().into()),
+            }
+        }
+        }
+    });
+    quote! { #required #optional }
+}
