@@ -78,7 +78,7 @@ fn register_responses() {
     for response in [
         Response::Ok(
             sample(
-                "{\"user_id\":\"@alice:example.org/x y\",\"access_token\":\"@alice:example.org/x y\",\"refresh_token\":\"@alice:example.org/x y\",\"home_server\":\"@alice:example.org/x y\"}",
+                "{\"user_id\":\"@alice:example.org/x y\",\"access_token\":\"@alice:example.org/x y\",\"refresh_token\":\"@alice:example.org/x y\",\"home_server\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::BadRequest(

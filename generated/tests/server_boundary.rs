@@ -295,25 +295,6 @@ async fn register_with_a_body_that_is_not_json() {
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
 #[tokio::test]
-async fn register_with_a_body_missing_a_required_field() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::register::Request::new(
-            sample(
-                "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
-            ),
-        );
-        request.kind = sample("\"guest\"");
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
-    let mut request = request;
-    *request.body_mut() = bytes::Bytes::from_static(b"{}");
-    let answer = send(request).await;
-    assert_error(&answer, 400, "M_BAD_JSON");
-    let message = answer.1["error"].as_str().unwrap_or_default();
-    assert!(message.contains("password"), "the error names the field: {message}");
-}
-#[tokio::test]
 async fn register_with_an_invalid_kind() {
     let request = {
         #[allow(unused_mut)]

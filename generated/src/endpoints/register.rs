@@ -326,7 +326,7 @@ impl std::str::FromStr for RegistrationKind {
     }
 }
 /// The JSON body of `POST /register`.
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct RequestBody {
     /// Additional authentication information for the user-interactive authentication API.
@@ -341,17 +341,18 @@ pub struct RequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// The desired password for the account.
-    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 impl RequestBody {
-    /// Creates a value from its required fields (`password`); the others start absent or at their default.
+    /// Creates a value with every field absent or at its default.
     #[must_use]
-    pub fn new(password: String) -> Self {
+    pub fn new() -> Self {
         Self {
             auth: None,
             bind_email: None,
             username: None,
-            password,
+            password: None,
         }
     }
 }
@@ -361,7 +362,7 @@ impl std::fmt::Debug for RequestBody {
             .field("auth", &self.auth)
             .field("bind_email", &self.bind_email)
             .field("username", &self.username)
-            .field("password", &crate::Redacted)
+            .field("password", &self.password.as_ref().map(|_| crate::Redacted))
             .finish()
     }
 }
@@ -387,6 +388,9 @@ pub struct ResponseBody {
     /// The hostname of the homeserver on which the account has been registered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub home_server: Option<String>,
+    /// ID of the registered device. Will be the same as the corresponding parameter in the request, if one was specified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<String>,
 }
 impl ResponseBody {
     /// Creates a value with every field absent or at its default.
@@ -397,6 +401,7 @@ impl ResponseBody {
             access_token: None,
             refresh_token: None,
             home_server: None,
+            device_id: None,
         }
     }
 }
@@ -410,6 +415,7 @@ impl std::fmt::Debug for ResponseBody {
                 &self.refresh_token.as_ref().map(|_| crate::Redacted),
             )
             .field("home_server", &self.home_server)
+            .field("device_id", &self.device_id)
             .finish()
     }
 }
