@@ -144,6 +144,35 @@ pub fn unraw(ident: &str) -> &str {
     ident.strip_prefix("r#").unwrap_or(ident)
 }
 
+/// Methods the runtime `Client` has of its own; an operation named like one of them gets
+/// its client method prefixed with `call_`.
+const CLIENT_METHODS: &[&str] = &[
+    "access_token",
+    "interactive",
+    "new",
+    "prefix",
+    "send",
+    "send_once",
+    "set_access_token",
+    "with_access_token",
+    "with_http_client",
+    "with_rate_limit_retry",
+    "with_stage_limit",
+    "with_variable",
+];
+
+/// The client method of an operation: its name, unless the client already has a method of
+/// that name (or of that name with `_interactive`).
+pub fn client_method(operation: &str) -> String {
+    let base = unraw(operation);
+    let taken = |name: &str| CLIENT_METHODS.contains(&name);
+    if taken(base) || base.strip_suffix("_interactive").is_some_and(taken) {
+        format!("call_{base}")
+    } else {
+        operation.to_owned()
+    }
+}
+
 /// The name of an operation without `operationId`: the path's literal segments, with the
 /// method in front unless it is POST (`POST /register/email/requestToken` ->
 /// `register_email_request_token`, `GET /profile/{userId}` -> `get_profile`).

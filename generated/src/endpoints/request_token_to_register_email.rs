@@ -96,6 +96,45 @@ impl Response {
         )
     }
 }
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.status();
+        match self {
+            Self::BadRequest(body) => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            Self::Error { error, .. } => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(error.errcode.as_str()),
+                    error.error.as_deref(),
+                )
+            }
+            _ => crate::runtime::write_answer(f, status, None, None),
+        }
+    }
+}
+impl std::error::Error for Response {}
+impl Response {
+    ///The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
+    ///
+    /// # Errors
+    /// Every answer that is not the success.
+    pub fn into_result(
+        self,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, Box<Self>> {
+        match self {
+            Self::Ok(body) => Ok(body),
+            other => Err(Box::new(other)),
+        }
+    }
+}
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -204,6 +243,21 @@ impl Response {
                 }
             },
         )
+    }
+}
+impl crate::Endpoint for Request {
+    type Response = Response;
+    const METADATA: crate::Metadata = METADATA;
+    fn to_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        self.try_into_http(prefix)
+    }
+    fn from_http_response(
+        response: http::Response<bytes::Bytes>,
+    ) -> Result<Response, crate::DecodeError> {
+        Response::try_from_http(response)
     }
 }
 /// The JSON body of `POST /register/email/requestToken`.

@@ -19,7 +19,8 @@ pub(super) fn lib(api: &Api) -> TokenStream {
         String::new(),
         "- [`types`]: the types the spec names, shared between operations;".to_owned(),
         "- [`endpoints`]: one module per operation, with its request, responses and metadata;".to_owned(),
-        "- `server` (feature `server`): a trait with one async method per operation, and an axum router.".to_owned(),
+        "- `server` (feature `server`): a trait with one async method per operation, and an axum router;".to_owned(),
+        "- `client` (feature `client`): a reqwest client with one async method per operation.".to_owned(),
     ]);
     let doc = inner_doc_attrs(&lines);
     let base_path = &api.base_path;
@@ -38,13 +39,15 @@ pub(super) fn lib(api: &Api) -> TokenStream {
     quote! {
         #doc
         #![forbid(unsafe_code)]
+        #[cfg(feature = "client")]
+        pub mod client;
         pub mod endpoints;
         mod runtime;
         #[cfg(feature = "server")]
         pub mod server;
         pub mod types;
         pub use runtime::http::{DecodeError, IntoHttpError, RequestError};
-        pub use runtime::{AccessToken, Metadata, Redacted, RedactedMap, UnknownValue, Variable};
+        pub use runtime::{AccessToken, Endpoint, Metadata, Redacted, RedactedMap, UnknownValue, Variable};
         #base_doc
         pub const BASE_PATH: &str = #base_path;
         /// The placeholders of [`BASE_PATH`] and the values the API is served under.

@@ -279,6 +279,8 @@ fn response(api: &Api, op: &Operation) -> TokenStream {
         op.method, op.path
     ));
     let helpers = response_helpers(api, op, &error);
+    let display = response_display(api, op);
+    let into_result = into_result(api, op, &module);
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]
@@ -303,6 +305,110 @@ fn response(api: &Api, op: &Operation) -> TokenStream {
             },
         }
         #helpers
+        #display
+        #into_result
+    }
+}
+
+/// `Display` (the status, and the error code and message where the body has them) and
+/// `Error`, so that an answer that is not a success can travel with `?`.
+fn response_display(api: &Api, op: &Operation) -> TokenStream {
+    let arms = op.responses.iter().filter_map(|r| {
+        let variant = ident(&r.variant);
+        let (errcode, message) = error_fields(api, r.ty.as_ref()?, "body")?;
+        Some(match r.status {
+            Status::Code(_) => {
+                quote! { Self::#variant(body) => crate::runtime::write_answer(f, status, #errcode, #message), }
+            }
+            _ => quote! { Self::#variant { body, .. } => crate::runtime::write_answer(f, status, #errcode, #message), },
+        })
+    });
+    let (errcode, message) = error_fields(api, &crate::model::TypeRef::Named(api.error), "error")
+        .unwrap_or_else(|| (quote! { None }, quote! { None }));
+    quote! {
+        impl std::fmt::Display for Response {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let status = self.status();
+                match self {
+                    #(#arms)*
+                    Self::Error { error, .. } => crate::runtime::write_answer(f, status, #errcode, #message),
+                    _ => crate::runtime::write_answer(f, status, None, None),
+                }
+            }
+        }
+        impl std::error::Error for Response {}
+    }
+}
+
+/// Expressions for the `errcode` and `error` of the value bound to `binding` (each an
+/// `Option<&str>`), if its type has them.
+fn error_fields(api: &Api, ty: &crate::model::TypeRef, binding: &str) -> Option<(TokenStream, TokenStream)> {
+    let binding = ident(binding);
+    let crate::model::TypeRef::Named(id) = ty else {
+        return None;
+    };
+    let crate::model::TypeKind::Struct(s) = &api.ty(*id).kind else {
+        return None;
+    };
+    let access = |wire: &str| {
+        let field = s
+            .fields
+            .iter()
+            .find(|f| f.wire == wire && f.ty == crate::model::TypeRef::String)?;
+        let name = ident(&field.ident);
+        Some(match field.presence {
+            Presence::Required => quote! { Some(#binding.#name.as_str()) },
+            _ => quote! { #binding.#name.as_deref() },
+        })
+    };
+    Some((access("errcode")?, access("error").unwrap_or_else(|| quote! { None })))
+}
+
+/// `into_result`: the success body as `Ok`, any other answer as `Err`, for callers using `?`.
+fn into_result(api: &Api, op: &Operation, module: &Module) -> TokenStream {
+    let successes: Vec<&crate::model::Response> = op
+        .responses
+        .iter()
+        .filter(|r| matches!(r.status, Status::Code(200..=299)))
+        .collect();
+    let doc = "The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.";
+    match successes.as_slice() {
+        [only] => {
+            let variant = ident(&only.variant);
+            let (ty, pattern, value) = match &only.ty {
+                Some(ty) => (
+                    rust_type(api, ty, module),
+                    quote! { Self::#variant(body) },
+                    quote! { body },
+                ),
+                None => (quote! { () }, quote! { Self::#variant }, quote! { () }),
+            };
+            quote! {
+                impl Response {
+                    #[doc = #doc]
+                    ///
+                    /// # Errors
+                    /// Every answer that is not the success.
+                    pub fn into_result(self) -> Result<#ty, Box<Self>> {
+                        match self {
+                            #pattern => Ok(#value),
+                            other => Err(Box::new(other)),
+                        }
+                    }
+                }
+            }
+        }
+        _ => quote! {
+            impl Response {
+                #[doc = #doc]
+                ///
+                /// # Errors
+                /// Every answer whose status is not a success.
+                pub fn into_result(self) -> Result<Self, Box<Self>> {
+                    if self.status().is_success() { Ok(self) } else { Err(Box::new(self)) }
+                }
+            }
+        },
     }
 }
 

@@ -23,6 +23,18 @@ pub(super) fn conversions(api: &Api, op: &Operation) -> TokenStream {
             #response_into
             #response_from
         }
+        impl crate::Endpoint for Request {
+            type Response = Response;
+            const METADATA: crate::Metadata = METADATA;
+
+            fn to_http(&self, prefix: &str) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+                self.try_into_http(prefix)
+            }
+
+            fn from_http_response(response: http::Response<bytes::Bytes>) -> Result<Response, crate::DecodeError> {
+                Response::try_from_http(response)
+            }
+        }
     }
 }
 

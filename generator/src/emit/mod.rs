@@ -2,6 +2,7 @@
 //! for its own files, and the layout of those files.
 
 mod boundary;
+mod client;
 mod crate_root;
 mod endpoint;
 mod examples;
@@ -37,6 +38,7 @@ pub fn emit(api: &Api) -> Result<Vec<File>, Errors> {
         ("src/types.rs".to_owned(), types::module(api, &Module::Shared)),
         ("src/endpoints/mod.rs".to_owned(), endpoint::index(api)),
         ("src/server.rs".to_owned(), server::module(api)),
+        ("src/client.rs".to_owned(), client::module(api)),
         ("tests/spec_examples.rs".to_owned(), examples::tests(api)),
         ("tests/http_round_trip.rs".to_owned(), round_trip::tests(api)),
         ("tests/server_boundary.rs".to_owned(), boundary::tests(api)),

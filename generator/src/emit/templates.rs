@@ -22,6 +22,7 @@ const TEMPLATES: &[Template] = templates![
     "Cargo.toml",
     "README.md",
     "rustfmt.toml",
+    "src/runtime/client.rs",
     "src/runtime/mod.rs",
     "src/runtime/http.rs",
     "src/runtime/server.rs",

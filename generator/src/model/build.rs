@@ -69,6 +69,13 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
     errors.append(&mut types.errors);
     let mut defs = types.defs;
     box_recursion(&mut defs);
+    let operations = operations
+        .into_iter()
+        .map(|op| Operation {
+            uiaa: uiaa(&defs, &op),
+            ..op
+        })
+        .collect();
     let mut examples = known_example_errors(types.examples, config, &mut errors, config_file);
     for example in &mut examples {
         example.expected = without_defaults(&defs, &example.ty, &example.value);
@@ -278,6 +285,42 @@ fn auth(requirements: Option<&Vec<oa::SecurityRequirement>>, configured_optional
         Some(list) if configured_optional || list.iter().any(|r| r.is_empty()) => Auth::Optional,
         Some(_) => Auth::Required,
     }
+}
+
+/// Whether an operation is driven by User-Interactive Authentication: its 401 carries a state
+/// with `flows` and `session`, and its (required) body an `auth` object with a `session`.
+fn uiaa(defs: &[super::TypeDef], op: &Operation) -> Option<super::Uiaa> {
+    let field = |id: TypeId, wire: &str| -> Option<&super::Field> {
+        let TypeKind::Struct(s) = &defs[id.0].kind else {
+            return None;
+        };
+        s.fields.iter().find(|f| f.wire == wire)
+    };
+    let named = |ty: &TypeRef| match ty {
+        TypeRef::Named(id) => Some(*id),
+        _ => None,
+    };
+    let unauthorized = op.responses.iter().find(|r| r.status == super::Status::Code(401))?;
+    let state = named(unauthorized.ty.as_ref()?)?;
+    let flows = field(state, "flows")?;
+    let state_session =
+        field(state, "session").filter(|f| f.ty == TypeRef::String && f.presence == Presence::Optional)?;
+    let body = op.body.as_ref().filter(|b| b.required)?;
+    let auth_field = field(named(&body.ty)?, "auth")?;
+    let auth = named(&auth_field.ty)?;
+    let auth_session =
+        field(auth, "session").filter(|f| f.ty == TypeRef::String && f.presence == Presence::Optional)?;
+    if !matches!(flows.ty, TypeRef::Array(_)) || auth_field.presence != Presence::Optional {
+        return None;
+    }
+    Some(super::Uiaa {
+        variant: unauthorized.variant.clone(),
+        state,
+        state_session: state_session.ident.clone(),
+        auth_field: auth_field.ident.clone(),
+        auth,
+        auth_session: auth_session.ident.clone(),
+    })
 }
 
 /// Boxes every field through which a struct contains itself without a `Vec` or map in between.

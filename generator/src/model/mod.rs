@@ -80,6 +80,26 @@ pub struct Operation {
     pub body: Option<Body>,
     /// Documented responses, by status (`default` last).
     pub responses: Vec<Response>,
+    /// How the operation uses User-Interactive Authentication, if it does.
+    pub uiaa: Option<Uiaa>,
+}
+
+/// An operation driven by User-Interactive Authentication: a 401 answers with the UIAA state
+/// (`flows`, `session`, ...) and the body's `auth` field carries the next stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Uiaa {
+    /// The response variant of the 401.
+    pub variant: String,
+    /// The type of the UIAA state (the 401 body).
+    pub state: TypeId,
+    /// The field of the state that holds the session.
+    pub state_session: String,
+    /// The field of the request body that holds the stage.
+    pub auth_field: String,
+    /// The type of that field.
+    pub auth: TypeId,
+    /// The field of the stage that holds the session.
+    pub auth_session: String,
 }
 
 /// A part of a path template.

@@ -62,6 +62,7 @@ pub(super) fn operation(types: &mut Types<'_>, input: Input<'_>) -> Operation {
         params,
         body,
         responses,
+        uiaa: None,
     }
 }
 

@@ -84,6 +84,15 @@ impl Api {
                     .map_or_else(|| "no body".to_owned(), |t| self.type_name(t));
             writeln!(out, "  {status} {}: {ty}", r.variant)?;
         }
+        if let Some(uiaa) = &op.uiaa {
+            let state = self.type_name(&TypeRef::Named(uiaa.state));
+            let auth = self.type_name(&TypeRef::Named(uiaa.auth));
+            writeln!(
+                out,
+                "  interactive auth: {} state {state}, next stage in body.{}: {auth}",
+                uiaa.variant, uiaa.auth_field
+            )?;
+        }
         Ok(())
     }
 

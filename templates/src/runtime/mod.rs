@@ -2,9 +2,13 @@
 //! `Debug` helpers that keep secrets out of logs, and (in submodules) sans-IO HTTP and the axum
 //! server adapter.
 
+#[cfg(feature = "client")]
+pub(crate) mod client;
 pub(crate) mod http;
 #[cfg(feature = "server")]
 pub(crate) mod server;
+
+use self::http::{DecodeError, IntoHttpError};
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,6 +24,27 @@ pub struct Metadata {
     pub access_token: AccessToken,
     /// The status codes the spec documents.
     pub statuses: &'static [u16],
+}
+
+/// An operation's request: how it travels over HTTP and what answers it. Every generated
+/// `Request` implements it; the client sends any `Endpoint`.
+pub trait Endpoint {
+    /// The answer: the operation's response enum.
+    type Response;
+    /// Method, path, access token and statuses.
+    const METADATA: Metadata;
+
+    /// The HTTP request, to `prefix` (the server's URL and the base path, variables filled).
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP.
+    fn to_http(&self, prefix: &str) -> Result<::http::Request<bytes::Bytes>, IntoHttpError>;
+
+    /// The answer, from the HTTP response.
+    ///
+    /// # Errors
+    /// A documented status whose body is neither its type nor a Matrix error.
+    fn from_http_response(response: ::http::Response<bytes::Bytes>) -> Result<Self::Response, DecodeError>;
 }
 
 /// Whether an operation is sent with an access token.
@@ -70,6 +95,23 @@ impl fmt::Display for UnknownValue {
 }
 
 impl std::error::Error for UnknownValue {}
+
+/// Writes an answer for `Display`: `401 Unauthorized: M_FORBIDDEN: Invalid password`.
+pub(crate) fn write_answer(
+    f: &mut fmt::Formatter<'_>,
+    status: ::http::StatusCode,
+    errcode: Option<&str>,
+    message: Option<&str>,
+) -> fmt::Result {
+    write!(f, "{status}")?;
+    if let Some(errcode) = errcode {
+        write!(f, ": {errcode}")?;
+    }
+    if let Some(message) = message {
+        write!(f, ": {message}")?;
+    }
+    Ok(())
+}
 
 /// Prints `<redacted>` in place of a secret.
 #[derive(Clone, Copy, PartialEq, Eq)]
