@@ -1,0 +1,330 @@
+//! Unit tests of [`Homeserver`]'s methods, called directly (no HTTP); answers are checked in
+//! their wire form.
+
+use super::*;
+use matrix_registration::endpoints::request_token_to_register_email as email_token;
+use serde_json::{Value, json};
+
+const SERVER: &str = "example.org";
+const PASSWORD: &str = "correct horse";
+
+/// A server on a fresh database in `dir`, with cheap hashing.
+fn homeserver(dir: &tempfile::TempDir) -> Homeserver {
+    let mut config = Config::new(SERVER, dir.path().join("hs.db"));
+    config.hasher = PasswordHasher::insecure_fast();
+    Homeserver::open(config).unwrap()
+}
+
+/// Status and JSON body of an HTTP answer.
+fn wire<B: AsRef<[u8]>>(response: http::Response<B>) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, serde_json::from_slice(response.body().as_ref()).unwrap())
+}
+
+async fn register(hs: &Homeserver, kind: RegistrationKind, body: Value) -> (u16, Value) {
+    let mut request = register::Request::new(serde_json::from_value(body).unwrap());
+    request.kind = kind;
+    wire(hs.register(request).await.unwrap().into_http())
+}
+
+async fn register_user(hs: &Homeserver, body: Value) -> (u16, Value) {
+    register(hs, RegistrationKind::User, body).await
+}
+
+async fn change(hs: &Homeserver, owner: Option<&TokenOwner>, body: Value) -> (u16, Value) {
+    let request = change_password::Request::new(serde_json::from_value(body).unwrap());
+    wire(hs.change_password(request, owner.cloned()).await.unwrap().into_http())
+}
+
+async fn email(hs: &Homeserver, address: &str) -> (u16, Value) {
+    let body = json!({"client_secret": "secret", "email": address, "send_attempt": 1});
+    let request = email_token::Request::new(serde_json::from_value(body).unwrap());
+    wire(hs.request_token_to_register_email(request).await.unwrap().into_http())
+}
+
+fn session_of(body: &Value) -> String {
+    body["session"].as_str().unwrap().to_owned()
+}
+
+/// Registers `name` with [`PASSWORD`] through the dummy stage; returns the token's owner.
+async fn alice(hs: &Homeserver, name: &str) -> TokenOwner {
+    let body = json!({"username": name, "password": PASSWORD, "auth": {"type": "m.login.dummy"}});
+    let (status, body) = register_user(hs, body).await;
+    assert_eq!(status, 200, "{body}");
+    hs.authenticate(body["access_token"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn session_exists(hs: &Homeserver, id: &str, operation: &'static str) -> bool {
+    hs.live_session(id.to_owned(), operation).await.unwrap().is_some()
+}
+
+#[tokio::test]
+async fn register_through_the_dummy_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let (status, body) = register_user(&hs, json!({"username": "alice", "password": PASSWORD})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["flows"], json!([{"stages": ["m.login.dummy"]}]));
+    assert_eq!(body["params"], json!({}));
+    let session = session_of(&body);
+    assert!(session_exists(&hs, &session, REGISTER).await);
+
+    let auth = json!({"type": "m.login.dummy", "session": session});
+    let (status, body) = register_user(&hs, json!({"username": "alice", "password": PASSWORD, "auth": auth})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user_id"], "@alice:example.org");
+    assert_eq!(body["home_server"], SERVER);
+    assert_eq!(body["device_id"].as_str().unwrap().len(), 10);
+    let token = body["access_token"].as_str().unwrap();
+    let owner = hs.authenticate(token).await.unwrap().unwrap();
+    assert_eq!((owner.user_id.as_str(), owner.is_guest), ("@alice:example.org", false));
+    assert!(
+        !session_exists(&hs, &session, REGISTER).await,
+        "the finished session is deleted"
+    );
+    assert_eq!(hs.authenticate("mhs_unknown").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn dummy_stage_without_session_and_generated_username() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let (status, body) = register_user(&hs, json!({"password": PASSWORD, "auth": {"type": "m.login.dummy"}})).await;
+    assert_eq!(status, 200, "{body}");
+    let user_id = body["user_id"].as_str().unwrap();
+    let localpart = user_id.strip_prefix('@').unwrap().strip_suffix(":example.org").unwrap();
+    assert_eq!(validate_username(localpart, SERVER), Ok(()));
+}
+
+#[tokio::test]
+async fn unknown_session_restarts_the_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let auth = json!({"type": "m.login.dummy", "session": "NotASessionOfThisServer"});
+    let (status, body) = register_user(&hs, json!({"username": "bob", "password": PASSWORD, "auth": auth})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_ne!(session_of(&body), "NotASessionOfThisServer");
+    assert_eq!(body["flows"], json!([{"stages": ["m.login.dummy"]}]));
+    assert!(!hs.with_store(|s| s.user_exists("bob")).await.unwrap().unwrap());
+}
+
+#[tokio::test]
+async fn checks_come_before_uiaa() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    alice(&hs, "alice").await;
+    let cases = [
+        (json!({"username": "alice", "password": PASSWORD}), "M_USER_IN_USE"),
+        (
+            json!({"username": "Bad Name!", "password": PASSWORD}),
+            "M_INVALID_USERNAME",
+        ),
+        (json!({"username": "12345", "password": PASSWORD}), "M_INVALID_USERNAME"),
+        (json!({"username": "carol"}), "M_MISSING_PARAM"),
+        (json!({"username": "carol", "password": ""}), "M_MISSING_PARAM"),
+        (json!({}), "M_MISSING_PARAM"),
+        (
+            json!({"username": "carol", "password": PASSWORD, "auth": {"type": "m.login.bogus"}}),
+            "M_INVALID_PARAM",
+        ),
+    ];
+    for (request, errcode) in cases {
+        let (status, body) = register_user(&hs, request.clone()).await;
+        assert_eq!(
+            (status, body["errcode"].as_str()),
+            (400, Some(errcode)),
+            "{request} -> {body}"
+        );
+    }
+    let (_, body) = register_user(&hs, json!({"username": "Bad Name!", "password": PASSWORD})).await;
+    assert!(body["error"].as_str().unwrap().contains("lower case"), "{body}");
+}
+
+#[tokio::test]
+async fn a_name_taken_during_uiaa_is_user_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let (_, challenge) = register_user(&hs, json!({"username": "dave", "password": PASSWORD})).await;
+    alice(&hs, "dave").await; // someone else wins the name meanwhile
+    let hash = hs.hash_password(PASSWORD.to_owned()).await.unwrap();
+    let response = hs
+        .create_account(Some("dave".into()), hash, Some(session_of(&challenge)))
+        .await
+        .unwrap();
+    let (status, body) = wire(response.into_http());
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_USER_IN_USE")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn guests_register_without_auth_and_cannot_change_a_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let (status, body) = register(&hs, RegistrationKind::Guest, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let user_id = body["user_id"].as_str().unwrap();
+    let localpart = user_id.strip_prefix('@').unwrap().strip_suffix(":example.org").unwrap();
+    assert!(localpart.bytes().all(|b| b.is_ascii_digit()), "{user_id}");
+    let guest = hs
+        .authenticate(body["access_token"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(guest.is_guest);
+    let (status, body) = change(&hs, Some(&guest), json!({"new_password": "new"})).await;
+    assert_eq!((status, body["errcode"].as_str()), (403, Some("M_FORBIDDEN")), "{body}");
+}
+
+#[tokio::test]
+async fn change_password_through_the_password_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let owner = alice(&hs, "alice").await;
+    let (status, body) = change(&hs, Some(&owner), json!({"new_password": "new"})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["flows"], json!([{"stages": ["m.login.password"]}]));
+    let session = session_of(&body);
+
+    let identifier = json!({"type": "m.id.user", "user": "alice"});
+    let wrong = json!({"type": "m.login.password", "session": session, "identifier": identifier, "password": "nope"});
+    let (status, body) = change(&hs, Some(&owner), json!({"new_password": "new", "auth": wrong})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["errcode"], "M_FORBIDDEN");
+    assert_eq!(body["error"], "Invalid password");
+    assert_eq!(body["completed"], json!([]));
+    assert_eq!(session_of(&body), session, "the user's live session is kept");
+
+    let right =
+        json!({"type": "m.login.password", "session": session, "user": "@alice:example.org", "password": PASSWORD});
+    let (status, body) = change(&hs, Some(&owner), json!({"new_password": "new", "auth": right})).await;
+    assert_eq!((status, body), (200, json!({})));
+    assert!(!session_exists(&hs, &session, CHANGE_PASSWORD).await);
+    let hash = hs
+        .with_store(|s| s.password_hash("@alice:example.org"))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(hs.verify_password("new".into(), hash.clone()).await.unwrap());
+    assert!(!hs.verify_password(PASSWORD.into(), hash).await.unwrap());
+}
+
+#[tokio::test]
+async fn password_stage_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let owner = alice(&hs, "alice").await;
+    alice(&hs, "bob").await;
+    let as_bob =
+        json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": "bob"}, "password": PASSWORD});
+    let (status, body) = change(&hs, Some(&owner), json!({"new_password": "x", "auth": as_bob})).await;
+    assert_eq!((status, body["errcode"].as_str()), (401, Some("M_FORBIDDEN")), "{body}");
+    assert!(session_exists(&hs, &session_of(&body), CHANGE_PASSWORD).await);
+    assert_eq!(body["flows"], json!([{"stages": ["m.login.password"]}]));
+
+    let no_password = json!({"type": "m.login.password", "user": "alice"});
+    let (status, body) = change(&hs, Some(&owner), json!({"new_password": "x", "auth": no_password})).await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_MISSING_PARAM")),
+        "{body}"
+    );
+    let other_stage = json!({"type": "m.login.dummy"});
+    let (status, body) = change(&hs, Some(&owner), json!({"new_password": "x", "auth": other_stage})).await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_INVALID_PARAM")),
+        "{body}"
+    );
+    let (status, body) = change(&hs, Some(&owner), json!({"new_password": ""})).await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_MISSING_PARAM")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_or_foreign_session_with_the_right_password_is_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let owner = alice(&hs, "alice").await;
+    let bob = alice(&hs, "bob").await;
+    let (_, challenge) = change(&hs, Some(&bob), json!({"new_password": "x"})).await;
+    let bobs_session = session_of(&challenge);
+    for session in ["NoSuchSession", bobs_session.as_str()] {
+        let auth = json!({"type": "m.login.password", "session": session, "user": "alice", "password": PASSWORD});
+        let (status, body) = change(&hs, Some(&owner), json!({"new_password": PASSWORD, "auth": auth})).await;
+        assert_eq!((status, body), (200, json!({})), "{session}");
+    }
+    assert!(
+        session_exists(&hs, &bobs_session, CHANGE_PASSWORD).await,
+        "bob's session is not alice's to end"
+    );
+}
+
+#[tokio::test]
+async fn without_a_token_only_the_email_flow_is_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let auth = json!({"type": "m.login.password", "user": "alice", "password": PASSWORD});
+    for body in [json!({"new_password": "x"}), json!({"new_password": "x", "auth": auth})] {
+        let (status, body) = change(&hs, None, body).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["flows"], json!([{"stages": ["m.login.email.identity"]}]));
+        assert_eq!(body["params"], json!({}));
+        assert!(body["session"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn email_token_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let owner = alice(&hs, "alice").await;
+    hs.with_store(move |s| s.bind_email(&owner.user_id, "alice@example.org"))
+        .await
+        .unwrap()
+        .unwrap();
+    let (status, body) = email(&hs, "Alice@Example.org").await;
+    assert_eq!(
+        (status, body["errcode"].as_str()),
+        (400, Some("M_THREEPID_IN_USE")),
+        "{body}"
+    );
+    let (status, body) = email(&hs, "bob@example.org").await;
+    assert_eq!((status, body["errcode"].as_str()), (400, Some("M_UNKNOWN")), "{body}");
+    assert_eq!(
+        body["error"],
+        "Email-based registration has been disabled on this server"
+    );
+    for bad in ["", "bob", "@example.org", "bob@", "b ob@example.org", "a@b@c"] {
+        let (status, body) = email(&hs, bad).await;
+        assert_eq!(
+            (status, body["errcode"].as_str()),
+            (400, Some("M_INVALID_PARAM")),
+            "{bad:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn expired_sessions_are_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(SERVER, dir.path().join("hs.db"));
+    config.hasher = PasswordHasher::insecure_fast();
+    config.session_lifetime = Duration::ZERO;
+    let hs = Homeserver::open(config).unwrap();
+    let (_, challenge) = register_user(&hs, json!({"username": "erin", "password": PASSWORD})).await;
+    std::thread::sleep(Duration::from_millis(5));
+    let auth = json!({"type": "m.login.dummy", "session": session_of(&challenge)});
+    let (status, body) = register_user(&hs, json!({"username": "erin", "password": PASSWORD, "auth": auth})).await;
+    assert_eq!(status, 401, "an expired session restarts the flow: {body}");
+    assert_ne!(session_of(&body), session_of(&challenge));
+}
