@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod interop;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use generator::output::{self, Mode};
@@ -18,6 +20,8 @@ struct Cli {
 enum Command {
     /// Generate the crate from the spec (default: spec/registration.yaml -> generated/).
     Codegen(CodegenArgs),
+    /// Run the interop scenario against a real Synapse and the example homeserver.
+    Interop,
 }
 
 #[derive(clap::Args)]
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Codegen(args) => codegen(args),
+        Command::Interop => interop::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
