@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, docs, external_type, ident, inner_doc_attrs};
+use super::{doc_attrs, external_type, ident, inner_doc_attrs};
 use crate::model::{Api, Operation, TypeRef, Uiaa};
 use crate::naming;
 
@@ -31,13 +31,7 @@ pub(super) fn module(api: &Api) -> TokenStream {
 fn method(api: &Api, op: &Operation) -> TokenStream {
     let name = format_ident!("{}", naming::unraw(&naming::client_method(&op.name)));
     let module = ident(&op.name);
-    let mut lines = vec![format!("`{} {}`", op.method, op.path)];
-    let summary = docs([op.summary.as_deref()]);
-    if !summary.is_empty() {
-        lines.push(String::new());
-        lines.extend(summary);
-    }
-    let doc = doc_attrs(&lines);
+    let doc = doc_attrs(&super::operation_doc(op));
     let interactive = op.uiaa.as_ref().map(|uiaa| interactive(api, op, uiaa));
     quote! {
         #doc

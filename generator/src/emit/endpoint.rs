@@ -209,15 +209,10 @@ fn constructor(api: &Api, op: &Operation, module: &Module) -> TokenStream {
 }
 
 fn debug_impl(op: &Operation) -> TokenStream {
-    let fields = op.params.iter().map(|p| {
-        let name = ident(&p.ident);
-        let shown = crate::naming::unraw(&p.ident);
-        match (p.secret, &p.presence) {
-            (true, Presence::Optional) => quote! { .field(#shown, &self.#name.as_ref().map(|_| crate::Redacted)) },
-            (true, _) => quote! { .field(#shown, &crate::Redacted) },
-            (false, _) => quote! { .field(#shown, &self.#name) },
-        }
-    });
+    let fields = op
+        .params
+        .iter()
+        .map(|p| super::debug_field(&p.ident, p.secret, &p.presence));
     let token = (op.auth != Auth::None)
         .then(|| quote! { .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted)) });
     let body = op.body.as_ref().map(|_| quote! { .field("body", &self.body) });

@@ -96,6 +96,29 @@ pub(crate) fn docs<'a>(sources: impl IntoIterator<Item = Option<&'a str>>) -> Ve
     crate::docs::join_docs(sources)
 }
 
+/// The doc of an operation's method (server or client): `METHOD path`, then its summary.
+pub(crate) fn operation_doc(op: &crate::model::Operation) -> Vec<String> {
+    let mut lines = vec![format!("`{} {}`", op.method, op.path)];
+    let summary = docs([op.summary.as_deref()]);
+    if !summary.is_empty() {
+        lines.push(String::new());
+        lines.extend(summary);
+    }
+    lines
+}
+
+/// One `.field(...)` of a hand-written `Debug`: a secret prints as `<redacted>` (an absent
+/// optional one as `None`).
+pub(crate) fn debug_field(field: &str, secret: bool, presence: &Presence) -> TokenStream {
+    let name = ident(field);
+    let shown = crate::naming::unraw(field);
+    match (secret, presence) {
+        (true, Presence::Optional) => quote! { .field(#shown, &self.#name.as_ref().map(|_| crate::Redacted)) },
+        (true, _) => quote! { .field(#shown, &crate::Redacted) },
+        (false, _) => quote! { .field(#shown, &self.#name) },
+    }
+}
+
 /// The path to a generated module, from `root` (`crate`, or the crate's name outside it).
 pub(crate) fn module_path(module: &Module, root: &TokenStream) -> TokenStream {
     match module {

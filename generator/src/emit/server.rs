@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, docs, ident, inner_doc_attrs};
+use super::{doc_attrs, ident, inner_doc_attrs};
 use crate::model::{Api, Auth, Operation};
 
 /// `src/server.rs` (compiled with the `server` feature).
@@ -75,12 +75,7 @@ fn server_trait(api: &Api, has_auth: bool) -> TokenStream {
 fn trait_method(op: &Operation) -> TokenStream {
     let name = ident(&op.name);
     let module = ident(&op.name);
-    let mut lines = vec![format!("`{} {}`", op.method, op.path)];
-    let summary = docs([op.summary.as_deref()]);
-    if !summary.is_empty() {
-        lines.push(String::new());
-        lines.extend(summary);
-    }
+    let mut lines = super::operation_doc(op);
     lines.extend([String::new(), format!("See [`crate::endpoints::{}`].", op.name)]);
     let doc = doc_attrs(&lines);
     let identity = match op.auth {

@@ -158,15 +158,10 @@ fn constructor(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
 fn debug_impl(def: &TypeDef, s: &Struct) -> TokenStream {
     let name = ident(&def.name);
     let text = &def.name;
-    let fields = s.fields.iter().map(|f| {
-        let field = ident(&f.ident);
-        let shown = crate::naming::unraw(&f.ident);
-        match (f.secret, &f.presence) {
-            (true, Presence::Optional) => quote! { .field(#shown, &self.#field.as_ref().map(|_| crate::Redacted)) },
-            (true, _) => quote! { .field(#shown, &crate::Redacted) },
-            (false, _) => quote! { .field(#shown, &self.#field) },
-        }
-    });
+    let fields = s
+        .fields
+        .iter()
+        .map(|f| super::debug_field(&f.ident, f.secret, &f.presence));
     let extra = s.extra.as_ref().map(|e| {
         let field = ident(&e.ident);
         let shown = crate::naming::unraw(&e.ident);
