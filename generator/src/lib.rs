@@ -64,6 +64,61 @@ pub fn generate(options: &Options) -> Result<Generated, Errors> {
 
 /// Reads the spec and builds the model only.
 pub fn build_model(options: &Options) -> Result<Api, Errors> {
+    let read = read_spec(options)?;
+    let mut errors = read.unused_patches;
+    let sources = model::Sources {
+        openapi: &read.openapi,
+        origins: &read.origins,
+        source: &read.entry_file,
+        config: &read.config,
+        config_file: &read.config_file,
+    };
+    // Report a stale patch together with whatever else the model finds.
+    match model::build(sources) {
+        Ok(api) if errors.is_empty() => Ok(api),
+        Ok(_) => Err(Errors(errors)),
+        Err(Errors(mut more)) => {
+            errors.append(&mut more);
+            Err(Errors(errors))
+        }
+    }
+}
+
+/// The spec as one OpenAPI 3.0 document: every `$ref` resolved and the config's patches
+/// applied; what the model is built from (and what a spec-driven tester such as schemathesis
+/// should check a server against).
+pub fn resolved_openapi(options: &Options) -> Result<openapiv3::OpenAPI, Errors> {
+    let mut read = read_spec(options)?;
+    Errors::check(read.unused_patches)?;
+    // The values the config gives the base path's placeholders, as OpenAPI server variables.
+    for server in &mut read.openapi.servers {
+        for (name, variable) in server.variables.iter_mut().flatten() {
+            let configured = read.config.variables.get(name);
+            if let Some(configured) = configured {
+                variable.enumeration = configured.values.clone();
+                variable.default = configured
+                    .default
+                    .clone()
+                    .or_else(|| configured.values.last().cloned())
+                    .unwrap_or_default();
+            }
+            variable.description = Some(format!("The value of `%{name}%` in the spec's `basePath`."));
+        }
+    }
+    Ok(read.openapi)
+}
+
+/// What the stages before the model produce.
+struct ReadSpec {
+    openapi: openapiv3::OpenAPI,
+    origins: std::collections::BTreeMap<String, Location>,
+    entry_file: String,
+    config: Config,
+    config_file: String,
+    unused_patches: Vec<Error>,
+}
+
+fn read_spec(options: &Options) -> Result<ReadSpec, Errors> {
     let spec_dir = options.spec.parent().map(Path::to_owned).unwrap_or_default();
     let spec_dir = if spec_dir.as_os_str().is_empty() {
         PathBuf::from(".")
@@ -85,23 +140,15 @@ pub fn build_model(options: &Options) -> Result<Api, Errors> {
             Default::default(),
         ),
     };
-    let mut errors = loader.unused_patches(&config_file);
-    let sources = model::Sources {
-        openapi: &openapi,
-        origins: &origins,
-        source: &entry_file,
-        config: &config,
-        config_file: &config_file,
-    };
-    // Report a stale patch together with whatever else the model finds.
-    match model::build(sources) {
-        Ok(api) if errors.is_empty() => Ok(api),
-        Ok(_) => Err(Errors(errors)),
-        Err(Errors(mut more)) => {
-            errors.append(&mut more);
-            Err(Errors(errors))
-        }
-    }
+    let unused_patches = loader.unused_patches(&config_file);
+    Ok(ReadSpec {
+        openapi,
+        origins,
+        entry_file,
+        config,
+        config_file,
+        unused_patches,
+    })
 }
 
 fn read_config(options: &Options, spec_dir: &Path) -> Result<(Config, String), Errors> {

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod interop;
+mod load;
+mod schemathesis;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -22,6 +24,10 @@ enum Command {
     Codegen(CodegenArgs),
     /// Run the interop scenario against a real Synapse and the example homeserver.
     Interop,
+    /// Register many accounts on the example homeserver at once, then kill it mid-load.
+    Load(load::LoadArgs),
+    /// Run schemathesis against the example homeserver with the project's spec.
+    Schemathesis,
 }
 
 #[derive(clap::Args)]
@@ -44,6 +50,9 @@ struct CodegenArgs {
     /// Also print the model summary (operations and types) to stdout.
     #[arg(long)]
     summary: bool,
+    /// Also write the spec as one OpenAPI 3.0 JSON document (refs resolved, patches applied).
+    #[arg(long, value_name = "FILE")]
+    openapi: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -51,6 +60,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Codegen(args) => codegen(args),
         Command::Interop => interop::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
+        Command::Load(args) => load::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),
+        Command::Schemathesis => schemathesis::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -86,6 +97,11 @@ fn codegen(args: CodegenArgs) -> anyhow::Result<ExitCode> {
     };
     if args.summary {
         print!("{}", generated.api.summary());
+    }
+    if let Some(file) = &args.openapi {
+        let openapi = generator::resolved_openapi(&options).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let json = serde_json::to_string_pretty(&openapi).context("serializing the OpenAPI document")?;
+        std::fs::write(here.join(file), json).with_context(|| format!("writing {}", file.display()))?;
     }
     let mode = if args.check { Mode::Check } else { Mode::Write };
     let report = output::ensure(&out, &generated.files, mode).with_context(|| format!("writing {}", out.display()))?;
