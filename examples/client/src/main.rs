@@ -38,7 +38,7 @@ struct Args {
     /// The localpart of the account to register (`carol` for @carol:server).
     #[arg(long)]
     username: String,
-    /// The Client-Server API version in the path (/_matrix/client/<version>).
+    /// The Client-Server API version in the path (`/_matrix/client/<version>`).
     #[arg(long, value_enum, default_value_t = Version::V3)]
     version: Version,
     /// After registering, change the password (through m.login.password).
