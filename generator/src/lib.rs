@@ -12,11 +12,13 @@
 //! 6. [`output`]: write the files, or check that the ones on disk are current.
 
 pub mod config;
+pub mod diagnostics;
 mod docs;
 pub mod emit;
 pub mod error;
 pub mod format;
 pub mod load;
+mod locate;
 pub mod model;
 pub mod naming;
 pub mod openapi;

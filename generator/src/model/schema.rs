@@ -120,6 +120,18 @@ impl Renames {
         Some(new)
     }
 
+    /// The rename (its key) that gives some other type `name` in `module`.
+    fn giving(&self, module: &Module, name: &str) -> Option<&String> {
+        self.map.iter().find_map(|(key, new)| {
+            let same_module = match (module, key.split_once("::")) {
+                (Module::Shared, None) => true,
+                (Module::Operation(op), Some((key_op, _))) => key_op == op,
+                _ => false,
+            };
+            (same_module && new == name).then_some(key)
+        })
+    }
+
     /// Keys that matched nothing.
     pub fn unused(&self) -> Vec<String> {
         self.map.keys().filter(|k| !self.used.contains(*k)).cloned().collect()
@@ -380,6 +392,10 @@ impl<'a> Types<'a> {
             Module::Operation(op) => format!("{op}::{default}"),
         };
         let Some(renamed) = self.renames.get(&key) else {
+            if let Some(other) = self.renames.giving(module, &hints[0]) {
+                let why = format!("[rename.types] `{other}` = `{}` takes the name of another type; rename one of them", hints[0]);
+                self.errors.push(Error::new(at.clone(), Cause::NameCollision(why)));
+            }
             return scope.claim(hints);
         };
         if !scope.take(&renamed) {
