@@ -9,6 +9,13 @@
 //! stderr, filtered by `RUST_LOG` (default `info`). Ctrl-C or SIGTERM stops accepting
 //! connections, lets running requests finish, and exits 0.
 //!
+//! Registration (`POST /_matrix/client/*/register`) is rate-limited per client address: a token
+//! bucket of `--register-burst` requests (default 20) refilled at `--register-rate-per-second`
+//! (default 1), answering 429 `M_LIMIT_EXCEEDED` with `retry_after_ms` over the limit.
+//! `--no-rate-limit` turns it off: load tests, which register many accounts from one address,
+//! must pass it. Behind a reverse proxy every client shares the proxy's address, so limit there
+//! and pass `--no-rate-limit` here.
+//!
 //! The hidden flag `--insecure-fast-hashing` switches argon2 to its cheapest setting. It exists
 //! for tests only: never use it for real accounts.
 
@@ -19,8 +26,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use homeserver::rate_limit::{DEFAULT_BURST, DEFAULT_RATE_PER_SECOND, RateLimit, RateLimitError};
 use homeserver::secrets::PasswordHasher;
-use homeserver::server::{Config, Homeserver, app};
+use homeserver::server::{Config, Homeserver, app_with};
 use tracing_subscriber::EnvFilter;
 
 /// Example Matrix homeserver: registration, password change and email token requests.
@@ -36,9 +44,37 @@ struct Args {
     /// The SQLite database file, created if missing.
     #[arg(long, default_value = "homeserver.db")]
     database: PathBuf,
+    /// Registrations per second each client address regains (0.1: one every ten seconds).
+    #[arg(long, value_name = "F", default_value_t = DEFAULT_RATE_PER_SECOND, value_parser = parse_rate)]
+    register_rate_per_second: f64,
+    /// Registrations each client address may make at once before the rate applies.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_BURST,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    register_burst: u32,
+    /// Do not rate-limit registration (load tests, or a reverse proxy that limits instead).
+    #[arg(long, conflicts_with_all = ["register_rate_per_second", "register_burst"])]
+    no_rate_limit: bool,
     /// For tests only: the cheapest argon2 setting, so hashing costs nothing. Never in production.
     #[arg(long, hide = true)]
     insecure_fast_hashing: bool,
+}
+
+impl Args {
+    /// The registration rate limit, `None` with `--no-rate-limit`.
+    fn register_limit(&self) -> Result<Option<RateLimit>, RateLimitError> {
+        if self.no_rate_limit {
+            return Ok(None);
+        }
+        RateLimit::new(self.register_rate_per_second, self.register_burst).map(Some)
+    }
+}
+
+/// Accepts a positive, finite number of requests per second.
+fn parse_rate(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err("a positive number of requests per second, such as 1 or 0.5".to_owned()),
+    }
 }
 
 /// Accepts a server name of host name or IP literal characters and an optional port
@@ -53,13 +89,22 @@ fn parse_server_name(name: &str) -> Result<String, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    let register_limit = match args.register_limit() {
+        Ok(limit) => limit,
+        Err(error) => {
+            use clap::CommandFactory as _;
+            Args::command()
+                .error(clap::error::ErrorKind::ValueValidation, error)
+                .exit()
+        }
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
-    match run(args) {
+    match run(args, register_limit) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(%error, "the homeserver failed");
@@ -69,7 +114,7 @@ fn main() -> ExitCode {
 }
 
 /// Opens the database, then serves until a shutdown signal.
-fn run(args: Args) -> Result<(), Box<dyn Error>> {
+fn run(args: Args, register_limit: Option<RateLimit>) -> Result<(), Box<dyn Error>> {
     let mut config = Config::new(args.server_name, args.database);
     if args.insecure_fast_hashing {
         tracing::warn!("--insecure-fast-hashing: passwords are hashed with the cheapest argon2 setting");
@@ -77,11 +122,24 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
     }
     let homeserver = Homeserver::open(config)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(args.listen, homeserver))
+    match register_limit {
+        Some(limit) => tracing::info!(
+            per_second = limit.per_second(),
+            burst = limit.burst(),
+            "registration is rate-limited per client address"
+        ),
+        None => tracing::warn!("--no-rate-limit: registration is not rate-limited"),
+    }
+    runtime.block_on(serve(args.listen, homeserver, register_limit))
 }
 
-/// Binds `listen`, announces the bound address on stdout, and serves until Ctrl-C or SIGTERM.
-async fn serve(listen: SocketAddr, homeserver: Homeserver) -> Result<(), Box<dyn Error>> {
+/// Binds `listen`, announces the bound address on stdout, and serves until Ctrl-C or SIGTERM,
+/// with each connection's peer address known to the app (for the rate limit).
+async fn serve(
+    listen: SocketAddr,
+    homeserver: Homeserver,
+    register_limit: Option<RateLimit>,
+) -> Result<(), Box<dyn Error>> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
     let mut stdout = std::io::stdout().lock();
@@ -89,7 +147,8 @@ async fn serve(listen: SocketAddr, homeserver: Homeserver) -> Result<(), Box<dyn
     stdout.flush()?;
     drop(stdout);
     tracing::info!(%address, server_name = homeserver.server_name(), "serving");
-    axum::serve(listener, app(homeserver))
+    let app = app_with(homeserver, register_limit).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("shut down");
@@ -148,8 +207,37 @@ mod tests {
         assert_eq!(args.server_name, "localhost");
         assert_eq!(args.database, PathBuf::from("homeserver.db"));
         assert!(!args.insecure_fast_hashing);
+        assert_eq!(args.register_limit(), Ok(Some(RateLimit::default())));
+        assert_eq!((args.register_rate_per_second, args.register_burst), (1.0, 20));
         let help = Args::command().render_long_help().to_string();
         assert!(!help.contains("insecure"), "the test-only flag is hidden");
+        for flag in ["--register-rate-per-second", "--register-burst", "--no-rate-limit"] {
+            assert!(help.contains(flag), "{flag} is documented");
+        }
+    }
+
+    #[test]
+    fn rate_limit_flags() {
+        let parse = |extra: &[&str]| Args::try_parse_from(["homeserver"].iter().chain(extra));
+        let args = parse(&["--register-rate-per-second", "0.5", "--register-burst", "3"]).unwrap();
+        assert_eq!(args.register_limit(), Ok(Some(RateLimit::new(0.5, 3).unwrap())));
+        let args = parse(&["--no-rate-limit"]).unwrap();
+        assert_eq!(args.register_limit(), Ok(None));
+        for bad in [
+            &["--register-rate-per-second", "0"][..],
+            &["--register-rate-per-second", "-1"],
+            &["--register-rate-per-second", "NaN"],
+            &["--register-rate-per-second", "inf"],
+            &["--register-rate-per-second", "fast"],
+            &["--register-burst", "0"],
+            &["--register-burst", "-3"],
+            &["--no-rate-limit", "--register-burst", "5"],
+            &["--no-rate-limit", "--register-rate-per-second", "5"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+        let too_slow = parse(&["--register-rate-per-second", "0.000000001"]).unwrap();
+        assert!(too_slow.register_limit().is_err());
     }
 
     #[test]

@@ -43,6 +43,17 @@
 //! 400 `M_INVALID_PARAM`; one bound to an account is 400 `M_THREEPID_IN_USE`; otherwise 400
 //! `M_UNKNOWN` "Email-based registration has been disabled on this server" (no mail delivery).
 //!
+//! Timing: a password is only ever checked for the account the access token belongs to, so
+//! there is no username to probe; even so, a check with no stored hash (the account is gone,
+//! or has no password) runs argon2 against a dummy hash made at start with the same cost, so
+//! every password check costs one argon2 verification. An identifier naming another user is
+//! refused before any check, which tells the caller nothing its answer does not already say.
+//! Access tokens are found by their SHA-256 and the stored digest is compared in constant time
+//! ([`Store::user_for_token`]).
+//!
+//! Registration (`POST .../register`, any path version) is rate-limited per client address by
+//! [`app_with`] ([`crate::rate_limit`]): 429 `M_LIMIT_EXCEEDED` with `retry_after_ms`.
+//!
 //! At most one argon2 computation per CPU runs at a time (a semaphore), so a burst of requests
 //! queues instead of taking 19 MiB of memory per concurrent hash.
 //!
@@ -61,7 +72,8 @@ use matrix_registration::endpoints::{change_password, register, request_token_to
 use matrix_registration::server::{HandlerError, Server};
 use tokio::sync::Semaphore;
 
-use crate::secrets::{PasswordHasher, SecretError};
+use crate::rate_limit::{self, RateLimit, RateLimiter};
+use crate::secrets::{PasswordHasher, SecretError, generate_session_id};
 use crate::store::{Registered, Store, StoreError, TokenOwner};
 use crate::uiaa;
 use crate::username::{generate_guest_localpart, generate_localpart, validate_username};
@@ -106,10 +118,34 @@ impl Config {
 pub struct Homeserver {
     store: Arc<Mutex<Store>>,
     hasher: PasswordHasher,
+    /// What a password is checked against when there is no stored hash, so the check costs
+    /// the same either way ([`Homeserver::check_password`]).
+    dummy_hash: DummyHash,
+    /// How many argon2 verifications ran (tests check that a dummy one runs).
+    #[cfg(test)]
+    verifications: Arc<std::sync::atomic::AtomicUsize>,
     /// One permit per CPU: argon2 computations running at once.
     hashing: Arc<Semaphore>,
     server_name: String,
     session_lifetime: Duration,
+}
+
+/// An argon2id hash of a random password nobody knows, made with the server's hasher at start.
+/// Its `Debug` is redacted, like every other hash.
+#[derive(Clone)]
+struct DummyHash(Arc<str>);
+
+impl std::fmt::Debug for DummyHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DummyHash(<redacted>)")
+    }
+}
+
+impl DummyHash {
+    /// Hashes a fresh random password (never kept) with `hasher`.
+    fn new(hasher: &PasswordHasher) -> Result<Self, SecretError> {
+        Ok(Self(hasher.hash(&generate_session_id()?)?.into()))
+    }
 }
 
 /// A 400 answer to `/register`.
@@ -159,9 +195,13 @@ impl Homeserver {
     pub fn open(config: Config) -> Result<Self, StoreError> {
         let store = Store::open(&config.database, &config.server_name)?;
         let cpus = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        let dummy_hash = DummyHash::new(&config.hasher)?;
         Ok(Self {
             store: Arc::new(Mutex::new(store)),
             hasher: config.hasher,
+            dummy_hash,
+            #[cfg(test)]
+            verifications: Arc::default(),
             hashing: Arc::new(Semaphore::new(cpus)),
             server_name: config.server_name,
             session_lifetime: config.session_lifetime,
@@ -201,8 +241,24 @@ impl Homeserver {
     /// is free.
     async fn verify_password(&self, password: String, hash: String) -> Result<bool, HandlerError> {
         let _permit = self.hashing.acquire().await?;
+        #[cfg(test)]
+        self.verifications.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let hasher = self.hasher.clone();
         Ok(tokio::task::spawn_blocking(move || hasher.verify(&password, &hash)).await??)
+    }
+
+    /// Whether `password` matches the stored `hash`; with no hash (an unknown user, or one
+    /// without a password) it is checked against the dummy hash and the answer is `false`, so
+    /// the check costs one argon2 verification either way and its timing does not tell whether
+    /// the account or its password exists.
+    async fn check_password(&self, password: String, hash: Option<String>) -> Result<bool, HandlerError> {
+        match hash {
+            Some(hash) => self.verify_password(password, hash).await,
+            None => {
+                let _ = self.verify_password(password, self.dummy_hash.0.to_string()).await?;
+                Ok(false)
+            }
+        }
     }
 
     /// Starts a UIAA session for `operation`, first deleting expired ones; returns its id.
@@ -398,14 +454,19 @@ impl Homeserver {
                 .await;
         }
         let lookup = user_id.clone();
-        let Some(hash) = self.with_store(move |store| store.password_hash(&lookup)).await?? else {
+        let hash = self.with_store(move |store| store.password_hash(&lookup)).await??;
+        let has_password = hash.is_some();
+        // Argon2 runs whether or not there is a hash (`check_password`), so a missing account
+        // or password takes as long to refuse as a wrong password.
+        let matches = self.check_password(creds.password, hash).await?;
+        if !has_password {
             return Ok(password_error(
                 StatusCode::FORBIDDEN,
                 "M_FORBIDDEN",
                 "This account has no password",
             ));
-        };
-        if !self.verify_password(creds.password, hash).await? {
+        }
+        if !matches {
             tracing::info!(%user_id, "password change refused: wrong password");
             return self.refuse(session, &user_id, "Invalid password").await;
         }
@@ -522,10 +583,30 @@ impl Server for Homeserver {
     }
 }
 
-/// The whole HTTP application: the generated router for `homeserver` under
-/// `/_matrix/client/{r0,v3}`, with [`log_request`] around every request.
+/// The whole HTTP application with the default registration rate limit
+/// ([`RateLimit::default`]): [`app_with`]`(homeserver, Some(RateLimit::default()))`.
+///
+/// The limit applies per client address, which axum only knows when the app is served with
+/// `into_make_service_with_connect_info::<SocketAddr>()` (as the binary does); served as a plain
+/// router (`axum::serve(listener, app(server))`, as in-process tests do), nothing is limited.
 pub fn app(homeserver: Homeserver) -> axum::Router {
-    matrix_registration::server::router(homeserver).layer(axum::middleware::from_fn(log_request))
+    app_with(homeserver, Some(RateLimit::default()))
+}
+
+/// The whole HTTP application: the generated router for `homeserver` under
+/// `/_matrix/client/{r0,v3}`, with `POST .../register` limited per client address by
+/// `register_limit` ([`rate_limit::limit_registration`]; `None`: no limit) and [`log_request`]
+/// around every request, rate-limited ones included.
+pub fn app_with(homeserver: Homeserver, register_limit: Option<RateLimit>) -> axum::Router {
+    let mut router = matrix_registration::server::router(homeserver);
+    if let Some(limit) = register_limit {
+        let limiter = Arc::new(RateLimiter::new(limit));
+        router = router.layer(axum::middleware::from_fn_with_state(
+            limiter,
+            rate_limit::limit_registration,
+        ));
+    }
+    router.layer(axum::middleware::from_fn(log_request))
 }
 
 /// Logs each request's method, path (never the query, which may hold `access_token`), status

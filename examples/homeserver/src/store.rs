@@ -28,7 +28,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, ffi, params};
 
-use crate::secrets::{SecretError, generate_access_token, generate_device_id, generate_session_id, hash_token};
+use crate::secrets::{
+    SecretError, constant_time_eq, generate_access_token, generate_device_id, generate_session_id, hash_token,
+};
 use crate::username::{UsernameError, user_id, validate_localpart};
 
 /// How long a statement waits for another connection's write lock before giving up.
@@ -218,6 +220,12 @@ impl Store {
         })
     }
 
+    /// The connection, for tests in other modules that set up states the API cannot reach.
+    #[cfg(test)]
+    pub(crate) fn conn_for_tests(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The server name user ids are made with.
     pub fn server_name(&self) -> &str {
         &self.server_name
@@ -277,22 +285,38 @@ impl Store {
     }
 
     /// The owner of the raw access token `token`, found by its hash; `None` if no such token.
+    ///
+    /// The row is fetched by the SHA-256 of `token` ([`hash_token`]), then the stored digest is
+    /// compared with the computed one in constant time ([`constant_time_eq`]) before the token
+    /// is accepted.
+    ///
+    /// Why the lookup itself leaks nothing useful: the index search compares the *digest*, not
+    /// the token, and may take a little longer the more leading bytes of it match a stored
+    /// digest. An attacker measuring that learns at best a prefix of a stored digest, yet
+    /// cannot choose the bytes of the digest they send (that would need SHA-256 preimages), nor
+    /// use a digest prefix to build a token: a token needs all 256 random bits, and its digest
+    /// is useless without a preimage. The constant-time comparison makes acceptance depend on
+    /// the whole digest in equal time even if the lookup were ever loosened (a collation, a
+    /// prefix index, a cache keyed differently).
     pub fn user_for_token(&self, token: &str) -> Result<Option<TokenOwner>, StoreError> {
+        let computed = hash_token(token);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT t.user_id, t.device_id, u.is_guest
+            "SELECT t.token_hash, t.user_id, t.device_id, u.is_guest
              FROM access_tokens AS t JOIN users AS u ON u.user_id = t.user_id
              WHERE t.token_hash = ?1",
         )?;
-        let owner = stmt
-            .query_row([hash_token(token)], |row| {
-                Ok(TokenOwner {
-                    user_id: row.get(0)?,
-                    device_id: row.get(1)?,
-                    is_guest: row.get(2)?,
-                })
+        let found = stmt
+            .query_row([&computed], |row| {
+                let stored: String = row.get(0)?;
+                let owner = TokenOwner {
+                    user_id: row.get(1)?,
+                    device_id: row.get(2)?,
+                    is_guest: row.get(3)?,
+                };
+                Ok((stored, owner))
             })
             .optional()?;
-        Ok(owner)
+        Ok(found.and_then(|(stored, owner)| constant_time_eq(stored.as_bytes(), computed.as_bytes()).then_some(owner)))
     }
 
     /// The stored password hash of `user_id`; `None` if the user does not exist or has no
@@ -504,6 +528,41 @@ mod tests {
         assert!(store.user_exists("alice").unwrap());
         assert!(!store.user_exists("bob").unwrap());
         assert_eq!(store.user_for_token("mhs_not-a-token").unwrap(), None);
+    }
+
+    #[test]
+    fn a_token_is_accepted_only_if_the_whole_stored_digest_matches() {
+        let mut store = memory();
+        let reg = store.register("alice", Some(HASH), false, None).unwrap();
+        // Loosen the lookup: a case-insensitive column, holding the digest in upper case. The
+        // SQL now finds the row, and the constant-time comparison of the bytes refuses it.
+        store
+            .conn
+            .execute_batch(
+                "PRAGMA foreign_keys = OFF;
+                 ALTER TABLE access_tokens RENAME TO strict_tokens;
+                 CREATE TABLE access_tokens (
+                     token_hash TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+                     user_id TEXT NOT NULL, device_id TEXT NOT NULL, created_at INTEGER NOT NULL);
+                 INSERT INTO access_tokens SELECT upper(token_hash), user_id, device_id, created_at
+                     FROM strict_tokens;",
+            )
+            .unwrap();
+        let found: i64 = store
+            .conn
+            .query_row(
+                "SELECT count(*) FROM access_tokens WHERE token_hash = ?1",
+                [hash_token(&reg.access_token)],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(found, 1, "the loosened lookup matches");
+        assert_eq!(store.user_for_token(&reg.access_token).unwrap(), None);
+        store
+            .conn
+            .execute("UPDATE access_tokens SET token_hash = lower(token_hash)", [])
+            .unwrap();
+        assert!(store.user_for_token(&reg.access_token).unwrap().is_some());
     }
 
     #[test]

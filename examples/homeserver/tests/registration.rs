@@ -6,11 +6,11 @@
 //! the generated types. Each test runs its own server process (`--listen 127.0.0.1:0`, a
 //! temporary database, `--insecure-fast-hashing`), killed by a guard even when the test fails.
 
-use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::path::Path;
+
+use common::ServerProcess;
 use homeserver::store::Store;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -19,87 +19,6 @@ const FIRST_PASSWORD: &str = "first-Secret-4711";
 const SECOND_PASSWORD: &str = "second-Secret-4712";
 const THIRD_PASSWORD: &str = "third-Secret-4713";
 const WRONG_PASSWORD: &str = "wrong-Secret-4714";
-
-/// A running `homeserver` process; dropping it kills the process (and, if the test is failing,
-/// prints its log).
-struct ServerProcess {
-    child: Child,
-    /// `http://127.0.0.1:PORT`.
-    base: String,
-    log: PathBuf,
-}
-
-impl ServerProcess {
-    /// Starts the binary on `database`, appending its log to `log`, and waits for its
-    /// `listening on` line.
-    fn start(database: &Path, log: &Path) -> Self {
-        let log_file = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_homeserver"))
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--server-name",
-                "localhost",
-                "--insecure-fast-hashing",
-            ])
-            .arg("--database")
-            .arg(database)
-            .env("RUST_LOG", "info,homeserver=debug,matrix_registration=debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file)
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut server = Self {
-            child,
-            base: String::new(),
-            log: log.to_owned(),
-        };
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let Some(address) = line.trim_end().strip_prefix("listening on ") else {
-            panic!("unexpected first line {line:?}");
-        };
-        server.base = format!("http://{address}");
-        server
-    }
-
-    /// Stops the server with SIGTERM and checks it shuts down gracefully (exit 0) in time.
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(sent.success(), "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not stop within 10 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(status.success(), "the server exited with {status} after SIGTERM");
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            eprintln!("--- homeserver log ---\n{}", self.log_text());
-        }
-    }
-}
 
 /// A client of one server under one prefix (`r0` or `v3`).
 struct Api {

@@ -328,3 +328,245 @@ async fn expired_sessions_are_gone() {
     assert_eq!(status, 401, "an expired session restarts the flow: {body}");
     assert_ne!(session_of(&body), session_of(&challenge));
 }
+
+/// POSTs `body` to `path` through `router` in this process, as sent from `client` when given
+/// (the `ConnectInfo` that `into_make_service_with_connect_info` records); status, headers and
+/// JSON body.
+async fn post_from(
+    router: &axum::Router,
+    client: Option<&str>,
+    path: &str,
+    body: Value,
+) -> (u16, http::HeaderMap, Value) {
+    use tower::ServiceExt as _;
+    let mut request = http::Request::post(path)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    if let Some(client) = client {
+        let address: std::net::SocketAddr = client.parse().unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(address));
+    }
+    let response = router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    (
+        parts.status.as_u16(),
+        parts.headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+const V3_REGISTER: &str = "/_matrix/client/v3/register";
+const R0_REGISTER: &str = "/_matrix/client/r0/register";
+
+fn registration() -> Value {
+    json!({"username": "carol", "password": PASSWORD})
+}
+
+#[tokio::test]
+async fn registration_is_limited_per_client_address_on_every_path_version() {
+    let dir = tempfile::tempdir().unwrap();
+    // A token every 100 s, 2 at once: nothing refills while the test runs.
+    let app = app_with(homeserver(&dir), Some(RateLimit::new(0.01, 2).unwrap()));
+    let alice = Some("192.0.2.1:40000");
+    assert_eq!(post_from(&app, alice, V3_REGISTER, registration()).await.0, 401);
+    assert_eq!(post_from(&app, alice, R0_REGISTER, registration()).await.0, 401);
+
+    let (status, headers, body) = post_from(&app, alice, V3_REGISTER, registration()).await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["errcode"], "M_LIMIT_EXCEEDED");
+    assert!(body["error"].is_string(), "{body}");
+    let retry_after_ms = body["retry_after_ms"].as_u64().unwrap();
+    assert!((90_000..=100_000).contains(&retry_after_ms), "{body}");
+    assert_eq!(headers[http::header::RETRY_AFTER], "100");
+    let from_another_port = Some("192.0.2.1:40001");
+    assert_eq!(
+        post_from(&app, from_another_port, R0_REGISTER, registration()).await.0,
+        429
+    );
+
+    let bob = Some("192.0.2.2:40000");
+    assert_eq!(
+        post_from(&app, bob, V3_REGISTER, registration()).await.0,
+        401,
+        "bob has his own bucket"
+    );
+
+    // Other endpoints, and requests without a client address, are not limited.
+    let email = json!({"client_secret": "s", "email": "carol@example.org", "send_attempt": 1});
+    let other = [
+        ("/_matrix/client/v3/register/email/requestToken", email, 400),
+        ("/_matrix/client/v3/account/password", json!({"new_password": "x"}), 401),
+        ("/_matrix/client/v3/register/available", json!({}), 404),
+    ];
+    for (path, body, expected) in other {
+        for _ in 0..3 {
+            let (status, _, answer) = post_from(&app, alice, path, body.clone()).await;
+            assert_eq!(status, expected, "{path}: {answer}");
+        }
+    }
+    assert_eq!(post_from(&app, None, V3_REGISTER, registration()).await.0, 401);
+}
+
+#[tokio::test]
+async fn after_waiting_retry_after_ms_a_registration_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_with(homeserver(&dir), Some(RateLimit::new(2.0, 1).unwrap())); // every 500 ms
+    let client = Some("198.51.100.1:5000");
+    assert_eq!(post_from(&app, client, V3_REGISTER, registration()).await.0, 401);
+    let (status, _, body) = post_from(&app, client, V3_REGISTER, registration()).await;
+    assert_eq!(status, 429, "{body}");
+    let retry_after_ms = body["retry_after_ms"].as_u64().unwrap();
+    assert!((1..=500).contains(&retry_after_ms), "{body}");
+    tokio::time::sleep(Duration::from_millis(retry_after_ms)).await;
+    assert_eq!(post_from(&app, client, V3_REGISTER, registration()).await.0, 401);
+}
+
+#[tokio::test]
+async fn no_limit_or_no_client_address_means_no_429() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let unlimited = app_with(hs.clone(), None);
+    let default = app(hs);
+    let client = Some("192.0.2.1:40000");
+    for _ in 0..30 {
+        assert_eq!(post_from(&unlimited, client, V3_REGISTER, registration()).await.0, 401);
+        assert_eq!(post_from(&default, None, V3_REGISTER, registration()).await.0, 401);
+    }
+    // The default limit, with a client address: a burst of 20 (and a token a second, which
+    // a slow machine may earn back while sending them).
+    let mut passed = 0;
+    loop {
+        match post_from(&default, client, V3_REGISTER, registration()).await.0 {
+            401 => passed += 1,
+            429 => break,
+            other => panic!("status {other}"),
+        }
+        assert!(passed < 200, "the default app never limited");
+    }
+    assert!(passed >= 20, "only {passed} passed");
+}
+
+#[tokio::test]
+async fn a_password_check_without_a_stored_hash_still_runs_argon2() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let before = hs.verifications.load(Ordering::SeqCst);
+    assert!(!hs.check_password(PASSWORD.into(), None).await.unwrap());
+    assert_eq!(
+        hs.verifications.load(Ordering::SeqCst),
+        before + 1,
+        "one dummy verification"
+    );
+    assert!(!hs.check_password(String::new(), None).await.unwrap());
+    let hash = hs.hash_password(PASSWORD.into()).await.unwrap();
+    assert!(hs.check_password(PASSWORD.into(), Some(hash.clone())).await.unwrap());
+    assert!(!hs.check_password("wrong".into(), Some(hash)).await.unwrap());
+    assert_eq!(hs.verifications.load(Ordering::SeqCst), before + 4);
+
+    // An account whose hash is gone: the refusal comes after an argon2 verification too.
+    let owner = alice(&hs, "alice").await;
+    hs.with_store(|s| s.conn_for_tests().execute("UPDATE users SET password_hash = NULL", []))
+        .await
+        .unwrap()
+        .unwrap();
+    let auth = json!({"type": "m.login.password", "user": "alice", "password": PASSWORD});
+    let before = hs.verifications.load(Ordering::SeqCst);
+    let (status, body) = change(&hs, Some(&owner), json!({"new_password": "x", "auth": auth})).await;
+    assert_eq!((status, body["errcode"].as_str()), (403, Some("M_FORBIDDEN")), "{body}");
+    assert_eq!(hs.verifications.load(Ordering::SeqCst), before + 1);
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_a_secret() {
+    const NEW_PASSWORD: &str = "new-Secret-4712";
+    const CLIENT_SECRET: &str = "client-Secret-4715";
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(SERVER, dir.path().join("hs.db"));
+    config.hasher = PasswordHasher::insecure_fast();
+    let hs = Homeserver::open(config.clone()).unwrap();
+
+    let auth = json!({
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": "alice"},
+        "password": PASSWORD,
+        "nested": {"deeper": [{"password": PASSWORD, "new_password": NEW_PASSWORD}]}
+    });
+    let register_body = json!({"username": "alice", "password": PASSWORD, "auth": {"type": "m.login.dummy"}});
+    let register_request = register::Request::new(serde_json::from_value(register_body).unwrap());
+    let register_response = hs.register(register_request.clone()).await.unwrap();
+    let register::Response::Ok(response_body) = &register_response else {
+        panic!("{register_response:?}");
+    };
+    let token = response_body.access_token.clone().unwrap();
+    let mut with_refresh = response_body.clone();
+    with_refresh.refresh_token = Some(token.clone());
+    let owner = hs.authenticate(&token).await.unwrap().unwrap();
+    let stored_hash = hs
+        .with_store(|s| s.password_hash("@alice:example.org"))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let registered = hs
+        .with_store(|s| s.register("bob", Some("$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA"), false, None))
+        .await
+        .unwrap()
+        .unwrap();
+
+    let auth_data: matrix_registration::types::AuthData = serde_json::from_value(auth.clone()).unwrap();
+    let mut change_request = change_password::Request::new(
+        serde_json::from_value(json!({"new_password": NEW_PASSWORD, "auth": auth})).unwrap(),
+    );
+    change_request.access_token = Some(token.clone());
+    let email_request = email_token::Request::new(
+        serde_json::from_value(json!({"client_secret": CLIENT_SECRET, "email": "a@example.org", "send_attempt": 1}))
+            .unwrap(),
+    );
+    let password_auth = uiaa::password_auth(&auth_data).unwrap();
+    let change_response = hs
+        .change_password(change_request.clone(), Some(owner.clone()))
+        .await
+        .unwrap();
+    let email_response = hs.request_token_to_register_email(email_request.clone()).await.unwrap();
+    let store_debug = hs.with_store(|s| format!("{s:?}")).await.unwrap();
+
+    let printed = [
+        format!("{register_request:?}"),
+        format!("{:?}", register_request.body),
+        format!("{auth_data:?}"),
+        format!("{register_response:?}"),
+        format!("{response_body:?}"),
+        format!("{with_refresh:?}"),
+        format!("{owner:?}"),
+        format!("{registered:?}"),
+        format!("{change_request:?}"),
+        format!("{:?}", change_request.body),
+        format!("{change_response:?}"),
+        format!("{email_request:?}"),
+        format!("{:?}", email_request.body),
+        format!("{email_response:?}"),
+        format!("{password_auth:?}"),
+        format!("{hs:?}"),
+        format!("{config:?}"),
+        store_debug,
+    ];
+    let secrets = [
+        PASSWORD,
+        NEW_PASSWORD,
+        CLIENT_SECRET,
+        &token,
+        &registered.access_token,
+        &crate::secrets::hash_token(&token),
+        &stored_hash,
+        "$argon2",
+    ];
+    for text in &printed {
+        for secret in secrets {
+            assert!(!text.contains(secret), "a secret ({} chars) in {text}", secret.len());
+        }
+    }
+    assert!(printed[0].contains("<redacted>") && printed[2].contains("<redacted>"));
+}
