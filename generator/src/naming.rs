@@ -144,6 +144,23 @@ pub fn unraw(ident: &str) -> &str {
     ident.strip_prefix("r#").unwrap_or(ident)
 }
 
+/// The default package name of a generated crate: the API's title in kebab-case.
+pub fn package_name(title: &str) -> String {
+    use heck::ToKebabCase;
+    let name = ascii_words(title).to_kebab_case();
+    match name.chars().next() {
+        None => "generated-api".to_owned(),
+        Some(c) if !c.is_ascii_alphabetic() => format!("api-{name}"),
+        Some(_) => name,
+    }
+}
+
+/// Whether `name` can be a Cargo package name (and, with `_` for `-`, a crate name).
+pub fn is_package_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Methods the runtime `Client` has of its own; an operation named like one of them gets
 /// its client method prefixed with `call_`.
 const CLIENT_METHODS: &[&str] = &[
@@ -316,6 +333,17 @@ mod tests {
         assert_eq!(component_hint("definitions/auth_data.yaml"), "auth_data");
         assert_eq!(component_hint("x.yaml#/definitions/Foo"), "Foo");
         assert_eq!(component_folders("identity/definitions/sid.yaml"), ["Identity"]);
+    }
+
+    #[test]
+    fn package_names_are_kebab_case_and_valid() {
+        assert_eq!(
+            package_name("Matrix Client-Server Registration API"),
+            "matrix-client-server-registration-api"
+        );
+        assert_eq!(package_name(""), "generated-api");
+        assert_eq!(package_name("2fa API"), "api-2fa-api");
+        assert!(is_package_name("matrix-registration") && !is_package_name("1x") && !is_package_name("a b"));
     }
 
     #[test]

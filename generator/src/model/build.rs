@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::ToKebabCase;
 use openapiv3 as oa;
 
 use super::operation::{self, Input};
@@ -57,6 +56,17 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
         secrets.clone(),
     );
     types.convert_components();
+    let package = match &config.package.name {
+        Some(name) if naming::is_package_name(name) => name.clone(),
+        Some(name) => {
+            let why = format!(
+                "[package] name = `{name}` is not a package name (ASCII letters, digits, `-` and `_`, starting with a letter)"
+            );
+            errors.push(config_error(why));
+            naming::package_name(&openapi.info.title)
+        }
+        None => naming::package_name(&openapi.info.title),
+    };
     let error = error_type(config, &mut types, &mut errors, config_file);
     let error_type = Some(TypeRef::Named(error));
     let (base_path, variables) = base_path(openapi, config, &mut errors, config_file);
@@ -86,11 +96,7 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
         version: openapi.info.version.clone(),
         description: openapi.info.description.clone(),
         source: source.to_owned(),
-        package: config
-            .package
-            .name
-            .clone()
-            .unwrap_or_else(|| openapi.info.title.to_kebab_case()),
+        package,
         base_path,
         variables,
         operations,

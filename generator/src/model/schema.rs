@@ -393,7 +393,10 @@ impl<'a> Types<'a> {
         };
         let Some(renamed) = self.renames.get(&key) else {
             if let Some(other) = self.renames.giving(module, &hints[0]) {
-                let why = format!("[rename.types] `{other}` = `{}` takes the name of another type; rename one of them", hints[0]);
+                let why = format!(
+                    "[rename.types] `{other}` = `{}` takes the name of another type; rename one of them",
+                    hints[0]
+                );
                 self.errors.push(Error::new(at.clone(), Cause::NameCollision(why)));
             }
             return scope.claim(hints);
