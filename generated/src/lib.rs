@@ -37,4 +37,5 @@ pub const SECRET_FIELDS: &[&str] = &[
     "new_password",
     "password",
     "refresh_token",
+    "session",
 ];

@@ -36,7 +36,7 @@ impl std::fmt::Debug for AuthData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthData")
             .field("type", &self.r#type)
-            .field("session", &self.session)
+            .field("session", &self.session.as_ref().map(|_| crate::Redacted))
             .field("extra", &crate::RedactedMap(&self.extra))
             .finish()
     }
@@ -44,7 +44,7 @@ impl std::fmt::Debug for AuthData {
 /// Authentication response
 ///
 /// Used by servers to indicate that additional authentication information is required,
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AuthResponse {
     /// A list of the login flows supported by the server for this API.
@@ -84,6 +84,18 @@ impl AuthResponse {
             errcode: None,
             error: None,
         }
+    }
+}
+impl std::fmt::Debug for AuthResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthResponse")
+            .field("flows", &self.flows)
+            .field("params", &self.params)
+            .field("session", &self.session.as_ref().map(|_| crate::Redacted))
+            .field("completed", &self.completed)
+            .field("errcode", &self.errcode)
+            .field("error", &self.error)
+            .finish()
     }
 }
 /// An item of the `flows` field of [`AuthResponse`].

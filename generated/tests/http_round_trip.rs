@@ -32,6 +32,11 @@ fn change_password_responses() {
     use matrix_registration::endpoints::change_password::Response;
     for response in [
         Response::Ok(sample("{\"key\":\"value\"}")),
+        Response::BadRequest(
+            sample(
+                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+            ),
+        ),
         Response::Unauthorized(
             sample(
                 "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\"}",

@@ -156,6 +156,22 @@ async fn change_password_with_a_body_that_is_not_json() {
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
 #[tokio::test]
+async fn change_password_with_a_body_that_is_an_array() {
+    let request = {
+        #[allow(unused_mut)]
+        let mut request = matrix_registration::endpoints::change_password::Request::new(
+            sample(
+                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
+            ),
+        );
+        request.access_token = Some("valid".to_owned());
+        request.try_into_http(PREFIX).expect("the request converts to HTTP")
+    };
+    let mut request = request;
+    *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
+    assert_error(&send(request).await, 400, "M_BAD_JSON");
+}
+#[tokio::test]
 async fn change_password_with_a_body_missing_a_required_field() {
     let request = {
         #[allow(unused_mut)]
@@ -295,6 +311,22 @@ async fn register_with_a_body_that_is_not_json() {
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
 #[tokio::test]
+async fn register_with_a_body_that_is_an_array() {
+    let request = {
+        #[allow(unused_mut)]
+        let mut request = matrix_registration::endpoints::register::Request::new(
+            sample(
+                "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
+            ),
+        );
+        request.kind = sample("\"guest\"");
+        request.try_into_http(PREFIX).expect("the request converts to HTTP")
+    };
+    let mut request = request;
+    *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
+    assert_error(&send(request).await, 400, "M_BAD_JSON");
+}
+#[tokio::test]
 async fn register_with_an_invalid_kind() {
     let request = {
         #[allow(unused_mut)]
@@ -370,6 +402,21 @@ async fn request_token_to_register_email_with_a_body_that_is_not_json() {
     let mut request = request;
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
+}
+#[tokio::test]
+async fn request_token_to_register_email_with_a_body_that_is_an_array() {
+    let request = {
+        #[allow(unused_mut)]
+        let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
+            sample(
+                "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
+            ),
+        );
+        request.try_into_http(PREFIX).expect("the request converts to HTTP")
+    };
+    let mut request = request;
+    *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
+    assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_missing_a_required_field() {

@@ -29,8 +29,12 @@ fn render_one(error: &Error, root: &Path, renderer: &Renderer) -> String {
     });
     match annotated {
         Some((text, span, label)) => {
-            let snippet = Snippet::source(text).path(file.as_str()).annotation(AnnotationKind::Primary.span(span).label(label));
-            renderer.render(&[Level::ERROR.primary_title(cause.as_str()).element(snippet)]).to_string()
+            let snippet = Snippet::source(text)
+                .path(file.as_str())
+                .annotation(AnnotationKind::Primary.span(span).label(label));
+            renderer
+                .render(&[Level::ERROR.primary_title(cause.as_str()).element(snippet)])
+                .to_string()
         }
         // No source to quote (a file that cannot be read, or an error about the whole file).
         None => format!("error: {cause}\n  --> {}\n", error.location),
@@ -40,7 +44,11 @@ fn render_one(error: &Error, root: &Path, renderer: &Renderer) -> String {
 /// The text of an error's file, if it can be read (it is relative to `root`, or as given).
 fn read_source(root: &Path, file: &str) -> Option<String> {
     let relative = root.join(file);
-    let path = if relative.is_file() { relative } else { Path::new(file).to_owned() };
+    let path = if relative.is_file() {
+        relative
+    } else {
+        Path::new(file).to_owned()
+    };
     let metadata = std::fs::metadata(&path).ok()?;
     // Snippets come from spec files; an enormous file is the error itself, not worth quoting.
     if metadata.len() > crate::load::MAX_FILE_BYTES {
@@ -55,7 +63,10 @@ fn span(text: &str, place: &Place) -> Option<(std::ops::Range<usize>, String)> {
         Place::File => None,
         Place::LineColumn { line, column } => {
             let start = offset(text, *line, *column)?;
-            let end = text[start..].find('\n').map_or(text.len(), |n| start + n).max((start + 1).min(text.len()));
+            let end = text[start..]
+                .find('\n')
+                .map_or(text.len(), |n| start + n)
+                .max((start + 1).min(text.len()));
             Some((start..end, "here".to_owned()))
         }
         Place::Path(path) => {
@@ -72,7 +83,10 @@ fn offset(text: &str, line: usize, column: usize) -> Option<usize> {
         start += text[start..].find('\n')? + 1;
     }
     let line_text = text[start..].split('\n').next().unwrap_or_default();
-    let byte = line_text.char_indices().nth(column.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
+    let byte = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(i, _)| i);
     Some(start + byte)
 }
 
@@ -84,9 +98,16 @@ mod tests {
     #[test]
     fn an_error_at_a_document_path_shows_its_line() {
         let dir = tempfile::tempdir().expect("a folder");
-        std::fs::write(dir.path().join("api.yaml"), "swagger: '2.0'\ndefinitions:\n  A:\n    type: strnig\n").expect("written");
+        std::fs::write(
+            dir.path().join("api.yaml"),
+            "swagger: '2.0'\ndefinitions:\n  A:\n    type: strnig\n",
+        )
+        .expect("written");
         let at = DocPath::root().key("definitions").key("A").key("type");
-        let error = Error::new(Location::at("api.yaml", at), Cause::Invalid("unknown schema `type: strnig`".into()));
+        let error = Error::new(
+            Location::at("api.yaml", at),
+            Cause::Invalid("unknown schema `type: strnig`".into()),
+        );
         let text = render(&Errors(vec![error]), dir.path(), false);
         assert!(text.contains("error: unknown schema `type: strnig`"), "{text}");
         assert!(text.contains("api.yaml:4:5"), "{text}");

@@ -20,7 +20,12 @@ struct Line<'t> {
 /// `- `) that opens it, to the end of its line. `None` when not even the first step is found.
 pub fn locate(text: &str, path: &DocPath) -> Option<Range<usize>> {
     let lines: Vec<Line<'_>> = lines(text).collect();
-    let mut block = Block { first: 0, end: lines.len(), parent_indent: None, inline: None };
+    let mut block = Block {
+        first: 0,
+        end: lines.len(),
+        parent_indent: None,
+        inline: None,
+    };
     let mut found = None;
     for segment in path.segments() {
         let step = match segment {
@@ -39,7 +44,11 @@ fn lines(text: &str) -> impl Iterator<Item = Line<'_>> {
     text.split_inclusive('\n').map(move |raw| {
         let line = raw.trim_end_matches(['\n', '\r']);
         let indent = line.len() - line.trim_start_matches(' ').len();
-        let item = Line { start, indent, text: line };
+        let item = Line {
+            start,
+            indent,
+            text: line,
+        };
         start += raw.len();
         item
     })
@@ -60,20 +69,25 @@ impl Block {
     fn entries<'a>(&self, lines: &'a [Line<'a>]) -> impl Iterator<Item = (usize, usize, &'a Line<'a>)> + 'a {
         let inline = self.inline;
         let first = self.first;
-        lines[self.first..self.end].iter().enumerate().filter_map(move |(i, line)| {
-            let column = match (i, inline) {
-                (0, Some(column)) => column,
-                _ => line.indent,
-            };
-            let rest = line.text.get(column..)?.trim_start();
-            (!rest.is_empty() && !rest.starts_with('#')).then_some((first + i, column, line))
-        })
+        lines[self.first..self.end]
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, line)| {
+                let column = match (i, inline) {
+                    (0, Some(column)) => column,
+                    _ => line.indent,
+                };
+                let rest = line.text.get(column..)?.trim_start();
+                (!rest.is_empty() && !rest.starts_with('#')).then_some((first + i, column, line))
+            })
     }
 
     /// The column the block's own entries start at.
     fn child_indent(&self, lines: &[Line<'_>]) -> Option<usize> {
         let parent = self.parent_indent;
-        self.entries(lines).map(|(_, column, _)| column).find(|c| parent.is_none_or(|p| *c > p))
+        self.entries(lines)
+            .map(|(_, column, _)| column)
+            .find(|c| parent.is_none_or(|p| *c > p))
     }
 
     /// The entry `key: ...` of this mapping.
@@ -84,22 +98,44 @@ impl Block {
         })?;
         let span = line.start + column..line.start + line.text.len();
         let end = self.block_end(lines, index, indent);
-        Some((Block { first: index + 1, end, parent_indent: Some(indent), inline: None }, span))
+        Some((
+            Block {
+                first: index + 1,
+                end,
+                parent_indent: Some(indent),
+                inline: None,
+            },
+            span,
+        ))
     }
 
     /// The `index`-th `- ` item of this sequence.
     fn item(&self, lines: &[Line<'_>], index: usize) -> Option<(Block, Range<usize>)> {
         let indent = self.child_indent(lines)?;
         let mut items = self.entries(lines).filter(|(_, column, line)| {
-            *column == indent && line.text.get(*column..).is_some_and(|rest| rest == "-" || rest.starts_with("- "))
+            *column == indent
+                && line
+                    .text
+                    .get(*column..)
+                    .is_some_and(|rest| rest == "-" || rest.starts_with("- "))
         });
         let (line_index, column, line) = items.nth(index)?;
         let span = line.start + column..line.start + line.text.len();
         let end = self.block_end(lines, line_index, indent);
-        let inline = line.text.get(column + 1..).filter(|rest| !rest.trim().is_empty()).map(|rest| {
-            column + 1 + (rest.len() - rest.trim_start().len())
-        });
-        Some((Block { first: line_index, end, parent_indent: Some(column), inline }, span))
+        let inline = line
+            .text
+            .get(column + 1..)
+            .filter(|rest| !rest.trim().is_empty())
+            .map(|rest| column + 1 + (rest.len() - rest.trim_start().len()));
+        Some((
+            Block {
+                first: line_index,
+                end,
+                parent_indent: Some(column),
+                inline,
+            },
+            span,
+        ))
     }
 
     /// The end of the entry at `index`: the next content line indented no deeper than `indent`.
@@ -157,20 +193,38 @@ definitions:
 
     #[test]
     fn keys_and_items_are_found_by_indentation() {
-        let body = DocPath::root().key("paths").key("/register").key("post").key("parameters").index(1);
+        let body = DocPath::root()
+            .key("paths")
+            .key("/register")
+            .key("post")
+            .key("parameters")
+            .index(1);
         assert_eq!(line_of(body.clone()), Some("- in: body"));
         assert_eq!(line_of(body.key("name")), Some("name: body"));
         let schema_type = body.key("schema").key("properties").key("username").key("type");
         assert_eq!(line_of(schema_type), Some("type: strnig"));
-        let first = DocPath::root().key("paths").key("/register").key("post").key("parameters").index(0).key("in");
+        let first = DocPath::root()
+            .key("paths")
+            .key("/register")
+            .key("post")
+            .key("parameters")
+            .index(0)
+            .key("in");
         assert_eq!(line_of(first), Some("in: query"), "the key on the item's own line");
-        assert_eq!(line_of(DocPath::root().key("paths").key("/other").key("get")), Some("get: {}"));
+        assert_eq!(
+            line_of(DocPath::root().key("paths").key("/other").key("get")),
+            Some("get: {}")
+        );
     }
 
     #[test]
     fn the_deepest_part_found_is_returned() {
         let flow = DocPath::root().key("definitions").key("Flow").key("type");
-        assert_eq!(line_of(flow), Some("Flow: {type: object}"), "flow style ends the search");
+        assert_eq!(
+            line_of(flow),
+            Some("Flow: {type: object}"),
+            "flow style ends the search"
+        );
         let missing = DocPath::root().key("paths").key("/nope");
         assert_eq!(line_of(missing), Some("paths:"));
         assert_eq!(line_of(DocPath::root().key("nothing")), None);

@@ -16,7 +16,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     method: "POST",
     path: "/account/password",
     access_token: crate::AccessToken::Optional,
-    statuses: &[200, 401, 429],
+    statuses: &[200, 400, 401, 429],
 };
 /// Every input of `POST /account/password`.
 #[derive(Clone, PartialEq)]
@@ -52,6 +52,10 @@ pub enum Response {
     ///
     /// The password has been changed.
     Ok(serde_json::Map<String, serde_json::Value>),
+    /// Status `400`.
+    ///
+    /// The request is malformed: the body is not JSON (`M_NOT_JSON`) or not this object (`M_BAD_JSON`), a parameter is missing (`M_MISSING_PARAM`), or a value is not accepted (`M_INVALID_PARAM`, e.g. an `auth.type` the server did not offer).
+    BadRequest(crate::types::MatrixError),
     /// Status `401`.
     ///
     /// The homeserver requires additional authentication information.
@@ -83,6 +87,7 @@ impl Response {
     pub fn status(&self) -> http::StatusCode {
         match self {
             Self::Ok(_) => crate::runtime::http::status(200),
+            Self::BadRequest(_) => crate::runtime::http::status(400),
             Self::Unauthorized(_) => crate::runtime::http::status(401),
             Self::TooManyRequests(_) => crate::runtime::http::status(429),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
@@ -96,6 +101,7 @@ impl Response {
         let mut error = crate::types::MatrixError::new(errcode.to_owned());
         error.error = Some(message.to_owned());
         match status.as_u16() {
+            400 => Self::BadRequest(error),
             429 => Self::TooManyRequests(error),
             _ => Self::Error { status, error },
         }
@@ -114,6 +120,14 @@ impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
         match self {
+            Self::BadRequest(body) => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
             Self::Unauthorized(body) => {
                 crate::runtime::write_answer(
                     f,
@@ -196,7 +210,7 @@ impl Request {
         let _path = path?;
         Ok(Self {
             access_token: crate::runtime::http::access_token(request)?,
-            body: crate::runtime::http::json_body(request.body())?,
+            body: crate::runtime::http::json_object_body(request.body())?,
         })
     }
 }
@@ -208,6 +222,12 @@ impl Response {
             Self::Ok(body) => {
                 crate::runtime::http::json_response(
                     crate::runtime::http::status(200),
+                    &body,
+                )
+            }
+            Self::BadRequest(body) => {
+                crate::runtime::http::json_response(
+                    crate::runtime::http::status(400),
                     &body,
                 )
             }
@@ -250,6 +270,15 @@ impl Response {
                         crate::types::MatrixError,
                     >(status, &body)? {
                         Ok(body) => Self::Ok(body),
+                        Err(error) => Self::Error { status, error },
+                    }
+                }
+                400 => {
+                    match crate::runtime::http::decode::<
+                        crate::types::MatrixError,
+                        crate::types::MatrixError,
+                    >(status, &body)? {
+                        Ok(body) => Self::BadRequest(body),
                         Err(error) => Self::Error { status, error },
                     }
                 }

@@ -225,7 +225,7 @@ impl Request {
         let query = crate::runtime::http::Query::parse(request.uri().query());
         Ok(Self {
             kind: query.optional("kind")?.unwrap_or_else(request_kind_default),
-            body: crate::runtime::http::json_body(request.body())?,
+            body: crate::runtime::http::json_object_body(request.body())?,
         })
     }
 }

@@ -173,7 +173,7 @@ impl Request {
         };
         let _path = path?;
         Ok(Self {
-            body: crate::runtime::http::json_body(request.body())?,
+            body: crate::runtime::http::json_object_body(request.body())?,
         })
     }
 }

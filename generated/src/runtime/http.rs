@@ -272,6 +272,23 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<
     Ok(value)
 }
 
+/// A JSON body that must be an object: serde reads a struct from an array too (field by
+/// field), which no Matrix server accepts.
+pub(crate) fn json_object_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, RequestError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | None => json_body(body),
+        Some(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => Err(RequestError::bad_json("the body must be a JSON object")),
+            Err(error) => Err(RequestError::not_json(error)),
+        },
+    }
+}
+
+/// An optional JSON body that must be an object when present.
+pub(crate) fn optional_json_object_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<Option<T>, RequestError> {
+    if body.iter().all(u8::is_ascii_whitespace) { Ok(None) } else { json_object_body(body).map(Some) }
+}
+
 /// An optional JSON body: an empty body is `None`.
 pub(crate) fn optional_json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<Option<T>, RequestError> {
     if body.iter().all(u8::is_ascii_whitespace) { Ok(None) } else { json_body(body).map(Some) }
@@ -444,6 +461,9 @@ mod tests {
         assert!(wrong.message().contains("`password`"), "{wrong}");
         let trailing = json_body::<Body>(&Bytes::from_static(b"{\"password\": \"x\"} x")).unwrap_err();
         assert_eq!(trailing.errcode(), "M_NOT_JSON");
+        let array = json_object_body::<Body>(&Bytes::from_static(b"[\"x\"]")).unwrap_err();
+        assert_eq!(array.errcode(), "M_BAD_JSON", "serde alone would read the array as the struct");
+        assert_eq!(json_object_body::<Body>(&Bytes::from_static(b"[\"x\"")).unwrap_err().errcode(), "M_NOT_JSON");
     }
 
     #[test]

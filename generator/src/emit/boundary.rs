@@ -162,6 +162,16 @@ fn body_tests(api: &Api, op: &Operation, test: &dyn Fn(&str, TokenStream) -> Tok
             assert_error(&send(request).await, 400, "M_NOT_JSON");
         },
     )];
+    if matches!(&body.ty, TypeRef::Named(id) if matches!(api.ty(*id).kind, TypeKind::Struct(_))) {
+        tests.push(test(
+            "with_a_body_that_is_an_array",
+            quote! {
+                let mut request = request;
+                *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
+                assert_error(&send(request).await, 400, "M_BAD_JSON");
+            },
+        ));
+    }
     let required_field = match &body.ty {
         TypeRef::Named(id) => match &api.ty(*id).kind {
             TypeKind::Struct(s) => s.fields.iter().find(|f| f.presence == crate::model::Presence::Required),

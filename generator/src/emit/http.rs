@@ -129,10 +129,13 @@ fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
     let fields = op.params.iter().map(param_from);
     let token = (op.auth != Auth::None).then(|| quote! { access_token: crate::runtime::http::access_token(request)?, });
     let body = op.body.as_ref().map(|body| {
-        if body.required {
-            quote! { body: crate::runtime::http::json_body(request.body())?, }
-        } else {
-            quote! { body: crate::runtime::http::optional_json_body(request.body())?, }
+        let object = matches!(&body.ty, TypeRef::Named(id) if matches!(api.ty(*id).kind, crate::model::TypeKind::Struct(_)))
+            || body.ty == TypeRef::JsonObject;
+        match (body.required, object) {
+            (true, true) => quote! { body: crate::runtime::http::json_object_body(request.body())?, },
+            (true, false) => quote! { body: crate::runtime::http::json_body(request.body())?, },
+            (false, true) => quote! { body: crate::runtime::http::optional_json_object_body(request.body())?, },
+            (false, false) => quote! { body: crate::runtime::http::optional_json_body(request.body())?, },
         }
     });
     let doc = format!(" Reads this request from HTTP, as a server does; its path must match `{template}`.");

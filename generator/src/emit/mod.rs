@@ -6,6 +6,7 @@ mod client;
 mod crate_root;
 mod endpoint;
 mod examples;
+mod hostile;
 mod http;
 mod round_trip;
 mod samples;
@@ -42,6 +43,7 @@ pub fn emit(api: &Api) -> Result<Vec<File>, Errors> {
         ("tests/spec_examples.rs".to_owned(), examples::tests(api)),
         ("tests/http_round_trip.rs".to_owned(), round_trip::tests(api)),
         ("tests/server_boundary.rs".to_owned(), boundary::tests(api)),
+        ("tests/hostile_requests.rs".to_owned(), hostile::tests(api)),
     ];
     for op in &api.operations {
         rust.push((format!("src/endpoints/{}.rs", op.name), endpoint::module(api, op)));
