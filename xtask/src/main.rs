@@ -91,8 +91,15 @@ fn codegen(args: CodegenArgs) -> anyhow::Result<ExitCode> {
         Ok(generated) => generated,
         Err(errors) => {
             use std::io::IsTerminal;
-            let root = options.root.clone().or_else(|| options.spec.parent().map(PathBuf::from)).unwrap_or_default();
-            eprint!("{}", generator::diagnostics::render(&errors, &root, std::io::stderr().is_terminal()));
+            let root = options
+                .root
+                .clone()
+                .or_else(|| options.spec.parent().map(PathBuf::from))
+                .unwrap_or_default();
+            eprint!(
+                "{}",
+                generator::diagnostics::render(&errors, &root, std::io::stderr().is_terminal())
+            );
             eprintln!("\nnothing was written; {} is unchanged", out.display());
             return Ok(ExitCode::FAILURE);
         }
