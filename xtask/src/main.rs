@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod bench;
 mod interop;
 mod load;
 mod schemathesis;
@@ -28,6 +29,8 @@ enum Command {
     Load(load::LoadArgs),
     /// Run schemathesis against the example homeserver with the project's spec.
     Schemathesis,
+    /// Benchmark the generator and the generated code against their peers (BENCHMARKS.md).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Interop => interop::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
         Command::Load(args) => load::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),
         Command::Schemathesis => schemathesis::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
+        Command::Bench(args) => bench::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
