@@ -41,6 +41,10 @@ pub struct LoadArgs {
     /// as CI does; without it the server uses its real argon2id parameters.
     #[arg(long)]
     fast_hashing: bool,
+    /// Use debug builds (what the test run already built) instead of release builds: CI does,
+    /// to spend its minutes on the test rather than on an optimised build.
+    #[arg(long)]
+    debug_build: bool,
 }
 
 /// The server name of every server started here.
@@ -58,11 +62,16 @@ pub fn run(workspace: &Path, args: &LoadArgs) -> anyhow::Result<()> {
     let dir = workspace.join("target/load");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let started = Instant::now();
-    cargo(
-        workspace,
-        &["build", "--release", "--package", "homeserver", "--package", "loadtest"],
-    )?;
-    let release = target_dir(workspace).join("release");
+    let (profile_flag, profile_dir) = if args.debug_build {
+        (None, "debug")
+    } else {
+        (Some("--release"), "release")
+    };
+    let mut build = vec!["build"];
+    build.extend(profile_flag);
+    build.extend(["--package", "homeserver", "--package", "loadtest"]);
+    cargo(workspace, &build)?;
+    let release = target_dir(workspace).join(profile_dir);
     let bins = Bins {
         homeserver: release.join("homeserver"),
         loadtest: release.join("loadtest"),

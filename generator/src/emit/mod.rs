@@ -30,33 +30,84 @@ pub struct File {
     pub contents: String,
 }
 
+/// One generated Rust file: its path and the emitter that makes its tokens.
+type Job<'a> = (String, Box<dyn Fn(&Api) -> TokenStream + Send + Sync + 'a>);
+
 /// Every file of the generated crate, sorted by path.
 pub fn emit(api: &Api) -> Result<Vec<File>, Errors> {
     let header = format::header(api);
     let mut files = templates::files(api, &header)?;
-    let mut rust = vec![
-        ("src/lib.rs".to_owned(), crate_root::lib(api)),
-        ("src/types.rs".to_owned(), types::module(api, &Module::Shared)),
-        ("src/endpoints/mod.rs".to_owned(), endpoint::index(api)),
-        ("src/server.rs".to_owned(), server::module(api)),
-        ("src/client.rs".to_owned(), client::module(api)),
-        ("tests/spec_examples.rs".to_owned(), examples::tests(api)),
-        ("tests/http_round_trip.rs".to_owned(), round_trip::tests(api)),
-        ("tests/server_boundary.rs".to_owned(), boundary::tests(api)),
-        ("tests/hostile_requests.rs".to_owned(), hostile::tests(api)),
+    let mut jobs: Vec<Job<'_>> = vec![
+        ("src/lib.rs".to_owned(), Box::new(crate_root::lib)),
+        (
+            "src/types.rs".to_owned(),
+            Box::new(|api| types::module(api, &Module::Shared)),
+        ),
+        ("src/endpoints/mod.rs".to_owned(), Box::new(endpoint::index)),
+        ("src/server.rs".to_owned(), Box::new(server::module)),
+        ("src/client.rs".to_owned(), Box::new(client::module)),
+        ("tests/spec_examples.rs".to_owned(), Box::new(examples::tests)),
+        ("tests/http_round_trip.rs".to_owned(), Box::new(round_trip::tests)),
+        ("tests/server_boundary.rs".to_owned(), Box::new(boundary::tests)),
+        ("tests/hostile_requests.rs".to_owned(), Box::new(hostile::tests)),
     ];
     for op in &api.operations {
-        rust.push((format!("src/endpoints/{}.rs", op.name), endpoint::module(api, op)));
+        jobs.push((
+            format!("src/endpoints/{}.rs", op.name),
+            Box::new(move |api| endpoint::module(api, op)),
+        ));
     }
-    for (path, tokens) in rust {
-        let contents = format::rust(tokens, &header).map_err(|why| {
-            let cause = Cause::Invalid(format!("internal error in the generator: {why}"));
-            Errors::from(Error::new(Location::file(&path), cause))
-        })?;
-        files.push(File { path, contents });
-    }
+    files.extend(run_jobs(api, &header, &jobs)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// Emits and formats the files on every core: most of the generator's time is parsing and
+/// printing the tokens, and each file is independent (tokens are made on the thread that
+/// formats them).
+fn run_jobs(api: &Api, header: &str, jobs: &[Job<'_>]) -> Result<Vec<File>, Errors> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(jobs.len())
+        .max(1);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((path, job)) = jobs.get(index) else {
+                return done;
+            };
+            done.push(
+                format::rust(job(api), header)
+                    .map(|contents| File {
+                        path: path.clone(),
+                        contents,
+                    })
+                    .map_err(|why| {
+                        let cause = Cause::Invalid(format!("internal error in the generator: {why}"));
+                        Error::new(Location::file(path), cause)
+                    }),
+            );
+        }
+    };
+    let results: Vec<Result<File, Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mut results = work();
+        for handle in handles {
+            match handle.join() {
+                Ok(more) => results.extend(more),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    });
+    let (files, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    let mut errors: Vec<Error> = errors.into_iter().filter_map(Result::err).collect();
+    // Threads finish in any order; the report does not.
+    errors.sort_by(|a, b| a.location.cmp(&b.location));
+    Errors::check(errors)?;
+    Ok(files.into_iter().filter_map(Result::ok).collect())
 }
 
 /// Whether an output file is a copied template rather than generated from the spec.
