@@ -256,18 +256,28 @@ pub(crate) fn access_token(request: &http::Request<Bytes>) -> Result<Option<Stri
 
 /// A JSON body: not JSON is `M_NOT_JSON`, the wrong shape is `M_BAD_JSON` naming the field.
 pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, RequestError> {
+    // The good path is plain serde; only a failure is read again to name the field that failed.
+    serde_json::from_slice(body).map_err(|_| json_error::<T>(body))
+}
+
+/// The Matrix error for a body that did not deserialize: `M_NOT_JSON` for bad syntax,
+/// `M_BAD_JSON` naming the field for the wrong shape.
+fn json_error<T: serde::de::DeserializeOwned>(body: &Bytes) -> RequestError {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data if path == "." => RequestError::bad_json(inner.to_string()),
-            serde_json::error::Category::Data => RequestError::bad_json(format!("`{path}`: {inner}")),
-            _ => RequestError::not_json(inner),
-        }
-    })?;
-    deserializer.end().map_err(RequestError::not_json)?;
-    Ok(value)
+    let error = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Ok(_) => match deserializer.end() {
+            Err(error) => return RequestError::not_json(error),
+            Ok(()) => return RequestError::bad_json("the body does not fit the operation"),
+        },
+        Err(error) => error,
+    };
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data if path == "." => RequestError::bad_json(inner.to_string()),
+        serde_json::error::Category::Data => RequestError::bad_json(format!("`{path}`: {inner}")),
+        _ => RequestError::not_json(inner),
+    }
 }
 
 /// A JSON body that must be an object: serde reads a struct from an array too (field by
