@@ -89,48 +89,32 @@ async fn an_unknown_path_is_unrecognized() {
         .expect("a request");
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+/// A good `POST /account/password` request, as HTTP.
+fn change_password_request() -> http::Request<bytes::Bytes> {
+    #[allow(unused_mut)]
+    let mut request = matrix_registration::endpoints::change_password::Request::new(
+        sample(
+            "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
+        ),
+    );
+    request.access_token = Some("valid".to_owned());
+    request.try_into_http(PREFIX).expect("the request converts to HTTP")
+}
 #[tokio::test]
 async fn change_password_reaches_the_default_method() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::change_password::Request::new(
-            sample(
-                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
-            ),
-        );
-        request.access_token = Some("valid".to_owned());
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = change_password_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
 #[tokio::test]
 async fn change_password_with_a_wrong_method() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::change_password::Request::new(
-            sample(
-                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
-            ),
-        );
-        request.access_token = Some("valid".to_owned());
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = change_password_request();
     let mut request = request;
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
 #[tokio::test]
 async fn change_password_with_a_body_over_the_limit() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::change_password::Request::new(
-            sample(
-                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
-            ),
-        );
-        request.access_token = Some("valid".to_owned());
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = change_password_request();
     let (mut parts, _) = request.into_parts();
     parts.headers.remove(http::header::CONTENT_LENGTH);
     let request = http::Request::from_parts(
@@ -141,48 +125,21 @@ async fn change_password_with_a_body_over_the_limit() {
 }
 #[tokio::test]
 async fn change_password_with_a_body_that_is_not_json() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::change_password::Request::new(
-            sample(
-                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
-            ),
-        );
-        request.access_token = Some("valid".to_owned());
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = change_password_request();
     let mut request = request;
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
 #[tokio::test]
 async fn change_password_with_a_body_that_is_an_array() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::change_password::Request::new(
-            sample(
-                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
-            ),
-        );
-        request.access_token = Some("valid".to_owned());
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = change_password_request();
     let mut request = request;
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
 #[tokio::test]
 async fn change_password_with_a_body_missing_a_required_field() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::change_password::Request::new(
-            sample(
-                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
-            ),
-        );
-        request.access_token = Some("valid".to_owned());
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = change_password_request();
     let mut request = request;
     *request.body_mut() = bytes::Bytes::from_static(b"{}");
     let answer = send(request).await;
@@ -192,16 +149,7 @@ async fn change_password_with_a_body_missing_a_required_field() {
 }
 #[tokio::test]
 async fn change_password_with_an_unknown_token() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::change_password::Request::new(
-            sample(
-                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
-            ),
-        );
-        request.access_token = Some("valid".to_owned());
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = change_password_request();
     let mut request = request;
     let value = http::HeaderValue::from_str(&format!("Bearer {}", "unknown"))
         .expect("a valid header");
@@ -210,16 +158,7 @@ async fn change_password_with_an_unknown_token() {
 }
 #[tokio::test]
 async fn change_password_when_the_token_lookup_fails() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::change_password::Request::new(
-            sample(
-                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
-            ),
-        );
-        request.access_token = Some("valid".to_owned());
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = change_password_request();
     let mut request = request;
     let value = http::HeaderValue::from_str(&format!("Bearer {}", "fail"))
         .expect("a valid header");
@@ -228,64 +167,39 @@ async fn change_password_when_the_token_lookup_fails() {
 }
 #[tokio::test]
 async fn change_password_when_the_token_lookup_panics() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::change_password::Request::new(
-            sample(
-                "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
-            ),
-        );
-        request.access_token = Some("valid".to_owned());
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = change_password_request();
     let mut request = request;
     let value = http::HeaderValue::from_str(&format!("Bearer {}", "panic"))
         .expect("a valid header");
     request.headers_mut().insert(http::header::AUTHORIZATION, value);
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+/// A good `POST /register` request, as HTTP.
+fn register_request() -> http::Request<bytes::Bytes> {
+    #[allow(unused_mut)]
+    let mut request = matrix_registration::endpoints::register::Request::new(
+        sample(
+            "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
+        ),
+    );
+    request.kind = sample("\"guest\"");
+    request.try_into_http(PREFIX).expect("the request converts to HTTP")
+}
 #[tokio::test]
 async fn register_reaches_the_default_method() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::register::Request::new(
-            sample(
-                "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
-            ),
-        );
-        request.kind = sample("\"guest\"");
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = register_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
 #[tokio::test]
 async fn register_with_a_wrong_method() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::register::Request::new(
-            sample(
-                "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
-            ),
-        );
-        request.kind = sample("\"guest\"");
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = register_request();
     let mut request = request;
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
 #[tokio::test]
 async fn register_with_a_body_over_the_limit() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::register::Request::new(
-            sample(
-                "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
-            ),
-        );
-        request.kind = sample("\"guest\"");
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = register_request();
     let (mut parts, _) = request.into_parts();
     parts.headers.remove(http::header::CONTENT_LENGTH);
     let request = http::Request::from_parts(
@@ -296,90 +210,49 @@ async fn register_with_a_body_over_the_limit() {
 }
 #[tokio::test]
 async fn register_with_a_body_that_is_not_json() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::register::Request::new(
-            sample(
-                "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
-            ),
-        );
-        request.kind = sample("\"guest\"");
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = register_request();
     let mut request = request;
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
 #[tokio::test]
 async fn register_with_a_body_that_is_an_array() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::register::Request::new(
-            sample(
-                "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
-            ),
-        );
-        request.kind = sample("\"guest\"");
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = register_request();
     let mut request = request;
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
 #[tokio::test]
 async fn register_with_an_invalid_kind() {
-    let request = {
-        #[allow(unused_mut)]
-        let mut request = matrix_registration::endpoints::register::Request::new(
-            sample(
-                "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
-            ),
-        );
-        request.kind = sample("\"guest\"");
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = register_request();
     let request = with_query(request, "kind", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+/// A good `POST /register/email/requestToken` request, as HTTP.
+fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
+    #[allow(unused_mut)]
+    let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
+        sample(
+            "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
+        ),
+    );
+    request.try_into_http(PREFIX).expect("the request converts to HTTP")
+}
 #[tokio::test]
 async fn request_token_to_register_email_reaches_the_default_method() {
-    let request = {
-        #[allow(unused_mut)]
-        let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
-            sample(
-                "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
-            ),
-        );
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = request_token_to_register_email_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
 #[tokio::test]
 async fn request_token_to_register_email_with_a_wrong_method() {
-    let request = {
-        #[allow(unused_mut)]
-        let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
-            sample(
-                "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
-            ),
-        );
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = request_token_to_register_email_request();
     let mut request = request;
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_over_the_limit() {
-    let request = {
-        #[allow(unused_mut)]
-        let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
-            sample(
-                "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
-            ),
-        );
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = request_token_to_register_email_request();
     let (mut parts, _) = request.into_parts();
     parts.headers.remove(http::header::CONTENT_LENGTH);
     let request = http::Request::from_parts(
@@ -390,45 +263,21 @@ async fn request_token_to_register_email_with_a_body_over_the_limit() {
 }
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_that_is_not_json() {
-    let request = {
-        #[allow(unused_mut)]
-        let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
-            sample(
-                "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
-            ),
-        );
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = request_token_to_register_email_request();
     let mut request = request;
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_that_is_an_array() {
-    let request = {
-        #[allow(unused_mut)]
-        let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
-            sample(
-                "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
-            ),
-        );
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = request_token_to_register_email_request();
     let mut request = request;
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_missing_a_required_field() {
-    let request = {
-        #[allow(unused_mut)]
-        let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
-            sample(
-                "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
-            ),
-        );
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    };
+    let request = request_token_to_register_email_request();
     let mut request = request;
     *request.body_mut() = bytes::Bytes::from_static(b"{}");
     let answer = send(request).await;

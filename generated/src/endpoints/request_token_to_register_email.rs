@@ -181,25 +181,13 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
+        #[allow(unused_imports)]
+        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => {
-                crate::runtime::http::json_response(
-                    crate::runtime::http::status(200),
-                    &body,
-                )
-            }
-            Self::BadRequest(body) => {
-                crate::runtime::http::json_response(
-                    crate::runtime::http::status(400),
-                    &body,
-                )
-            }
-            Self::Error { status, error } => {
-                crate::runtime::http::json_response(status, &error)
-            }
-            Self::Unexpected { status, body } => {
-                crate::runtime::http::raw_response(status, body)
-            }
+            Self::Ok(body) => json_response(status(200), &body),
+            Self::BadRequest(body) => json_response(status(400), &body),
+            Self::Error { status, error } => json_response(status, &error),
+            Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
@@ -211,28 +199,14 @@ impl Response {
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Self, crate::DecodeError> {
+        use crate::runtime::http::decode;
         let (parts, body) = response.into_parts();
         let status = parts.status;
+        let error = |error: crate::types::MatrixError| Self::Error { status, error };
         Ok(
             match status.as_u16() {
-                200 => {
-                    match crate::runtime::http::decode::<
-                        serde_json::Map<String, serde_json::Value>,
-                        crate::types::MatrixError,
-                    >(status, &body)? {
-                        Ok(body) => Self::Ok(body),
-                        Err(error) => Self::Error { status, error },
-                    }
-                }
-                400 => {
-                    match crate::runtime::http::decode::<
-                        crate::types::MatrixError,
-                        crate::types::MatrixError,
-                    >(status, &body)? {
-                        Ok(body) => Self::BadRequest(body),
-                        Err(error) => Self::Error { status, error },
-                    }
-                }
+                200 => decode(status, &body, Self::Ok, error)?,
+                400 => decode(status, &body, Self::BadRequest, error)?,
                 _ => {
                     match crate::runtime::http::decode_undocumented::<
                         crate::types::MatrixError,

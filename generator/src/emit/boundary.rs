@@ -97,21 +97,27 @@ fn trivial_server(krate: &Ident, has_auth: bool) -> TokenStream {
 fn operation_tests(api: &Api, op: &Operation, krate: &Ident) -> TokenStream {
     let name = crate::naming::unraw(&op.name).to_owned();
     let build = round_trip::sample_request(api, op, krate);
-    let request = quote! {{
-        #build
-        request.try_into_http(PREFIX).expect("the request converts to HTTP")
-    }};
+    let sample = format_ident!("{name}_request");
+    let doc = format!(" A good `{} {}` request, as HTTP.", op.method, op.path);
+    let sample_fn = quote! {
+        #[doc = #doc]
+        fn #sample() -> http::Request<bytes::Bytes> {
+            #build
+            request.try_into_http(PREFIX).expect("the request converts to HTTP")
+        }
+    };
     let test = |suffix: &str, body: TokenStream| {
         let test = format_ident!("{name}_{suffix}");
         quote! {
             #[tokio::test]
             async fn #test() {
-                let request = #request;
+                let request = #sample();
                 #body
             }
         }
     };
     let mut tests = vec![
+        sample_fn,
         test(
             "reaches_the_default_method",
             quote! { assert_error(&send(request).await, 404, "M_UNRECOGNIZED"); },

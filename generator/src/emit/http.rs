@@ -187,24 +187,26 @@ fn response_into_http(op: &Operation) -> TokenStream {
         match (r.status, &r.ty) {
             (Status::Code(code), Some(_)) => {
                 let code = Literal::u16_unsuffixed(code);
-                quote! { Self::#variant(body) => crate::runtime::http::json_response(crate::runtime::http::status(#code), &body) }
+                quote! { Self::#variant(body) => json_response(status(#code), &body) }
             }
             (Status::Code(code), None) => {
                 let code = Literal::u16_unsuffixed(code);
-                quote! { Self::#variant => crate::runtime::http::raw_response(crate::runtime::http::status(#code), bytes::Bytes::new()) }
+                quote! { Self::#variant => raw_response(status(#code), bytes::Bytes::new()) }
             }
-            (_, Some(_)) => quote! { Self::#variant { status, body } => crate::runtime::http::json_response(status, &body) },
-            (_, None) => quote! { Self::#variant { status } => crate::runtime::http::raw_response(status, bytes::Bytes::new()) },
+            (_, Some(_)) => quote! { Self::#variant { status, body } => json_response(status, &body) },
+            (_, None) => quote! { Self::#variant { status } => raw_response(status, bytes::Bytes::new()) },
         }
     });
     quote! {
         /// The HTTP response that sends this answer, as a server does.
         #[must_use]
         pub fn into_http(self) -> http::Response<bytes::Bytes> {
+            #[allow(unused_imports)]
+            use crate::runtime::http::{json_response, raw_response, status};
             match self {
                 #(#arms,)*
-                Self::Error { status, error } => crate::runtime::http::json_response(status, &error),
-                Self::Unexpected { status, body } => crate::runtime::http::raw_response(status, body),
+                Self::Error { status, error } => json_response(status, &error),
+                Self::Unexpected { status, body } => raw_response(status, body),
             }
         }
     }
@@ -232,19 +234,8 @@ fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
         let value = match (r.status, &r.ty) {
             (Status::Code(_), None) => quote! { Self::#variant },
             (_, None) => quote! { Self::#variant { status } },
-            (status, Some(ty)) => {
-                let ty = rust_type(api, ty, &module);
-                let ok = match status {
-                    Status::Code(_) => quote! { Self::#variant(body) },
-                    _ => quote! { Self::#variant { status, body } },
-                };
-                quote! {
-                    match crate::runtime::http::decode::<#ty, #error>(status, &body)? {
-                        Ok(body) => #ok,
-                        Err(error) => Self::Error { status, error },
-                    }
-                }
-            }
+            (Status::Code(_), Some(_)) => quote! { decode(status, &body, Self::#variant, error)? },
+            (_, Some(_)) => quote! { decode(status, &body, |body| Self::#variant { status, body }, error)? },
         };
         quote! { #pattern => #value, }
     });
@@ -256,7 +247,10 @@ fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
             },
         }
     });
-    let uses_body = op.responses.iter().any(|r| r.ty.is_some()) || fallback.is_some();
+    let typed = op.responses.iter().any(|r| r.ty.is_some());
+    let import = typed.then(|| quote! { use crate::runtime::http::decode; });
+    let helpers = typed.then(|| quote! { let error = |error: #error| Self::Error { status, error }; });
+    let uses_body = typed || fallback.is_some();
     let body_binding = if uses_body {
         quote! { body }
     } else {
@@ -270,8 +264,10 @@ fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
         /// # Errors
         /// A documented status whose body is neither its type nor a Matrix error.
         pub fn try_from_http(response: http::Response<bytes::Bytes>) -> Result<Self, crate::DecodeError> {
+            #import
             let (parts, #body_binding) = response.into_parts();
             let status = parts.status;
+            #helpers
             Ok(match status.as_u16() {
                 #(#arms)*
                 #fallback

@@ -403,18 +403,24 @@ pub(crate) fn raw_response(status: StatusCode, body: Bytes) -> http::Response<By
     response
 }
 
-/// Decodes a documented status: its type `T`, else a Matrix error `E` (a 401 `M_UNKNOWN_TOKEN`
-/// where the spec documents the UIAA body), else a [`DecodeError`].
-pub(crate) fn decode<T, E>(status: StatusCode, body: &Bytes) -> Result<Result<T, E>, DecodeError>
+/// Decodes a documented status: its type `T` (made the answer by `ok`), else a Matrix error
+/// `E` (a 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body; made the answer by
+/// `error`), else a [`DecodeError`].
+pub(crate) fn decode<T, E, R>(
+    status: StatusCode,
+    body: &Bytes,
+    ok: impl FnOnce(T) -> R,
+    error: impl FnOnce(E) -> R,
+) -> Result<R, DecodeError>
 where
     T: serde::de::DeserializeOwned,
     E: serde::de::DeserializeOwned,
 {
     match serde_json::from_slice::<T>(body) {
-        Ok(value) => Ok(Ok(value)),
-        Err(error) => match serde_json::from_slice::<E>(body) {
-            Ok(matrix_error) => Ok(Err(matrix_error)),
-            Err(_) => Err(DecodeError { status, message: error.to_string(), body: body.clone() }),
+        Ok(value) => Ok(ok(value)),
+        Err(failure) => match serde_json::from_slice::<E>(body) {
+            Ok(matrix_error) => Ok(error(matrix_error)),
+            Err(_) => Err(DecodeError { status, message: failure.to_string(), body: body.clone() }),
         },
     }
 }
