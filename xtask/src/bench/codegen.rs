@@ -1,7 +1,988 @@
 //! Codegen speed: wall time and peak memory of the release-built generator, against
 //! openapi-generator on the same spec.
+//!
+//! What is measured is the whole process, as a person runs it: `target/release/xtask codegen`
+//! (read the spec, build the model, emit, format, write the crate) and
+//! `openapi-generator-cli generate -g rust-axum` (the PyPI wrapper, which starts Java on the
+//! jar it ships), each as a child process:
+//!
+//! - each measurement is one warm-up run, not counted, then [`RUNS`] runs ([`QUICK_RUNS`] with
+//!   `--quick`); the median, min and max wall time are reported;
+//! - every run writes into a fresh empty folder (removed and recreated before the clock
+//!   starts), so every run writes every file: a second run into the same folder would only
+//!   compare and rewrite what changed, which would favour whichever tool skips unchanged files;
+//! - wall time is from just before `spawn` to the return of `wait4`;
+//! - peak memory is `ru_maxrss` of the `rusage` that `wait4` returns when it reaps the child.
+//!   The kernel keeps the high-water mark until the process is reaped, so nothing races a
+//!   10 ms process, whereas sampling `/proc/<pid>/status` (`VmHWM`) "just before it exits"
+//!   needs a poll that can miss the end (or ptrace), and would miss the Java process entirely:
+//!   the openapi-generator wrapper is a Python process that runs `java -jar`, and `ru_maxrss`
+//!   of a reaped process is the largest of its own and of every descendant it waited for (the
+//!   kernel folds a reaped child's peak into its parent's), so it is Java's peak there;
+//! - `ru_maxrss` is a maximum that also covers the child's memory *before* its `exec`: with
+//!   std's default `posix_spawn` (a `vfork`) that is this whole process's high-water mark
+//!   (about 10 MiB of a debug xtask, more than the generator's own peak on the seed), with
+//!   `fork` it is only this process's anonymous memory, copied. So children are forked (a
+//!   no-op `pre_exec` makes std fork) right after `malloc_trim`, and the floor this leaves is
+//!   measured with `true` and reported ([`CodegenReport::spawn_floor_kib`]): a peak above it
+//!   is exact. Forking costs a fraction of a millisecond more than `posix_spawn` here, as a
+//!   shell's fork would;
+//! - the specs are the seed (`spec/`) and synthetic specs with 1×, 10× and 100× its
+//!   operations and schema files ([`synth`]; 1× and 10× with `--quick`).
+//!
+//! The project's targets (issue 6): the seed in under [`SEED_TARGET_MS`] ms and at least
+//! [`RATIO_TARGET`]× faster than openapi-generator. They are reported, never enforced: the
+//! machine has 2 cores shared with other builds, so single numbers are noisy.
 
-/// Runs the codegen benchmark; one line of results each.
-pub fn run(_workspace: &std::path::Path, _quick: bool) -> anyhow::Result<Vec<String>> {
-    anyhow::bail!("not implemented yet")
+#[path = "synth.rs"]
+pub mod synth;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// Counted runs per measurement (after one warm-up).
+pub const RUNS: usize = 15;
+/// Counted runs per measurement with `--quick`.
+pub const QUICK_RUNS: usize = 3;
+/// The synthetic spec sizes, in copies of the seed.
+pub const SCALES: &[usize] = &[1, 10, 100];
+/// The synthetic spec sizes with `--quick`.
+pub const QUICK_SCALES: &[usize] = &[1, 10];
+/// The pinned openapi-generator-cli (PyPI) version.
+pub const OPENAPI_GENERATOR_VERSION: &str = "7.26.0";
+/// The generator openapi-generator is run with.
+pub const OPENAPI_GENERATOR_TARGET: &str = "rust-axum";
+/// Target: the seed generates in under this many milliseconds (median wall time).
+pub const SEED_TARGET_MS: f64 = 10.0;
+/// Target: at least this many times faster than openapi-generator on the seed (median / median).
+pub const RATIO_TARGET: f64 = 300.0;
+/// Per-operation time at the largest size within this factor of 1× counts as linear growth.
+pub const LINEAR_FACTOR: f64 = 2.0;
+
+/// The build command of the measured binary.
+const BUILD: &[&str] = &["build", "--release", "-p", "xtask"];
+
+/// Everything the codegen benchmark measured, for printing and for BENCHMARKS.md.
+#[derive(Debug, Clone)]
+pub struct CodegenReport {
+    /// `--quick`: fewer runs, no 100×.
+    pub quick: bool,
+    /// Counted runs per measurement (each after one warm-up run).
+    pub runs: usize,
+    /// The machine the numbers come from.
+    pub machine: Machine,
+    /// The commands used.
+    pub commands: Commands,
+    /// `ru_maxrss` of `true` spawned the same way (KiB): no peak below it can be seen.
+    pub spawn_floor_kib: u64,
+    /// The specs measured, seed first.
+    pub specs: Vec<SpecInfo>,
+    /// One row per tool and spec: ours on every spec, then openapi-generator where it ran.
+    pub rows: Vec<Row>,
+    /// Whether openapi-generator ran, or why not.
+    pub openapi_generator: PeerStatus,
+    /// openapi-generator / ours, per spec both ran on.
+    pub comparisons: Vec<Comparison>,
+    /// How our time per operation grows with the spec.
+    pub growth: Growth,
+    /// The project's targets.
+    pub targets: Targets,
+    /// Anything else worth knowing (config entries the synthesizer dropped, a failed peer run).
+    pub notes: Vec<String>,
+}
+
+/// The machine.
+#[derive(Debug, Clone)]
+pub struct Machine {
+    /// `model name` of `/proc/cpuinfo`.
+    pub cpu: String,
+    /// Logical processors (`processor` entries of `/proc/cpuinfo`).
+    pub cores: usize,
+    /// `MemTotal` of `/proc/meminfo`, in KiB.
+    pub memory_kib: u64,
+    /// `/proc/sys/kernel/osrelease`.
+    pub kernel: String,
+    /// `rustc --version`.
+    pub rustc: String,
+    /// First line of `java -version`, if Java is there.
+    pub java: Option<String>,
+    /// `/proc/loadavg` (1, 5, 15 minutes) before the first measurement.
+    pub load_before: String,
+    /// `/proc/loadavg` after the last measurement.
+    pub load_after: String,
+}
+
+/// The commands, with `SPEC` and `OUT` for what changes per row.
+#[derive(Debug, Clone)]
+pub struct Commands {
+    /// How the measured binary is built.
+    pub build: String,
+    /// Our generator.
+    pub ours: String,
+    /// How openapi-generator is installed.
+    pub openapi_generator_install: String,
+    /// openapi-generator.
+    pub openapi_generator: String,
+    /// Where the synthetic specs come from.
+    pub synth: String,
+}
+
+/// A spec measured.
+#[derive(Debug, Clone)]
+pub struct SpecInfo {
+    /// `seed`, `1x`, `10x`, `100x`.
+    pub label: String,
+    /// Copies of the seed (`None` for the seed itself).
+    pub scale: Option<usize>,
+    /// The entry file, relative to the workspace.
+    pub entry: String,
+    /// Operations.
+    pub operations: usize,
+    /// Schema files (spec files besides the entry file).
+    pub schema_files: usize,
+    /// Bytes of all its files (the config included).
+    pub bytes: u64,
+}
+
+/// Which tool a row measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// `target/release/xtask codegen`.
+    Ours,
+    /// `openapi-generator-cli generate -g rust-axum`.
+    OpenapiGenerator,
+}
+
+impl Tool {
+    /// The name printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tool::Ours => "ours",
+            Tool::OpenapiGenerator => "openapi-generator",
+        }
+    }
+}
+
+/// One measurement: a tool on a spec, several runs.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The tool.
+    pub tool: Tool,
+    /// The spec's label (see [`SpecInfo::label`]).
+    pub spec: String,
+    /// Its operations.
+    pub operations: usize,
+    /// The command of the last run, paths relative to the workspace.
+    #[allow(dead_code, reason = "not printed; for the BENCHMARKS.md writer")]
+    pub command: String,
+    /// Median, min and max wall time.
+    pub wall: Spread<Duration>,
+    /// Median, min and max peak resident memory, KiB.
+    pub peak_rss_kib: Spread<u64>,
+    /// Median wall time per operation.
+    pub per_operation: Duration,
+    /// Files the last run wrote.
+    pub output_files: usize,
+    /// Bytes the last run wrote.
+    pub output_bytes: u64,
+    /// Every counted run, in order.
+    #[allow(dead_code, reason = "not printed; for the BENCHMARKS.md writer")]
+    pub samples: Vec<Sample>,
+}
+
+/// One counted run.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    /// Wall time, spawn to reap.
+    pub wall: Duration,
+    /// `ru_maxrss`, KiB.
+    pub peak_rss_kib: u64,
+}
+
+/// Median, min and max of the runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Spread<T> {
+    /// The median (the mean of the two middle runs for an even count).
+    pub median: T,
+    /// The fastest or smallest run.
+    pub min: T,
+    /// The slowest or largest run.
+    pub max: T,
+}
+
+/// Whether openapi-generator was measured.
+#[derive(Debug, Clone)]
+pub enum PeerStatus {
+    /// It ran (perhaps not on every size: see the notes).
+    Ran {
+        /// Its version.
+        version: String,
+    },
+    /// It was not measured.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// openapi-generator against ours on one spec.
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The spec's label.
+    pub spec: String,
+    /// Our median wall time.
+    pub ours: Duration,
+    /// openapi-generator's median wall time.
+    pub openapi_generator: Duration,
+    /// openapi-generator's median / ours.
+    pub ratio: f64,
+    /// Our median time per operation.
+    pub ours_per_operation: Duration,
+    /// openapi-generator's median time per operation.
+    pub openapi_generator_per_operation: Duration,
+    /// openapi-generator's median peak memory / ours.
+    pub memory_ratio: f64,
+}
+
+/// How our time per operation grows with the spec's size.
+#[derive(Debug, Clone)]
+pub struct Growth {
+    /// Per synthetic size: label, median time per operation, and its factor over 1×.
+    pub per_operation: Vec<(String, Duration, f64)>,
+    /// The cost of one more operation between the two largest sizes ((t_b - t_a) / (ops_b - ops_a)),
+    /// free of the fixed cost of starting a process.
+    pub marginal_per_operation: Option<Duration>,
+    /// The factor of the largest size over 1×.
+    pub worst_factor: f64,
+    /// `worst_factor` is at most [`LINEAR_FACTOR`].
+    pub linear: bool,
+}
+
+/// The project's targets.
+#[derive(Debug, Clone)]
+pub struct Targets {
+    /// Our median on the seed.
+    pub seed_median: Duration,
+    /// It is under [`SEED_TARGET_MS`].
+    pub seed_under_target: bool,
+    /// openapi-generator / ours on the seed, if openapi-generator ran.
+    pub seed_ratio: Option<f64>,
+    /// The ratio is at least [`RATIO_TARGET`].
+    pub ratio_met: Option<bool>,
+}
+
+/// Runs the codegen benchmark.
+pub fn run(workspace: &Path, quick: bool) -> anyhow::Result<CodegenReport> {
+    let runs = if quick { QUICK_RUNS } else { RUNS };
+    let scales = if quick { QUICK_SCALES } else { SCALES };
+    let bench = workspace.join("target/bench");
+    let rel = |path: &Path| display(workspace, path);
+
+    eprintln!("codegen bench: cargo {}", BUILD.join(" "));
+    cargo(workspace, BUILD)?;
+    let binary = target_dir(workspace).join("release/xtask");
+
+    let seed_entry = workspace.join("spec/registration.yaml");
+    let mut specs = vec![seed_info(workspace, &seed_entry)?];
+    let mut notes = Vec::new();
+    for &scale in scales {
+        let dir = bench.join(format!("specs/scale-{scale}"));
+        let spec = synth::write_scaled(&seed_entry, &dir, scale)
+            .with_context(|| format!("writing the {scale}x synthetic spec"))?;
+        for dropped in &spec.dropped {
+            notes.push(format!("{scale}x: dropped from codegen.toml: {dropped}"));
+        }
+        specs.push(SpecInfo {
+            label: format!("{scale}x"),
+            scale: Some(scale),
+            entry: rel(&spec.entry),
+            operations: spec.operations,
+            schema_files: spec.schema_files,
+            bytes: spec.bytes,
+        });
+    }
+
+    let peer = openapi_generator(&bench.join("venv"));
+    let peer = match (peer, quick) {
+        (Ok(peer), _) => Some(peer),
+        (Err(why), true) => {
+            notes.push(format!("openapi-generator skipped: {why:#}"));
+            None
+        }
+        (Err(why), false) => {
+            return Err(why.context("openapi-generator is needed for the comparison (`--quick` skips it)"));
+        }
+    };
+    let mut floor = Command::new("true");
+    forked(&mut floor);
+    let (_, spawn_floor) = spawn_and_reap(&mut floor).context("running `true` for the memory floor")?;
+    let load_before = load_average();
+    let mut rows = Vec::new();
+    for spec in &specs {
+        let out = bench.join(format!("out/ours-{}", spec.label));
+        let entry = workspace.join(&spec.entry);
+        let mut command = Command::new(&binary);
+        command.arg("codegen").arg("--spec").arg(&entry).arg("--out").arg(&out);
+        let shown = format!("{} codegen --spec {} --out {}", rel(&binary), spec.entry, rel(&out));
+        eprintln!("codegen bench: {shown} ({runs} runs)");
+        let log = bench.join(format!("logs/ours-{}.log", spec.label));
+        let row = measure(Tool::Ours, spec, command, shown, &out, &log, runs)?;
+        rows.push(row);
+    }
+    if let Some(peer) = &peer {
+        // The seed (it is what 1x holds too), then the larger sizes while it succeeds.
+        let sizes = specs.iter().filter(|s| s.scale.is_none_or(|n| n > 1));
+        for spec in sizes {
+            let out = bench.join(format!("og-out/{}", spec.label));
+            let entry = workspace.join(&spec.entry);
+            let mut command = Command::new(&peer.executable);
+            command
+                .args(["generate", "-i"])
+                .arg(&entry)
+                .args(["-g", OPENAPI_GENERATOR_TARGET, "-o"])
+                .arg(&out);
+            let shown = format!(
+                "{} generate -i {} -g {OPENAPI_GENERATOR_TARGET} -o {}",
+                rel(&peer.executable),
+                spec.entry,
+                rel(&out)
+            );
+            eprintln!("codegen bench: {shown} ({runs} runs)");
+            let log = bench.join(format!("logs/openapi-generator-{}.log", spec.label));
+            match measure(Tool::OpenapiGenerator, spec, command, shown, &out, &log, runs) {
+                Ok(row) => rows.push(row),
+                Err(why) => {
+                    notes.push(format!("openapi-generator failed on {}: {why:#}", spec.label));
+                    break;
+                }
+            }
+        }
+    }
+    let load_after = load_average();
+    let peer_ran = rows.iter().any(|r| r.tool == Tool::OpenapiGenerator);
+    let openapi_generator = match &peer {
+        Some(peer) if peer_ran => PeerStatus::Ran {
+            version: peer.version.clone(),
+        },
+        _ => PeerStatus::Skipped {
+            reason: notes
+                .iter()
+                .find(|n| n.starts_with("openapi-generator"))
+                .cloned()
+                .unwrap_or_default(),
+        },
+    };
+
+    let comparisons = compare(&rows);
+    let growth = growth(&rows, &specs);
+    let targets = targets(&rows, &comparisons)?;
+    let machine = machine(peer.is_some(), load_before, load_after);
+    let commands = Commands {
+        build: format!("cargo {}", BUILD.join(" ")),
+        ours: format!("{} codegen --spec SPEC --out OUT", rel(&binary)),
+        openapi_generator_install: format!(
+            "python3 -m venv {venv} && {venv}/bin/python -m pip install openapi-generator-cli=={OPENAPI_GENERATOR_VERSION}",
+            venv = rel(&bench.join("venv"))
+        ),
+        openapi_generator: format!(
+            "{} generate -i SPEC -g {OPENAPI_GENERATOR_TARGET} -o OUT",
+            rel(&bench.join("venv/bin/openapi-generator-cli"))
+        ),
+        synth: format!(
+            "xtask/src/bench/synth.rs: N copies of spec/ into {}/scale-N/",
+            rel(&bench.join("specs"))
+        ),
+    };
+    Ok(CodegenReport {
+        quick,
+        runs,
+        machine,
+        commands,
+        spawn_floor_kib: spawn_floor.peak_rss_kib,
+        specs,
+        rows,
+        openapi_generator,
+        comparisons,
+        growth,
+        targets,
+        notes,
+    })
+}
+
+impl CodegenReport {
+    /// The report as printed lines.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let m = &self.machine;
+        lines.push(format!(
+            "codegen speed ({}): {} runs per row after 1 warm-up, each into a fresh empty folder; median [min - max]",
+            if self.quick { "quick" } else { "full" },
+            self.runs
+        ));
+        lines.push(format!(
+            "machine: {}, {} cores, {:.1} GiB, Linux {}, {}, {}",
+            m.cpu,
+            m.cores,
+            m.memory_kib as f64 / 1024.0 / 1024.0,
+            m.kernel,
+            m.rustc,
+            m.java.as_deref().unwrap_or("no Java")
+        ));
+        lines.push(format!(
+            "load average before {} / after {}: the cores are shared with other builds, so the numbers are noisy",
+            m.load_before, m.load_after
+        ));
+        lines.push(format!("build: {}", self.commands.build));
+        lines.push(format!("ours: {}", self.commands.ours));
+        match &self.openapi_generator {
+            PeerStatus::Ran { version } => {
+                lines.push(format!(
+                    "openapi-generator {version}: {}",
+                    self.commands.openapi_generator
+                ));
+                lines.push(format!("  installed with: {}", self.commands.openapi_generator_install));
+            }
+            PeerStatus::Skipped { reason } => lines.push(reason.clone()),
+        }
+        lines.push(format!("specs: {}", self.commands.synth));
+        lines.push(format!(
+            "peak memory: ru_maxrss from wait4 of a forked child; floor ({}) {:.1} MiB, every peak above it is exact",
+            "`true` spawned the same way",
+            self.spawn_floor_kib as f64 / 1024.0
+        ));
+        lines.push(String::new());
+        lines.push(format!(
+            "{:<18} {:>5} {:>6} {:>7} {:>8} {:>28} {:>11} {:>9} {:>6} {:>9}",
+            "tool", "spec", "ops", "schemas", "spec KiB", "wall ms", "per op ms", "peak MiB", "files", "out KiB"
+        ));
+        for row in &self.rows {
+            let spec = self.specs.iter().find(|s| s.label == row.spec);
+            lines.push(format!(
+                "{:<18} {:>5} {:>6} {:>7} {:>8.1} {:>28} {:>11.4} {:>9.1} {:>6} {:>9.1}",
+                row.tool.name(),
+                row.spec,
+                row.operations,
+                spec.map_or(0, |s| s.schema_files),
+                spec.map_or(0, |s| s.bytes) as f64 / 1024.0,
+                format!(
+                    "{:.2} [{:.2} - {:.2}]",
+                    ms(row.wall.median),
+                    ms(row.wall.min),
+                    ms(row.wall.max)
+                ),
+                ms(row.per_operation),
+                row.peak_rss_kib.median as f64 / 1024.0,
+                row.output_files,
+                row.output_bytes as f64 / 1024.0
+            ));
+        }
+        lines.push(String::new());
+        for c in &self.comparisons {
+            lines.push(format!(
+                "openapi-generator / ours on {}: {:.0}x the wall time ({:.1} ms vs {:.2} ms; per operation {:.2} ms vs {:.4} ms), {:.1}x the peak memory",
+                c.spec,
+                c.ratio,
+                ms(c.openapi_generator),
+                ms(c.ours),
+                ms(c.openapi_generator_per_operation),
+                ms(c.ours_per_operation),
+                c.memory_ratio
+            ));
+        }
+        let g = &self.growth;
+        let steps: Vec<String> = g
+            .per_operation
+            .iter()
+            .map(|(label, per_op, factor)| format!("{label} {:.4} ms ({factor:.2}x)", ms(*per_op)))
+            .collect();
+        lines.push(format!(
+            "ours, time per operation by size (factor over 1x): {}",
+            steps.join(", ")
+        ));
+        if let Some(marginal) = g.marginal_per_operation {
+            lines.push(format!(
+                "ours, cost of one more operation between the two largest sizes: {:.4} ms",
+                ms(marginal)
+            ));
+        }
+        lines.push(format!(
+            "growth: {} (largest size {:.2}x the per-operation time of 1x; linear means at most {LINEAR_FACTOR}x)",
+            if g.linear { "linear" } else { "NOT linear" },
+            g.worst_factor
+        ));
+        let t = &self.targets;
+        lines.push(format!(
+            "target: seed under {SEED_TARGET_MS} ms: {} ({:.2} ms)",
+            met(t.seed_under_target),
+            ms(t.seed_median)
+        ));
+        lines.push(match (t.seed_ratio, t.ratio_met) {
+            (Some(ratio), Some(ok)) => format!(
+                "target: at least {RATIO_TARGET}x faster than openapi-generator on the seed: {} ({ratio:.0}x)",
+                met(ok)
+            ),
+            _ => format!("target: at least {RATIO_TARGET}x faster than openapi-generator on the seed: not measured"),
+        });
+        for note in &self.notes {
+            lines.push(format!("note: {note}"));
+        }
+        lines
+    }
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok { "met" } else { "NOT met" }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The seed's size.
+fn seed_info(workspace: &Path, entry: &Path) -> anyhow::Result<SpecInfo> {
+    let root = entry.parent().context("the seed has no folder")?;
+    let mut operations = 0;
+    let mut schema_files = 0;
+    let mut bytes = 0;
+    for file in files(root)? {
+        let is_spec = file
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"));
+        if !is_spec && file.file_name().and_then(|n| n.to_str()) != Some(generator::CONFIG_FILE) {
+            continue;
+        }
+        bytes += std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        if file == entry {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let value = generator::load::parse_yaml(&text, "registration.yaml").map_err(|e| anyhow::anyhow!("{e}"))?;
+            let paths = value.get("paths").and_then(|p| p.as_object());
+            for item in paths.into_iter().flat_map(|p| p.values()) {
+                let methods = item.as_object().into_iter().flat_map(|m| m.keys());
+                operations += methods
+                    .filter(|m| {
+                        matches!(
+                            m.as_str(),
+                            "get" | "put" | "post" | "delete" | "options" | "head" | "patch"
+                        )
+                    })
+                    .count();
+            }
+        } else if is_spec {
+            schema_files += 1;
+        }
+    }
+    Ok(SpecInfo {
+        label: "seed".to_owned(),
+        scale: None,
+        entry: display(workspace, entry),
+        operations,
+        schema_files,
+        bytes,
+    })
+}
+
+/// Runs `command` once to warm up, then `runs` times, each into a fresh empty `out`, with
+/// stdout and stderr to `log`.
+fn measure(
+    tool: Tool,
+    spec: &SpecInfo,
+    mut command: Command,
+    shown: String,
+    out: &Path,
+    log: &Path,
+    runs: usize,
+) -> anyhow::Result<Row> {
+    if let Some(dir) = log.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    forked(&mut command);
+    let mut samples = Vec::with_capacity(runs);
+    for run in 0..=runs {
+        fresh_folder(out)?;
+        let log_file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        let err_file = log_file.try_clone().context("sharing the log file")?;
+        command.stdin(Stdio::null()).stdout(log_file).stderr(err_file);
+        let (status, sample) = spawn_and_reap(&mut command).with_context(|| format!("running {shown}"))?;
+        if !status_success(status) {
+            bail!(
+                "`{shown}` failed ({}); the end of its output ({}):\n{}",
+                describe_status(status),
+                log.display(),
+                tail(log, 15)
+            );
+        }
+        if run > 0 {
+            samples.push(sample);
+        }
+    }
+    let (output_files, output_bytes) = files(out)?.iter().fold((0, 0), |(n, b), f| {
+        (n + 1, b + std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+    });
+    let wall = spread(samples.iter().map(|s| s.wall).collect(), |a, b| (a + b) / 2)?;
+    let peak_rss_kib = spread(samples.iter().map(|s| s.peak_rss_kib).collect(), |a, b| (a + b) / 2)?;
+    let per_operation = wall.median / u32::try_from(spec.operations.max(1)).unwrap_or(u32::MAX);
+    Ok(Row {
+        tool,
+        spec: spec.label.clone(),
+        operations: spec.operations,
+        command: shown,
+        wall,
+        peak_rss_kib,
+        per_operation,
+        output_files,
+        output_bytes,
+        samples,
+    })
+}
+
+/// Makes std fork the command rather than `posix_spawn` it (see the module docs: a `vfork`ed
+/// child's `ru_maxrss` is at least this process's peak). Call once per command.
+fn forked(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the hook does nothing, so it is async-signal-safe and touches no state of the
+    // parent; it only turns std's spawn into fork + exec.
+    unsafe {
+        command.pre_exec(|| Ok(()));
+    }
+}
+
+/// Spawns the command and reaps it with `wait4`: the wait status, wall time and `ru_maxrss`.
+fn spawn_and_reap(command: &mut Command) -> anyhow::Result<(libc::c_int, Sample)> {
+    // Return freed heap to the kernel first: a forked child starts with this process's
+    // anonymous memory, which is the floor of its `ru_maxrss`.
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only releases free memory of glibc's allocator, which Rust uses.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    let start = Instant::now();
+    let child = command.spawn().context("spawning")?;
+    let pid = libc::pid_t::try_from(child.id()).context("a process id out of range")?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our own child, not yet reaped (std's `Child` is never waited on), and
+        // both out-pointers point to live, writable locals of the right types.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error).context("wait4");
+        }
+    }
+    let wall = start.elapsed();
+    // The process is reaped: dropping `Child` neither waits nor kills.
+    drop(child);
+    let peak_rss_kib = u64::try_from(usage.ru_maxrss).unwrap_or(0); // KiB on Linux
+    Ok((status, Sample { wall, peak_rss_kib }))
+}
+
+fn status_success(status: libc::c_int) -> bool {
+    libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+}
+
+fn describe_status(status: libc::c_int) -> String {
+    if libc::WIFEXITED(status) {
+        format!("exit status {}", libc::WEXITSTATUS(status))
+    } else if libc::WIFSIGNALED(status) {
+        format!("killed by signal {}", libc::WTERMSIG(status))
+    } else {
+        format!("wait status {status}")
+    }
+}
+
+/// The last `n` lines of a file.
+fn tail(path: &Path, n: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Median, min and max; `mean2` averages the two middle values of an even count.
+fn spread<T: Copy + Ord>(mut values: Vec<T>, mean2: impl Fn(T, T) -> T) -> anyhow::Result<Spread<T>> {
+    values.sort_unstable();
+    let (Some(&min), Some(&max)) = (values.first(), values.last()) else {
+        bail!("no runs to summarize");
+    };
+    let mid = values.len() / 2;
+    let median = if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        mean2(values[mid - 1], values[mid])
+    };
+    Ok(Spread { median, min, max })
+}
+
+/// Removes `dir` and creates it empty.
+fn fresh_folder(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+/// Every file under `dir`.
+fn files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for item in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
+            let path = item.with_context(|| format!("reading {}", dir.display()))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// openapi-generator ready to run.
+struct Peer {
+    executable: PathBuf,
+    version: String,
+}
+
+/// Java, and openapi-generator-cli at the pinned version in the venv (installed if missing).
+fn openapi_generator(venv: &Path) -> anyhow::Result<Peer> {
+    java_version().context("Java is not available (`java -version` failed)")?;
+    let python = venv.join("bin/python");
+    let executable = venv.join("bin/openapi-generator-cli");
+    let installed = || {
+        Command::new(&python)
+            .args([
+                "-c",
+                "import importlib.metadata as m; print(m.version('openapi-generator-cli'))",
+            ])
+            .stderr(Stdio::null())
+            .output()
+            .is_ok_and(|out| {
+                out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == OPENAPI_GENERATOR_VERSION
+            })
+    };
+    if !installed() {
+        eprintln!(
+            "codegen bench: installing openapi-generator-cli {OPENAPI_GENERATOR_VERSION} into {}",
+            venv.display()
+        );
+        if !python.exists() {
+            let status = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(venv)
+                .status()
+                .context("running python3 -m venv")?;
+            if !status.success() {
+                bail!("python3 -m venv {} failed", venv.display());
+            }
+        }
+        let status = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .arg(format!("openapi-generator-cli=={OPENAPI_GENERATOR_VERSION}"))
+            .status()
+            .context("running pip")?;
+        if !status.success() || !installed() {
+            bail!("pip install openapi-generator-cli=={OPENAPI_GENERATOR_VERSION} failed");
+        }
+    }
+    Ok(Peer {
+        executable,
+        version: OPENAPI_GENERATOR_VERSION.to_owned(),
+    })
+}
+
+/// The first line of `java -version` (printed on stderr).
+fn java_version() -> Option<String> {
+    let out = Command::new("java")
+        .arg("-version")
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stderr).lines().next().map(str::to_owned)
+}
+
+fn compare(rows: &[Row]) -> Vec<Comparison> {
+    rows.iter()
+        .filter(|r| r.tool == Tool::OpenapiGenerator)
+        .filter_map(|peer| {
+            let ours = rows.iter().find(|r| r.tool == Tool::Ours && r.spec == peer.spec)?;
+            Some(Comparison {
+                spec: peer.spec.clone(),
+                ours: ours.wall.median,
+                openapi_generator: peer.wall.median,
+                ratio: peer.wall.median.as_secs_f64() / ours.wall.median.as_secs_f64().max(f64::MIN_POSITIVE),
+                ours_per_operation: ours.per_operation,
+                openapi_generator_per_operation: peer.per_operation,
+                memory_ratio: peer.peak_rss_kib.median as f64 / ours.peak_rss_kib.median.max(1) as f64,
+            })
+        })
+        .collect()
+}
+
+fn growth(rows: &[Row], specs: &[SpecInfo]) -> Growth {
+    let ours: Vec<&Row> = specs
+        .iter()
+        .filter(|s| s.scale.is_some())
+        .filter_map(|s| rows.iter().find(|r| r.tool == Tool::Ours && r.spec == s.label))
+        .collect();
+    let base = ours.first().map_or(0.0, |r| r.per_operation.as_secs_f64());
+    let factor = |r: &Row| r.per_operation.as_secs_f64() / base.max(f64::MIN_POSITIVE);
+    let per_operation: Vec<(String, Duration, f64)> = ours
+        .iter()
+        .map(|r| (r.spec.clone(), r.per_operation, factor(r)))
+        .collect();
+    let marginal_per_operation = match ours.as_slice() {
+        [.., a, b] if b.operations > a.operations => {
+            let extra = u32::try_from(b.operations - a.operations).unwrap_or(u32::MAX);
+            Some(b.wall.median.saturating_sub(a.wall.median) / extra)
+        }
+        _ => None,
+    };
+    let worst_factor = ours.last().map_or(1.0, |r| factor(r));
+    Growth {
+        per_operation,
+        marginal_per_operation,
+        worst_factor,
+        linear: worst_factor <= LINEAR_FACTOR,
+    }
+}
+
+fn targets(rows: &[Row], comparisons: &[Comparison]) -> anyhow::Result<Targets> {
+    let seed = rows
+        .iter()
+        .find(|r| r.tool == Tool::Ours && r.spec == "seed")
+        .context("no measurement on the seed")?;
+    let seed_ratio = comparisons.iter().find(|c| c.spec == "seed").map(|c| c.ratio);
+    Ok(Targets {
+        seed_median: seed.wall.median,
+        seed_under_target: ms(seed.wall.median) < SEED_TARGET_MS,
+        seed_ratio,
+        ratio_met: seed_ratio.map(|r| r >= RATIO_TARGET),
+    })
+}
+
+fn machine(java: bool, load_before: String, load_after: String) -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .and_then(|r| r.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let processors = cpuinfo.lines().filter(|l| l.starts_with("processor")).count();
+    let cores = if processors > 0 {
+        processors
+    } else {
+        std::thread::available_parallelism().map_or(0, usize::from)
+    };
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory_kib = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default();
+    let rustc = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "rustc unknown".to_owned());
+    Machine {
+        cpu,
+        cores,
+        memory_kib,
+        kernel,
+        rustc,
+        java: if java { java_version() } else { None },
+        load_before,
+        load_after,
+    }
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+/// `path` relative to the workspace where it is under it.
+fn display(workspace: &Path, path: &Path) -> String {
+    path.strip_prefix(workspace).unwrap_or(path).display().to_string()
+}
+
+/// Where cargo puts the builds: `CARGO_TARGET_DIR`, else `target/` of the workspace.
+fn target_dir(workspace: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), |dir| workspace.join(dir))
+}
+
+fn cargo(workspace: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(workspace)
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("`cargo {}` failed", args.join(" "));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreads_take_the_middle() {
+        let s = spread(vec![5, 1, 3], |a, b| (a + b) / 2).unwrap();
+        assert_eq!((s.median, s.min, s.max), (3, 1, 5));
+        let s = spread(vec![4, 1, 2, 3], |a, b| (a + b) / 2).unwrap();
+        assert_eq!((s.median, s.min, s.max), (2, 1, 4));
+        assert!(spread(Vec::<u64>::new(), |a, _| a).is_err());
+    }
+
+    #[test]
+    fn wait4_reports_the_status() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "exit 3"]);
+        forked(&mut command);
+        let (status, sample) = spawn_and_reap(&mut command).unwrap();
+        assert!(!status_success(status));
+        assert_eq!(describe_status(status), "exit status 3");
+        assert!(sample.peak_rss_kib > 0);
+    }
+
+    #[test]
+    fn a_forked_childs_peak_is_not_this_processs_past_peak() {
+        // 64 MiB touched then freed: this process's high-water mark stays above 64 MiB.
+        let big = vec![1_u8; 64 << 20];
+        assert_eq!(std::hint::black_box(&big)[12345], 1);
+        drop(big);
+        let mut spawned = Command::new("true");
+        let (_, spawned) = spawn_and_reap(&mut spawned).unwrap();
+        let mut fork = Command::new("true");
+        forked(&mut fork);
+        let (_, fork) = spawn_and_reap(&mut fork).unwrap();
+        assert!(
+            spawned.peak_rss_kib > 64 << 10,
+            "posix_spawn: {} KiB",
+            spawned.peak_rss_kib
+        );
+        assert!(fork.peak_rss_kib < 32 << 10, "fork: {} KiB", fork.peak_rss_kib);
+    }
 }

@@ -13,8 +13,8 @@ pub struct BenchArgs {
 
 /// Runs every benchmark.
 pub fn run(workspace: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()> {
-    let rows = codegen::run(workspace, args.quick)?;
-    for row in rows {
+    let report = codegen::run(workspace, args.quick)?;
+    for row in report.lines() {
         println!("{row}");
     }
     Ok(())
