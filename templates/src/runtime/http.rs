@@ -156,21 +156,22 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 /// The path parameters of a request, matched against a path template.
-pub(crate) struct PathParams {
-    values: Vec<(String, String)>,
+pub(crate) struct PathParams<'a> {
+    values: Vec<(&'a str, std::borrow::Cow<'a, str>)>,
 }
 
-impl PathParams {
+impl<'a> PathParams<'a> {
     /// Matches `path` against `template` (`/_matrix/client/{v}/profile/{userId}`); each `{name}`
     /// takes one percent-decoded segment. `None` when the path is not this template's.
-    pub(crate) fn match_template(template: &str, path: &str) -> Option<Result<Self, RequestError>> {
+    pub(crate) fn match_template(template: &'a str, path: &'a str) -> Option<Result<Self, RequestError>> {
         let mut values = Vec::new();
         let mut segments = path.split('/');
         for expected in template.split('/') {
             let segment = segments.next()?;
             match expected.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                // Only borrowed text and, where a segment has escapes, its decoded copy.
                 Some(name) => match percent_decode_str(segment).decode_utf8() {
-                    Ok(value) => values.push((name.to_owned(), value.into_owned())),
+                    Ok(value) => values.push((name, value)),
                     Err(_) => return Some(Err(RequestError::invalid_param(name, "not UTF-8 once decoded"))),
                 },
                 None if expected == segment => {}
@@ -182,7 +183,7 @@ impl PathParams {
 
     /// The value of a path parameter.
     pub(crate) fn get<T: FromStr<Err: fmt::Display>>(&self, name: &str) -> Result<T, RequestError> {
-        let (_, value) = self.values.iter().find(|(n, _)| n == name).ok_or_else(|| RequestError::missing_param(name))?;
+        let (_, value) = self.values.iter().find(|(n, _)| *n == name).ok_or_else(|| RequestError::missing_param(name))?;
         value.parse().map_err(|e| RequestError::invalid_param(name, e))
     }
 }
