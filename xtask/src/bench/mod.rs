@@ -1,7 +1,21 @@
 //! `cargo xtask bench`: the generator and the generated code side by side with their peers,
 //! several runs each, medians and ratios, written to `BENCHMARKS.md`.
+//!
+//! 1. codegen speed against openapi-generator ([`codegen`]);
+//! 2. the generated server against a hand-written axum handler, in-process (criterion) and
+//!    over loopback (the `loopback` binary of the `bench` crate);
+//! 3. serde of the generated types against ruma-client-api (criterion);
+//! 4. compile cost, with `--compile-cost` (`bench/compile-cost.sh`, minutes).
+//!
+//! `--quick` (CI) proves every benchmark still runs and writes its report to
+//! `target/bench/BENCHMARKS-quick.md` instead of `BENCHMARKS.md`.
 
 pub mod codegen;
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{Context, bail};
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args, Debug)]
@@ -9,13 +23,150 @@ pub struct BenchArgs {
     /// Few runs and small sizes: only proves every benchmark still runs (CI).
     #[arg(long)]
     pub quick: bool,
+    /// Also measure clean build times (bench/compile-cost.sh; several minutes).
+    #[arg(long)]
+    pub compile_cost: bool,
 }
 
-/// Runs every benchmark.
-pub fn run(workspace: &std::path::Path, args: &BenchArgs) -> anyhow::Result<()> {
-    let report = codegen::run(workspace, args.quick)?;
-    for row in report.lines() {
-        println!("{row}");
+/// Runs every benchmark and writes the report.
+pub fn run(workspace: &Path, args: &BenchArgs) -> anyhow::Result<()> {
+    let codegen = codegen::run(workspace, args.quick)?;
+    for line in codegen.lines() {
+        println!("{line}");
+    }
+    let quick = args.quick.then_some("--quick");
+    cargo(workspace, &["bench", "--package", "bench", "--"], quick)?;
+    let criterion = output(
+        workspace,
+        &["run", "--quiet", "--package", "bench", "--bin", "criterion-summary"],
+        None,
+    )?;
+    println!("{criterion}");
+    let loopback = output(
+        workspace,
+        &[
+            "run",
+            "--quiet",
+            "--release",
+            "--package",
+            "bench",
+            "--bin",
+            "loopback",
+            "--",
+        ],
+        quick,
+    )?;
+    let loopback: serde_json::Value = serde_json::from_str(&loopback).context("reading the loopback report")?;
+    let compile = if args.compile_cost {
+        Some(compile_cost(workspace)?)
+    } else {
+        None
+    };
+    let report = render(&codegen, &criterion, &loopback, compile.as_deref(), args);
+    let file = if args.quick {
+        workspace.join("target/bench/BENCHMARKS-quick.md")
+    } else {
+        workspace.join("BENCHMARKS.md")
+    };
+    std::fs::create_dir_all(file.parent().unwrap_or(workspace))?;
+    std::fs::write(&file, report).with_context(|| format!("writing {}", file.display()))?;
+    println!("wrote {}", file.display());
+    Ok(())
+}
+
+fn cargo(workspace: &Path, args: &[&str], extra: Option<&str>) -> anyhow::Result<()> {
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .args(extra)
+        .current_dir(workspace)
+        .status()?;
+    if !status.success() {
+        bail!("`cargo {}` failed", args.join(" "));
     }
     Ok(())
+}
+
+fn output(workspace: &Path, args: &[&str], extra: Option<&str>) -> anyhow::Result<String> {
+    let output = Command::new(cargo_bin())
+        .args(args)
+        .args(extra)
+        .current_dir(workspace)
+        .output()?;
+    if !output.status.success() {
+        bail!(
+            "`cargo {}` failed:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+fn compile_cost(workspace: &Path) -> anyhow::Result<String> {
+    let output = Command::new("bash")
+        .arg("bench/compile-cost.sh")
+        .current_dir(workspace)
+        .output()?;
+    if !output.status.success() {
+        bail!(
+            "bench/compile-cost.sh failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The whole report, as Markdown.
+fn render(
+    codegen: &codegen::CodegenReport,
+    criterion: &str,
+    loopback: &serde_json::Value,
+    compile: Option<&str>,
+    args: &BenchArgs,
+) -> String {
+    let command = match (args.quick, args.compile_cost) {
+        (true, _) => "cargo xtask bench --quick",
+        (false, true) => "cargo xtask bench --compile-cost",
+        (false, false) => "cargo xtask bench",
+    };
+    let mut out = format!(
+        "# Benchmarks\n\nWritten by `{command}`; every number below comes from that one run, on this machine:\n\n\
+         ```text\n{}\n```\n\n",
+        codegen.lines().get(1).cloned().unwrap_or_default()
+    );
+    out.push_str("## 1. Codegen speed\n\n```text\n");
+    out.push_str(&codegen.lines().join("\n"));
+    out.push_str("\n```\n\n");
+    out.push_str("## 2 and 3. Generated server overhead (in-process) and serde against ruma-client-api\n\n");
+    out.push_str("criterion medians; the ratio is generated / other (below 1: the generated code is faster). ");
+    out.push_str("The groups are described in `bench/README.md`.\n\n");
+    out.push_str(criterion.trim());
+    out.push_str("\n\n## 2. Generated server overhead over loopback HTTP\n\n");
+    out.push_str(&loopback_table(loopback));
+    if let Some(compile) = compile {
+        out.push_str("\n\n## 4. Compile cost\n\n```text\n");
+        out.push_str(compile.trim());
+        out.push_str("\n```\n");
+    }
+    out
+}
+
+fn loopback_table(report: &serde_json::Value) -> String {
+    let variant = |name: &str| {
+        let v = &report[name];
+        format!("| {name} | {} | {} | {} |", v["rps"], v["p50_us"], v["p99_us"])
+    };
+    format!(
+        "| variant | requests/s (median of rounds) | p50 µs | p99 µs |\n|---|---:|---:|---:|\n{}\n{}\n\n\
+         ratios generated / hand-written: `{}`\n\ntargets (throughput at least 0.95, p99 within 5 %): `{}`\n\nsettings: `{}`\n",
+        variant("generated"),
+        variant("hand_written"),
+        report["ratios_generated_over_hand_written"],
+        report["targets"],
+        report["config"]
+    )
 }
