@@ -1,0 +1,30 @@
+//! The generator in-process on the seed, by stage: what a codegen run costs without process
+//! start-up and file writes (those are in `cargo xtask bench`).
+
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn seed() -> generator::Options {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/registration.yaml");
+    generator::Options {
+        spec,
+        root: None,
+        config: None,
+    }
+}
+
+fn stages(c: &mut Criterion) {
+    let options = seed();
+    let api = generator::build_model(&options).expect("the seed builds");
+    c.bench_function("seed/model", |b| {
+        b.iter(|| generator::build_model(&options).expect("builds"))
+    });
+    c.bench_function("seed/emit", |b| b.iter(|| generator::emit::emit(&api).expect("emits")));
+    c.bench_function("seed/generate", |b| {
+        b.iter(|| generator::generate(&options).expect("generates"))
+    });
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
