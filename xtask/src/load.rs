@@ -62,63 +62,88 @@ pub fn run(workspace: &Path, args: &LoadArgs) -> anyhow::Result<()> {
     let dir = workspace.join("target/load");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let started = Instant::now();
+    let bins = build(workspace, args, &dir)?;
+    let mut timings = vec![("build".to_owned(), started.elapsed())];
+    let mut summary = Summary::default();
+
+    let phase = Instant::now();
+    load_phase(&bins, args, &mut summary)?;
+    timings.push(("load phase".to_owned(), phase.elapsed()));
+
+    let phase = Instant::now();
+    let (database, accounts) = kill_phase(&bins, args, kill_after, &mut summary)?;
+    timings.push(("kill phase".to_owned(), phase.elapsed()));
+
+    let phase = Instant::now();
+    restart_phase(&bins, args, &database, &accounts, &mut summary)?;
+    timings.push(("restart phase".to_owned(), phase.elapsed()));
+    timings.push(("total".to_owned(), started.elapsed()));
+
+    report(&dir, args, kill_after, &summary, &timings)
+}
+
+/// Builds the `homeserver` and `loadtest` binaries (release, or debug with `--debug-build`);
+/// their paths, with `dir` for their files.
+fn build(workspace: &Path, args: &LoadArgs, dir: &Path) -> anyhow::Result<Bins> {
     let (profile_flag, profile_dir) = if args.debug_build {
         (None, "debug")
     } else {
         (Some("--release"), "release")
     };
-    let mut build = vec!["build"];
-    build.extend(profile_flag);
-    build.extend(["--package", "homeserver", "--package", "loadtest"]);
-    cargo(workspace, &build)?;
+    let mut cargo_args = vec!["build"];
+    cargo_args.extend(profile_flag);
+    cargo_args.extend(["--package", "homeserver", "--package", "loadtest"]);
+    cargo(workspace, &cargo_args)?;
     let release = target_dir(workspace).join(profile_dir);
-    let bins = Bins {
+    Ok(Bins {
         homeserver: release.join("homeserver"),
         loadtest: release.join("loadtest"),
         fast_hashing: args.fast_hashing,
-        dir: dir.clone(),
-    };
-    let mut timings = vec![("build".to_owned(), started.elapsed())];
-    let mut summary = Summary::default();
+        dir: dir.to_path_buf(),
+    })
+}
 
-    // 1. Load.
-    let phase = Instant::now();
-    let database = fresh_database(&dir, "load.db")?;
+/// Phase 1: `loadtest load` against a fresh server on a fresh database.
+fn load_phase(bins: &Bins, args: &LoadArgs, summary: &mut Summary) -> anyhow::Result<()> {
+    let database = fresh_database(&bins.dir, "load.db")?;
     let server = bins.start("load", &database)?;
-    let n = args.registrations.to_string();
-    let c = args.concurrency.to_string();
-    let url = server.url.clone();
     summary.push(bins.loadtest(
         "load",
         &[
             "load",
             "--url",
-            &url,
+            &server.url,
             "--database",
             &path_str(&database)?,
             "--registrations",
-            &n,
+            &args.registrations.to_string(),
             "--concurrency",
-            &c,
+            &args.concurrency.to_string(),
         ],
     )?);
-    drop(server);
-    timings.push(("load phase".to_owned(), phase.elapsed()));
+    Ok(())
+}
 
-    // 2. Kill.
-    let phase = Instant::now();
-    let database = fresh_database(&dir, "kill.db")?;
-    let accounts = dir.join("kill-accounts.json");
+/// Phase 2: `loadtest kill`, the same load on a fresh server that `loadtest` SIGKILLs after
+/// `kill_after` 200s; checks the server died of it. The database and the accounts file it
+/// leaves for the restart.
+fn kill_phase(
+    bins: &Bins,
+    args: &LoadArgs,
+    kill_after: usize,
+    summary: &mut Summary,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let database = fresh_database(&bins.dir, "kill.db")?;
+    let accounts = bins.dir.join("kill-accounts.json");
     let _ = std::fs::remove_file(&accounts);
     let mut server = bins.start("kill", &database)?;
     let pid = server.child.id().to_string();
-    let url = server.url.clone();
     summary.push(bins.loadtest(
         "kill",
         &[
             "kill",
             "--url",
-            &url,
+            &server.url,
             "--server-pid",
             &pid,
             "--kill-after",
@@ -126,9 +151,9 @@ pub fn run(workspace: &Path, args: &LoadArgs) -> anyhow::Result<()> {
             "--accounts",
             &path_str(&accounts)?,
             "--registrations",
-            &n,
+            &args.registrations.to_string(),
             "--concurrency",
-            &c,
+            &args.concurrency.to_string(),
         ],
     )?);
     let death = server.wait_for_exit(Duration::from_secs(10))?;
@@ -137,39 +162,52 @@ pub fn run(workspace: &Path, args: &LoadArgs) -> anyhow::Result<()> {
         death.is_some_and(|status| status.signal() == Some(9)),
         death.map_or_else(|| "still running after the load".to_owned(), |s| s.to_string()),
     );
-    drop(server);
-    timings.push(("kill phase".to_owned(), phase.elapsed()));
+    Ok((database, accounts))
+}
 
-    // 3. Restart on the same database.
-    let phase = Instant::now();
-    if accounts.exists() {
-        let server = bins.start("restart", &database)?;
-        let url = server.url.clone();
-        summary.push(bins.loadtest(
-            "restart",
-            &[
-                "verify",
-                "--url",
-                &url,
-                "--database",
-                &path_str(&database)?,
-                "--accounts",
-                &path_str(&accounts)?,
-                "--concurrency",
-                &c,
-            ],
-        )?);
-        drop(server);
-    } else {
+/// Phase 3: `loadtest verify` against the server restarted on the kill phase's database, or a
+/// failed check if the kill phase wrote no accounts.
+fn restart_phase(
+    bins: &Bins,
+    args: &LoadArgs,
+    database: &Path,
+    accounts: &Path,
+    summary: &mut Summary,
+) -> anyhow::Result<()> {
+    if !accounts.exists() {
         summary.check(
             "the kill phase wrote its accounts",
             false,
             "no accounts file: restart skipped",
         );
+        return Ok(());
     }
-    timings.push(("restart phase".to_owned(), phase.elapsed()));
-    timings.push(("total".to_owned(), started.elapsed()));
+    let server = bins.start("restart", database)?;
+    summary.push(bins.loadtest(
+        "restart",
+        &[
+            "verify",
+            "--url",
+            &server.url,
+            "--database",
+            &path_str(database)?,
+            "--accounts",
+            &path_str(accounts)?,
+            "--concurrency",
+            &args.concurrency.to_string(),
+        ],
+    )?);
+    Ok(())
+}
 
+/// Prints the summary and writes it to `summary.txt` in `dir`; fails if any check failed.
+fn report(
+    dir: &Path,
+    args: &LoadArgs,
+    kill_after: usize,
+    summary: &Summary,
+    timings: &[(String, Duration)],
+) -> anyhow::Result<()> {
     let hashing = if args.fast_hashing {
         "fast (--insecure-fast-hashing)"
     } else {
@@ -179,7 +217,7 @@ pub fn run(workspace: &Path, args: &LoadArgs) -> anyhow::Result<()> {
         "cargo xtask load: {} registrations, {} concurrent, SIGKILL after {kill_after} 200s, password hashing {hashing}",
         args.registrations, args.concurrency
     );
-    let text = summary.render(&title, &timings);
+    let text = summary.render(&title, timings);
     print!("{text}");
     let file = dir.join("summary.txt");
     std::fs::write(&file, &text).with_context(|| format!("writing {}", file.display()))?;

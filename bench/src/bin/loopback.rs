@@ -94,7 +94,22 @@ fn main() -> anyhow::Result<()> {
 async fn run(args: Args) -> anyhow::Result<()> {
     let generated = serve(bench::generated_router()).await?;
     let hand_written = serve(bench::hand_written::router()).await?;
+    same_answer(generated, hand_written).await?;
 
+    let seconds = Duration::from_secs_f64(args.seconds);
+    for (variant, addr) in [(Variant::Generated, generated), (Variant::HandWritten, hand_written)] {
+        load(addr, args.concurrency, args.warmup, seconds)
+            .await
+            .with_context(|| format!("warming up {variant:?}"))?;
+    }
+    let rounds = rounds(&args, generated, hand_written, seconds).await?;
+    println!("{}", serde_json::to_string_pretty(&report(&args, &rounds))?);
+    Ok(())
+}
+
+/// Checks once that both servers answer the register request with the same bytes (all but the
+/// `date` header), a 200.
+async fn same_answer(generated: SocketAddr, hand_written: SocketAddr) -> anyhow::Result<()> {
     let wire_generated = raw_exchange(generated).await?;
     let wire_hand_written = raw_exchange(hand_written).await?;
     ensure!(
@@ -106,14 +121,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
         "not a 200:\n{wire_generated}"
     );
     eprintln!("both answer with the same bytes (date header left out):\n{wire_generated}\n");
+    Ok(())
+}
 
-    let seconds = Duration::from_secs_f64(args.seconds);
-    for (variant, addr) in [(Variant::Generated, generated), (Variant::HandWritten, hand_written)] {
-        load(addr, args.concurrency, args.warmup, seconds)
-            .await
-            .with_context(|| format!("warming up {variant:?}"))?;
-    }
-
+/// The measured rounds, each running both variants, alternating which goes first.
+async fn rounds(
+    args: &Args,
+    generated: SocketAddr,
+    hand_written: SocketAddr,
+    seconds: Duration,
+) -> anyhow::Result<Vec<(Variant, Round)>> {
     let mut rounds: Vec<(Variant, Round)> = Vec::new();
     for round in 0..args.rounds {
         let order = if round % 2 == 0 {
@@ -137,37 +154,44 @@ async fn run(args: Args) -> anyhow::Result<()> {
             rounds.push((variant, result));
         }
     }
+    Ok(rounds)
+}
 
-    let summary = |variant: Variant| {
-        let of: Vec<&Round> = rounds.iter().filter(|(v, _)| *v == variant).map(|(_, r)| r).collect();
-        let rps = median(of.iter().map(|r| r.rps).collect());
-        let p50 = median(of.iter().map(|r| r.p50_us).collect());
-        let p99 = median(of.iter().map(|r| r.p99_us).collect());
-        let detail: Vec<_> = of
-            .iter()
-            .map(|r| {
-                json!({
-                    "requests": r.requests,
-                    "seconds": round3(r.seconds),
-                    "rps": r.rps.round(),
-                    "p50_us": round3(r.p50_us),
-                    "p99_us": round3(r.p99_us),
-                    "max_us": round3(r.max_us),
-                })
+/// One variant over the rounds: median requests/s, p50 and p99, and its JSON summary.
+fn summary(rounds: &[(Variant, Round)], variant: Variant) -> (f64, f64, f64, serde_json::Value) {
+    let of: Vec<&Round> = rounds.iter().filter(|(v, _)| *v == variant).map(|(_, r)| r).collect();
+    let rps = median(of.iter().map(|r| r.rps).collect());
+    let p50 = median(of.iter().map(|r| r.p50_us).collect());
+    let p99 = median(of.iter().map(|r| r.p99_us).collect());
+    let detail: Vec<_> = of
+        .iter()
+        .map(|r| {
+            json!({
+                "requests": r.requests,
+                "seconds": round3(r.seconds),
+                "rps": r.rps.round(),
+                "p50_us": round3(r.p50_us),
+                "p99_us": round3(r.p99_us),
+                "max_us": round3(r.max_us),
             })
-            .collect();
-        (
-            rps,
-            p50,
-            p99,
-            json!({"rps": rps.round(), "p50_us": round3(p50), "p99_us": round3(p99), "rounds": detail}),
-        )
-    };
-    let (g_rps, g_p50, g_p99, g_json) = summary(Variant::Generated);
-    let (h_rps, h_p50, h_p99, h_json) = summary(Variant::HandWritten);
+        })
+        .collect();
+    (
+        rps,
+        p50,
+        p99,
+        json!({"rps": rps.round(), "p50_us": round3(p50), "p99_us": round3(p99), "rounds": detail}),
+    )
+}
+
+/// The JSON summary: the config, each variant, the ratios generated / hand-written and the
+/// targets.
+fn report(args: &Args, rounds: &[(Variant, Round)]) -> serde_json::Value {
+    let (g_rps, g_p50, g_p99, g_json) = summary(rounds, Variant::Generated);
+    let (h_rps, h_p50, h_p99, h_json) = summary(rounds, Variant::HandWritten);
     let throughput = g_rps / h_rps;
     let p99 = g_p99 / h_p99;
-    let report = json!({
+    json!({
         "config": {
             "requests_per_round": args.requests,
             "concurrency": args.concurrency,
@@ -188,9 +212,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             "throughput_at_least_0.95": throughput >= 0.95,
             "p99_within_5_percent": p99 <= 1.05,
         },
-    });
-    println!("{}", serde_json::to_string_pretty(&report)?);
-    Ok(())
+    })
 }
 
 /// Serves `router` on a free port of 127.0.0.1, in the background.

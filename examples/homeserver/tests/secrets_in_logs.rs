@@ -67,29 +67,39 @@ fn password_stage(session: &str, password: &str) -> Value {
 
 /// The exchange; returns the secrets it handed out (sessions and the access token).
 async fn exchange(api: &Api) -> Vec<String> {
-    let mut secrets = Vec::new();
+    let (register_session, token) = register(api).await;
+    let password_session = change_password(api, &token).await;
+    let query_session = token_in_query(api, &token).await;
+    email_token(api).await;
+    malformed_bodies(api, &token).await;
+    vec![register_session, token, password_session, query_session]
+}
+
+/// Registers [`USER`] through the dummy stage; the session and the access token.
+async fn register(api: &Api) -> (String, String) {
     let register = json!({"username": USER, "password": PASSWORD});
     let (status, body) = api.post("/register", None, register).await;
     assert_eq!(status, 401, "{body}");
     let session = session_of(&body);
-    secrets.push(session.clone());
     let register =
         json!({"username": USER, "password": PASSWORD, "auth": {"type": "m.login.dummy", "session": session}});
     let (status, body) = api.post("/register", None, register).await;
     assert_eq!(status, 200, "{body}");
     let token = body["access_token"].as_str().unwrap().to_owned();
-    secrets.push(token.clone());
+    (session, token)
+}
 
+/// Changes the password through the password stage, first with the wrong password; the session.
+async fn change_password(api: &Api, token: &str) -> String {
     let (status, body) = api
-        .post("/account/password", Some(&token), json!({"new_password": NEW_PASSWORD}))
+        .post("/account/password", Some(token), json!({"new_password": NEW_PASSWORD}))
         .await;
     assert_eq!(status, 401, "{body}");
     let session = session_of(&body);
-    secrets.push(session.clone());
     let (status, body) = api
         .post(
             "/account/password",
-            Some(&token),
+            Some(token),
             password_stage(&session, WRONG_PASSWORD),
         )
         .await;
@@ -99,15 +109,19 @@ async fn exchange(api: &Api) -> Vec<String> {
         "{body}"
     );
     let (status, body) = api
-        .post("/account/password", Some(&token), password_stage(&session, PASSWORD))
+        .post("/account/password", Some(token), password_stage(&session, PASSWORD))
         .await;
     assert_eq!((status.as_u16(), &body), (200, &json!({})));
+    session
+}
 
-    // The token in the query string, on a route that logs its path.
+/// The token, then an unknown one, in the query string, on a route that logs its path; then the
+/// unknown one as a bearer. The session the first answer opens.
+async fn token_in_query(api: &Api, token: &str) -> String {
     let path = format!("/account/password?access_token={token}");
     let (status, body) = api.post(&path, None, json!({"new_password": NEW_PASSWORD})).await;
     assert_eq!(status, 401, "{body}");
-    secrets.push(session_of(&body));
+    let session = session_of(&body);
     let path = format!("/account/password?access_token={BOGUS_TOKEN}");
     let (status, body) = api.post(&path, None, json!({"new_password": NEW_PASSWORD})).await;
     assert_eq!(
@@ -119,7 +133,11 @@ async fn exchange(api: &Api) -> Vec<String> {
         .post("/account/password", Some(BOGUS_TOKEN), json!({"new_password": "x"}))
         .await;
     assert_eq!(status, 401);
+    session
+}
 
+/// An email token request with [`CLIENT_SECRET`] (email registration is disabled: `M_UNKNOWN`).
+async fn email_token(api: &Api) {
     let email = json!({"client_secret": CLIENT_SECRET, "email": "alice@example.org", "send_attempt": 1});
     let (status, body) = api.post("/register/email/requestToken", None, email).await;
     assert_eq!(
@@ -127,8 +145,10 @@ async fn exchange(api: &Api) -> Vec<String> {
         (400, Some("M_UNKNOWN")),
         "{body}"
     );
+}
 
-    // Bodies the router refuses, with secrets where a parser might quote them.
+/// Bodies the router refuses, with secrets where a parser might quote them.
+async fn malformed_bodies(api: &Api, token: &str) {
     let malformed = [
         format!(r#"{{"username": "bob", "password": "{PASSWORD}", "bind_email": "{PASSWORD}"}}"#),
         format!(r#"{{"new_password": "{NEW_PASSWORD}", "auth": "{PASSWORD}"}}"#),
@@ -144,10 +164,9 @@ async fn exchange(api: &Api) -> Vec<String> {
     .into_iter()
     .zip(malformed)
     {
-        let (status, answer) = api.post_raw(path, Some(&token), body).await;
+        let (status, answer) = api.post_raw(path, Some(token), body).await;
         assert_eq!(status, 400, "{path}: {answer}");
     }
-    secrets
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! query strings, headers and bodies at the generated router (with a server that never fails)
 //! and check it never panics, never answers 500, and answers every 4xx with a Matrix error.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 use super::ident;
@@ -11,6 +11,30 @@ use crate::model::{Api, Auth, PathSegment};
 /// `tests/hostile_requests.rs` (compiled with the `server` feature).
 pub(super) fn tests(api: &Api) -> TokenStream {
     let krate = ident(&api.package.replace('-', "_"));
+    let paths = paths(api);
+    let server = server(api, &krate);
+    let runtime = runtime();
+    let strategies = strategies();
+    let property = property(&krate);
+    quote! {
+        //! Hostile requests: whatever the method, path, query, headers and body, the router
+        //! answers without panicking, never with a 500 when the server itself never fails, and
+        //! every 4xx carries a Matrix error (`errcode` and `error`).
+        #![cfg(feature = "server")]
+
+        use proptest::prelude::*;
+        use tower::ServiceExt;
+
+        #paths
+        #server
+        #runtime
+        #strategies
+        #property
+    }
+}
+
+/// `PATHS`: the operations' paths under the API's prefix.
+fn paths(api: &Api) -> TokenStream {
     let prefix = super::samples::prefix(api);
     let paths = api.operations.iter().map(|op| {
         let path: String = op
@@ -23,6 +47,15 @@ pub(super) fn tests(api: &Api) -> TokenStream {
             .collect();
         format!("{prefix}{path}")
     });
+    quote! {
+        /// The paths of the operations, `{}` standing for a path parameter.
+        const PATHS: &[&str] = &[#(#paths),*];
+    }
+}
+
+/// `Calm`: a server that implements nothing and never fails; it accepts the token `valid` if
+/// any operation takes an access token.
+fn server(api: &Api, krate: &Ident) -> TokenStream {
     let auth = api.operations.iter().any(|op| op.auth != Auth::None).then(|| {
         quote! {
             type Identity = ();
@@ -32,29 +65,28 @@ pub(super) fn tests(api: &Api) -> TokenStream {
         }
     });
     quote! {
-        //! Hostile requests: whatever the method, path, query, headers and body, the router
-        //! answers without panicking, never with a 500 when the server itself never fails, and
-        //! every 4xx carries a Matrix error (`errcode` and `error`).
-        #![cfg(feature = "server")]
-
-        use proptest::prelude::*;
-        use tower::ServiceExt;
-
-        /// The paths of the operations, `{}` standing for a path parameter.
-        const PATHS: &[&str] = &[#(#paths),*];
-
         /// A server that implements nothing and never fails.
         struct Calm;
 
         impl #krate::server::Server for Calm {
             #auth
         }
+    }
+}
 
+/// `runtime()`: one current-thread tokio runtime shared by every case.
+fn runtime() -> TokenStream {
+    quote! {
         fn runtime() -> &'static tokio::runtime::Runtime {
             static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
             RUNTIME.get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime"))
         }
+    }
+}
 
+/// The proptest strategies: `path()`, `method()`, `body()`, `headers()`.
+fn strategies() -> TokenStream {
+    quote! {
         /// A path: an operation's with its parameters filled with anything, or anything.
         fn path() -> impl Strategy<Value = String> {
             let known = (prop::sample::select(PATHS), "[a-zA-Z0-9%@:!$._~-]{0,12}")
@@ -87,7 +119,12 @@ pub(super) fn tests(api: &Api) -> TokenStream {
             ];
             prop::collection::vec((name.prop_map(str::to_owned), value), 0..4)
         }
+    }
+}
 
+/// The property: any request gets an answer, never a 500, and every 4xx a Matrix error.
+fn property(krate: &Ident) -> TokenStream {
+    quote! {
         proptest! {
             #![proptest_config(ProptestConfig { cases: 2048, failure_persistence: None, ..ProptestConfig::default() })]
 

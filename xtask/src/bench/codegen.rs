@@ -279,123 +279,30 @@ pub fn run(workspace: &Path, quick: bool) -> anyhow::Result<CodegenReport> {
     let runs = if quick { QUICK_RUNS } else { RUNS };
     let scales = if quick { QUICK_SCALES } else { SCALES };
     let bench = workspace.join("target/bench");
-    let rel = |path: &Path| display(workspace, path);
 
     eprintln!("codegen bench: cargo {}", BUILD.join(" "));
     cargo(workspace, BUILD)?;
     let binary = target_dir(workspace).join("release/xtask");
 
-    let seed_entry = workspace.join("spec/registration.yaml");
-    let mut specs = vec![seed_info(workspace, &seed_entry)?];
     let mut notes = Vec::new();
-    for &scale in scales {
-        let dir = bench.join(format!("specs/scale-{scale}"));
-        let spec = synth::write_scaled(&seed_entry, &dir, scale)
-            .with_context(|| format!("writing the {scale}x synthetic spec"))?;
-        for dropped in &spec.dropped {
-            notes.push(format!("{scale}x: dropped from codegen.toml: {dropped}"));
-        }
-        specs.push(SpecInfo {
-            label: format!("{scale}x"),
-            scale: Some(scale),
-            entry: rel(&spec.entry),
-            operations: spec.operations,
-            schema_files: spec.schema_files,
-            bytes: spec.bytes,
-        });
-    }
-
-    let peer = openapi_generator(&bench.join("venv"));
-    let peer = match (peer, quick) {
-        (Ok(peer), _) => Some(peer),
-        (Err(why), true) => {
-            notes.push(format!("openapi-generator skipped: {why:#}"));
-            None
-        }
-        (Err(why), false) => {
-            return Err(why.context("openapi-generator is needed for the comparison (`--quick` skips it)"));
-        }
-    };
+    let specs = specs(workspace, &bench, scales, &mut notes)?;
+    let peer = peer(&bench, quick, &mut notes)?;
     let mut floor = Command::new("true");
     forked(&mut floor);
     let (_, spawn_floor) = spawn_and_reap(&mut floor).context("running `true` for the memory floor")?;
     let load_before = load_average();
-    let mut rows = Vec::new();
-    for spec in &specs {
-        let out = bench.join(format!("out/ours-{}", spec.label));
-        let entry = workspace.join(&spec.entry);
-        let mut command = Command::new(&binary);
-        command.arg("codegen").arg("--spec").arg(&entry).arg("--out").arg(&out);
-        let shown = format!("{} codegen --spec {} --out {}", rel(&binary), spec.entry, rel(&out));
-        eprintln!("codegen bench: {shown} ({runs} runs)");
-        let log = bench.join(format!("logs/ours-{}.log", spec.label));
-        let row = measure(Tool::Ours, spec, command, shown, &out, &log, runs)?;
-        rows.push(row);
-    }
+    let mut rows = measure_ours(workspace, &bench, &binary, &specs, runs)?;
     if let Some(peer) = &peer {
-        // The seed (it is what 1x holds too), then the larger sizes while it succeeds.
-        let sizes = specs.iter().filter(|s| s.scale.is_none_or(|n| n > 1));
-        for spec in sizes {
-            let out = bench.join(format!("og-out/{}", spec.label));
-            let entry = workspace.join(&spec.entry);
-            let mut command = Command::new(&peer.executable);
-            command
-                .args(["generate", "-i"])
-                .arg(&entry)
-                .args(["-g", OPENAPI_GENERATOR_TARGET, "-o"])
-                .arg(&out);
-            let shown = format!(
-                "{} generate -i {} -g {OPENAPI_GENERATOR_TARGET} -o {}",
-                rel(&peer.executable),
-                spec.entry,
-                rel(&out)
-            );
-            eprintln!("codegen bench: {shown} ({runs} runs)");
-            let log = bench.join(format!("logs/openapi-generator-{}.log", spec.label));
-            match measure(Tool::OpenapiGenerator, spec, command, shown, &out, &log, runs) {
-                Ok(row) => rows.push(row),
-                Err(why) => {
-                    notes.push(format!("openapi-generator failed on {}: {why:#}", spec.label));
-                    break;
-                }
-            }
-        }
+        rows.extend(measure_peer(workspace, &bench, peer, &specs, runs, &mut notes));
     }
     let load_after = load_average();
-    let peer_ran = rows.iter().any(|r| r.tool == Tool::OpenapiGenerator);
-    let openapi_generator = match &peer {
-        Some(peer) if peer_ran => PeerStatus::Ran {
-            version: peer.version.clone(),
-        },
-        _ => PeerStatus::Skipped {
-            reason: notes
-                .iter()
-                .find(|n| n.starts_with("openapi-generator"))
-                .cloned()
-                .unwrap_or_default(),
-        },
-    };
+    let openapi_generator = peer_status(peer.as_ref(), &rows, &notes);
 
     let comparisons = compare(&rows);
     let growth = growth(&rows, &specs);
     let targets = targets(&rows, &comparisons)?;
     let machine = machine(peer.is_some(), load_before, load_after);
-    let commands = Commands {
-        build: format!("cargo {}", BUILD.join(" ")),
-        ours: format!("{} codegen --spec SPEC --out OUT", rel(&binary)),
-        openapi_generator_install: format!(
-            "python3 -m venv {venv} && {venv}/bin/python -m pip install openapi-generator-cli=={OPENAPI_GENERATOR_VERSION}",
-            venv = rel(&bench.join("venv"))
-        ),
-        openapi_generator: format!(
-            "{} generate -i SPEC -g {OPENAPI_GENERATOR_TARGET} -o OUT",
-            rel(&bench.join("venv/bin/openapi-generator-cli"))
-        ),
-        synth: format!(
-            "xtask/src/bench/synth.rs: N copies of spec/ into {}/scale-N/",
-            rel(&bench.join("specs"))
-        ),
-    };
+    let commands = commands(workspace, &bench, &binary);
     Ok(CodegenReport {
         quick,
         runs,
@@ -412,9 +319,164 @@ pub fn run(workspace: &Path, quick: bool) -> anyhow::Result<CodegenReport> {
     })
 }
 
+/// The seed, then the synthetic specs of `scales` written under `bench`; notes the config
+/// entries the synthesizer dropped.
+fn specs(workspace: &Path, bench: &Path, scales: &[usize], notes: &mut Vec<String>) -> anyhow::Result<Vec<SpecInfo>> {
+    let seed_entry = workspace.join("spec/registration.yaml");
+    let mut specs = vec![seed_info(workspace, &seed_entry)?];
+    for &scale in scales {
+        let dir = bench.join(format!("specs/scale-{scale}"));
+        let spec = synth::write_scaled(&seed_entry, &dir, scale)
+            .with_context(|| format!("writing the {scale}x synthetic spec"))?;
+        for dropped in &spec.dropped {
+            notes.push(format!("{scale}x: dropped from codegen.toml: {dropped}"));
+        }
+        specs.push(SpecInfo {
+            label: format!("{scale}x"),
+            scale: Some(scale),
+            entry: display(workspace, &spec.entry),
+            operations: spec.operations,
+            schema_files: spec.schema_files,
+            bytes: spec.bytes,
+        });
+    }
+    Ok(specs)
+}
+
+/// openapi-generator, installed in `bench/venv`; with `quick`, `None` and a note when it is not
+/// available, else the error.
+fn peer(bench: &Path, quick: bool, notes: &mut Vec<String>) -> anyhow::Result<Option<Peer>> {
+    match (openapi_generator(&bench.join("venv")), quick) {
+        (Ok(peer), _) => Ok(Some(peer)),
+        (Err(why), true) => {
+            notes.push(format!("openapi-generator skipped: {why:#}"));
+            Ok(None)
+        }
+        (Err(why), false) => Err(why.context("openapi-generator is needed for the comparison (`--quick` skips it)")),
+    }
+}
+
+/// Our generator's row on every spec.
+fn measure_ours(
+    workspace: &Path,
+    bench: &Path,
+    binary: &Path,
+    specs: &[SpecInfo],
+    runs: usize,
+) -> anyhow::Result<Vec<Row>> {
+    let rel = |path: &Path| display(workspace, path);
+    let mut rows = Vec::new();
+    for spec in specs {
+        let out = bench.join(format!("out/ours-{}", spec.label));
+        let entry = workspace.join(&spec.entry);
+        let mut command = Command::new(binary);
+        command.arg("codegen").arg("--spec").arg(&entry).arg("--out").arg(&out);
+        let shown = format!("{} codegen --spec {} --out {}", rel(binary), spec.entry, rel(&out));
+        eprintln!("codegen bench: {shown} ({runs} runs)");
+        let log = bench.join(format!("logs/ours-{}.log", spec.label));
+        let row = measure(Tool::Ours, spec, command, shown, &out, &log, runs)?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// openapi-generator's rows: the seed (it is what 1x holds too), then the larger sizes while
+/// it succeeds; its first failure is noted and ends the rows.
+fn measure_peer(
+    workspace: &Path,
+    bench: &Path,
+    peer: &Peer,
+    specs: &[SpecInfo],
+    runs: usize,
+    notes: &mut Vec<String>,
+) -> Vec<Row> {
+    let rel = |path: &Path| display(workspace, path);
+    let mut rows = Vec::new();
+    let sizes = specs.iter().filter(|s| s.scale.is_none_or(|n| n > 1));
+    for spec in sizes {
+        let out = bench.join(format!("og-out/{}", spec.label));
+        let entry = workspace.join(&spec.entry);
+        let mut command = Command::new(&peer.executable);
+        command
+            .args(["generate", "-i"])
+            .arg(&entry)
+            .args(["-g", OPENAPI_GENERATOR_TARGET, "-o"])
+            .arg(&out);
+        let shown = format!(
+            "{} generate -i {} -g {OPENAPI_GENERATOR_TARGET} -o {}",
+            rel(&peer.executable),
+            spec.entry,
+            rel(&out)
+        );
+        eprintln!("codegen bench: {shown} ({runs} runs)");
+        let log = bench.join(format!("logs/openapi-generator-{}.log", spec.label));
+        match measure(Tool::OpenapiGenerator, spec, command, shown, &out, &log, runs) {
+            Ok(row) => rows.push(row),
+            Err(why) => {
+                notes.push(format!("openapi-generator failed on {}: {why:#}", spec.label));
+                break;
+            }
+        }
+    }
+    rows
+}
+
+/// Whether openapi-generator ran; if not, the note that says why.
+fn peer_status(peer: Option<&Peer>, rows: &[Row], notes: &[String]) -> PeerStatus {
+    let peer_ran = rows.iter().any(|r| r.tool == Tool::OpenapiGenerator);
+    match peer {
+        Some(peer) if peer_ran => PeerStatus::Ran {
+            version: peer.version.clone(),
+        },
+        _ => PeerStatus::Skipped {
+            reason: notes
+                .iter()
+                .find(|n| n.starts_with("openapi-generator"))
+                .cloned()
+                .unwrap_or_default(),
+        },
+    }
+}
+
+/// The commands, paths relative to the workspace.
+fn commands(workspace: &Path, bench: &Path, binary: &Path) -> Commands {
+    let rel = |path: &Path| display(workspace, path);
+    Commands {
+        build: format!("cargo {}", BUILD.join(" ")),
+        ours: format!("{} codegen --spec SPEC --out OUT", rel(binary)),
+        openapi_generator_install: format!(
+            "python3 -m venv {venv} && {venv}/bin/python -m pip install openapi-generator-cli=={OPENAPI_GENERATOR_VERSION}",
+            venv = rel(&bench.join("venv"))
+        ),
+        openapi_generator: format!(
+            "{} generate -i SPEC -g {OPENAPI_GENERATOR_TARGET} -o OUT",
+            rel(&bench.join("venv/bin/openapi-generator-cli"))
+        ),
+        synth: format!(
+            "xtask/src/bench/synth.rs: N copies of spec/ into {}/scale-N/",
+            rel(&bench.join("specs"))
+        ),
+    }
+}
+
 impl CodegenReport {
     /// The report as printed lines.
     pub fn lines(&self) -> Vec<String> {
+        let mut lines = self.setup_lines();
+        lines.push(String::new());
+        lines.extend(self.table_lines());
+        lines.push(String::new());
+        lines.extend(self.comparison_lines());
+        lines.extend(self.growth_lines());
+        lines.extend(self.target_lines());
+        for note in &self.notes {
+            lines.push(format!("note: {note}"));
+        }
+        lines
+    }
+
+    /// How the numbers were taken: runs, machine, commands, memory floor.
+    fn setup_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
         let m = &self.machine;
         lines.push(format!(
@@ -453,11 +515,15 @@ impl CodegenReport {
             "`true` spawned the same way",
             self.spawn_floor_kib as f64 / 1024.0
         ));
-        lines.push(String::new());
-        lines.push(format!(
+        lines
+    }
+
+    /// The table: a header, then one line per row.
+    fn table_lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
             "{:<18} {:>5} {:>6} {:>7} {:>8} {:>28} {:>11} {:>9} {:>6} {:>9}",
             "tool", "spec", "ops", "schemas", "spec KiB", "wall ms", "per op ms", "peak MiB", "files", "out KiB"
-        ));
+        )];
         for row in &self.rows {
             let spec = self.specs.iter().find(|s| s.label == row.spec);
             lines.push(format!(
@@ -479,29 +545,40 @@ impl CodegenReport {
                 row.output_bytes as f64 / 1024.0
             ));
         }
-        lines.push(String::new());
-        for c in &self.comparisons {
-            lines.push(format!(
-                "openapi-generator / ours on {}: {:.0}x the wall time ({:.1} ms vs {:.2} ms; per operation {:.2} ms vs {:.4} ms), {:.1}x the peak memory",
-                c.spec,
-                c.ratio,
-                ms(c.openapi_generator),
-                ms(c.ours),
-                ms(c.openapi_generator_per_operation),
-                ms(c.ours_per_operation),
-                c.memory_ratio
-            ));
-        }
+        lines
+    }
+
+    /// openapi-generator against ours, one line per spec both ran on.
+    fn comparison_lines(&self) -> Vec<String> {
+        self.comparisons
+            .iter()
+            .map(|c| {
+                format!(
+                    "openapi-generator / ours on {}: {:.0}x the wall time ({:.1} ms vs {:.2} ms; per operation {:.2} ms vs {:.4} ms), {:.1}x the peak memory",
+                    c.spec,
+                    c.ratio,
+                    ms(c.openapi_generator),
+                    ms(c.ours),
+                    ms(c.openapi_generator_per_operation),
+                    ms(c.ours_per_operation),
+                    c.memory_ratio
+                )
+            })
+            .collect()
+    }
+
+    /// How our time per operation grows with the spec.
+    fn growth_lines(&self) -> Vec<String> {
         let g = &self.growth;
         let steps: Vec<String> = g
             .per_operation
             .iter()
             .map(|(label, per_op, factor)| format!("{label} {:.4} ms ({factor:.2}x)", ms(*per_op)))
             .collect();
-        lines.push(format!(
+        let mut lines = vec![format!(
             "ours, time per operation by size (factor over 1x): {}",
             steps.join(", ")
-        ));
+        )];
         if let Some(marginal) = g.marginal_per_operation {
             lines.push(format!(
                 "ours, cost of one more operation between the two largest sizes: {:.4} ms",
@@ -513,23 +590,28 @@ impl CodegenReport {
             if g.linear { "linear" } else { "NOT linear" },
             g.worst_factor
         ));
-        let t = &self.targets;
-        lines.push(format!(
-            "target: seed under {SEED_TARGET_MS} ms: {} ({:.2} ms)",
-            met(t.seed_under_target),
-            ms(t.seed_median)
-        ));
-        lines.push(match (t.seed_ratio, t.ratio_met) {
-            (Some(ratio), Some(ok)) => format!(
-                "target: at least {RATIO_TARGET}x faster than openapi-generator on the seed: {} ({ratio:.0}x)",
-                met(ok)
-            ),
-            _ => format!("target: at least {RATIO_TARGET}x faster than openapi-generator on the seed: not measured"),
-        });
-        for note in &self.notes {
-            lines.push(format!("note: {note}"));
-        }
         lines
+    }
+
+    /// The project's targets, met or not.
+    fn target_lines(&self) -> Vec<String> {
+        let t = &self.targets;
+        vec![
+            format!(
+                "target: seed under {SEED_TARGET_MS} ms: {} ({:.2} ms)",
+                met(t.seed_under_target),
+                ms(t.seed_median)
+            ),
+            match (t.seed_ratio, t.ratio_met) {
+                (Some(ratio), Some(ok)) => format!(
+                    "target: at least {RATIO_TARGET}x faster than openapi-generator on the seed: {} ({ratio:.0}x)",
+                    met(ok)
+                ),
+                _ => {
+                    format!("target: at least {RATIO_TARGET}x faster than openapi-generator on the seed: not measured")
+                }
+            },
+        ]
     }
 }
 

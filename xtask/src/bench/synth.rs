@@ -349,6 +349,18 @@ fn adapt_config(
         "# Made by `cargo xtask bench` from the seed's codegen.toml: every entry that names an\n\
          # operation, a path or a spec file is repeated for each copy under the copy's names.\n\n",
     );
+    write_package_and_variables(&mut out, config)?;
+    write_renames(&mut out, config, seed, n, dropped)?;
+    write_auth_secrets_and_responses(&mut out, config, seed, n, dropped)?;
+    for patch in &config.patches {
+        write_adapted_patch(&mut out, patch, seed, n, dropped)?;
+    }
+    write_known_example_errors(&mut out, config, seed, n, dropped)?;
+    Ok(out)
+}
+
+/// `[package]` and `[variables]`, as they are.
+fn write_package_and_variables(out: &mut String, config: &generator::config::Config) -> anyhow::Result<()> {
     if let Some(name) = &config.package.name {
         writeln!(out, "[package]\nname = {}\n", toml_string(name))?;
     }
@@ -360,6 +372,17 @@ fn adapt_config(
         }
         out.push('\n');
     }
+    Ok(())
+}
+
+/// `[rename.operations]` and `[rename.types]`, one entry per copy.
+fn write_renames(
+    out: &mut String,
+    config: &generator::config::Config,
+    seed: &Seed,
+    n: usize,
+    dropped: &mut Vec<String>,
+) -> anyhow::Result<()> {
     out.push_str("[rename.operations]\n");
     for k in 1..=n {
         for (key, new) in &config.rename.operations {
@@ -394,6 +417,18 @@ fn adapt_config(
             }
         }
     }
+    Ok(())
+}
+
+/// `[auth] optional` (one entry per copy), `[secrets]` as it is, and `[responses] error`
+/// (copy 1's type).
+fn write_auth_secrets_and_responses(
+    out: &mut String,
+    config: &generator::config::Config,
+    seed: &Seed,
+    n: usize,
+    dropped: &mut Vec<String>,
+) -> anyhow::Result<()> {
     out.push_str("\n[auth]\noptional = [");
     let optional: Vec<String> = (1..=n)
         .flat_map(|k| config.auth.optional.iter().map(move |name| copy_operation(name, k)))
@@ -407,51 +442,71 @@ fn adapt_config(
             None => dropped.push(format!("[responses] error = {error} (not named after a spec file)")),
         }
     }
-    for patch in &config.patches {
-        let entry_patch = patch.file == seed.entry;
-        if !entry_patch && !seed.others.contains_key(&patch.file) {
-            dropped.push(format!("[[patch]] of {} (no such spec file)", patch.file));
-            continue;
-        }
-        // The values as JSON (TOML values serialize as their JSON counterparts).
-        let set = patch
-            .set
-            .iter()
-            .map(|(pointer, value)| Ok((pointer.clone(), serde_json::to_value(value)?)))
-            .collect::<Result<BTreeMap<String, Value>, serde_json::Error>>()
-            .context("reading a patch value")?;
-        let only_paths = patch
-            .remove
-            .iter()
-            .chain(patch.set.keys())
-            .all(|p| p.starts_with("/paths/"));
-        if entry_patch && !only_paths {
-            // Names the spec as a whole: once, as it is.
-            write_patch(&mut out, &patch.file, &patch.reason, &patch.remove, &set, |v| v)?;
-            continue;
-        }
-        for k in 1..=n {
-            let file = if entry_patch {
-                patch.file.clone()
-            } else {
-                copy_file(&patch.file, k)
-            };
-            let pointer = |p: &String| {
-                if entry_patch {
-                    copy_entry_pointer(p, k).unwrap_or_else(|| p.clone())
-                } else {
-                    p.clone()
-                }
-            };
-            let remove: Vec<String> = patch.remove.iter().map(pointer).collect();
-            let set: BTreeMap<String, Value> = set.iter().map(|(p, v)| (pointer(p), v.clone())).collect();
-            let dir = parent_of(&patch.file);
-            write_patch(&mut out, &file, &patch.reason, &remove, &set, |mut v| {
-                rewrite_refs(&mut v, dir, seed, k);
-                v
-            })?;
-        }
+    Ok(())
+}
+
+/// One `[[patch]]` of the seed: once as it is if it names the entry file as a whole, else one
+/// per copy (see [`adapt_config`]); dropped if its file is no spec file.
+fn write_adapted_patch(
+    out: &mut String,
+    patch: &generator::config::Patch,
+    seed: &Seed,
+    n: usize,
+    dropped: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let entry_patch = patch.file == seed.entry;
+    if !entry_patch && !seed.others.contains_key(&patch.file) {
+        dropped.push(format!("[[patch]] of {} (no such spec file)", patch.file));
+        return Ok(());
     }
+    // The values as JSON (TOML values serialize as their JSON counterparts).
+    let set = patch
+        .set
+        .iter()
+        .map(|(pointer, value)| Ok((pointer.clone(), serde_json::to_value(value)?)))
+        .collect::<Result<BTreeMap<String, Value>, serde_json::Error>>()
+        .context("reading a patch value")?;
+    let only_paths = patch
+        .remove
+        .iter()
+        .chain(patch.set.keys())
+        .all(|p| p.starts_with("/paths/"));
+    if entry_patch && !only_paths {
+        // Names the spec as a whole: once, as it is.
+        return write_patch(out, &patch.file, &patch.reason, &patch.remove, &set, |v| v);
+    }
+    for k in 1..=n {
+        let file = if entry_patch {
+            patch.file.clone()
+        } else {
+            copy_file(&patch.file, k)
+        };
+        let pointer = |p: &String| {
+            if entry_patch {
+                copy_entry_pointer(p, k).unwrap_or_else(|| p.clone())
+            } else {
+                p.clone()
+            }
+        };
+        let remove: Vec<String> = patch.remove.iter().map(pointer).collect();
+        let set: BTreeMap<String, Value> = set.iter().map(|(p, v)| (pointer(p), v.clone())).collect();
+        let dir = parent_of(&patch.file);
+        write_patch(out, &file, &patch.reason, &remove, &set, |mut v| {
+            rewrite_refs(&mut v, dir, seed, k);
+            v
+        })?;
+    }
+    Ok(())
+}
+
+/// `[[known_example_error]]`: one per copy, under the copy's names.
+fn write_known_example_errors(
+    out: &mut String,
+    config: &generator::config::Config,
+    seed: &Seed,
+    n: usize,
+    dropped: &mut Vec<String>,
+) -> anyhow::Result<()> {
     for known in &config.known_example_errors {
         for k in 1..=n {
             let Some(example) = copy_qualified(&known.example, seed, k) else {
@@ -469,7 +524,7 @@ fn adapt_config(
             )?;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// One `[[patch]]` table; `map` edits each set value before it is written.
