@@ -11,7 +11,11 @@
 //! - every run writes into a fresh empty folder (removed and recreated before the clock
 //!   starts), so every run writes every file: a second run into the same folder would only
 //!   compare and rewrite what changed, which would favour whichever tool skips unchanged files;
-//! - wall time is from just before `spawn` to the return of `wait4`;
+//! - every run goes through `target/release/xtask measure --log LOG -- PROGRAM ARGS...` (the
+//!   binary just built; [`measure`](super::measure)), a hidden subcommand that forks and execs
+//!   the program, reaps it with `wait4` and prints one line: the wall time (from just before
+//!   the fork to the return of `wait4`), `ru_maxrss` and the wait status. This driver only
+//!   starts `measure` and reads that line;
 //! - peak memory is `ru_maxrss` of the `rusage` that `wait4` returns when it reaps the child.
 //!   The kernel keeps the high-water mark until the process is reaped, so nothing races a
 //!   10 ms process, whereas sampling `/proc/<pid>/status` (`VmHWM`) "just before it exits"
@@ -19,14 +23,22 @@
 //!   the openapi-generator wrapper is a Python process that runs `java -jar`, and `ru_maxrss`
 //!   of a reaped process is the largest of its own and of every descendant it waited for (the
 //!   kernel folds a reaped child's peak into its parent's), so it is Java's peak there;
-//! - `ru_maxrss` is a maximum that also covers the child's memory *before* its `exec`: with
-//!   std's default `posix_spawn` (a `vfork`) that is this whole process's high-water mark
-//!   (about 10 MiB of a debug xtask, more than the generator's own peak on the seed), with
-//!   `fork` it is only this process's anonymous memory, copied. So children are forked (a
-//!   no-op `pre_exec` makes std fork) right after `malloc_trim`, and the floor this leaves is
-//!   measured with `true` and reported ([`CodegenReport::spawn_floor_kib`]): a peak above it
-//!   is exact. Forking costs a fraction of a millisecond more than `posix_spawn` here, as a
-//!   shell's fork would;
+//! - why through `measure`: `ru_maxrss` is a maximum that also covers the child's memory
+//!   *before* its `exec`, which is the memory of the process that started it. With std's
+//!   default `posix_spawn` (a `vfork`) that is the parent's whole high-water mark; with `fork`
+//!   it is the parent's anonymous memory, copied. This driver uses mimalloc (main.rs), which
+//!   keeps freed memory resident (`malloc_trim` is glibc's and does nothing for it), so a child
+//!   forked from here was charged 17 MiB before it ran a line, and more after a big
+//!   allocation. `measure` is a fresh process, started for every run, that forks before it
+//!   allocates more than its arguments; it also keeps its own allocator off transparent huge
+//!   pages, which mimalloc asks for and which alone made its floor 4.8 MiB, while the program
+//!   it runs gets the THP setting `measure` was started with. The floor it leaves, about
+//!   1 MiB (as for `/usr/bin/time true`), is measured with `measure -- true` and reported
+//!   ([`CodegenReport::spawn_floor_kib`]): a peak above it is the program's own;
+//! - our generator allocates with mimalloc too, which `madvise`s its arenas for transparent
+//!   huge pages: with THP in `madvise` or `always` mode its peak counts those 2 MiB pages
+//!   (about 22 MiB on the seed here, against about 10 MiB with `MIMALLOC_ALLOW_THP=0`). That
+//!   is the memory it really holds when a person runs it, so it is what is reported;
 //! - the specs are the seed (`spec/`) and synthetic specs with 1×, 10× and 100× its
 //!   operations and schema files ([`synth`]; 1× and 10× with `--quick`).
 //!
@@ -37,11 +49,14 @@
 #[path = "synth.rs"]
 pub mod synth;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
+
+use super::measure;
 
 /// Counted runs per measurement (after one warm-up).
 pub const RUNS: usize = 15;
@@ -287,13 +302,14 @@ pub fn run(workspace: &Path, quick: bool) -> anyhow::Result<CodegenReport> {
     let mut notes = Vec::new();
     let specs = specs(workspace, &bench, scales, &mut notes)?;
     let peer = peer(&bench, quick, &mut notes)?;
-    let mut floor = Command::new("true");
-    forked(&mut floor);
-    let (_, spawn_floor) = spawn_and_reap(&mut floor).context("running `true` for the memory floor")?;
+    let floor_log = bench.join("logs/floor.log");
+    std::fs::create_dir_all(bench.join("logs")).context("creating the bench's log folder")?;
+    let spawn_floor = measure::run(&binary, &floor_log, Path::new("true"), &[])
+        .context("running `xtask measure -- true` for the memory floor")?;
     let load_before = load_average();
     let mut rows = measure_ours(workspace, &bench, &binary, &specs, runs)?;
     if let Some(peer) = &peer {
-        rows.extend(measure_peer(workspace, &bench, peer, &specs, runs, &mut notes));
+        rows.extend(measure_peer(workspace, &bench, &binary, peer, &specs, runs, &mut notes));
     }
     let load_after = load_average();
     let openapi_generator = peer_status(peer.as_ref(), &rows, &notes);
@@ -369,12 +385,23 @@ fn measure_ours(
     for spec in specs {
         let out = bench.join(format!("out/ours-{}", spec.label));
         let entry = workspace.join(&spec.entry);
-        let mut command = Command::new(binary);
-        command.arg("codegen").arg("--spec").arg(&entry).arg("--out").arg(&out);
+        let args: Vec<OsString> = vec![
+            "codegen".into(),
+            "--spec".into(),
+            entry.into(),
+            "--out".into(),
+            out.clone().into(),
+        ];
         let shown = format!("{} codegen --spec {} --out {}", rel(binary), spec.entry, rel(&out));
         eprintln!("codegen bench: {shown} ({runs} runs)");
         let log = bench.join(format!("logs/ours-{}.log", spec.label));
-        let row = measure(Tool::Ours, spec, command, shown, &out, &log, runs)?;
+        let measured = Measured {
+            xtask: binary,
+            program: binary,
+            args: &args,
+            shown,
+        };
+        let row = measure(Tool::Ours, spec, measured, &out, &log, runs)?;
         rows.push(row);
     }
     Ok(rows)
@@ -385,6 +412,7 @@ fn measure_ours(
 fn measure_peer(
     workspace: &Path,
     bench: &Path,
+    xtask: &Path,
     peer: &Peer,
     specs: &[SpecInfo],
     runs: usize,
@@ -396,12 +424,15 @@ fn measure_peer(
     for spec in sizes {
         let out = bench.join(format!("og-out/{}", spec.label));
         let entry = workspace.join(&spec.entry);
-        let mut command = Command::new(&peer.executable);
-        command
-            .args(["generate", "-i"])
-            .arg(&entry)
-            .args(["-g", OPENAPI_GENERATOR_TARGET, "-o"])
-            .arg(&out);
+        let args: Vec<OsString> = vec![
+            "generate".into(),
+            "-i".into(),
+            entry.into(),
+            "-g".into(),
+            OPENAPI_GENERATOR_TARGET.into(),
+            "-o".into(),
+            out.clone().into(),
+        ];
         let shown = format!(
             "{} generate -i {} -g {OPENAPI_GENERATOR_TARGET} -o {}",
             rel(&peer.executable),
@@ -410,7 +441,13 @@ fn measure_peer(
         );
         eprintln!("codegen bench: {shown} ({runs} runs)");
         let log = bench.join(format!("logs/openapi-generator-{}.log", spec.label));
-        match measure(Tool::OpenapiGenerator, spec, command, shown, &out, &log, runs) {
+        let measured = Measured {
+            xtask,
+            program: &peer.executable,
+            args: &args,
+            shown,
+        };
+        match measure(Tool::OpenapiGenerator, spec, measured, &out, &log, runs) {
             Ok(row) => rows.push(row),
             Err(why) => {
                 notes.push(format!("openapi-generator failed on {}: {why:#}", spec.label));
@@ -511,8 +548,9 @@ impl CodegenReport {
         }
         lines.push(format!("specs: {}", self.commands.synth));
         lines.push(format!(
-            "peak memory: ru_maxrss from wait4 of a forked child; floor ({}) {:.1} MiB, every peak above it is exact",
-            "`true` spawned the same way",
+            "peak memory: ru_maxrss from wait4 of a child forked by a fresh `{}`; floor ({}) {:.1} MiB, every peak above it is exact",
+            "xtask measure",
+            "`xtask measure -- true`",
             self.spawn_floor_kib as f64 / 1024.0
         ));
         lines
@@ -667,13 +705,24 @@ fn seed_info(workspace: &Path, entry: &Path) -> anyhow::Result<SpecInfo> {
     })
 }
 
-/// Runs `command` once to warm up, then `runs` times, each into a fresh empty `out`, with
-/// stdout and stderr to `log`.
+/// A command to measure, run through `xtask measure`.
+struct Measured<'a> {
+    /// The release xtask whose `measure` runs the command.
+    xtask: &'a Path,
+    /// The program.
+    program: &'a Path,
+    /// Its arguments.
+    args: &'a [OsString],
+    /// The command as printed, paths relative to the workspace.
+    shown: String,
+}
+
+/// Runs the command through `xtask measure` once to warm up, then `runs` times, each into a
+/// fresh empty `out`, with stdout and stderr to `log`.
 fn measure(
     tool: Tool,
     spec: &SpecInfo,
-    mut command: Command,
-    shown: String,
+    command: Measured<'_>,
     out: &Path,
     log: &Path,
     runs: usize,
@@ -681,24 +730,25 @@ fn measure(
     if let Some(dir) = log.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    forked(&mut command);
+    let shown = command.shown;
     let mut samples = Vec::with_capacity(runs);
     for run in 0..=runs {
         fresh_folder(out)?;
-        let log_file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
-        let err_file = log_file.try_clone().context("sharing the log file")?;
-        command.stdin(Stdio::null()).stdout(log_file).stderr(err_file);
-        let (status, sample) = spawn_and_reap(&mut command).with_context(|| format!("running {shown}"))?;
-        if !status_success(status) {
+        let measured = measure::run(command.xtask, log, command.program, command.args)
+            .with_context(|| format!("running {shown}"))?;
+        if !measured.success() {
             bail!(
                 "`{shown}` failed ({}); the end of its output ({}):\n{}",
-                describe_status(status),
+                measured.describe_status(),
                 log.display(),
                 tail(log, 15)
             );
         }
         if run > 0 {
-            samples.push(sample);
+            samples.push(Sample {
+                wall: measured.wall,
+                peak_rss_kib: measured.peak_rss_kib,
+            });
         }
     }
     let (output_files, output_bytes) = files(out)?.iter().fold((0, 0), |(n, b), f| {
@@ -719,65 +769,6 @@ fn measure(
         output_bytes,
         samples,
     })
-}
-
-/// Makes std fork the command rather than `posix_spawn` it (see the module docs: a `vfork`ed
-/// child's `ru_maxrss` is at least this process's peak). Call once per command.
-fn forked(command: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: the hook does nothing, so it is async-signal-safe and touches no state of the
-    // parent; it only turns std's spawn into fork + exec.
-    unsafe {
-        command.pre_exec(|| Ok(()));
-    }
-}
-
-/// Spawns the command and reaps it with `wait4`: the wait status, wall time and `ru_maxrss`.
-fn spawn_and_reap(command: &mut Command) -> anyhow::Result<(libc::c_int, Sample)> {
-    // Return freed heap to the kernel first: a forked child starts with this process's
-    // anonymous memory, which is the floor of its `ru_maxrss`.
-    #[cfg(target_env = "gnu")]
-    // SAFETY: malloc_trim only releases free memory of glibc's allocator, which Rust uses.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-    let start = Instant::now();
-    let child = command.spawn().context("spawning")?;
-    let pid = libc::pid_t::try_from(child.id()).context("a process id out of range")?;
-    let mut status: libc::c_int = 0;
-    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `pid` is our own child, not yet reaped (std's `Child` is never waited on), and
-        // both out-pointers point to live, writable locals of the right types.
-        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if reaped == pid {
-            break;
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(error).context("wait4");
-        }
-    }
-    let wall = start.elapsed();
-    // The process is reaped: dropping `Child` neither waits nor kills.
-    drop(child);
-    let peak_rss_kib = u64::try_from(usage.ru_maxrss).unwrap_or(0); // KiB on Linux
-    Ok((status, Sample { wall, peak_rss_kib }))
-}
-
-fn status_success(status: libc::c_int) -> bool {
-    libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
-}
-
-fn describe_status(status: libc::c_int) -> String {
-    if libc::WIFEXITED(status) {
-        format!("exit status {}", libc::WEXITSTATUS(status))
-    } else if libc::WIFSIGNALED(status) {
-        format!("killed by signal {}", libc::WTERMSIG(status))
-    } else {
-        format!("wait status {status}")
-    }
 }
 
 /// The last `n` lines of a file.
@@ -1036,35 +1027,5 @@ mod tests {
         let s = spread(vec![4, 1, 2, 3], |a, b| (a + b) / 2).unwrap();
         assert_eq!((s.median, s.min, s.max), (2, 1, 4));
         assert!(spread(Vec::<u64>::new(), |a, _| a).is_err());
-    }
-
-    #[test]
-    fn wait4_reports_the_status() {
-        let mut command = Command::new("sh");
-        command.args(["-c", "exit 3"]);
-        forked(&mut command);
-        let (status, sample) = spawn_and_reap(&mut command).unwrap();
-        assert!(!status_success(status));
-        assert_eq!(describe_status(status), "exit status 3");
-        assert!(sample.peak_rss_kib > 0);
-    }
-
-    #[test]
-    fn a_forked_childs_peak_is_not_this_processs_past_peak() {
-        // 64 MiB touched then freed: this process's high-water mark stays above 64 MiB.
-        let big = vec![1_u8; 64 << 20];
-        assert_eq!(std::hint::black_box(&big)[12345], 1);
-        drop(big);
-        let mut spawned = Command::new("true");
-        let (_, spawned) = spawn_and_reap(&mut spawned).unwrap();
-        let mut fork = Command::new("true");
-        forked(&mut fork);
-        let (_, fork) = spawn_and_reap(&mut fork).unwrap();
-        assert!(
-            spawned.peak_rss_kib > 64 << 10,
-            "posix_spawn: {} KiB",
-            spawned.peak_rss_kib
-        );
-        assert!(fork.peak_rss_kib < 32 << 10, "fork: {} KiB", fork.peak_rss_kib);
     }
 }

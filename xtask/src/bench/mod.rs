@@ -11,6 +11,7 @@
 //! `target/bench/BENCHMARKS-quick.md` instead of `BENCHMARKS.md`.
 
 pub mod codegen;
+pub mod measure;
 
 use std::path::Path;
 use std::process::Command;
