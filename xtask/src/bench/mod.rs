@@ -149,7 +149,9 @@ fn render(
     out.push_str("\n```\n\n");
     out.push_str("## 2 and 3. Generated server overhead (in-process) and serde against ruma-client-api\n\n");
     out.push_str("criterion medians; the ratio is generated / other (below 1: the generated code is faster). ");
-    out.push_str("The groups are described in `bench/README.md`; the `seed/*` groups are the generator itself ");
+    out.push_str(
+        "The groups are described in `bench/README.md`; the `codegen_seed_in_process` group is the generator itself ",
+    );
     out.push_str("in-process on the seed (`generator/benches/generate.rs`): model, emit and format, and both.\n\n");
     out.push_str(criterion.trim());
     out.push_str("\n\n## 2. Generated server overhead over loopback HTTP\n\n");
