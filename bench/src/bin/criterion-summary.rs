@@ -1,6 +1,7 @@
 //! Prints the medians criterion saved for the benches of this crate, one line per function, and
-//! per group the ratio of `generated` to every other function (the first function by name where
-//! a group has no `generated`): below 1 is faster.
+//! per group the ratio of `generated` to every other function (in a group of two without
+//! `generated`, the first by name to the second; none in larger groups, such as the stages of
+//! one run, where a ratio would compare unlike things): below 1 is faster.
 //!
 //! `cargo run -p bench --bin criterion-summary [-- --dir target/criterion]`
 
@@ -34,7 +35,9 @@ fn main() -> anyhow::Result<()> {
     println!("| group | function | median | ratio |");
     println!("|---|---|---:|---|");
     for (group, functions) in &groups {
-        let reference = functions.get_key_value("generated").or_else(|| functions.iter().next());
+        let reference = functions
+            .get_key_value("generated")
+            .or_else(|| functions.iter().next().filter(|_| functions.len() == 2));
         for (function, median) in functions {
             let ratio = match reference {
                 Some((name, value)) if name != function => format!("{name} / {function} = {:.3}", value / median),
@@ -75,7 +78,9 @@ fn read_groups(dir: &Path) -> anyhow::Result<BTreeMap<String, BTreeMap<String, f
 }
 
 fn human(nanoseconds: f64) -> String {
-    if nanoseconds >= 1_000.0 {
+    if nanoseconds >= 1_000_000.0 {
+        format!("{:.3} ms", nanoseconds / 1_000_000.0)
+    } else if nanoseconds >= 1_000.0 {
         format!("{:.3} µs", nanoseconds / 1_000.0)
     } else {
         format!("{nanoseconds:.1} ns")

@@ -12,7 +12,7 @@
 //!   starts), so every run writes every file: a second run into the same folder would only
 //!   compare and rewrite what changed, which would favour whichever tool skips unchanged files;
 //! - every run goes through `target/release/xtask measure --log LOG -- PROGRAM ARGS...` (the
-//!   binary just built; [`measure`](super::measure)), a hidden subcommand that forks and execs
+//!   binary just built; see [`super::measure`]), a hidden subcommand that forks and execs
 //!   the program, reaps it with `wait4` and prints one line: the wall time (from just before
 //!   the fork to the return of `wait4`), `ru_maxrss` and the wait status. This driver only
 //!   starts `measure` and reads that line;
