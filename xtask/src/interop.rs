@@ -6,27 +6,18 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+use crate::tools::{Guard, cargo, python_package, target_dir};
+
 /// The Synapse the interop suite runs: the release the recorded exchanges come from.
 const SYNAPSE: &str = "matrix-synapse~=1.163.0";
 
-/// A child process killed when dropped, so that no server outlives a failed run.
-struct Guard {
-    name: &'static str,
-    child: Child,
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        eprintln!("stopped {} (pid {})", self.name, self.child.id());
-    }
-}
+/// The versions [`SYNAPSE`] allows.
+const SYNAPSE_SERIES: &str = "1.163.";
 
 /// Runs the scenario against Synapse and the example homeserver and prints the summary.
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
@@ -54,54 +45,12 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn cargo(workspace: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(args)
-        .current_dir(workspace)
-        .status()
-        .context("running cargo")?;
-    if !status.success() {
-        bail!("`cargo {}` failed", args.join(" "));
-    }
-    Ok(())
-}
-
 /// The virtual environment's python, with Synapse installed (once).
 fn install_synapse(dir: &Path) -> anyhow::Result<PathBuf> {
-    let venv = dir.join("synapse-venv");
-    let python = venv.join("bin/python");
-    let installed = Command::new(&python)
-        .args(["-c", "import synapse"])
-        .stderr(Stdio::null())
-        .status();
-    if installed.is_ok_and(|s| s.success()) {
-        return Ok(python);
-    }
-    eprintln!("installing {SYNAPSE} into {}", venv.display());
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .context("running python3 -m venv")?;
-    if !status.success() {
-        bail!("python3 -m venv failed");
-    }
-    let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            SYNAPSE,
-        ])
-        .status()
-        .context("running pip")?;
-    if !status.success() {
-        bail!("pip install {SYNAPSE} failed");
-    }
-    Ok(python)
+    let bin = python_package(&dir.join("synapse-venv"), "matrix-synapse", SYNAPSE, |version| {
+        version.starts_with(SYNAPSE_SERIES)
+    })?;
+    Ok(bin.join("python"))
 }
 
 /// A port that was free a moment ago.
@@ -133,7 +82,7 @@ fn start_synapse(python: &Path, dir: &Path, port: u16) -> anyhow::Result<Guard> 
         .stderr(log)
         .spawn()
         .context("starting synapse")?;
-    let guard = Guard { name: "synapse", child };
+    let guard = Guard::new("synapse", child);
     let started = Instant::now();
     while !healthy(port) {
         if started.elapsed() > Duration::from_secs(90) {
@@ -220,7 +169,7 @@ fn log_config(dir: &Path) -> String {
 fn start_homeserver(workspace: &Path, dir: &Path) -> anyhow::Result<(Guard, String)> {
     let database = dir.join("homeserver.db");
     let _ = std::fs::remove_file(&database);
-    let mut child = Command::new(workspace.join("target/debug/homeserver"))
+    let mut child = Command::new(target_dir(workspace).join("debug/homeserver"))
         .args(["--listen", "127.0.0.1:0", "--server-name", "localhost", "--database"])
         .arg(&database)
         .stdout(Stdio::piped())
@@ -228,10 +177,7 @@ fn start_homeserver(workspace: &Path, dir: &Path) -> anyhow::Result<(Guard, Stri
         .spawn()
         .context("starting the example homeserver")?;
     let stdout = child.stdout.take().context("the homeserver's stdout")?;
-    let guard = Guard {
-        name: "homeserver",
-        child,
-    };
+    let guard = Guard::new("homeserver", child);
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
     let address = line

@@ -13,6 +13,7 @@ mod bench;
 mod interop;
 mod load;
 mod schemathesis;
+mod tools;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};

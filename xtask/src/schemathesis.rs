@@ -17,11 +17,13 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
+
+use crate::tools::{Guard, cargo, python_package, target_dir};
 
 /// The schemathesis release this task runs.
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
@@ -91,20 +93,6 @@ include-name = "POST /account/password"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 "#;
 
-/// A child process killed when dropped, so that no server outlives a failed run.
-struct Guard {
-    name: &'static str,
-    child: Child,
-}
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        eprintln!("stopped {} (pid {})", self.name, self.child.id());
-    }
-}
-
 /// Runs schemathesis.
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
     let dir = workspace.join("target/schemathesis");
@@ -170,38 +158,11 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
 /// The schemathesis executable of the virtual environment, installed if it is not the pinned
 /// version.
 fn install(dir: &Path) -> anyhow::Result<PathBuf> {
-    let venv = dir.join("venv");
-    let python = venv.join("bin/python");
-    let schemathesis = venv.join("bin/schemathesis");
-    let installed = Command::new(&python)
-        .args(["-c", "import importlib.metadata as m; print(m.version('schemathesis'))"])
-        .stderr(Stdio::null())
-        .output();
-    if installed
-        .is_ok_and(|out| out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == SCHEMATHESIS_VERSION)
-    {
-        return Ok(schemathesis);
-    }
-    eprintln!("installing schemathesis {SCHEMATHESIS_VERSION} into {}", venv.display());
-    if !python.exists() {
-        let status = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .context("running python3 -m venv")?;
-        if !status.success() {
-            bail!("python3 -m venv {} failed", venv.display());
-        }
-    }
-    let status = Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-        .arg(format!("schemathesis=={SCHEMATHESIS_VERSION}"))
-        .status()
-        .context("running pip")?;
-    if !status.success() {
-        bail!("pip install schemathesis=={SCHEMATHESIS_VERSION} failed");
-    }
-    Ok(schemathesis)
+    let requirement = format!("schemathesis=={SCHEMATHESIS_VERSION}");
+    let bin = python_package(&dir.join("venv"), "schemathesis", &requirement, |version| {
+        version == SCHEMATHESIS_VERSION
+    })?;
+    Ok(bin.join("schemathesis"))
 }
 
 /// Writes the spec as the generator reads it (patched, refs resolved) as one OpenAPI 3.0 JSON
@@ -219,19 +180,6 @@ fn export_spec(workspace: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(file)
 }
 
-fn cargo(workspace: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(args)
-        .current_dir(workspace)
-        .status()
-        .context("running cargo")?;
-    if !status.success() {
-        bail!("`cargo {}` failed", args.join(" "));
-    }
-    Ok(())
-}
-
 /// Whether the homeserver binary takes `flag` (it exits 0 on `FLAG --help` then, and 2 on an
 /// unknown argument). Hidden flags are found too.
 fn takes_flag(binary: &Path, flag: &str) -> bool {
@@ -246,7 +194,7 @@ fn takes_flag(binary: &Path, flag: &str) -> bool {
 /// Starts the example homeserver on a free loopback port with a fresh database; its guard and
 /// address.
 fn start_homeserver(workspace: &Path, dir: &Path) -> anyhow::Result<(Guard, String)> {
-    let binary = workspace.join("target/debug/homeserver");
+    let binary = target_dir(workspace).join("debug/homeserver");
     let database = dir.join("homeserver.db");
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let file = PathBuf::from(format!("{}{suffix}", database.display()));
@@ -278,10 +226,7 @@ fn start_homeserver(workspace: &Path, dir: &Path) -> anyhow::Result<(Guard, Stri
         .spawn()
         .context("starting the example homeserver")?;
     let stdout = child.stdout.take().context("the homeserver's stdout")?;
-    let guard = Guard {
-        name: "homeserver",
-        child,
-    };
+    let guard = Guard::new("homeserver", child);
     let mut line = String::new();
     BufReader::new(stdout)
         .read_line(&mut line)

@@ -57,6 +57,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use super::measure;
+use crate::tools::{cargo, python_package, target_dir};
 
 /// Counted runs per measurement (after one warm-up).
 pub const RUNS: usize = 15;
@@ -827,44 +828,11 @@ struct Peer {
 /// Java, and openapi-generator-cli at the pinned version in the venv (installed if missing).
 fn openapi_generator(venv: &Path) -> anyhow::Result<Peer> {
     java_version().context("Java is not available (`java -version` failed)")?;
-    let python = venv.join("bin/python");
-    let executable = venv.join("bin/openapi-generator-cli");
-    let installed = || {
-        Command::new(&python)
-            .args([
-                "-c",
-                "import importlib.metadata as m; print(m.version('openapi-generator-cli'))",
-            ])
-            .stderr(Stdio::null())
-            .output()
-            .is_ok_and(|out| {
-                out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == OPENAPI_GENERATOR_VERSION
-            })
-    };
-    if !installed() {
-        eprintln!(
-            "codegen bench: installing openapi-generator-cli {OPENAPI_GENERATOR_VERSION} into {}",
-            venv.display()
-        );
-        if !python.exists() {
-            let status = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(venv)
-                .status()
-                .context("running python3 -m venv")?;
-            if !status.success() {
-                bail!("python3 -m venv {} failed", venv.display());
-            }
-        }
-        let status = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-            .arg(format!("openapi-generator-cli=={OPENAPI_GENERATOR_VERSION}"))
-            .status()
-            .context("running pip")?;
-        if !status.success() || !installed() {
-            bail!("pip install openapi-generator-cli=={OPENAPI_GENERATOR_VERSION} failed");
-        }
-    }
+    let requirement = format!("openapi-generator-cli=={OPENAPI_GENERATOR_VERSION}");
+    let bin = python_package(venv, "openapi-generator-cli", &requirement, |version| {
+        version == OPENAPI_GENERATOR_VERSION
+    })?;
+    let executable = bin.join("openapi-generator-cli");
     Ok(Peer {
         executable,
         version: OPENAPI_GENERATOR_VERSION.to_owned(),
@@ -996,24 +964,6 @@ fn load_average() -> String {
 /// `path` relative to the workspace where it is under it.
 fn display(workspace: &Path, path: &Path) -> String {
     path.strip_prefix(workspace).unwrap_or(path).display().to_string()
-}
-
-/// Where cargo puts the builds: `CARGO_TARGET_DIR`, else `target/` of the workspace.
-fn target_dir(workspace: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), |dir| workspace.join(dir))
-}
-
-fn cargo(workspace: &Path, args: &[&str]) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(args)
-        .current_dir(workspace)
-        .status()
-        .context("running cargo")?;
-    if !status.success() {
-        bail!("`cargo {}` failed", args.join(" "));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

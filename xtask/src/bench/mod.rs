@@ -18,6 +18,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use crate::tools::{cargo, cargo_output};
+
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args, Debug)]
 pub struct BenchArgs {
@@ -35,22 +37,22 @@ pub fn run(workspace: &Path, args: &BenchArgs) -> anyhow::Result<()> {
     for line in codegen.lines() {
         println!("{line}");
     }
-    let quick = args.quick.then_some("--quick");
+    // Criterion and the loopback bench take `--quick` after their `--`.
+    let quick: &[&str] = if args.quick { &["--quick"] } else { &[] };
+    let with_quick = |args: &[&'static str]| [args, quick].concat();
     cargo(
         workspace,
-        &["bench", "--package", "generator", "--bench", "generate", "--"],
-        quick,
+        &with_quick(&["bench", "--package", "generator", "--bench", "generate", "--"]),
     )?;
-    cargo(workspace, &["bench", "--package", "bench", "--"], quick)?;
-    let criterion = output(
+    cargo(workspace, &with_quick(&["bench", "--package", "bench", "--"]))?;
+    let criterion = cargo_output(
         workspace,
         &["run", "--quiet", "--package", "bench", "--bin", "criterion-summary"],
-        None,
     )?;
     println!("{criterion}");
-    let loopback = output(
+    let loopback = cargo_output(
         workspace,
-        &[
+        &with_quick(&[
             "run",
             "--quiet",
             "--release",
@@ -59,8 +61,7 @@ pub fn run(workspace: &Path, args: &BenchArgs) -> anyhow::Result<()> {
             "--bin",
             "loopback",
             "--",
-        ],
-        quick,
+        ]),
     )?;
     let loopback: serde_json::Value = serde_json::from_str(&loopback).context("reading the loopback report")?;
     let compile = if args.compile_cost {
@@ -78,38 +79,6 @@ pub fn run(workspace: &Path, args: &BenchArgs) -> anyhow::Result<()> {
     std::fs::write(&file, report).with_context(|| format!("writing {}", file.display()))?;
     println!("wrote {}", file.display());
     Ok(())
-}
-
-fn cargo(workspace: &Path, args: &[&str], extra: Option<&str>) -> anyhow::Result<()> {
-    let status = Command::new(cargo_bin())
-        .args(args)
-        .args(extra)
-        .current_dir(workspace)
-        .status()?;
-    if !status.success() {
-        bail!("`cargo {}` failed", args.join(" "));
-    }
-    Ok(())
-}
-
-fn output(workspace: &Path, args: &[&str], extra: Option<&str>) -> anyhow::Result<String> {
-    let output = Command::new(cargo_bin())
-        .args(args)
-        .args(extra)
-        .current_dir(workspace)
-        .output()?;
-    if !output.status.success() {
-        bail!(
-            "`cargo {}` failed:\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-fn cargo_bin() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
 fn compile_cost(workspace: &Path) -> anyhow::Result<String> {

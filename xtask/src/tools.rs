@@ -1,0 +1,128 @@
+//! What every xtask command shares: running cargo, finding its target folder, a child process
+//! that is stopped when dropped, and a pinned Python package in a virtual environment.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use anyhow::{Context, bail};
+
+/// The cargo that runs this xtask (`CARGO`), else `cargo` from `PATH`.
+pub fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// Runs `cargo ARGS` in the workspace, its output going to ours; an error if it fails.
+pub fn cargo(workspace: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let status = Command::new(cargo_bin())
+        .args(args)
+        .current_dir(workspace)
+        .status()
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("`cargo {}` failed", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Runs `cargo ARGS` in the workspace and returns what it printed on stdout; on failure the
+/// error carries its stderr.
+pub fn cargo_output(workspace: &Path, args: &[&str]) -> anyhow::Result<String> {
+    let output = Command::new(cargo_bin())
+        .args(args)
+        .current_dir(workspace)
+        .output()
+        .context("running cargo")?;
+    if !output.status.success() {
+        bail!(
+            "`cargo {}` failed:\n{}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Where cargo puts the builds: `CARGO_TARGET_DIR`, else `target/` of the workspace.
+pub fn target_dir(workspace: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), |dir| workspace.join(dir))
+}
+
+/// A child process killed when dropped, so that no server outlives a failed run.
+pub struct Guard {
+    name: &'static str,
+    child: Child,
+}
+
+impl Guard {
+    /// Guards `child`; `name` is what the line printed when it is stopped calls it.
+    pub fn new(name: &'static str, child: Child) -> Self {
+        Self { name, child }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        eprintln!("stopped {} (pid {})", self.name, self.child.id());
+    }
+}
+
+/// A Python package installed in the virtual environment `venv` (made if missing): pip installs
+/// `requirement` unless the installed version of `distribution` is already `wanted`. Returns
+/// the environment's `bin/` folder.
+pub fn python_package(
+    venv: &Path,
+    distribution: &str,
+    requirement: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> anyhow::Result<PathBuf> {
+    let bin = venv.join("bin");
+    let python = bin.join("python");
+    if installed_version(&python, distribution).is_some_and(|version| wanted(&version)) {
+        return Ok(bin);
+    }
+    eprintln!("installing {requirement} into {}", venv.display());
+    if !python.exists() {
+        let status = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(venv)
+            .status()
+            .context("running python3 -m venv")?;
+        if !status.success() {
+            bail!("python3 -m venv {} failed", venv.display());
+        }
+    }
+    let status = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            requirement,
+        ])
+        .status()
+        .context("running pip")?;
+    let version = installed_version(&python, distribution);
+    if !status.success() || !version.as_deref().is_some_and(&wanted) {
+        bail!("pip install {requirement} failed (installed now: {version:?})");
+    }
+    Ok(bin)
+}
+
+/// The version of `distribution` that `python` imports, if any.
+fn installed_version(python: &Path, distribution: &str) -> Option<String> {
+    let output = Command::new(python)
+        .arg("-c")
+        .arg(format!(
+            "import importlib.metadata as m; print(m.version({distribution:?}))"
+        ))
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
