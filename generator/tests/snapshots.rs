@@ -28,6 +28,31 @@ fn output_is_byte_identical_across_runs() {
     assert_eq!(first.files, second.files);
 }
 
+/// Doc comments read as a person writes them: `/// Text`, never `///Text`, in the seed's crate
+/// and in every fixture's.
+#[test]
+fn doc_comments_have_a_space_after_the_slashes() {
+    let crates = std::iter::once(("seed".to_owned(), common::seed()))
+        .chain(common::fixtures().into_iter().map(|f| (f.name, f.options)));
+    for (name, options) in crates {
+        let generated = generator::generate(&options).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for file in generated.files.iter().filter(|f| f.path.ends_with(".rs")) {
+            for (number, line) in file.contents.lines().enumerate() {
+                let text = line.trim_start();
+                let rest = text.strip_prefix("///").or_else(|| text.strip_prefix("//!"));
+                if let Some(rest) = rest.filter(|rest| !rest.starts_with('/')) {
+                    assert!(
+                        rest.is_empty() || rest.starts_with(' '),
+                        "{name}: {}:{}: {line}",
+                        file.path,
+                        number + 1
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn every_generated_file_starts_with_the_header() {
     let generated = generator::generate(&common::seed()).unwrap_or_else(|e| panic!("{e}"));

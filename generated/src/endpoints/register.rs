@@ -133,7 +133,9 @@ impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
         match self {
-            Self::BadRequest(body) => {
+            Self::BadRequest(body)
+            | Self::TooManyRequests(body)
+            | Self::Error { error: body, .. } => {
                 crate::runtime::write_answer(
                     f,
                     status,
@@ -149,29 +151,13 @@ impl std::fmt::Display for Response {
                     body.error.as_deref(),
                 )
             }
-            Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            Self::Error { error, .. } => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(error.errcode.as_str()),
-                    error.error.as_deref(),
-                )
-            }
             _ => crate::runtime::write_answer(f, status, None, None),
         }
     }
 }
 impl std::error::Error for Response {}
 impl Response {
-    ///The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
+    /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
     /// # Errors
     /// Every answer that is not the success.
@@ -221,7 +207,7 @@ impl Request {
         ) else {
             return Err(crate::RequestError::unrecognized());
         };
-        let _path = path?;
+        path?;
         let query = crate::runtime::http::Query::parse(request.uri().query());
         Ok(Self {
             kind: query.optional("kind")?.unwrap_or_else(request_kind_default),
@@ -233,7 +219,6 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        #[allow(unused_imports)]
         use crate::runtime::http::{json_response, raw_response, status};
         match self {
             Self::Ok(body) => json_response(status(200), &body),

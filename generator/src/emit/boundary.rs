@@ -5,7 +5,7 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{ident, round_trip};
+use super::{doc1, ident, round_trip};
 use crate::model::{Api, Auth, Operation, ParamLocation, TypeKind, TypeRef};
 
 /// `tests/server_boundary.rs` (compiled with the `server` feature).
@@ -98,9 +98,9 @@ fn operation_tests(api: &Api, op: &Operation, krate: &Ident) -> TokenStream {
     let name = crate::naming::unraw(&op.name).to_owned();
     let build = round_trip::sample_request(api, op, krate);
     let sample = format_ident!("{name}_request");
-    let doc = format!(" A good `{} {}` request, as HTTP.", op.method, op.path);
+    let doc = doc1(&format!("A good `{} {}` request, as HTTP.", op.method, op.path));
     let sample_fn = quote! {
-        #[doc = #doc]
+        #doc
         fn #sample() -> http::Request<bytes::Bytes> {
             #build
             request.try_into_http(PREFIX).expect("the request converts to HTTP")

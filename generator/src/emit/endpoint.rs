@@ -306,27 +306,35 @@ fn response(api: &Api, op: &Operation) -> TokenStream {
 }
 
 /// `Display` (the status, and the error code and message where the body has them) and
-/// `Error`, so that an answer that is not a success can travel with `?`.
+/// `Error`, so that an answer that is not a success can travel with `?`. Variants whose bodies
+/// have the same type share one arm.
 fn response_display(api: &Api, op: &Operation) -> TokenStream {
-    let arms = op.responses.iter().filter_map(|r| {
+    let error_type = crate::model::TypeRef::Named(api.error);
+    let documented = op.responses.iter().filter_map(|r| {
         let variant = ident(&r.variant);
-        let (errcode, message) = error_fields(api, r.ty.as_ref()?, "body")?;
-        Some(match r.status {
-            Status::Code(_) => {
-                quote! { Self::#variant(body) => crate::runtime::write_answer(f, status, #errcode, #message), }
-            }
-            _ => quote! { Self::#variant { body, .. } => crate::runtime::write_answer(f, status, #errcode, #message), },
-        })
+        let pattern = match r.status {
+            Status::Code(_) => quote! { Self::#variant(body) },
+            _ => quote! { Self::#variant { body, .. } },
+        };
+        Some((r.ty.as_ref()?, pattern))
     });
-    let (errcode, message) = error_fields(api, &crate::model::TypeRef::Named(api.error), "error")
-        .unwrap_or_else(|| (quote! { None }, quote! { None }));
+    let mut arms: Vec<(&crate::model::TypeRef, Vec<TokenStream>)> = Vec::new();
+    for (ty, pattern) in documented.chain([(&error_type, quote! { Self::Error { error: body, .. } })]) {
+        match arms.iter_mut().find(|(seen, _)| *seen == ty) {
+            Some((_, patterns)) => patterns.push(pattern),
+            None => arms.push((ty, vec![pattern])),
+        }
+    }
+    let arms = arms.into_iter().filter_map(|(ty, patterns)| {
+        let (errcode, message) = error_fields(api, ty, "body")?;
+        Some(quote! { #(#patterns)|* => crate::runtime::write_answer(f, status, #errcode, #message), })
+    });
     quote! {
         impl std::fmt::Display for Response {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let status = self.status();
                 match self {
                     #(#arms)*
-                    Self::Error { error, .. } => crate::runtime::write_answer(f, status, #errcode, #message),
                     _ => crate::runtime::write_answer(f, status, None, None),
                 }
             }
@@ -366,7 +374,7 @@ fn into_result(api: &Api, op: &Operation, module: &Module) -> TokenStream {
         .iter()
         .filter(|r| matches!(r.status, Status::Code(200..=299)))
         .collect();
-    let doc = "The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.";
+    let doc = doc1("The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.");
     match successes.as_slice() {
         [only] => {
             let variant = ident(&only.variant);
@@ -380,7 +388,7 @@ fn into_result(api: &Api, op: &Operation, module: &Module) -> TokenStream {
             };
             quote! {
                 impl Response {
-                    #[doc = #doc]
+                    #doc
                     ///
                     /// # Errors
                     /// Every answer that is not the success.
@@ -395,7 +403,7 @@ fn into_result(api: &Api, op: &Operation, module: &Module) -> TokenStream {
         }
         _ => quote! {
             impl Response {
-                #[doc = #doc]
+                #doc
                 ///
                 /// # Errors
                 /// Every answer whose status is not a success.

@@ -5,7 +5,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{default_fn, ident, rust_type};
+use super::{default_fn, doc1, ident, rust_type};
 use crate::model::{Api, Auth, Module, Operation, Param, ParamLocation, PathSegment, Presence, Status, TypeRef};
 
 /// The `impl Request` and `impl Response` blocks with the conversions.
@@ -120,10 +120,11 @@ fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
     let template = format!("{}{}", api.base_path, op.path);
     let has_path_params = op.params_in(ParamLocation::Path).next().is_some();
     let has_query = op.params_in(ParamLocation::Query).next().is_some();
+    // Without path parameters the match only has to succeed (a bad escape is still an error).
     let path_binding = if has_path_params {
-        quote! { path }
+        quote! { let path = path?; }
     } else {
-        quote! { _path }
+        quote! { path?; }
     };
     let query = has_query.then(|| quote! { let query = crate::runtime::http::Query::parse(request.uri().query()); });
     let fields = op.params.iter().map(param_from);
@@ -138,9 +139,11 @@ fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
             (false, false) => quote! { body: crate::runtime::http::optional_json_body(request.body())?, },
         }
     });
-    let doc = format!(" Reads this request from HTTP, as a server does; its path must match `{template}`.");
+    let doc = doc1(&format!(
+        "Reads this request from HTTP, as a server does; its path must match `{template}`."
+    ));
     quote! {
-        #[doc = #doc]
+        #doc
         ///
         /// # Errors
         /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
@@ -149,7 +152,7 @@ fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
             let Some(path) = crate::runtime::http::PathParams::match_template(#template, request.uri().path()) else {
                 return Err(crate::RequestError::unrecognized());
             };
-            let #path_binding = path?;
+            #path_binding
             #query
             Ok(Self {
                 #(#fields)*
@@ -197,12 +200,16 @@ fn response_into_http(op: &Operation) -> TokenStream {
             (_, None) => quote! { Self::#variant { status } => raw_response(status, bytes::Bytes::new()) },
         }
     });
+    let status = op
+        .responses
+        .iter()
+        .any(|r| matches!(r.status, Status::Code(_)))
+        .then(|| quote! { , status });
     quote! {
         /// The HTTP response that sends this answer, as a server does.
         #[must_use]
         pub fn into_http(self) -> http::Response<bytes::Bytes> {
-            #[allow(unused_imports)]
-            use crate::runtime::http::{json_response, raw_response, status};
+            use crate::runtime::http::{json_response, raw_response #status};
             match self {
                 #(#arms,)*
                 Self::Error { status, error } => json_response(status, &error),

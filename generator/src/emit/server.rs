@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, ident, inner_doc_attrs};
+use super::{doc_attrs, doc1, ident, inner_doc_attrs};
 use crate::model::{Api, Auth, Operation};
 
 /// `src/server.rs` (compiled with the `server` feature).
@@ -155,9 +155,9 @@ fn handler(op: &Operation) -> TokenStream {
             state.server.#name(request, identity)
         }},
     };
-    let doc = format!(" Serves `{} {}`.", op.method, op.path);
+    let doc = doc1(&format!("Serves `{} {}`.", op.method, op.path));
     quote! {
-        #[doc = #doc]
+        #doc
         async fn #handler<S: Server>(
             axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
             request: axum::extract::Request,
