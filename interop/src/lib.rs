@@ -15,7 +15,6 @@ use anyhow::{Context, bail, ensure};
 use matrix_registration::client::Client;
 use matrix_registration::endpoints::{change_password, register, request_token_to_register_email};
 use matrix_registration::types::{AuthData, AuthResponse};
-use serde_json::json;
 
 /// One checked step: what was done and the answer seen.
 #[derive(Clone, Debug)]
@@ -131,15 +130,6 @@ async fn register_guest(client: &Client, steps: &mut Vec<Step>) -> anyhow::Resul
     }
 }
 
-/// The `m.login.password` stage for `user` with `password`.
-fn password_stage(user: &str, password: &str) -> AuthData {
-    let mut auth = AuthData::new("m.login.password".to_owned());
-    auth.extra
-        .insert("identifier".to_owned(), json!({ "type": "m.id.user", "user": user }));
-    auth.extra.insert("password".to_owned(), json!(password));
-    auth
-}
-
 /// Changes the password with `current`; the answer, and the error codes of the UIAA states seen.
 async fn change(
     client: &Client,
@@ -152,9 +142,9 @@ async fn change(
     let answer = client
         .change_password_interactive(request, |state| {
             seen.push(state.errcode.clone());
-            // A state with an error code answers the stage just sent: give up, as a user would.
-            let offers_password = stages(state).iter().any(|s| s == "m.login.password");
-            (state.errcode.is_none() && offers_password).then(|| password_stage(user, current))
+            // A state with an error code answers the stage just sent: the example client's
+            // stage gives up then, as a user would.
+            client_example::password_stage(state, user, current).ok()
         })
         .await?;
     Ok((answer, seen))

@@ -27,7 +27,6 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 use matrix_registration::client::Client;
 use matrix_registration::endpoints::change_password;
-use matrix_registration::types::AuthData;
 use serde_json::{Value, json};
 
 use crate::register::{Attempt, KillAt, Outcome, Run};
@@ -594,15 +593,6 @@ async fn change_passwords(url: &str, accounts: &[Credentials], concurrency: usiz
     changes
 }
 
-/// The `m.login.password` stage for `user` with `password`.
-fn password_stage(user: &str, password: &str) -> AuthData {
-    let mut auth = AuthData::new("m.login.password".to_owned());
-    auth.extra
-        .insert("identifier".to_owned(), json!({ "type": "m.id.user", "user": user }));
-    auth.extra.insert("password".to_owned(), json!(password));
-    auth
-}
-
 /// Changes the password of `account` with its token, through UIAA with its current password.
 async fn change_password(client: &Client, account: &Credentials) -> Change {
     let client = client.clone().with_access_token(account.account.access_token.clone());
@@ -612,13 +602,10 @@ async fn change_password(client: &Client, account: &Credentials) -> Change {
     let started = Instant::now();
     let call = client.change_password_interactive(request, |state| {
         states += 1;
-        let offers_password = state
-            .flows
-            .iter()
-            .any(|flow| flow.stages.iter().any(|s| s == "m.login.password"));
         // Only the first, plain 401 gets the stage: a second one refuses it.
-        (states == 1 && state.errcode.is_none() && offers_password)
-            .then(|| password_stage(&account.username, &account.password))
+        (states == 1)
+            .then(|| client_example::password_stage(state, &account.username, &account.password).ok())
+            .flatten()
     });
     let result = tokio::time::timeout(Duration::from_secs(300), call).await;
     let latency = started.elapsed();
