@@ -106,24 +106,15 @@ fn operation_tests(api: &Api, op: &Operation, krate: &Ident) -> TokenStream {
             request.try_into_http(PREFIX).expect("the request converts to HTTP")
         }
     };
-    let test = |suffix: &str, body: TokenStream| {
-        let test = format_ident!("{name}_{suffix}");
-        quote! {
-            #[tokio::test]
-            async fn #test() {
-                let request = #sample();
-                #body
-            }
-        }
-    };
+    let test = Test { name, sample };
     let mut tests = vec![
         sample_fn,
-        test(
+        test.of(
             "reaches_the_default_method",
             quote! { assert_error(&send(request).await, 404, "M_UNRECOGNIZED"); },
         ),
-        test("with_a_wrong_method", wrong_method(api, op)),
-        test(
+        test.changing("with_a_wrong_method", wrong_method(api, op)),
+        test.of(
             "with_a_body_over_the_limit",
             quote! {
                 let (mut parts, _) = request.into_parts();
@@ -139,6 +130,36 @@ fn operation_tests(api: &Api, op: &Operation, krate: &Ident) -> TokenStream {
     quote! { #(#tests)* }
 }
 
+/// Writes the tests of one operation: each starts from its good sample request, `request`.
+struct Test {
+    name: String,
+    sample: Ident,
+}
+
+impl Test {
+    /// A test named `{operation}_{suffix}` running `body`.
+    fn of(&self, suffix: &str, body: TokenStream) -> TokenStream {
+        self.emit(suffix, quote! { let request = }, body)
+    }
+
+    /// The same, where `body` changes the request in place first.
+    fn changing(&self, suffix: &str, body: TokenStream) -> TokenStream {
+        self.emit(suffix, quote! { let mut request = }, body)
+    }
+
+    fn emit(&self, suffix: &str, binding: TokenStream, body: TokenStream) -> TokenStream {
+        let test = format_ident!("{}_{suffix}", self.name);
+        let sample = &self.sample;
+        quote! {
+            #[tokio::test]
+            async fn #test() {
+                #binding #sample();
+                #body
+            }
+        }
+    }
+}
+
 fn wrong_method(api: &Api, op: &Operation) -> TokenStream {
     let taken: Vec<&str> = api
         .operations
@@ -152,27 +173,24 @@ fn wrong_method(api: &Api, op: &Operation) -> TokenStream {
         .unwrap_or("TRACE");
     let method = format_ident!("{}", method);
     quote! {
-        let mut request = request;
         *request.method_mut() = http::Method::#method;
         assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
     }
 }
 
-fn body_tests(api: &Api, op: &Operation, test: &dyn Fn(&str, TokenStream) -> TokenStream) -> Vec<TokenStream> {
+fn body_tests(api: &Api, op: &Operation, test: &Test) -> Vec<TokenStream> {
     let Some(body) = &op.body else { return Vec::new() };
-    let mut tests = vec![test(
+    let mut tests = vec![test.changing(
         "with_a_body_that_is_not_json",
         quote! {
-            let mut request = request;
             *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
             assert_error(&send(request).await, 400, "M_NOT_JSON");
         },
     )];
     if matches!(&body.ty, TypeRef::Named(id) if matches!(api.ty(*id).kind, TypeKind::Struct(_))) {
-        tests.push(test(
+        tests.push(test.changing(
             "with_a_body_that_is_an_array",
             quote! {
-                let mut request = request;
                 *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
                 assert_error(&send(request).await, 400, "M_BAD_JSON");
             },
@@ -187,10 +205,9 @@ fn body_tests(api: &Api, op: &Operation, test: &dyn Fn(&str, TokenStream) -> Tok
     };
     if let Some(field) = required_field {
         let wire = &field.wire;
-        tests.push(test(
+        tests.push(test.changing(
             "with_a_body_missing_a_required_field",
             quote! {
-                let mut request = request;
                 *request.body_mut() = bytes::Bytes::from_static(b"{}");
                 let answer = send(request).await;
                 assert_error(&answer, 400, "M_BAD_JSON");
@@ -204,12 +221,12 @@ fn body_tests(api: &Api, op: &Operation, test: &dyn Fn(&str, TokenStream) -> Tok
 
 /// A query parameter whose type refuses some text (a number, a boolean, an enum) is sent
 /// `not-a-value`.
-fn query_tests(api: &Api, op: &Operation, test: &dyn Fn(&str, TokenStream) -> TokenStream) -> Vec<TokenStream> {
+fn query_tests(api: &Api, op: &Operation, test: &Test) -> Vec<TokenStream> {
     op.params_in(ParamLocation::Query)
         .filter(|p| refuses_text(api, &p.ty))
         .map(|p| {
             let wire = &p.wire;
-            test(
+            test.of(
                 &format!("with_an_invalid_{}", crate::naming::unraw(&p.ident)),
                 quote! {
                     let request = with_query(request, #wire, "not-a-value");
@@ -229,12 +246,11 @@ fn refuses_text(api: &Api, ty: &TypeRef) -> bool {
     }
 }
 
-fn token_tests(op: &Operation, test: &dyn Fn(&str, TokenStream) -> TokenStream) -> Vec<TokenStream> {
+fn token_tests(op: &Operation, test: &Test) -> Vec<TokenStream> {
     let with_token = |token: &str| {
+        let value = format!("Bearer {token}");
         quote! {
-            let mut request = request;
-            let value = http::HeaderValue::from_str(&format!("Bearer {}", #token)).expect("a valid header");
-            request.headers_mut().insert(http::header::AUTHORIZATION, value);
+            request.headers_mut().insert(http::header::AUTHORIZATION, http::HeaderValue::from_static(#value));
         }
     };
     let mut tests = Vec::new();
@@ -248,16 +264,15 @@ fn token_tests(op: &Operation, test: &dyn Fn(&str, TokenStream) -> TokenStream) 
     ] {
         let set = with_token(token);
         let status = proc_macro2::Literal::u16_unsuffixed(status);
-        tests.push(test(
+        tests.push(test.changing(
             suffix,
             quote! { #set assert_error(&send(request).await, #status, #errcode); },
         ));
     }
     if op.auth == Auth::Required {
-        tests.push(test(
+        tests.push(test.changing(
             "without_a_token",
             quote! {
-                let mut request = request;
                 request.headers_mut().remove(http::header::AUTHORIZATION);
                 assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
             },
