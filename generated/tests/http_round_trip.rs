@@ -13,7 +13,6 @@ fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
 }
 #[test]
 fn change_password_request() {
-    #[allow(unused_mut)]
     let mut request = matrix_registration::endpoints::change_password::Request::new(
         sample(
             "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
@@ -65,7 +64,6 @@ fn change_password_responses() {
 }
 #[test]
 fn register_request() {
-    #[allow(unused_mut)]
     let mut request = matrix_registration::endpoints::register::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
@@ -119,7 +117,6 @@ fn register_responses() {
 }
 #[test]
 fn request_token_to_register_email_request() {
-    #[allow(unused_mut)]
     let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",

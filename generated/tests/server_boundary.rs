@@ -91,7 +91,6 @@ async fn an_unknown_path_is_unrecognized() {
 }
 /// A good `POST /account/password` request, as HTTP.
 fn change_password_request() -> http::Request<bytes::Bytes> {
-    #[allow(unused_mut)]
     let mut request = matrix_registration::endpoints::change_password::Request::new(
         sample(
             "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
@@ -178,7 +177,6 @@ async fn change_password_when_the_token_lookup_panics() {
 }
 /// A good `POST /register` request, as HTTP.
 fn register_request() -> http::Request<bytes::Bytes> {
-    #[allow(unused_mut)]
     let mut request = matrix_registration::endpoints::register::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
@@ -229,7 +227,6 @@ async fn register_with_an_invalid_kind() {
 }
 /// A good `POST /register/email/requestToken` request, as HTTP.
 fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
-    #[allow(unused_mut)]
     let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",

@@ -65,7 +65,6 @@ pub(super) fn sample_request(api: &Api, op: &Operation, krate: &proc_macro2::Ide
         (op.params.iter().any(|p| p.presence != Presence::Required) || optional_body.is_some() || token.is_some())
             .then(|| quote! { mut });
     quote! {
-        #[allow(unused_mut)]
         let #mutable request = #krate::endpoints::#module::Request::new(#(#args),*);
         #(#optional)*
         #optional_body
