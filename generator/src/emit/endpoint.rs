@@ -344,7 +344,7 @@ fn response_display(api: &Api, op: &Operation) -> TokenStream {
 }
 
 /// Expressions for the `errcode` and `error` of the value bound to `binding` (each an
-/// `Option<&str>`), if its type has them.
+/// `Option<&str>`), if the model found them in its type.
 fn error_fields(api: &Api, ty: &crate::model::TypeRef, binding: &str) -> Option<(TokenStream, TokenStream)> {
     let binding = ident(binding);
     let crate::model::TypeRef::Named(id) = ty else {
@@ -353,18 +353,17 @@ fn error_fields(api: &Api, ty: &crate::model::TypeRef, binding: &str) -> Option<
     let crate::model::TypeKind::Struct(s) = &api.ty(*id).kind else {
         return None;
     };
-    let access = |wire: &str| {
-        let field = s
-            .fields
-            .iter()
-            .find(|f| f.wire == wire && f.ty == crate::model::TypeRef::String)?;
+    let fields = s.matrix_error?;
+    let access = |index: usize| {
+        let field = &s.fields[index];
         let name = ident(&field.ident);
-        Some(match field.presence {
+        match field.presence {
             Presence::Required => quote! { Some(#binding.#name.as_str()) },
             _ => quote! { #binding.#name.as_deref() },
-        })
+        }
     };
-    Some((access("errcode")?, access("error").unwrap_or_else(|| quote! { None })))
+    let message = fields.message.map_or_else(|| quote! { None }, access);
+    Some((access(fields.errcode), message))
 }
 
 /// `into_result`: the success body as `Ok`, any other answer as `Err`, for callers using `?`.
@@ -490,10 +489,6 @@ pub(super) fn error_message_field(api: &Api) -> proc_macro2::Ident {
     let crate::model::TypeKind::Struct(s) = &api.ty(api.error).kind else {
         return ident("error");
     };
-    let field = s
-        .fields
-        .iter()
-        .find(|f| f.wire == "error")
-        .map_or("error", |f| f.ident.as_str());
-    ident(field)
+    let index = s.matrix_error.and_then(|fields| fields.message);
+    ident(index.map_or("error", |index| s.fields[index].ident.as_str()))
 }

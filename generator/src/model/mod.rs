@@ -239,6 +239,30 @@ pub struct Struct {
     pub extra: Option<Extra>,
     /// Every field is optional or defaulted, so the type has a `Default`.
     pub has_default: bool,
+    /// The fields that carry a Matrix error code and message, where it has them.
+    pub matrix_error: Option<ErrorFields>,
+}
+
+/// Where a struct carries a Matrix error: an `errcode` field of text and, if present, an
+/// `error` field of text. What an answer's `Display` shows, and where the generated server
+/// writes its message. Indexes into [`Struct::fields`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ErrorFields {
+    /// The `errcode` field.
+    pub errcode: usize,
+    /// The `error` field (the message).
+    pub message: Option<usize>,
+}
+
+impl ErrorFields {
+    /// The error fields among `fields`: none without an `errcode` of text.
+    pub fn of(fields: &[Field]) -> Option<Self> {
+        let text = |wire: &str| fields.iter().position(|f| f.wire == wire && f.ty == TypeRef::String);
+        Some(Self {
+            errcode: text("errcode")?,
+            message: text("error"),
+        })
+    }
 }
 
 /// A property.

@@ -8,8 +8,8 @@ use openapiv3 as oa;
 use serde_json::Value;
 
 use super::{
-    DefaultValue, Enum, EnumValue, Example, Extra, Field, Module, Presence, Struct, TypeDef, TypeId, TypeKind, TypeRef,
-    Variant,
+    DefaultValue, Enum, EnumValue, ErrorFields, Example, Extra, Field, Module, Presence, Struct, TypeDef, TypeId,
+    TypeKind, TypeRef, Variant,
 };
 use crate::error::{Cause, Error, Location, Place};
 use crate::naming::{self, Scope};
@@ -376,6 +376,7 @@ impl<'a> Types<'a> {
                 fields: Vec::new(),
                 extra: None,
                 has_default: true,
+                matrix_error: None,
             }),
         });
         id
@@ -455,6 +456,7 @@ impl<'a> Types<'a> {
         let extra = self.extra(flat, ctx, &mut scope, &type_name);
         let has_default = fields.iter().all(|f| f.presence != Presence::Required);
         Struct {
+            matrix_error: ErrorFields::of(&fields),
             fields,
             extra,
             has_default,
@@ -519,6 +521,7 @@ impl<'a> Types<'a> {
             description: Some("A Matrix error: an error code and a message.".to_owned()),
             role: None,
             kind: TypeKind::Struct(Struct {
+                matrix_error: ErrorFields::of(&fields),
                 fields,
                 extra: Some(extra),
                 has_default: false,
@@ -817,5 +820,43 @@ mod tests {
         assert_eq!(names[&keys[0]], "RequestEmailValidation");
         assert_eq!(names[&keys[1]], "IdentityRequestEmailValidation");
         assert_eq!(names[&keys[2]], "Error");
+    }
+
+    fn field(wire: &str, ty: TypeRef) -> Field {
+        Field {
+            wire: wire.to_owned(),
+            ident: wire.to_owned(),
+            ty,
+            presence: Presence::Optional,
+            boxed: false,
+            doc: None,
+            secret: false,
+        }
+    }
+
+    #[test]
+    fn matrix_error_fields_are_text_named_errcode_and_error() {
+        let uiaa = [
+            field("flows", TypeRef::Json),
+            field("errcode", TypeRef::String),
+            field("error", TypeRef::String),
+        ];
+        assert_eq!(
+            ErrorFields::of(&uiaa),
+            Some(ErrorFields {
+                errcode: 1,
+                message: Some(2)
+            })
+        );
+        let code_only = [field("errcode", TypeRef::String), field("error", TypeRef::Json)];
+        assert_eq!(
+            ErrorFields::of(&code_only),
+            Some(ErrorFields {
+                errcode: 0,
+                message: None
+            })
+        );
+        assert_eq!(ErrorFields::of(&[field("errcode", TypeRef::I64)]), None);
+        assert_eq!(ErrorFields::of(&[field("error", TypeRef::String)]), None);
     }
 }
