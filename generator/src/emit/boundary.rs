@@ -187,7 +187,7 @@ fn body_tests(api: &Api, op: &Operation, test: &Test) -> Vec<TokenStream> {
             assert_error(&send(request).await, 400, "M_NOT_JSON");
         },
     )];
-    if matches!(&body.ty, TypeRef::Named(id) if matches!(api.ty(*id).kind, TypeKind::Struct(_))) {
+    if body.object {
         tests.push(test.changing(
             "with_a_body_that_is_an_array",
             quote! {

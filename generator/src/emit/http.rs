@@ -129,15 +129,11 @@ fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
     let query = has_query.then(|| quote! { let query = crate::runtime::http::Query::parse(request.uri().query()); });
     let fields = op.params.iter().map(param_from);
     let token = (op.auth != Auth::None).then(|| quote! { access_token: crate::runtime::http::access_token(request)?, });
-    let body = op.body.as_ref().map(|body| {
-        let object = matches!(&body.ty, TypeRef::Named(id) if matches!(api.ty(*id).kind, crate::model::TypeKind::Struct(_)))
-            || body.ty == TypeRef::JsonObject;
-        match (body.required, object) {
-            (true, true) => quote! { body: crate::runtime::http::json_object_body(request.body())?, },
-            (true, false) => quote! { body: crate::runtime::http::json_body(request.body())?, },
-            (false, true) => quote! { body: crate::runtime::http::optional_json_object_body(request.body())?, },
-            (false, false) => quote! { body: crate::runtime::http::optional_json_body(request.body())?, },
-        }
+    let body = op.body.as_ref().map(|body| match (body.required, body.object) {
+        (true, true) => quote! { body: crate::runtime::http::json_object_body(request.body())?, },
+        (true, false) => quote! { body: crate::runtime::http::json_body(request.body())?, },
+        (false, true) => quote! { body: crate::runtime::http::optional_json_object_body(request.body())?, },
+        (false, false) => quote! { body: crate::runtime::http::optional_json_body(request.body())?, },
     });
     let doc = doc1(&format!(
         "Reads this request from HTTP, as a server does; its path must match `{template}`."

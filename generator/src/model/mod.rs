@@ -161,6 +161,9 @@ pub struct Body {
     pub ty: TypeRef,
     /// Whether it must be sent.
     pub required: bool,
+    /// It is a JSON object (a struct or a free-form object): a server refuses any other JSON
+    /// value, an array say, with `M_BAD_JSON` before serde could read it as a struct.
+    pub object: bool,
     /// Description.
     pub doc: Option<String>,
 }

@@ -238,6 +238,7 @@ fn body(types: &mut Types<'_>, op: &oa::Operation, module: &Module, at: &Locatio
         None => TypeRef::Json,
     };
     Some(Body {
+        object: types.is_object(&ty),
         ty,
         required: body.required,
         doc: body.description.clone(),

@@ -272,6 +272,15 @@ impl<'a> Types<'a> {
         }
     }
 
+    /// Whether values of `ty` are JSON objects: a struct or a free-form object.
+    pub fn is_object(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Named(id) => matches!(self.defs[id.0].kind, TypeKind::Struct(_)),
+            TypeRef::JsonObject => true,
+            _ => false,
+        }
+    }
+
     /// The model place of a type: `module::Name`.
     pub fn place_of(&self, id: TypeId) -> String {
         let def = &self.defs[id.0];
