@@ -7,11 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn seed() -> generator::Options {
     let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/registration.yaml");
-    generator::Options {
-        spec,
-        root: None,
-        config: None,
-    }
+    generator::Options::new(spec)
 }
 
 fn stages(c: &mut Criterion) {

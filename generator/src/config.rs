@@ -4,11 +4,14 @@
 //! `generated/`. Unknown keys are errors, so a typo never silently does nothing.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::error::{Cause, Error, Location};
+
+/// The name of the config file looked for next to the entry files.
+pub const FILE_NAME: &str = "codegen.toml";
 
 /// The parsed config. Every section is optional.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -56,6 +59,13 @@ pub struct VariableConfig {
     pub values: Vec<String>,
     /// The value a client uses unless told otherwise; default: the last of `values`.
     pub default: Option<String>,
+}
+
+impl VariableConfig {
+    /// The value a client uses unless told otherwise: `default`, else the last of `values`.
+    pub fn default_value(&self) -> Option<String> {
+        self.default.clone().or_else(|| self.values.last().cloned())
+    }
 }
 
 /// `[rename]`: names chosen by hand.
@@ -123,6 +133,26 @@ pub struct KnownExampleError {
 }
 
 impl Config {
+    /// The config given (`explicit`), else `codegen.toml` next to the first entry file (in the
+    /// folder, when a folder of entry files is given), else the defaults; with how errors
+    /// name the file.
+    pub fn find(explicit: Option<&Path>, specs: &[PathBuf]) -> Result<(Config, String), Error> {
+        let path = match explicit {
+            Some(path) => path.to_owned(),
+            None => {
+                let first = specs.first().map(PathBuf::as_path).unwrap_or(Path::new("."));
+                let folder = if first.is_dir() { first.to_owned() } else { crate::read::folder_of(first) };
+                let next_to_spec = folder.join(FILE_NAME);
+                if !next_to_spec.exists() {
+                    return Ok((Config::default(), FILE_NAME.to_owned()));
+                }
+                next_to_spec
+            }
+        };
+        let shown = path.display().to_string();
+        Ok((Self::load(&path, &shown)?, shown))
+    }
+
     /// Reads a config file; `display` is how errors name it.
     pub fn load(path: &Path, display: &str) -> Result<Config, Error> {
         let text = std::fs::read_to_string(path)

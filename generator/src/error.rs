@@ -45,6 +45,23 @@ impl DocPath {
         Self(segments)
     }
 
+    /// The path of these steps.
+    pub fn from_segments(segments: Vec<Segment>) -> Self {
+        Self(segments)
+    }
+
+    /// The JSON pointer of this path (`/definitions/Foo`).
+    pub fn to_pointer(&self) -> String {
+        self.0.iter().fold(String::new(), |mut pointer, segment| {
+            pointer.push('/');
+            match segment {
+                Segment::Key(key) => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
+                Segment::Index(index) => pointer.push_str(&index.to_string()),
+            }
+            pointer
+        })
+    }
+
     /// The path joined to a relative one.
     pub fn join(&self, other: &DocPath) -> Self {
         Self(self.0.iter().chain(&other.0).cloned().collect())

@@ -7,7 +7,7 @@ use std::path::Path;
 
 fn options(spec: &Path) -> generator::Options {
     generator::Options {
-        spec: spec.to_owned(),
+        specs: vec![spec.to_owned()],
         root: None,
         config: None,
     }
@@ -62,14 +62,14 @@ fn an_unsupported_version_says_which_are_supported() {
     let spec = write(
         dir.path(),
         "api.yaml",
-        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+        "openapi: 3.2.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
     );
     let error = generator::generate(&options(&spec))
-        .expect_err("3.1 is refused")
+        .expect_err("3.2 is refused")
         .to_string();
-    assert!(error.contains("`openapi: \"3.1.0\"` is not supported"), "{error}");
+    assert!(error.contains("`openapi: \"3.2.0\"` is not supported"), "{error}");
     assert!(
-        error.contains("Swagger 2.0") && error.contains("OpenAPI 3.0"),
+        error.contains("Swagger 2.0") && error.contains("OpenAPI 3.0") && error.contains("3.1"),
         "{error}"
     );
 }

@@ -42,13 +42,15 @@ enum Command {
 
 #[derive(clap::Args)]
 struct CodegenArgs {
-    /// The spec's entry file [default: spec/registration.yaml of the workspace].
+    /// An entry file of the spec, or a folder whose YAML and JSON files with `paths` are entry
+    /// files; repeat for several, which make one crate [default: spec/registration.yaml of the
+    /// workspace].
     #[arg(long)]
-    spec: Option<PathBuf>,
-    /// The folder `$ref`s may not leave (default: the entry file's folder).
+    spec: Vec<PathBuf>,
+    /// The folder `$ref`s may not leave (default: the first entry file's folder).
     #[arg(long)]
     root: Option<PathBuf>,
-    /// The codegen config (default: codegen.toml next to the entry file, if any).
+    /// The codegen config (default: codegen.toml next to the first entry file, if any).
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where the crate is written [default: generated/ of the workspace].
@@ -94,12 +96,14 @@ fn codegen(args: CodegenArgs) -> anyhow::Result<ExitCode> {
     let workspace = workspace_root();
     let here = std::env::current_dir().context("reading the current folder")?;
     let given = |p: PathBuf| here.join(p);
-    let spec = args
-        .spec
-        .map_or_else(|| workspace.join("spec/registration.yaml"), given);
+    let specs = if args.spec.is_empty() {
+        vec![workspace.join("spec/registration.yaml")]
+    } else {
+        args.spec.into_iter().map(given).collect()
+    };
     let out = args.out.map_or_else(|| workspace.join("generated"), given);
     let options = generator::Options {
-        spec,
+        specs,
         root: args.root.map(given),
         config: args.config.map(given),
     };
@@ -107,11 +111,7 @@ fn codegen(args: CodegenArgs) -> anyhow::Result<ExitCode> {
         Ok(generated) => generated,
         Err(errors) => {
             use std::io::IsTerminal;
-            let root = options
-                .root
-                .clone()
-                .or_else(|| options.spec.parent().map(PathBuf::from))
-                .unwrap_or_default();
+            let root = options.spec_root();
             eprint!(
                 "{}",
                 generator::diagnostics::render(&errors, &root, std::io::stderr().is_terminal())

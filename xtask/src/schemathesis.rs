@@ -169,7 +169,7 @@ fn install(dir: &Path) -> anyhow::Result<PathBuf> {
 /// document; its path.
 fn export_spec(workspace: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
     let options = generator::Options {
-        spec: workspace.join("spec/registration.yaml"),
+        specs: vec![workspace.join("spec/registration.yaml")],
         root: None,
         config: None,
     };

@@ -6,7 +6,8 @@ use openapiv3 as oa;
 
 use super::operation::{self, Input};
 use super::schema::{Renames, Types};
-use super::{Api, Auth, Example, Module, Operation, Presence, TypeId, TypeKind, TypeRef, Variable};
+use super::base_path;
+use super::{Api, Auth, Example, Module, Operation, Presence, TypeId, TypeKind, TypeRef};
 use crate::config::Config;
 use crate::error::{Cause, DocPath, Error, Errors, Location};
 use crate::naming;
@@ -26,8 +27,10 @@ pub struct Sources<'a> {
     pub openapi: &'a oa::OpenAPI,
     /// Where each component schema was written.
     pub origins: &'a BTreeMap<String, Location>,
-    /// The entry file, relative to the spec root.
-    pub source: &'a str,
+    /// The entry files, relative to the spec root.
+    pub entry_files: &'a [String],
+    /// The entry file each path was written in.
+    pub path_files: &'a BTreeMap<String, String>,
     /// The config.
     pub config: &'a Config,
     /// How errors name the config file.
@@ -39,10 +42,12 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
     let Sources {
         openapi,
         origins,
-        source,
+        entry_files,
+        path_files,
         config,
         config_file,
     } = sources;
+    let first_file = entry_files.first().map_or("", String::as_str);
     let mut errors = Vec::new();
     let config_error = |why: String| Error::new(Location::file(config_file), Cause::Config(why));
     let empty = indexmap::IndexMap::new();
@@ -69,8 +74,16 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
     };
     let error = error_type(config, &mut types, &mut errors, config_file);
     let error_type = Some(TypeRef::Named(error));
-    let (base_path, variables) = base_path(openapi, config, &mut errors, config_file);
-    let operations = operations(openapi, source, config, &mut types, error_type, &mut errors);
+    let places = base_path::Places {
+        spec: first_file,
+        config: config_file,
+    };
+    let (base_path, variables) = base_path::base_path(openapi, config, &mut errors, &places);
+    let files = Files {
+        first: first_file,
+        of_path: path_files,
+    };
+    let operations = operations(openapi, &files, config, &mut types, error_type, &mut errors);
     for key in types.renames.unused() {
         errors.push(config_error(format!(
             "[rename.types] `{key}` names no type (the derived names are in the model summary)"
@@ -95,7 +108,7 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
         title: openapi.info.title.clone(),
         version: openapi.info.version.clone(),
         description: openapi.info.description.clone(),
-        source: source.to_owned(),
+        source: entry_files.join(", "),
         package,
         base_path,
         variables,
@@ -164,54 +177,21 @@ fn error_shape(def: &super::TypeDef) -> Result<(), String> {
     }
 }
 
-fn base_path(
-    openapi: &oa::OpenAPI,
-    config: &Config,
-    errors: &mut Vec<Error>,
-    config_file: &str,
-) -> (String, Vec<Variable>) {
-    let Some(server) = openapi.servers.first() else {
-        return (String::new(), Vec::new());
-    };
-    let path = server.url.trim_end_matches('/').to_owned();
-    let mut variables = Vec::new();
-    for (name, variable) in server.variables.iter().flatten() {
-        let configured = config.variables.get(name);
-        let values = match configured {
-            Some(c) => c.values.clone(),
-            None if !variable.enumeration.is_empty() => variable.enumeration.clone(),
-            None => [variable.default.clone()]
-                .into_iter()
-                .filter(|d| !d.is_empty())
-                .collect(),
-        };
-        let default = configured
-            .and_then(|c| c.default.clone())
-            .or_else(|| values.last().cloned());
-        if let Some(default) = &default
-            && !values.contains(default)
-        {
-            let why = format!("[variables.{name}] default `{default}` is not one of its values");
-            errors.push(Error::new(Location::file(config_file), Cause::Config(why)));
-        }
-        variables.push(Variable {
-            name: name.clone(),
-            values,
-            default,
-        });
+/// Which entry file each path was written in, for error locations.
+struct Files<'a> {
+    first: &'a str,
+    of_path: &'a BTreeMap<String, String>,
+}
+
+impl Files<'_> {
+    fn of(&self, path: &str) -> &str {
+        self.of_path.get(path).map_or(self.first, String::as_str)
     }
-    for name in config.variables.keys() {
-        if !variables.iter().any(|v| &v.name == name) {
-            let why = format!("[variables.{name}]: the base path `{path}` has no `{{{name}}}`");
-            errors.push(Error::new(Location::file(config_file), Cause::Config(why)));
-        }
-    }
-    (path, variables)
 }
 
 fn operations(
     openapi: &oa::OpenAPI,
-    source: &str,
+    files: &Files<'_>,
     config: &Config,
     types: &mut Types<'_>,
     error_type: Option<TypeRef>,
@@ -238,7 +218,7 @@ fn operations(
                 other_method.to_ascii_uppercase()
             );
             errors.push(Error::new(
-                Location::at(source, DocPath::root().key("paths").key(path).key(method)),
+                Location::at(files.of(path), DocPath::root().key("paths").key(path).key(method)),
                 Cause::NameCollision(why),
             ));
             continue;
@@ -247,14 +227,14 @@ fn operations(
     }
     for key in config.rename.operations.keys().filter(|k| !used_renames.contains(*k)) {
         errors.push(Error::new(
-            Location::file(source),
+            Location::file(files.first),
             Cause::Config(format!("[rename.operations] `{key}` names no operation")),
         ));
     }
     for name in &config.auth.optional {
         if !named.contains_key(name) {
             errors.push(Error::new(
-                Location::file(source),
+                Location::file(files.first),
                 Cause::Config(format!("[auth] optional lists `{name}`, which is no operation")),
             ));
         }
@@ -266,7 +246,7 @@ fn operations(
                 op.security.as_ref().or(openapi.security.as_ref()),
                 config.auth.optional.contains(&name),
             );
-            let at = Location::at(source, DocPath::root().key("paths").key(path).key(method));
+            let at = Location::at(files.of(path), DocPath::root().key("paths").key(path).key(method));
             operation::operation(
                 types,
                 Input {

@@ -1,6 +1,7 @@
 //! The API model: operations and types with every decision made (names, Rust types,
 //! optionality, boxing, secrets). Emitters read only this, never the spec.
 
+mod base_path;
 mod build;
 mod operation;
 mod schema;
@@ -19,7 +20,7 @@ pub struct Api {
     pub version: String,
     /// `info.description`.
     pub description: Option<String>,
-    /// The entry file, relative to the spec root (for generated-file headers).
+    /// The entry files, relative to the spec root, joined by `, ` (for generated-file headers).
     pub source: String,
     /// The generated crate's package name.
     pub package: String,

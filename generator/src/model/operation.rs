@@ -6,7 +6,7 @@ use super::schema::{Ctx, SchemaRef, Types};
 use super::{Auth, Body, Example, Module, Operation, Param, ParamLocation, PathSegment, Response, Status, TypeRef};
 use crate::error::{Cause, Error, Location};
 use crate::naming::{self, Scope};
-use crate::openapi::JSON;
+use crate::read::JSON;
 
 /// What the model needs to know about one operation of the spec.
 pub(super) struct Input<'s> {
@@ -143,10 +143,8 @@ fn param(
         types.errors.push(Error::new(at, Cause::Unsupported(why)));
         return None;
     }
-    if let Some(example) = &data.example {
-        let name = format!("{op}::Request.{}", data.name);
-        types.examples.push(Example::new(name, ty.clone(), example.clone()));
-    }
+    let place = format!("{op}::Request.{}", data.name);
+    record_examples(types, &place, &ty, data.example.as_ref(), &data.examples);
     let default = match schema {
         oa::ReferenceOr::Item(schema) => schema.schema_data.default.as_ref(),
         oa::ReferenceOr::Reference { .. } => None,
@@ -237,6 +235,7 @@ fn body(types: &mut Types<'_>, op: &oa::Operation, module: &Module, at: &Locatio
         Some(schema) => types.type_of(schema.into(), &ctx),
         None => TypeRef::Json,
     };
+    record_examples(types, &ctx.place, &ty, content.example.as_ref(), &content.examples);
     Some(Body {
         object: types.is_object(&ty),
         ty,
@@ -320,16 +319,40 @@ fn response_type(
         None if content.is_some() => Some(TypeRef::Json),
         None => None,
     };
-    if let (Some(ty), Some((_, content))) = (&ty, content)
-        && let Some(example) = &content.example
-    {
-        types.examples.push(Example::new(place, ty.clone(), example.clone()));
+    if let (Some(ty), Some((_, content))) = (&ty, content) {
+        record_examples(types, &place, ty, content.example.as_ref(), &content.examples);
     }
     if let Some((media, _)) = response.content.iter().find(|(media, _)| !is_json(media)) {
         let why = format!("a response body of type `{media}`; only JSON (`{JSON}`) bodies are supported");
         types.errors.push(Error::new(at, Cause::Unsupported(why)));
     }
     ty
+}
+
+/// Records the examples written for one place: its `example`, and each of its named
+/// `examples` (OpenAPI 3), named `place[name]` when there are several.
+fn record_examples(
+    types: &mut Types<'_>,
+    place: &str,
+    ty: &TypeRef,
+    example: Option<&serde_json::Value>,
+    named: &indexmap::IndexMap<String, oa::ReferenceOr<oa::Example>>,
+) {
+    let named: Vec<(&String, &serde_json::Value)> = named
+        .iter()
+        .filter_map(|(name, example)| match example {
+            oa::ReferenceOr::Item(example) => example.value.as_ref().map(|value| (name, value)),
+            oa::ReferenceOr::Reference { .. } => None,
+        })
+        .collect();
+    let alone = example.is_none() && named.len() == 1;
+    if let Some(example) = example {
+        types.examples.push(Example::new(place.to_owned(), ty.clone(), example.clone()));
+    }
+    for (name, value) in named {
+        let name = if alone { place.to_owned() } else { format!("{place}[{name}]") };
+        types.examples.push(Example::new(name, ty.clone(), value.clone()));
+    }
 }
 
 fn status_key(status: Status) -> String {

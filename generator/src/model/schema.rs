@@ -13,7 +13,7 @@ use super::{
 };
 use crate::error::{Cause, Error, Location, Place};
 use crate::naming::{self, Scope};
-use crate::openapi::component_of_ref;
+use crate::read::component_of_ref;
 
 /// A schema or a reference to a component, borrowed.
 #[derive(Clone, Copy)]
@@ -663,7 +663,7 @@ impl<'a> Types<'a> {
         chain.pop();
         if let Some(alias) = flat.alias.take() {
             flat = self
-                .member(&crate::openapi::component_ref(&alias), ctx, chain)
+                .member(&crate::read::component_ref(&alias), ctx, chain)
                 .unwrap_or_default();
         }
         Some(flat)

@@ -22,7 +22,7 @@ pub fn workspace_root() -> PathBuf {
 /// The seed: `spec/registration.yaml` with `spec/codegen.toml`, as `cargo xtask codegen` reads it.
 pub fn seed() -> generator::Options {
     generator::Options {
-        spec: workspace_root().join("spec/registration.yaml"),
+        specs: vec![workspace_root().join("spec/registration.yaml")],
         root: None,
         config: None,
     }
@@ -32,15 +32,28 @@ fn fixtures_dir() -> PathBuf {
     workspace_root().join("generator/tests/fixtures")
 }
 
+/// The real spec bumps in `fixtures/spec-bumps/`, oldest first.
+pub const BUMPS: &[&str] = &["r0.2.0", "r0.3.0", "r0.4.0", "r0.6.1", "v1.7", "v1.8", "v1.10", "v1.12", "v1.16", "v1.19"];
+
+/// The entry files of the registration API in one bump's folder: `registration.yaml`, and
+/// from v1.16 on `password_management.yaml` too.
+pub fn bump_entry_files(root: &Path) -> Vec<PathBuf> {
+    ["registration.yaml", "password_management.yaml"]
+        .iter()
+        .map(|file| root.join("client-server").join(file))
+        .filter(|path| path.is_file())
+        .collect()
+}
+
 /// The spec bumps (each with the config next to its version folder) and the hand-written specs.
 pub fn fixtures() -> Vec<Fixture> {
     let mut fixtures = Vec::new();
-    for version in ["r0.2.0", "r0.3.0", "r0.4.0", "r0.6.1", "v1.7"] {
+    for version in BUMPS {
         let root = fixtures_dir().join("spec-bumps").join(version);
         fixtures.push(Fixture {
             name: format!("bump-{version}"),
             options: generator::Options {
-                spec: root.join("client-server/registration.yaml"),
+                specs: bump_entry_files(&root),
                 config: Some(root.join("codegen.toml")),
                 root: Some(root),
             },
@@ -57,7 +70,7 @@ pub fn fixtures() -> Vec<Fixture> {
         fixtures.push(Fixture {
             name: format!("spec-{name}"),
             options: generator::Options {
-                spec: dir.join("api.yaml"),
+                specs: vec![dir.join("api.yaml")],
                 root: None,
                 config: None,
             },

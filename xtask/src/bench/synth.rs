@@ -711,7 +711,7 @@ mod tests {
     fn each_scale_generates_with_n_times_the_operations() {
         let dir = tempfile::tempdir().unwrap();
         let seed_api = generator::build_model(&generator::Options {
-            spec: seed(),
+            specs: vec![seed()],
             root: None,
             config: None,
         })
@@ -720,7 +720,7 @@ mod tests {
             let spec = write_scaled(&seed(), &dir.path().join(format!("scale-{n}")), n).unwrap();
             assert!(spec.dropped.is_empty(), "{:?}", spec.dropped);
             let generated = generator::generate(&generator::Options {
-                spec: spec.entry.clone(),
+                specs: vec![spec.entry.clone()],
                 root: None,
                 config: None,
             })

@@ -1,11 +1,54 @@
-//! The raw Swagger 2.0 document as serde structs: only what the generator reads.
+//! The Swagger 2.0 reader: where its documents keep what a `$ref` reaches ([`Layout`]), the
+//! document as serde structs (only what the generator reads), and the conversion into the
+//! OpenAPI 3.0 model of `openapiv3` ([`convert`]).
 //!
-//! Schemas stay JSON values here; they are read as OpenAPI 3.0 schemas (the same keywords)
-//! by the conversion in [`crate::openapi`].
+//! Schemas stay JSON values in the structs; they are read as OpenAPI 3.0 schemas (the same
+//! keywords) by the conversion.
+
+mod convert;
+
+pub use convert::convert;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use crate::error::Cause;
+use crate::read::resolve::{self, Kind, Part, Slot};
+
+/// Where Swagger 2.0 keeps the definitions of a resolved document.
+pub const DEFINITIONS: &[&str] = &["definitions"];
+
+/// What each place of a Swagger 2.0 document holds.
+pub struct Layout;
+
+impl resolve::Layout for Layout {
+    fn child(&self, part: Part, key: &str) -> Slot {
+        match (part, key) {
+            (Part::Document, "paths") => Slot::Each(Kind::Part(Part::PathItem)),
+            (Part::Document, "definitions") => Slot::Definitions,
+            (Part::Document, "securityDefinitions") => Slot::Each(Kind::Part(Part::SecurityScheme)),
+            (Part::Document, "parameters" | "responses") => Slot::Drop,
+            (Part::PathItem | Part::Operation, "parameters") => Slot::Each(Kind::Part(Part::Parameter)),
+            (Part::PathItem, method) if super::METHODS.contains(&method) => Slot::One(Kind::Part(Part::Operation)),
+            (Part::Operation, "responses") => Slot::Each(Kind::Part(Part::Response)),
+            (Part::Parameter | Part::Response, "schema") => Slot::One(Kind::Schema),
+            (Part::Parameter | Part::Header, "items") => Slot::One(Kind::Schema),
+            (Part::Parameter, "x-example") => Slot::One(Kind::Example),
+            (Part::Response, "headers") => Slot::Each(Kind::Part(Part::Header)),
+            (Part::Response, "examples") => Slot::Each(Kind::Example),
+            _ => Slot::Value,
+        }
+    }
+
+    fn definitions(&self) -> &'static [&'static str] {
+        DEFINITIONS
+    }
+
+    fn schema(&self, _: &mut Map<String, Value>) -> Result<(), Cause> {
+        Ok(())
+    }
+}
 
 /// A Swagger 2.0 document.
 #[derive(Debug, Clone, Deserialize)]

@@ -9,22 +9,20 @@ use indexmap::IndexMap;
 use openapiv3 as oa;
 use serde_json::{Map, Value};
 
+use super::{DEFINITIONS, Swagger};
 use crate::error::{Cause, DocPath, Error, Errors, Location};
-use crate::resolve::{Resolved, key_of_ref};
-use crate::swagger2::{self, Swagger};
-
-/// The JSON media type used when the spec lists none.
-pub const JSON: &str = "application/json";
+use crate::read::resolve::{Resolved, key_of_ref};
+use crate::read::{JSON, component_ref, is_json, path_of};
+use crate::read::swagger2;
 
 /// Reads the resolved document as Swagger 2.0 and converts it.
 pub fn convert(resolved: &Resolved) -> Result<oa::OpenAPI, Errors> {
-    let file = resolved.entry_file.as_str();
     let swagger: Swagger = serde_path_to_error::deserialize(&resolved.document).map_err(|e| {
         let at = path_of(e.path());
-        Error::new(Location::at(file, at), Cause::Invalid(e.inner().to_string()))
+        Error::new(resolved.locate(&at), Cause::Invalid(e.inner().to_string()))
     })?;
     let mut converter = Converter {
-        file,
+        resolved,
         errors: Vec::new(),
     };
     let openapi = converter.document(&swagger, resolved);
@@ -32,25 +30,14 @@ pub fn convert(resolved: &Resolved) -> Result<oa::OpenAPI, Errors> {
     Ok(openapi)
 }
 
-/// A serde_path_to_error path as a [`DocPath`].
-pub fn path_of(path: &serde_path_to_error::Path) -> DocPath {
-    use serde_path_to_error::Segment as S;
-    path.iter().fold(DocPath::root(), |at, segment| match segment {
-        S::Seq { index } => at.index(*index),
-        S::Map { key } => at.key(key),
-        S::Enum { variant } => at.key(variant),
-        S::Unknown => at,
-    })
-}
-
 struct Converter<'a> {
-    file: &'a str,
+    resolved: &'a Resolved,
     errors: Vec<Error>,
 }
 
 impl Converter<'_> {
     fn error(&mut self, at: DocPath, cause: Cause) {
-        self.errors.push(Error::new(Location::at(self.file, at), cause));
+        self.errors.push(Error::new(self.resolved.locate(&at), cause));
     }
 
     fn document(&mut self, swagger: &Swagger, resolved: &Resolved) -> oa::OpenAPI {
@@ -353,7 +340,7 @@ impl Converter<'_> {
                         place: crate::error::Place::Path(path),
                     }) => Location::at(file, path.join(&path_of(e.path()))),
                     Some(location) => location,
-                    None => Location::at(self.file, at.join(&path_of(e.path()))),
+                    None => self.resolved.locate(&at.join(&path_of(e.path()))),
                 };
                 self.errors.push(Error::new(
                     location,
@@ -375,7 +362,7 @@ fn to_openapi_schema(value: &Value) -> Value {
     for (key, child) in object {
         let converted = match key.as_str() {
             "$ref" => {
-                let component: Option<String> = child.as_str().and_then(key_of_ref);
+                let component: Option<String> = child.as_str().and_then(|r| key_of_ref(DEFINITIONS, r));
                 component.map_or_else(|| child.clone(), |c| Value::String(component_ref(&c)))
             }
             "properties" => match child {
@@ -402,17 +389,6 @@ fn to_openapi_schema(value: &Value) -> Value {
         out.insert(key.clone(), converted);
     }
     Value::Object(out)
-}
-
-/// The `$ref` of a component schema.
-pub fn component_ref(key: &str) -> String {
-    format!("#/components/schemas/{}", key.replace('~', "~0").replace('/', "~1"))
-}
-
-/// The component key a `#/components/schemas/...` reference names.
-pub fn component_of_ref(reference: &str) -> Option<String> {
-    let escaped = reference.strip_prefix("#/components/schemas/")?;
-    Some(escaped.replace("~1", "/").replace("~0", "~"))
 }
 
 fn server(base_path: &str) -> oa::Server {
@@ -470,11 +446,6 @@ fn status_code(status: &str) -> Option<oa::StatusCode> {
         }
         _ => None,
     }
-}
-
-fn is_json(mime: &str) -> bool {
-    let essence = mime.split(';').next().unwrap_or("").trim();
-    essence == JSON || essence.ends_with("+json")
 }
 
 /// The media type of a body: the first JSON one listed, else the first listed, else JSON.
@@ -535,7 +506,7 @@ mod tests {
             "#/components/schemas/definitions~1a.yaml"
         );
         assert_eq!(
-            component_of_ref("#/components/schemas/definitions~1a.yaml").unwrap(),
+            crate::read::component_of_ref("#/components/schemas/definitions~1a.yaml").unwrap(),
             "definitions/a.yaml"
         );
     }
