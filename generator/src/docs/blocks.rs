@@ -13,10 +13,10 @@ pub(super) fn convert_lines(lines: &[&str]) -> Vec<String> {
 
 /// An open container: a list item, or a reStructuredText directive's content (which has no
 /// output indentation of its own). Holds the column its content starts at in the input and
-/// in the output.
+/// the prefix of its output lines.
 struct Item {
     src: usize,
-    out: usize,
+    out: String,
 }
 
 /// A paragraph being collected, with the prefixes of its first and following output lines.
@@ -140,14 +140,14 @@ impl<'a> Blocks<'a> {
         self.items.truncate(depth);
     }
 
-    /// Output indentation of the innermost open container.
-    fn indent(&self) -> usize {
-        self.items.last().map_or(0, |item| item.out)
+    /// Output prefix of the innermost open container.
+    fn prefix(&self) -> String {
+        self.items.last().map_or_else(String::new, |item| item.out.clone())
     }
 
     /// Opens a plain paragraph in the innermost container (or at the top).
     fn start_para(&mut self, indent: usize) {
-        let prefix = " ".repeat(self.indent());
+        let prefix = self.prefix();
         self.para = Some(Para {
             first: prefix.clone(),
             rest: prefix,
@@ -160,7 +160,7 @@ impl<'a> Blocks<'a> {
     /// Opens a list item and the paragraph holding the rest of its first line. The output
     /// always has one space after the marker, so the item's content column is predictable.
     fn list_item(&mut self, marker: &Marker, text: &str, indent: usize) {
-        let out_indent = self.indent();
+        let prefix = self.prefix();
         let content = text[marker.width..].trim_start_matches(' ');
         let gap = if marker.empty || marker.spaces > 4 {
             1
@@ -168,11 +168,11 @@ impl<'a> Blocks<'a> {
             marker.spaces
         };
         let src = indent + marker.width + gap;
-        let out = out_indent + marker.width + 1;
-        self.items.push(Item { src, out });
+        let out = format!("{prefix}{}", " ".repeat(marker.width + 1));
+        self.items.push(Item { src, out: out.clone() });
         self.para = Some(Para {
-            first: format!("{}{} ", " ".repeat(out_indent), &text[..marker.width]),
-            rest: " ".repeat(out),
+            first: format!("{prefix}{} ", &text[..marker.width]),
+            rest: out,
             lines: vec![content.to_string()],
             src,
             item: true,
@@ -205,15 +205,17 @@ impl<'a> Blocks<'a> {
             .map(|line| indent_of(line))
             .filter(|&body| body > indent)
             .unwrap_or(indent + 3);
-        let out = self.indent();
-        self.items.push(Item { src, out });
+        let prefix = self.prefix();
+        self.items.push(Item {
+            src,
+            out: prefix.clone(),
+        });
         let label = if name == "seealso" {
             "See also".to_string()
         } else {
             capitalized(name)
         };
         let first = format!("**{label}:** {args}").trim_end().to_string();
-        let prefix = " ".repeat(out);
         self.para = Some(Para {
             first: prefix.clone(),
             rest: prefix,
@@ -294,7 +296,7 @@ impl<'a> Blocks<'a> {
     /// Writes a code block as a fence tagged `text`, longer than any backtick run that starts
     /// a body line, so that no body line can close it.
     fn code_block(&mut self, body: &[String]) {
-        let prefix = " ".repeat(self.indent());
+        let prefix = self.prefix();
         let longest = body
             .iter()
             .map(|l| l.trim_start().chars().take_while(|&c| c == '`').count())
@@ -302,8 +304,9 @@ impl<'a> Blocks<'a> {
         let fence = "`".repeat(longest.unwrap_or(0).max(2) + 1);
         self.push(format!("{prefix}{fence}text"));
         for line in body {
+            // Inside a block quote, a blank line without `>` would end the quote.
             let line = if line.trim().is_empty() {
-                String::new()
+                prefix.trim_end().to_string()
             } else {
                 format!("{prefix}{line}")
             };
@@ -338,11 +341,17 @@ impl<'a> Blocks<'a> {
 
     /// Appends an output line, after the blank line that separates it from the previous block.
     fn push(&mut self, line: String) {
+        self.separate();
+        self.out.push(line);
+    }
+
+    /// Writes the pending blank line, in the innermost container (`>` inside a block quote).
+    fn separate(&mut self) {
         if self.blank_pending && !self.out.is_empty() {
-            self.out.push(String::new());
+            let blank = self.prefix().trim_end().to_string();
+            self.out.push(blank);
         }
         self.blank_pending = false;
-        self.out.push(line);
     }
 }
 
