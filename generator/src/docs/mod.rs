@@ -1,10 +1,12 @@
 //! Turns spec descriptions (reStructuredText and Markdown mixed) into rustdoc-safe Markdown.
 //!
-//! [`doc_lines`] works in two passes. The block pass walks the lines, keeps list items
-//! together, turns every kind of code block into a fence tagged `text` and re-indents prose so
-//! that nothing can become an indented code block (rustdoc would run it as a doctest). The
-//! inline pass rewrites each paragraph: reStructuredText literals and hyperlink references,
-//! relative links, bare URLs, and characters rustdoc would read as HTML tags or intra-doc links.
+//! [`doc_lines`] works in three passes. A text pass replaces the Hugo shortcodes of the spec
+//! site (since Matrix v1.8) by their text and puts each box tag on a line of its own. The block
+//! pass walks the lines, keeps list items and boxes together, turns every kind of code block
+//! into a fence tagged `text` and re-indents prose so that nothing can become an indented code
+//! block (rustdoc would run it as a doctest). The inline pass rewrites each paragraph:
+//! reStructuredText literals and hyperlink references, relative links, bare URLs, and
+//! characters rustdoc would read as HTML tags or intra-doc links.
 //!
 //! [`absolute_links`] runs before it, for callers that know which spec version the text comes
 //! from: it points the spec's site-relative links at that version on the web, so they stay links.
@@ -44,10 +46,23 @@ mod inline;
 ///   marker (an empty item gets `&nbsp;`); prose indentation is normalised so that no line can
 ///   become an indented code block, tabs in prose are expanded, and runs of blank lines
 ///   outside code collapse to one.
+/// - Hugo shortcodes never reach the output. `{{% boxes/warning %}}` … `{{% /boxes/warning %}}`
+///   becomes rustdoc's warning block: raw `<div class="warning">` and `</div>` lines around the
+///   converted content, with blank lines between so that the content still renders as Markdown.
+///   `boxes/note` and `boxes/rationale` become block quotes (every line prefixed by `> `)
+///   starting with a bold label (`**Note:**`). A box stays open until its closing tag, also
+///   across list items and indentation changes; an unclosed box is closed at the end, a closing
+///   tag that matches no open box is dropped, and a box tag ends a code block it appears in.
+/// - `{{% added-in v="1.18" %}}` becomes `Added in Matrix 1.18.`, `{{% changed-in v="1.11" %}}`
+///   becomes `Changed in Matrix 1.11:` (also written `{{< … >}}`, quoted or not). Other
+///   shortcodes are dropped with their text around them kept; a `name=` or `path=` argument is
+///   kept as code (`` `m.room.member` ``). A line left empty by a dropped tag disappears, and a
+///   leftover `{{%` or `{{<` (an unterminated tag) loses a brace.
 pub fn doc_lines(text: &str) -> Vec<String> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = hugo::expand_shortcodes(&text);
     let lines: Vec<&str> = text.split('\n').map(str::trim_end).collect();
-    blocks::convert_lines(&lines)
+    blocks::convert_lines(&lines).into_iter().map(hugo::defuse).collect()
 }
 
 /// Points the site-relative links of a spec description at the spec on the web, so that
