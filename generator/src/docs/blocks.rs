@@ -1,5 +1,6 @@
-//! Block-level pass: paragraphs, list items, code blocks and reStructuredText explicit markup.
+//! Block-level pass: paragraphs, list items, code blocks, reStructuredText explicit markup and Hugo boxes.
 
+use super::hugo::{self, BoxKind, BoxTag};
 use super::inline::convert_inline;
 
 /// Walks `lines` (already without `\r` and trailing white space) and returns the output lines.
@@ -11,12 +12,17 @@ pub(super) fn convert_lines(lines: &[&str]) -> Vec<String> {
     blocks.finish()
 }
 
-/// An open container: a list item, or a reStructuredText directive's content (which has no
-/// output indentation of its own). Holds the column its content starts at in the input and
-/// in the output.
+/// Most boxes open at once (the spec's descriptions hardly nest them at all).
+const MAX_BOXES: usize = 8;
+
+/// An open container: a list item, a reStructuredText directive's content (which has no
+/// output indentation of its own), or a Hugo box. Holds the column its content starts at in
+/// the input and the prefix of its output lines (indentation, and `> ` inside a block quote).
 struct Item {
     src: usize,
-    out: usize,
+    out: String,
+    /// Set for a Hugo box, which only its closing tag (or the end of the text) closes.
+    hugo: Option<BoxKind>,
 }
 
 /// A paragraph being collected, with the prefixes of its first and following output lines.
@@ -27,6 +33,8 @@ struct Para {
     /// Input indentation of the paragraph; a reStructuredText literal block must go deeper.
     src: usize,
     item: bool,
+    /// The paragraph holds only a box label, which the next line joins.
+    label: bool,
 }
 
 /// Block-level state while walking the lines of one description.
@@ -64,7 +72,7 @@ impl<'a> Blocks<'a> {
 
     /// Writes what is still open and returns the output lines.
     fn finish(mut self) -> Vec<String> {
-        self.flush_para(false);
+        self.close_to(0);
         while self.out.last().is_some_and(String::is_empty) {
             self.out.pop();
         }
@@ -74,6 +82,12 @@ impl<'a> Blocks<'a> {
     /// Handles the line at `pos`, and the following lines of a code block it starts.
     fn step(&mut self) {
         let raw = self.lines[self.pos];
+        let label_only = self.para.as_ref().is_some_and(|para| para.label);
+        if raw.trim().is_empty() && label_only {
+            // A box's label stays on one line with the box's first text.
+            self.pos += 1;
+            return;
+        }
         if raw.trim().is_empty() {
             self.flush_para(true);
             self.after_blank = true;
@@ -83,6 +97,12 @@ impl<'a> Blocks<'a> {
         }
         let line = expand_tabs(raw);
         let indent = line.len() - line.trim_start_matches(' ').len();
+        if let Some(tag) = hugo::box_tag(raw) {
+            self.literal_after = None;
+            self.hugo_box(tag, indent);
+            self.after_blank = false;
+            return;
+        }
         match self.literal_after.take() {
             Some(base) if self.after_blank && indent > base => self.literal_block(base),
             _ => self.classify(&line, indent),
@@ -94,10 +114,10 @@ impl<'a> Blocks<'a> {
     /// so that the containers of the output are the ones tracked here.
     fn classify(&mut self, line: &str, indent: usize) {
         let text = &line[indent..];
-        let depth = self.items.iter().take_while(|item| indent >= item.src).count();
+        let depth = self.depth(indent);
         let base = depth.checked_sub(1).map_or(0, |d| self.items[d].src);
         let lazy = self.para.is_some() && !self.after_blank;
-        if indent - base >= 4 {
+        if indent.saturating_sub(base) >= 4 {
             if !lazy {
                 self.close_to(depth);
                 self.indented_code(base + 4);
@@ -121,9 +141,24 @@ impl<'a> Blocks<'a> {
             self.start_para(indent);
         }
         if let Some(para) = &mut self.para {
-            para.lines.push(text.to_string());
+            match para.lines.last_mut().filter(|_| std::mem::take(&mut para.label)) {
+                Some(label) => label.extend([" ", text]),
+                None => para.lines.push(text.to_string()),
+            }
         }
         self.pos += 1;
+    }
+
+    /// How many open containers a line indented by `indent` columns stays in. A box stays open
+    /// whatever the indentation, as Hugo closes it only at its closing tag.
+    fn depth(&self, indent: usize) -> usize {
+        let by_indent = self.items.iter().take_while(|item| indent >= item.src).count();
+        let boxed = self
+            .items
+            .iter()
+            .rposition(|item| item.hugo.is_some())
+            .map_or(0, |at| at + 1);
+        by_indent.max(boxed)
     }
 
     /// Whether a list marker starts an item: thematic breaks win over items, and an item that
@@ -134,33 +169,97 @@ impl<'a> Blocks<'a> {
         !is_thematic_break(text) && (!interrupts || allowed)
     }
 
-    /// Ends the open paragraph and the containers deeper than `depth`.
+    /// Ends the open paragraph and the containers deeper than `depth`, writing the end of the boxes among them.
     fn close_to(&mut self, depth: usize) {
         self.flush_para(false);
-        self.items.truncate(depth);
+        while self.items.len() > depth {
+            if let Some(kind) = self.items.pop().and_then(|item| item.hugo) {
+                self.end_box(kind);
+            }
+        }
     }
 
-    /// Output indentation of the innermost open container.
-    fn indent(&self) -> usize {
-        self.items.last().map_or(0, |item| item.out)
+    /// Output prefix of the innermost open container.
+    fn prefix(&self) -> String {
+        self.items.last().map_or_else(String::new, |item| item.out.clone())
     }
 
     /// Opens a plain paragraph in the innermost container (or at the top).
     fn start_para(&mut self, indent: usize) {
-        let prefix = " ".repeat(self.indent());
+        let prefix = self.prefix();
         self.para = Some(Para {
             first: prefix.clone(),
             rest: prefix,
             lines: Vec::new(),
             src: indent,
             item: false,
+            label: false,
         });
+    }
+
+    /// Opens or closes a Hugo box; a closing tag that matches no open box is dropped.
+    fn hugo_box(&mut self, tag: BoxTag, indent: usize) {
+        self.pos += 1;
+        if !tag.closing {
+            // Every box adds to the prefix of the lines inside it; deeper nesting is dropped
+            // so that the output stays linear in the input.
+            if self.items.iter().filter(|item| item.hugo.is_some()).count() < MAX_BOXES {
+                self.open_box(tag.kind, indent);
+            }
+        } else if let Some(at) = self.items.iter().rposition(|item| item.hugo == Some(tag.kind)) {
+            self.close_to(at);
+        }
+    }
+
+    /// Starts a box: a rustdoc warning block (raw HTML, separated from its Markdown content by
+    /// blank lines so that the content still renders), or a block quote starting with a bold label.
+    fn open_box(&mut self, kind: BoxKind, indent: usize) {
+        self.close_to(self.depth(indent));
+        self.blank_pending = true;
+        let prefix = self.prefix();
+        let Some(label) = kind.label() else {
+            self.push(format!("{prefix}<div class=\"warning\">"));
+            self.blank_pending = true;
+            self.items.push(Item {
+                src: indent,
+                out: prefix,
+                hugo: Some(kind),
+            });
+            return;
+        };
+        // The blank line before the quote belongs to the container around it.
+        self.separate();
+        let out = format!("{prefix}> ");
+        self.items.push(Item {
+            src: indent,
+            out: out.clone(),
+            hugo: Some(kind),
+        });
+        self.para = Some(Para {
+            first: out.clone(),
+            rest: out,
+            lines: vec![format!("**{label}:**")],
+            src: indent,
+            item: false,
+            label: true,
+        });
+    }
+
+    /// Writes the end of a box that was just closed. What follows is kept apart by a blank
+    /// line, which ends the raw HTML block and stops lazy continuation of the quote.
+    fn end_box(&mut self, kind: BoxKind) {
+        self.blank_pending = true;
+        if kind.label().is_none() {
+            let prefix = self.prefix();
+            self.push(format!("{prefix}</div>"));
+            self.blank_pending = true;
+        }
     }
 
     /// Opens a list item and the paragraph holding the rest of its first line. The output
     /// always has one space after the marker, so the item's content column is predictable.
     fn list_item(&mut self, marker: &Marker, text: &str, indent: usize) {
-        let out_indent = self.indent();
+        let prefix = self.prefix();
         let content = text[marker.width..].trim_start_matches(' ');
         let gap = if marker.empty || marker.spaces > 4 {
             1
@@ -168,14 +267,19 @@ impl<'a> Blocks<'a> {
             marker.spaces
         };
         let src = indent + marker.width + gap;
-        let out = out_indent + marker.width + 1;
-        self.items.push(Item { src, out });
+        let out = format!("{prefix}{}", " ".repeat(marker.width + 1));
+        self.items.push(Item {
+            src,
+            out: out.clone(),
+            hugo: None,
+        });
         self.para = Some(Para {
-            first: format!("{}{} ", " ".repeat(out_indent), &text[..marker.width]),
-            rest: " ".repeat(out),
+            first: format!("{prefix}{} ", &text[..marker.width]),
+            rest: out,
             lines: vec![content.to_string()],
             src,
             item: true,
+            label: false,
         });
         self.pos += 1;
     }
@@ -205,21 +309,25 @@ impl<'a> Blocks<'a> {
             .map(|line| indent_of(line))
             .filter(|&body| body > indent)
             .unwrap_or(indent + 3);
-        let out = self.indent();
-        self.items.push(Item { src, out });
+        let prefix = self.prefix();
+        self.items.push(Item {
+            src,
+            out: prefix.clone(),
+            hugo: None,
+        });
         let label = if name == "seealso" {
             "See also".to_string()
         } else {
             capitalized(name)
         };
         let first = format!("**{label}:** {args}").trim_end().to_string();
-        let prefix = " ".repeat(out);
         self.para = Some(Para {
             first: prefix.clone(),
             rest: prefix,
             lines: vec![first],
             src,
             item: false,
+            label: false,
         });
     }
 
@@ -230,6 +338,10 @@ impl<'a> Blocks<'a> {
         self.pos += 1;
         while self.pos < self.lines.len() {
             let raw = self.lines[self.pos];
+            // A box tag ends the code inside a box, as Hugo renders the box's content on its own.
+            if hugo::box_tag(raw).is_some() {
+                break;
+            }
             self.pos += 1;
             if closes_fence(raw, ch, len, base) {
                 closed = true;
@@ -270,7 +382,7 @@ impl<'a> Blocks<'a> {
             if raw.trim().is_empty() {
                 continue;
             }
-            if indent_of(raw) < min {
+            if indent_of(raw) < min || hugo::box_tag(raw).is_some() {
                 break;
             }
             end = at;
@@ -294,7 +406,7 @@ impl<'a> Blocks<'a> {
     /// Writes a code block as a fence tagged `text`, longer than any backtick run that starts
     /// a body line, so that no body line can close it.
     fn code_block(&mut self, body: &[String]) {
-        let prefix = " ".repeat(self.indent());
+        let prefix = self.prefix();
         let longest = body
             .iter()
             .map(|l| l.trim_start().chars().take_while(|&c| c == '`').count())
@@ -302,8 +414,9 @@ impl<'a> Blocks<'a> {
         let fence = "`".repeat(longest.unwrap_or(0).max(2) + 1);
         self.push(format!("{prefix}{fence}text"));
         for line in body {
+            // Inside a block quote, a blank line without `>` would end the quote.
             let line = if line.trim().is_empty() {
-                String::new()
+                prefix.trim_end().to_string()
             } else {
                 format!("{prefix}{line}")
             };
@@ -338,11 +451,17 @@ impl<'a> Blocks<'a> {
 
     /// Appends an output line, after the blank line that separates it from the previous block.
     fn push(&mut self, line: String) {
+        self.separate();
+        self.out.push(line);
+    }
+
+    /// Writes the pending blank line, in the innermost container (`>` inside a block quote).
+    fn separate(&mut self) {
         if self.blank_pending && !self.out.is_empty() {
-            self.out.push(String::new());
+            let blank = self.prefix().trim_end().to_string();
+            self.out.push(blank);
         }
         self.blank_pending = false;
-        self.out.push(line);
     }
 }
 

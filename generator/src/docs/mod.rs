@@ -1,12 +1,18 @@
 //! Turns spec descriptions (reStructuredText and Markdown mixed) into rustdoc-safe Markdown.
 //!
-//! [`doc_lines`] works in two passes. The block pass walks the lines, keeps list items
-//! together, turns every kind of code block into a fence tagged `text` and re-indents prose so
-//! that nothing can become an indented code block (rustdoc would run it as a doctest). The
-//! inline pass rewrites each paragraph: reStructuredText literals and hyperlink references,
-//! relative links, bare URLs, and characters rustdoc would read as HTML tags or intra-doc links.
+//! [`doc_lines`] works in three passes. A text pass replaces the Hugo shortcodes of the spec
+//! site (since Matrix v1.8) by their text and puts each box tag on a line of its own. The block
+//! pass walks the lines, keeps list items and boxes together, turns every kind of code block
+//! into a fence tagged `text` and re-indents prose so that nothing can become an indented code
+//! block (rustdoc would run it as a doctest). The inline pass rewrites each paragraph:
+//! reStructuredText literals and hyperlink references, relative links, bare URLs, and
+//! characters rustdoc would read as HTML tags or intra-doc links.
+//!
+//! [`absolute_links`] runs before it, for callers that know which spec version the text comes
+//! from: it points the spec's site-relative links at that version on the web, so they stay links.
 
 mod blocks;
+mod hugo;
 mod inline;
 
 /// Converts one description into Markdown that rustdoc renders without warnings and never runs as a doctest.
@@ -23,8 +29,9 @@ mod inline;
 ///   not have, so it reads as prose. An embedded absolute target (`` `Matrix <https://…>`_ ``)
 ///   becomes a Markdown link; an embedded relative target is dropped.
 /// - Markdown links and images with a relative destination (`/…`, `#…`, `../…`) are replaced
-///   by their text; absolute `http(s)`, `ftp` and `mailto` links stay (titles are dropped,
-///   images become links). Bare `http(s)` URLs are wrapped in angle brackets.
+///   by their text (run [`absolute_links`] first to keep the spec's site-relative links);
+///   absolute `http(s)`, `ftp` and `mailto` links stay, also when their text spans lines (titles
+///   are dropped, images become links). Bare `http(s)` URLs are wrapped in angle brackets.
 /// - `<`, `>`, `[` and `]` in prose are backslash-escaped unless they belong to a kept link
 ///   or autolink. Existing escapes are kept, never doubled.
 /// - Every code block (fenced, indented, or a reStructuredText literal block after `::`)
@@ -39,10 +46,40 @@ mod inline;
 ///   marker (an empty item gets `&nbsp;`); prose indentation is normalised so that no line can
 ///   become an indented code block, tabs in prose are expanded, and runs of blank lines
 ///   outside code collapse to one.
+/// - Hugo shortcodes never reach the output. `{{% boxes/warning %}}` … `{{% /boxes/warning %}}`
+///   becomes rustdoc's warning block: raw `<div class="warning">` and `</div>` lines around the
+///   converted content, with blank lines between so that the content still renders as Markdown.
+///   `boxes/note` and `boxes/rationale` become block quotes (every line prefixed by `> `)
+///   starting with a bold label (`**Note:**`). A box stays open until its closing tag, also
+///   across list items and indentation changes; an unclosed box is closed at the end, a closing
+///   tag that matches no open box is dropped, and a box tag ends a code block it appears in.
+/// - `{{% added-in v="1.18" %}}` becomes `Added in Matrix 1.18.`, `{{% changed-in v="1.11" %}}`
+///   becomes `Changed in Matrix 1.11:` (also written `{{< … >}}`, quoted or not). Other
+///   shortcodes are dropped with their text around them kept; a `name=` or `path=` argument is
+///   kept as code (`` `m.room.member` ``). A line left empty by a dropped tag disappears, and a
+///   leftover `{{%` or `{{<` (an unterminated tag) loses a brace.
 pub fn doc_lines(text: &str) -> Vec<String> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = hugo::expand_shortcodes(&text);
     let lines: Vec<&str> = text.split('\n').map(str::trim_end).collect();
-    blocks::convert_lines(&lines)
+    blocks::convert_lines(&lines).into_iter().map(hugo::defuse).collect()
+}
+
+/// Points the site-relative links of a spec description at the spec on the web, so that
+/// [`doc_lines`] keeps them as links instead of reducing them to their text.
+///
+/// With `site` = `https://spec.matrix.org/v1.19` (a trailing `/` is fine),
+/// `[text](/client-server-api/#anchor)` becomes
+/// `[text](https://spec.matrix.org/v1.19/client-server-api/#anchor)`; images too. Only
+/// destinations that start with a single `/` change: `#anchor`, `../x`, `//host/x` and absolute
+/// URLs stay, and so does everything inside code spans and fenced code blocks. The link text
+/// may span lines. An empty `site` changes nothing.
+#[allow(
+    dead_code,
+    reason = "the emitter calls it once it knows the spec version of its input"
+)]
+pub(crate) fn absolute_links(text: &str, site: &str) -> String {
+    hugo::absolute_links(text, site)
 }
 
 /// Joins several doc sources (e.g. summary, then description) into one doc: each non-empty source becomes a paragraph,
