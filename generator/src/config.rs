@@ -41,6 +41,18 @@ pub struct Config {
     /// Examples in the spec that are known to be wrong.
     #[serde(default, rename = "known_example_error")]
     pub known_example_errors: Vec<KnownExampleError>,
+    /// How the spec's descriptions become docs.
+    #[serde(default)]
+    pub docs: DocsConfig,
+}
+
+/// `[docs]`: how the spec's descriptions become docs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocsConfig {
+    /// The spec site that site-relative links (`/client-server-api/#...`) point into, e.g.
+    /// `https://spec.matrix.org/v1.19`; default: the latest release.
+    pub site: Option<String>,
 }
 
 /// `[package]`: the generated crate's Cargo package.

@@ -17,6 +17,8 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     path: "/account/password",
     access_token: crate::AccessToken::Optional,
     statuses: &[200, 400, 401, 429],
+    added_in: None,
+    deprecated: false,
 };
 /// Every input of `POST /account/password`.
 #[derive(Clone, PartialEq)]

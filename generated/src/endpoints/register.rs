@@ -17,6 +17,8 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     path: "/register",
     access_token: crate::AccessToken::None,
     statuses: &[200, 400, 401, 429],
+    added_in: None,
+    deprecated: false,
 };
 /// Every input of `POST /register`.
 #[derive(Clone, Debug, PartialEq)]

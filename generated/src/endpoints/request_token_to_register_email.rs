@@ -14,6 +14,8 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     path: "/register/email/requestToken",
     access_token: crate::AccessToken::None,
     statuses: &[200, 400],
+    added_in: None,
+    deprecated: false,
 };
 /// Every input of `POST /register/email/requestToken`.
 #[derive(Clone, Debug, PartialEq)]

@@ -74,10 +74,6 @@ pub fn doc_lines(text: &str) -> Vec<String> {
 /// destinations that start with a single `/` change: `#anchor`, `../x`, `//host/x` and absolute
 /// URLs stay, and so does everything inside code spans and fenced code blocks. The link text
 /// may span lines. An empty `site` changes nothing.
-#[allow(
-    dead_code,
-    reason = "the emitter calls it once it knows the spec version of its input"
-)]
 pub(crate) fn absolute_links(text: &str, site: &str) -> String {
     hugo::absolute_links(text, site)
 }

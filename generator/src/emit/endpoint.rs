@@ -49,8 +49,10 @@ pub(super) fn module(api: &Api, op: &Operation) -> TokenStream {
         lines.push(String::new());
         lines.extend(description);
     }
-    if op.deprecated {
-        lines.extend([String::new(), "**Deprecated** in the spec.".to_owned()]);
+    let notes = super::lifecycle_lines(&op.lifecycle);
+    if !notes.is_empty() {
+        lines.push(String::new());
+        lines.extend(notes);
     }
     let doc = inner_doc_attrs(&lines);
     let metadata = metadata(op);
@@ -73,6 +75,11 @@ fn metadata(op: &Operation) -> TokenStream {
         Status::Code(code) => Some(proc_macro2::Literal::u16_unsuffixed(code)),
         Status::Range(_) | Status::Default => None,
     });
+    let added_in = match &op.lifecycle.added_in {
+        Some(version) => quote! { Some(#version) },
+        None => quote! { None },
+    };
+    let deprecated = op.lifecycle.deprecated;
     let doc = doc1(&format!(
         "How `{method} {path}` is sent: method, path and access token."
     ));
@@ -83,6 +90,8 @@ fn metadata(op: &Operation) -> TokenStream {
             path: #path,
             access_token: #token,
             statuses: &[#(#statuses),*],
+            added_in: #added_in,
+            deprecated: #deprecated,
         };
     }
 }
@@ -147,7 +156,7 @@ fn param_field(api: &Api, p: &Param, module: &Module) -> TokenStream {
         ParamLocation::Query => "query",
         ParamLocation::Header => "header",
     };
-    let mut lines = docs([p.doc.as_deref()]);
+    let mut lines = super::docs_with_lifecycle(p.doc.as_deref(), &p.lifecycle);
     if !lines.is_empty() {
         lines.push(String::new());
     }

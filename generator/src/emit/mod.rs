@@ -149,6 +149,38 @@ pub(crate) fn docs<'a>(sources: impl IntoIterator<Item = Option<&'a str>>) -> Ve
     crate::docs::join_docs(sources)
 }
 
+/// Doc lines saying when the spec added, changed or deprecated something, each a paragraph;
+/// empty when it says nothing.
+pub(crate) fn lifecycle_lines(lifecycle: &crate::model::Lifecycle) -> Vec<String> {
+    let mut paragraphs: Vec<Vec<String>> = Vec::new();
+    if let Some(version) = &lifecycle.added_in {
+        paragraphs.push(vec![format!("Added in Matrix {version}.")]);
+    }
+    for (version, what) in &lifecycle.changed_in {
+        let mut lines = crate::docs::doc_lines(what);
+        match lines.first_mut() {
+            Some(first) => first.insert_str(0, &format!("Changed in Matrix {version}: ")),
+            None => lines.push(format!("Changed in Matrix {version}.")),
+        }
+        paragraphs.push(lines);
+    }
+    if lifecycle.deprecated {
+        paragraphs.push(vec!["**Deprecated** in the spec.".to_owned()]);
+    }
+    paragraphs.join(&String::new())
+}
+
+/// `docs` followed by the lifecycle paragraphs, separated by a blank line.
+pub(crate) fn docs_with_lifecycle(doc: Option<&str>, lifecycle: &crate::model::Lifecycle) -> Vec<String> {
+    let mut lines = docs([doc]);
+    let notes = lifecycle_lines(lifecycle);
+    if !lines.is_empty() && !notes.is_empty() {
+        lines.push(String::new());
+    }
+    lines.extend(notes);
+    lines
+}
+
 /// The doc of an operation's method (server or client): `METHOD path`, then its summary.
 pub(crate) fn operation_doc(op: &crate::model::Operation) -> Vec<String> {
     let mut lines = vec![format!("`{} {}`", op.method, op.path)];

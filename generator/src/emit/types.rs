@@ -86,7 +86,7 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStr
 }
 
 fn field(api: &Api, def: &TypeDef, f: &Field) -> TokenStream {
-    let doc = doc_attrs(&docs([f.doc.as_deref()]));
+    let doc = doc_attrs(&super::docs_with_lifecycle(f.doc.as_deref(), &f.lifecycle));
     let name = ident(&f.ident);
     let ty = field_type(api, &f.ty, &f.presence, f.boxed, &def.module);
     let rename = (crate::naming::unraw(&f.ident) != f.wire).then(|| {

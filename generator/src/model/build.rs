@@ -104,7 +104,7 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
         example.expected = without_defaults(&defs, &example.ty, &example.value);
     }
     Errors::check(errors)?;
-    Ok(Api {
+    let mut api = Api {
         title: openapi.info.title.clone(),
         version: openapi.info.version.clone(),
         description: openapi.info.description.clone(),
@@ -122,7 +122,10 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
             .iter()
             .map(|p| (p.file.clone(), p.reason.clone()))
             .collect(),
-    })
+    };
+    let site = config.docs.site.as_deref().unwrap_or(super::DEFAULT_SITE);
+    super::links::absolute_links(&mut api, site);
+    Ok(api)
 }
 
 /// The type of Matrix error bodies: the config's, checked to have `errcode` and `error`, or

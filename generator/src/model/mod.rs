@@ -3,11 +3,14 @@
 
 mod base_path;
 mod build;
+mod lifecycle;
+mod links;
 mod operation;
 mod schema;
 mod summary;
 
 pub use build::{SECRET_FIELDS, Sources, build};
+pub use links::DEFAULT_SITE;
 
 use serde_json::Value;
 
@@ -71,8 +74,8 @@ pub struct Operation {
     pub summary: Option<String>,
     /// Description.
     pub description: Option<String>,
-    /// Deprecated in the spec.
-    pub deprecated: bool,
+    /// When the spec added, changed or deprecated it.
+    pub lifecycle: Lifecycle,
     /// Whether an access token is sent.
     pub auth: Auth,
     /// Path, query and header parameters, in spec order.
@@ -153,6 +156,19 @@ pub struct Param {
     pub doc: Option<String>,
     /// A secret, hidden from `Debug`.
     pub secret: bool,
+    /// When the spec added, changed or deprecated it.
+    pub lifecycle: Lifecycle,
+}
+
+/// When the Matrix spec added, changed or deprecated an operation, field or parameter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Lifecycle {
+    /// `x-addedInMatrixVersion`: the Matrix version that added it (`1.3`).
+    pub added_in: Option<String>,
+    /// `x-changedInMatrixVersion`: each Matrix version that changed it, with what changed.
+    pub changed_in: Vec<(String, String)>,
+    /// `deprecated: true`.
+    pub deprecated: bool,
 }
 
 /// The request body.
@@ -286,6 +302,8 @@ pub struct Field {
     pub doc: Option<String>,
     /// A secret, hidden from `Debug`.
     pub secret: bool,
+    /// When the spec added, changed or deprecated it.
+    pub lifecycle: Lifecycle,
 }
 
 /// The map holding keys that are not listed properties (`additionalProperties`).

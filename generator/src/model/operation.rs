@@ -3,7 +3,7 @@
 use openapiv3 as oa;
 
 use super::schema::{Ctx, SchemaRef, Types};
-use super::{Auth, Body, Example, Module, Operation, Param, ParamLocation, PathSegment, Response, Status, TypeRef};
+use super::{Auth, Body, Example, Lifecycle, Module, Operation, Param, ParamLocation, PathSegment, Response, Status, TypeRef};
 use crate::error::{Cause, Error, Location};
 use crate::naming::{self, Scope};
 use crate::read::JSON;
@@ -57,7 +57,7 @@ pub(super) fn operation(types: &mut Types<'_>, input: Input<'_>) -> Operation {
         segments,
         summary: op.summary.clone(),
         description: op.description.clone(),
-        deprecated: op.deprecated,
+        lifecycle: Lifecycle::read(&op.extensions, op.deprecated),
         auth,
         params,
         body,
@@ -160,6 +160,7 @@ fn param(
         presence,
         explode: data.explode.unwrap_or(false),
         doc: data.description.clone(),
+        lifecycle: Lifecycle::read(&data.extensions, data.deprecated.unwrap_or(false)),
     })
 }
 
@@ -442,6 +443,7 @@ mod tests {
             explode: false,
             doc: None,
             secret: false,
+            lifecycle: Lifecycle::default(),
         }
     }
 

@@ -8,6 +8,7 @@ use openapiv3 as oa;
 use serde_json::Value;
 
 use super::{
+    Lifecycle,
     DefaultValue, Enum, EnumValue, ErrorFields, Example, Extra, Field, Module, Presence, Struct, TypeDef, TypeId,
     TypeKind, TypeRef, Variant,
 };
@@ -442,9 +443,12 @@ impl<'a> Types<'a> {
                 role: Some(format!("The `{wire}` field of [`{type_name}`].")),
             };
             let ty = self.type_of(schema.into(), &child);
-            let doc = match schema {
-                oa::ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
-                oa::ReferenceOr::Reference { .. } => None,
+            let (doc, lifecycle) = match schema {
+                oa::ReferenceOr::Item(schema) => {
+                    let data = &schema.schema_data;
+                    (data.description.clone(), Lifecycle::read(&data.extensions, data.deprecated))
+                }
+                oa::ReferenceOr::Reference { .. } => (None, Lifecycle::default()),
             };
             let default = match schema {
                 oa::ReferenceOr::Item(schema) => schema.schema_data.default.as_ref(),
@@ -460,6 +464,7 @@ impl<'a> Types<'a> {
                 boxed: false,
                 doc,
                 secret,
+                lifecycle,
             });
         }
         let extra = self.extra(flat, ctx, &mut scope, &type_name);
@@ -512,6 +517,7 @@ impl<'a> Types<'a> {
             boxed: false,
             doc: Some(doc.to_owned()),
             secret: false,
+            lifecycle: Lifecycle::default(),
         };
         let fields = vec![
             field("errcode", Presence::Required, "An error code, such as `M_FORBIDDEN`."),
@@ -840,6 +846,7 @@ mod tests {
             boxed: false,
             doc: None,
             secret: false,
+            lifecycle: Lifecycle::default(),
         }
     }
 

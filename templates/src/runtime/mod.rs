@@ -24,6 +24,10 @@ pub struct Metadata {
     pub access_token: AccessToken,
     /// The status codes the spec documents.
     pub statuses: &'static [u16],
+    /// The Matrix version that added the operation (`x-addedInMatrixVersion`), if the spec says.
+    pub added_in: Option<&'static str>,
+    /// Whether the spec deprecates the operation.
+    pub deprecated: bool,
 }
 
 /// An operation's request: how it travels over HTTP and what answers it. Every generated
