@@ -23,7 +23,7 @@ fn cases() -> u32 {
 /// internal error (emitted code that does not parse).
 fn generate_checked(root: &Path, entry: &Path) -> Result<(), TestCaseError> {
     let options = generator::Options {
-        spec: entry.to_owned(),
+        specs: vec![entry.to_owned()],
         root: Some(root.to_owned()),
         config: None,
     };

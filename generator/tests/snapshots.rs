@@ -1,5 +1,5 @@
-//! Snapshots that guard the output: the seed's model summary (a semantic diff of a spec bump)
-//! and the generated code of every fixture spec. The seed's own code is `generated/`, guarded
+//! Snapshots that guard the output: the model summaries of the seed and of every spec bump
+//! (a semantic diff of a spec change) and the generated code of every fixture spec. The seed's own code is `generated/`, guarded
 //! by `cargo xtask codegen --check`, so it is not stored twice.
 
 mod common;
@@ -18,6 +18,11 @@ fn fixture_outputs() {
             format!("{}-code", fixture.name),
             common::generated_rust(&generated.files)
         );
+        // A bump's model summary is what its reviewer reads first: every operation, status,
+        // type and field, one line each.
+        if fixture.name.starts_with("bump-") {
+            insta::assert_snapshot!(format!("{}-model", fixture.name), generated.api.summary());
+        }
     }
 }
 
