@@ -226,6 +226,21 @@ pub fn component_folders(key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The variant name of a union member of a JSON type (`String`, `Integer`, `Object`...).
+pub fn union_label(json_type: Option<&str>, is_enum: bool) -> String {
+    let label = match json_type {
+        Some("string") if is_enum => "Known",
+        Some("string") => "String",
+        Some("integer") => "Integer",
+        Some("number") => "Number",
+        Some("boolean") => "Bool",
+        Some("array") => "List",
+        Some("object") => "Object",
+        _ => "Value",
+    };
+    label.to_owned()
+}
+
 /// The names taken in one namespace (a module, or a struct's fields).
 #[derive(Debug, Clone, Default)]
 pub struct Scope {

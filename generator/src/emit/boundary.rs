@@ -199,7 +199,7 @@ fn body_tests(api: &Api, op: &Operation, test: &Test) -> Vec<TokenStream> {
     let required_field = match &body.ty {
         TypeRef::Named(id) => match &api.ty(*id).kind {
             TypeKind::Struct(s) => s.fields.iter().find(|f| f.presence == crate::model::Presence::Required),
-            TypeKind::Enum(_) => None,
+            TypeKind::Enum(_) | TypeKind::Union(_) => None,
         },
         _ => None,
     };

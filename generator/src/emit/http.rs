@@ -92,6 +92,18 @@ fn query_into(p: &Param) -> TokenStream {
     let wire = &p.wire;
     let explode = p.explode;
     match (&p.ty, &p.presence) {
+        (TypeRef::Map(_), Presence::Optional) => quote! {
+            if let Some(values) = &self.#field {
+                for (name, value) in values {
+                    uri.query(name, value);
+                }
+            }
+        },
+        (TypeRef::Map(_), _) => quote! {
+            for (name, value) in &self.#field {
+                uri.query(name, value);
+            }
+        },
         (TypeRef::Array(_), Presence::Optional) => {
             quote! { if let Some(values) = &self.#field { uri.query_list(#wire, values, #explode); } }
         }
@@ -127,7 +139,7 @@ fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
         quote! { path?; }
     };
     let query = has_query.then(|| quote! { let query = crate::runtime::http::Query::parse(request.uri().query()); });
-    let fields = op.params.iter().map(param_from);
+    let fields = op.params.iter().map(|p| param_from(op, p));
     let token = (op.auth != Auth::None).then(|| quote! { access_token: crate::runtime::http::access_token(request)?, });
     let body = op.body.as_ref().map(|body| match (body.required, body.object) {
         (true, true) => quote! { body: crate::runtime::http::json_object_body(request.body())?, },
@@ -159,12 +171,20 @@ fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
     }
 }
 
-fn param_from(p: &Param) -> TokenStream {
+fn param_from(op: &Operation, p: &Param) -> TokenStream {
     let field = ident(&p.ident);
     let wire = &p.wire;
     let explode = p.explode;
     let read = match (p.location, &p.ty) {
         (ParamLocation::Path, _) => return quote! { #field: path.get(#wire)?, },
+        (ParamLocation::Query, TypeRef::Map(_)) => {
+            let known = op
+                .params_in(ParamLocation::Query)
+                .filter(|other| other.wire != p.wire)
+                .map(|other| other.wire.as_str())
+                .chain((op.auth != Auth::None).then_some("access_token"));
+            quote! { query.rest(&[#(#known),*])? }
+        }
         (ParamLocation::Query, TypeRef::Array(_)) => quote! { query.list(#wire, #explode)? },
         (ParamLocation::Query, _) => quote! { query.optional(#wire)? },
         (ParamLocation::Header, _) => quote! { crate::runtime::http::header(request.headers(), #wire)? },

@@ -50,6 +50,8 @@ fn value(api: &Api, ty: &TypeRef, depth: usize) -> Value {
                 }
                 Value::Object(object)
             }
+            // The variant tried first: a value of it decodes as that variant again.
+            TypeKind::Union(u) => u.variants.first().map_or(Value::Null, |v| value(api, &v.ty, depth + 1)),
         },
     }
 }
@@ -81,7 +83,7 @@ pub(super) fn param(api: &Api, p: &Param) -> Value {
                     .map_or(*index, |(i, _)| i);
                 enum_value(&e.variants[other].wire)
             }
-            TypeKind::Struct(_) => json(api, &p.ty),
+            TypeKind::Struct(_) | TypeKind::Union(_) => json(api, &p.ty),
         },
     }
 }

@@ -4,7 +4,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{default_fn, default_support, doc_attrs, doc1, docs, field_type, ident, inner_doc_attrs, rust_type};
-use crate::model::{Api, DefaultValue, Enum, EnumValue, Field, Module, Presence, Struct, TypeDef, TypeKind, TypeRef};
+use crate::model::{Api, DefaultValue, Enum, EnumValue, Field, Module, Presence, Struct, TypeDef, TypeKind, TypeRef, Union};
 
 /// The `types` module: every type the spec names, shared between operations.
 pub(super) fn module(api: &Api, module: &Module) -> TokenStream {
@@ -41,6 +41,7 @@ fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
     match &def.kind {
         TypeKind::Struct(s) => structure(api, def, s, doc),
         TypeKind::Enum(e) => enumeration(def, e, doc),
+        TypeKind::Union(u) => union(api, def, u, doc),
     }
 }
 
@@ -89,12 +90,17 @@ fn field(api: &Api, def: &TypeDef, f: &Field) -> TokenStream {
     let doc = doc_attrs(&super::docs_with_lifecycle(f.doc.as_deref(), &f.lifecycle));
     let name = ident(&f.ident);
     let ty = field_type(api, &f.ty, &f.presence, f.boxed, &def.module);
+    // A nullable field keeps `null` apart from absence: one `Option` more.
+    let ty = if f.nullable { nullable_type(ty, &f.presence) } else { ty };
     let rename = (crate::naming::unraw(&f.ident) != f.wire).then(|| {
         let wire = &f.wire;
         quote! { #[serde(rename = #wire)] }
     });
     let presence = match &f.presence {
         Presence::Required => quote! {},
+        Presence::Optional if f.nullable => quote! {
+            #[serde(default, skip_serializing_if = "Option::is_none", with = "crate::runtime::nullable")]
+        },
         Presence::Optional => quote! { #[serde(default, skip_serializing_if = "Option::is_none")] },
         // A default is what an absent field means, so it is left out when sent.
         Presence::Default(_) => {
@@ -106,6 +112,15 @@ fn field(api: &Api, def: &TypeDef, f: &Field) -> TokenStream {
     quote! { #doc #rename #presence pub #name: #ty, }
 }
 
+/// The type of a nullable field: `Option<T>` when required (`null` is its absence of a value),
+/// `Option<Option<T>>` when optional.
+fn nullable_type(ty: TokenStream, presence: &Presence) -> TokenStream {
+    match presence {
+        Presence::Required | Presence::Optional => quote! { Option<#ty> },
+        Presence::Default(_) => ty,
+    }
+}
+
 /// `new` taking the required fields; every other field starts absent or at its default.
 fn constructor(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
     let name = ident(&def.name);
@@ -113,11 +128,13 @@ fn constructor(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
     let args = required.iter().map(|f| {
         let arg = ident(&f.ident);
         let ty = rust_type(api, &f.ty, &def.module);
+        let ty = if f.nullable { quote! { Option<#ty> } } else { ty };
         quote! { #arg: #ty }
     });
     let inits = s.fields.iter().map(|f| {
         let field = ident(&f.ident);
         match &f.presence {
+            Presence::Required if f.boxed && f.nullable => quote! { #field: #field.map(Box::new) },
             Presence::Required if f.boxed => quote! { #field: Box::new(#field) },
             Presence::Required => quote! { #field },
             Presence::Optional => quote! { #field: None },
@@ -222,6 +239,25 @@ pub(super) fn default_expr(api: &Api, value: &DefaultValue, from: &Module) -> To
             let variant = ident(&e.variants[*index].ident);
             quote! { #ty::#variant }
         }
+    }
+}
+
+/// An untagged enum: serde tries the variants in order, the model's decoding order.
+fn union(api: &Api, def: &TypeDef, u: &Union, doc: TokenStream) -> TokenStream {
+    let name = ident(&def.name);
+    let variants = u.variants.iter().map(|v| {
+        let variant = ident(&v.ident);
+        let ty = rust_type(api, &v.ty, &def.module);
+        let ty = if v.boxed { quote! { Box<#ty> } } else { ty };
+        let doc = doc1(&format!("A value of the `{}` case.", v.ident));
+        quote! { #doc #variant(#ty), }
+    });
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(untagged)]
+        #[non_exhaustive]
+        pub enum #name { #(#variants)* }
     }
 }
 

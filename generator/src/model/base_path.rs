@@ -9,6 +9,8 @@
 //! base path; one with several values, or values in the config (`[variables.NAME]`), stays a
 //! `{NAME}` placeholder that the router serves under each value and the client fills in.
 
+use std::collections::BTreeMap;
+
 use openapiv3 as oa;
 
 use super::Variable;
@@ -23,15 +25,75 @@ pub(super) struct Places<'a> {
     pub config: &'a str,
 }
 
-/// The base path with `{NAME}` for each variable, and the variables.
-pub(super) fn base_path(
-    openapi: &oa::OpenAPI,
+/// The base path of the whole API and what each path adds to it.
+#[derive(Debug, Default)]
+pub(super) struct BasePaths {
+    /// The prefix of every operation's path, with `{NAME}` for each variable.
+    pub base: String,
+    /// The variables of `base`.
+    pub variables: Vec<Variable>,
+    /// What goes between `base` and a spec path, for paths whose own servers (those of the
+    /// entry file they were written in) give a longer base path than `base`.
+    pub extra: BTreeMap<String, String>,
+}
+
+/// The base paths of the API: one for all when every path is served alike (the usual case);
+/// else the longest common prefix, and each path's remainder written into its path. A
+/// remainder cannot hold a variable (it would be a path parameter).
+pub(super) fn base_paths(openapi: &oa::OpenAPI, config: &Config, errors: &mut Vec<Error>, places: &Places<'_>) -> BasePaths {
+    let (base, variables) = base_path(&openapi.servers, config, errors, places);
+    let mut own: BTreeMap<String, String> = BTreeMap::new();
+    for (path, item) in openapi.paths.iter() {
+        let oa::ReferenceOr::Item(item) = item else { continue };
+        if item.servers.is_empty() || item.servers == openapi.servers {
+            continue;
+        }
+        let mut quiet = Vec::new();
+        let (path_base, _) = base_path(&item.servers, config, &mut quiet, places);
+        errors.extend(quiet.into_iter().filter(|e| !matches!(e.cause, Cause::Config(_))));
+        own.insert(path.clone(), path_base);
+    }
+    if own.values().all(|b| *b == base) {
+        return BasePaths { base, variables, extra: BTreeMap::new() };
+    }
+    let common = common_prefix(own.values().chain([&base]));
+    let mut extra = BTreeMap::new();
+    for path in openapi.paths.paths.keys() {
+        let full = own.get(path).unwrap_or(&base);
+        let rest = full[common.len()..].to_owned();
+        if rest.contains('{') {
+            let why = format!(
+                "the base path `{full}` of `{path}` differs from others and has a server variable; entry files with different base paths need them without variables"
+            );
+            errors.push(Error::new(Location::at(places.spec, DocPath::root().key("paths").key(path)), Cause::Unsupported(why)));
+        }
+        extra.insert(path.clone(), rest);
+    }
+    let variables = if common.contains('{') { variables } else { Vec::new() };
+    BasePaths { base: common, variables, extra }
+}
+
+/// The longest common prefix of base paths that ends at a segment boundary.
+fn common_prefix<'a>(mut paths: impl Iterator<Item = &'a String>) -> String {
+    let Some(first) = paths.next() else { return String::new() };
+    let mut common: Vec<&str> = first.split('/').collect();
+    for path in paths {
+        let parts: Vec<&str> = path.split('/').collect();
+        let same = common.iter().zip(&parts).take_while(|(a, b)| a == b).count();
+        common.truncate(same);
+    }
+    common.join("/").trim_end_matches('/').to_owned()
+}
+
+/// The base path with `{NAME}` for each variable, and the variables, of a server list.
+fn base_path(
+    servers: &[oa::Server],
     config: &Config,
     errors: &mut Vec<Error>,
     places: &Places<'_>,
 ) -> (String, Vec<Variable>) {
     let no_variables = indexmap::IndexMap::new();
-    let (url, declared) = match openapi.servers.first() {
+    let (url, declared) = match servers.first() {
         Some(server) => (server.url.as_str(), server.variables.as_ref().unwrap_or(&no_variables)),
         None => ("", &no_variables),
     };
@@ -184,8 +246,8 @@ mod tests {
     fn run(openapi: &oa::OpenAPI, config: &Config) -> (String, Vec<Variable>, Vec<Error>) {
         let mut errors = Vec::new();
         let places = Places { spec: "api.yaml", config: "codegen.toml" };
-        let (path, variables) = base_path(openapi, config, &mut errors, &places);
-        (path, variables, errors)
+        let paths = base_paths(openapi, config, &mut errors, &places);
+        (paths.base, paths.variables, errors)
     }
 
     #[test]

@@ -78,10 +78,15 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
         spec: first_file,
         config: config_file,
     };
-    let (base_path, variables) = base_path::base_path(openapi, config, &mut errors, &places);
+    let base_path::BasePaths {
+        base: base_path,
+        variables,
+        extra: path_prefixes,
+    } = base_path::base_paths(openapi, config, &mut errors, &places);
     let files = Files {
         first: first_file,
         of_path: path_files,
+        prefixes: &path_prefixes,
     };
     let operations = operations(openapi, &files, config, &mut types, error_type, &mut errors);
     for key in types.renames.unused() {
@@ -184,11 +189,19 @@ fn error_shape(def: &super::TypeDef) -> Result<(), String> {
 struct Files<'a> {
     first: &'a str,
     of_path: &'a BTreeMap<String, String>,
+    /// What goes before a spec path under the API's base path.
+    prefixes: &'a BTreeMap<String, String>,
 }
 
 impl Files<'_> {
     fn of(&self, path: &str) -> &str {
         self.of_path.get(path).map_or(self.first, String::as_str)
+    }
+
+    /// The operation's path under the API's base path.
+    fn full_path(&self, path: &str) -> String {
+        let prefix = self.prefixes.get(path).map_or("", String::as_str);
+        format!("{prefix}{path}")
     }
 }
 
@@ -250,12 +263,13 @@ fn operations(
                 config.auth.optional.contains(&name),
             );
             let at = Location::at(files.of(path), DocPath::root().key("paths").key(path).key(method));
+            let full_path = files.full_path(path);
             operation::operation(
                 types,
                 Input {
                     name,
                     method,
-                    path,
+                    path: &full_path,
                     op,
                     at,
                     auth,
@@ -324,6 +338,14 @@ fn box_recursion(defs: &mut [super::TypeDef]) {
                     _ => None,
                 })
                 .collect(),
+            TypeKind::Union(u) => u
+                .variants
+                .iter()
+                .filter_map(|v| match v.ty {
+                    TypeRef::Named(t) => Some(t.0),
+                    _ => None,
+                })
+                .collect(),
             TypeKind::Enum(_) => Vec::new(),
         }
     };
@@ -341,6 +363,19 @@ fn box_recursion(defs: &mut [super::TypeDef]) {
         false
     };
     for id in 0..defs.len() {
+        if let TypeKind::Union(u) = &defs[id].kind {
+            let boxed: Vec<bool> = u
+                .variants
+                .iter()
+                .map(|v| matches!(v.ty, TypeRef::Named(t) if reaches(defs, t.0, id)))
+                .collect();
+            if let TypeKind::Union(u) = &mut defs[id].kind {
+                for (variant, boxed) in u.variants.iter_mut().zip(boxed) {
+                    variant.boxed = boxed;
+                }
+            }
+            continue;
+        }
         let TypeKind::Struct(s) = &defs[id].kind else { continue };
         let boxed: Vec<bool> = s
             .fields
@@ -426,7 +461,7 @@ fn is_default(defs: &[super::TypeDef], default: &super::DefaultValue, value: &se
                 super::EnumValue::Str(s) => value.as_str() == Some(s),
                 super::EnumValue::Int(i) => value.as_i64() == Some(*i),
             },
-            TypeKind::Struct(_) => false,
+            TypeKind::Struct(_) | TypeKind::Union(_) => false,
         },
     }
 }

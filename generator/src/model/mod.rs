@@ -248,6 +248,29 @@ pub enum TypeKind {
     Struct(Struct),
     /// A string or integer enum.
     Enum(Enum),
+    /// One of several types, told apart by trying each in turn (`oneOf` without a
+    /// discriminator, a `type` list).
+    Union(Union),
+}
+
+/// The types a value may be, in the order a decoder tries them: the most particular first
+/// (a boolean, an integer before a number, a string enum before any string, a struct with
+/// required fields before one without, any object last).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    /// The variants, in decoding order.
+    pub variants: Vec<UnionVariant>,
+}
+
+/// One type of a [`Union`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    /// The variant name (`String`, `Object`, the type's name).
+    pub ident: String,
+    /// The type.
+    pub ty: TypeRef,
+    /// Held in a `Box` to keep a recursive type finite.
+    pub boxed: bool,
 }
 
 /// A JSON object with known properties.
@@ -302,6 +325,8 @@ pub struct Field {
     pub doc: Option<String>,
     /// A secret, hidden from `Debug`.
     pub secret: bool,
+    /// `null` is a value of it (`type: [T, "null"]`, `nullable: true`), kept apart from absence.
+    pub nullable: bool,
     /// When the spec added, changed or deprecated it.
     pub lifecycle: Lifecycle,
 }

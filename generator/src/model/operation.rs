@@ -135,9 +135,11 @@ fn param(
         role: Some(format!("The values of the `{}` parameter of [`Request`].", data.name)),
     };
     let ty = types.type_of(SchemaRef::from(schema), &ctx);
-    if !param_type_supported(&ty, types) {
+    let free_form_query = location == ParamLocation::Query
+        && matches!(&ty, TypeRef::Map(value) if param_type_supported(value, types) && !matches!(**value, TypeRef::Array(_)));
+    if !free_form_query && !param_type_supported(&ty, types) {
         let why = format!(
-            "parameter `{}`: only strings, numbers, booleans, enums and arrays of them fit in a path, query or header",
+            "parameter `{}`: only strings, numbers, booleans, enums and arrays of them fit in a path, query or header (and maps of them in a query)",
             data.name
         );
         types.errors.push(Error::new(at, Cause::Unsupported(why)));

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{
     Lifecycle,
     DefaultValue, Enum, EnumValue, ErrorFields, Example, Extra, Field, Module, Presence, Struct, TypeDef, TypeId,
-    TypeKind, TypeRef, Variant,
+    TypeKind, TypeRef, Union, UnionVariant, Variant,
 };
 use crate::error::{Cause, Error, Location, Place};
 use crate::naming::{self, Scope};
@@ -90,7 +90,8 @@ struct Flat {
     additional: Option<oa::AdditionalProperties>,
     items: Option<oa::ReferenceOr<Box<oa::Schema>>>,
     enumeration: Vec<Value>,
-    union: bool,
+    /// `oneOf` and `anyOf` members.
+    members: Vec<oa::ReferenceOr<oa::Schema>>,
     /// `allOf` with one `$ref` and nothing else of substance: the schema is that component.
     alias: Option<String>,
 }
@@ -235,7 +236,14 @@ impl<'a> Types<'a> {
         };
         self.state.insert(key.to_owned(), ComponentState::Converting(None));
         let flat = self.flatten(schema, &ctx, &mut vec![key.to_owned()]);
-        let ty = if is_named(&flat) {
+        let ty = if is_union(&flat) {
+            let id = self.alloc(&ctx, &flat, key.to_owned(), true);
+            self.state.insert(key.to_owned(), ComponentState::Converting(Some(id)));
+            let ctx = Ctx { place: self.place_of(id), ..ctx };
+            self.fill_union(id, &flat, &ctx);
+            self.record_example(&flat, &ctx, TypeRef::Named(id));
+            TypeRef::Named(id)
+        } else if is_named(&flat) {
             let id = self.alloc(&ctx, &flat, key.to_owned(), true);
             self.state.insert(key.to_owned(), ComponentState::Converting(Some(id)));
             let place = self.place_of(id);
@@ -293,6 +301,15 @@ impl<'a> Types<'a> {
         if let Some(key) = &flat.alias {
             return self.component(key);
         }
+        if is_union(&flat) {
+            let id = self.alloc(ctx, &flat, ctx.place.clone(), false);
+            let ctx = Ctx {
+                place: self.place_of(id),
+                ..ctx.clone()
+            };
+            self.fill_union(id, &flat, &ctx);
+            return TypeRef::Named(id);
+        }
         if is_named(&flat) {
             let id = self.alloc(ctx, &flat, ctx.place.clone(), false);
             let ctx = Ctx {
@@ -301,6 +318,9 @@ impl<'a> Types<'a> {
             };
             self.fill(id, &flat, &ctx);
             return TypeRef::Named(id);
+        }
+        if !flat.members.is_empty() && flat.properties.is_empty() && only_strings(&flat) {
+            return TypeRef::String;
         }
         match flat.typ.as_deref() {
             Some("string") => TypeRef::String,
@@ -428,6 +448,78 @@ impl<'a> Types<'a> {
         self.defs[id.0].kind = kind;
     }
 
+    /// Fills a union: each member's type, named after what it is, in decoding order.
+    fn fill_union(&mut self, id: TypeId, flat: &Flat, ctx: &Ctx) {
+        let type_name = self.defs[id.0].name.clone();
+        let mut scope = Scope::default();
+        let mut variants = Vec::new();
+        for (index, member) in flat.members.iter().enumerate() {
+            let label = self.member_label(member);
+            let child = Ctx {
+                module: ctx.module.clone(),
+                hints: vec![format!("{type_name}{label}"), format!("{type_name}{}", index + 1)],
+                place: format!("{}|{label}", ctx.place),
+                at: ctx.at_key(&["oneOf", &index.to_string()]),
+                role: Some(format!("The `{label}` case of [`{type_name}`].")),
+            };
+            let ty = self.type_of(member.into(), &child);
+            variants.push(UnionVariant {
+                ident: scope.claim(&[label]),
+                ty,
+                boxed: false,
+            });
+        }
+        // Among structs, the one with more required fields is the more particular.
+        variants.sort_by_key(|v| (self.decode_rank(&v.ty), std::cmp::Reverse(self.required_fields(&v.ty))));
+        self.defs[id.0].kind = TypeKind::Union(Union { variants });
+    }
+
+    /// What a union member is called: its component's name, else its JSON type.
+    fn member_label(&self, member: &oa::ReferenceOr<oa::Schema>) -> String {
+        let schema = match member {
+            oa::ReferenceOr::Reference { reference } => {
+                let key = component_of_ref(reference).unwrap_or_default();
+                return self.names.get(&key).cloned().unwrap_or_else(|| naming::type_ident(&key));
+            }
+            oa::ReferenceOr::Item(schema) => schema,
+        };
+        if let Some(title) = &schema.schema_data.title {
+            return naming::type_ident(title);
+        }
+        let (flat, _) = view(schema);
+        naming::union_label(flat.typ.as_deref(), !flat.enumeration.is_empty())
+    }
+
+    fn required_fields(&self, ty: &TypeRef) -> usize {
+        match ty {
+            TypeRef::Named(id) => match &self.defs[id.0].kind {
+                TypeKind::Struct(s) => s.fields.iter().filter(|f| f.presence == Presence::Required).count(),
+                _ => 0,
+            },
+            _ => 0,
+        }
+    }
+
+    /// Where a type goes in a union's decoding order: values that fewer JSON texts fit first.
+    fn decode_rank(&self, ty: &TypeRef) -> u8 {
+        match ty {
+            TypeRef::Bool => 0,
+            TypeRef::I32 | TypeRef::I64 => 1,
+            TypeRef::F32 | TypeRef::F64 => 2,
+            TypeRef::Named(id) => match &self.defs[id.0].kind {
+                TypeKind::Enum(_) => 3,
+                TypeKind::Struct(s) if s.fields.iter().any(|f| f.presence == Presence::Required) => 6,
+                TypeKind::Struct(_) => 7,
+                TypeKind::Union(_) => 9,
+            },
+            TypeRef::String => 4,
+            TypeRef::Array(_) => 5,
+            TypeRef::Map(_) => 8,
+            TypeRef::JsonObject => 9,
+            TypeRef::Json => 10,
+        }
+    }
+
     fn fields(&mut self, flat: &Flat, ctx: &Ctx) -> Struct {
         let mut scope = Scope::default();
         let type_name = ctx.place.rsplit("::").next().unwrap_or_default().to_owned();
@@ -443,12 +535,13 @@ impl<'a> Types<'a> {
                 role: Some(format!("The `{wire}` field of [`{type_name}`].")),
             };
             let ty = self.type_of(schema.into(), &child);
-            let (doc, lifecycle) = match schema {
+            let (doc, lifecycle, nullable) = match schema {
                 oa::ReferenceOr::Item(schema) => {
                     let data = &schema.schema_data;
-                    (data.description.clone(), Lifecycle::read(&data.extensions, data.deprecated))
+                    let lifecycle = Lifecycle::read(&data.extensions, data.deprecated);
+                    (data.description.clone(), lifecycle, data.nullable)
                 }
-                oa::ReferenceOr::Reference { .. } => (None, Lifecycle::default()),
+                oa::ReferenceOr::Reference { .. } => (None, Lifecycle::default(), false),
             };
             let default = match schema {
                 oa::ReferenceOr::Item(schema) => schema.schema_data.default.as_ref(),
@@ -464,6 +557,7 @@ impl<'a> Types<'a> {
                 boxed: false,
                 doc,
                 secret,
+                nullable,
                 lifecycle,
             });
         }
@@ -517,6 +611,7 @@ impl<'a> Types<'a> {
             boxed: false,
             doc: Some(doc.to_owned()),
             secret: false,
+            nullable: false,
             lifecycle: Lifecycle::default(),
         };
         let fields = vec![
@@ -677,6 +772,36 @@ impl<'a> Types<'a> {
 }
 
 /// Whether a merged schema becomes a generated type (struct or enum) rather than a built-in one.
+/// A `oneOf`/`anyOf` of types (not an object whose members only add constraints, such as
+/// `required` alternatives: that stays the object).
+fn is_union(flat: &Flat) -> bool {
+    let constraint_only = |member: &oa::ReferenceOr<oa::Schema>| match member {
+        oa::ReferenceOr::Reference { .. } => false,
+        oa::ReferenceOr::Item(schema) => match &schema.schema_kind {
+            oa::SchemaKind::Any(any) => {
+                any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
+            }
+            _ => false,
+        },
+    };
+    flat.properties.is_empty()
+        && !flat.members.is_empty()
+        && !flat.members.iter().any(constraint_only)
+        && !only_strings(flat)
+}
+
+/// A union of strings that differ only in format or pattern (a room ID or a room alias) is a
+/// string: nothing on the wire tells the members apart.
+fn only_strings(flat: &Flat) -> bool {
+    flat.members.iter().all(|member| match member {
+        oa::ReferenceOr::Item(schema) => match &schema.schema_kind {
+            oa::SchemaKind::Type(oa::Type::String(string)) => string.enumeration.is_empty(),
+            _ => false,
+        },
+        oa::ReferenceOr::Reference { .. } => false,
+    })
+}
+
 fn is_named(flat: &Flat) -> bool {
     if flat.alias.is_some() {
         return false;
@@ -708,7 +833,9 @@ fn merge(into: &mut Flat, member: Flat, outer: bool) {
     if !member.enumeration.is_empty() {
         into.enumeration = member.enumeration;
     }
-    into.union |= member.union;
+    if !member.members.is_empty() {
+        into.members = member.members;
+    }
     into.default = member.default.or(into.default.take());
     if outer {
         into.title = member.title.or(into.title.take());
@@ -734,7 +861,10 @@ fn view(schema: &oa::Schema) -> (Flat, Vec<oa::ReferenceOr<oa::Schema>>) {
     match &schema.schema_kind {
         oa::SchemaKind::Type(ty) => view_type(ty, &mut flat),
         oa::SchemaKind::AllOf { all_of: members } => all_of = members.clone(),
-        oa::SchemaKind::OneOf { .. } | oa::SchemaKind::AnyOf { .. } | oa::SchemaKind::Not { .. } => flat.union = true,
+        oa::SchemaKind::OneOf { one_of: members } | oa::SchemaKind::AnyOf { any_of: members } => {
+            flat.members = members.clone();
+        }
+        oa::SchemaKind::Not { .. } => {}
         oa::SchemaKind::Any(any) => {
             flat.typ = any.typ.clone();
             flat.format = any.format.clone();
@@ -743,7 +873,7 @@ fn view(schema: &oa::Schema) -> (Flat, Vec<oa::ReferenceOr<oa::Schema>>) {
             flat.additional = any.additional_properties.clone();
             flat.items = any.items.clone();
             flat.enumeration = any.enumeration.clone();
-            flat.union = !any.one_of.is_empty() || !any.any_of.is_empty();
+            flat.members = any.one_of.iter().chain(&any.any_of).cloned().collect();
             all_of = any.all_of.clone();
         }
     }
@@ -846,6 +976,7 @@ mod tests {
             boxed: false,
             doc: None,
             secret: false,
+            nullable: false,
             lifecycle: Lifecycle::default(),
         }
     }

@@ -135,6 +135,13 @@ impl Api {
                     writeln!(out, "  {wire} -> {}{default}", v.ident)?;
                 }
             }
+            TypeKind::Union(u) => {
+                writeln!(out, "\nunion {module}::{} (from {})", def.name, def.origin)?;
+                for v in &u.variants {
+                    let boxed = if v.boxed { ", boxed" } else { "" };
+                    writeln!(out, "  {}: {}{boxed}", v.ident, self.type_name(&v.ty))?;
+                }
+            }
         }
         Ok(())
     }
@@ -155,7 +162,7 @@ impl Api {
             DefaultValue::Str(s) => format!("{s:?}"),
             DefaultValue::Variant(id, index) => match &self.ty(*id).kind {
                 TypeKind::Enum(e) => e.variants[*index].ident.clone(),
-                TypeKind::Struct(_) => String::new(),
+                TypeKind::Struct(_) | TypeKind::Union(_) => String::new(),
             },
         }
     }

@@ -10,6 +10,7 @@
 //! Everything the generator knows about input versions lives in these modules; the model
 //! and the emitters never learn which version came in.
 
+mod json_schema;
 pub mod load;
 pub mod openapi3;
 pub mod resolve;

@@ -3,8 +3,8 @@
 //!
 //! OpenAPI 3.1 schemas are JSON Schema 2020-12; the model reads OpenAPI 3.0 schemas. Each
 //! schema is rewritten as the resolver meets it, so an error names the file and place:
-//! - `type: [T, "null"]` is `type: T` with `nullable: true`; `type: "null"` alone, and a
-//!   `type` list of several other types, are refused as not supported yet;
+//! - `type` lists and `patternProperties`, as in every version (see `json_schema`);
+//!   `type: "null"` alone is refused as not supported yet;
 //! - `const: v` is `enum: [v]`; `examples: [a, ...]` gives `example: a` when there is none
 //!   (the others are dropped: the model checks one example per schema);
 //! - a numeric `exclusiveMinimum: n` (`exclusiveMaximum`) is `minimum: n` with
@@ -80,11 +80,16 @@ impl resolve::Layout for Layout {
         DEFINITIONS
     }
 
+    fn path_defaults(&self) -> &'static [&'static str] {
+        &["servers"]
+    }
+
     fn schema(&self, schema: &mut Map<String, Value>) -> Result<(), Cause> {
         if self.json_schema {
-            json_schema(schema)?;
+            json_schema(schema)
+        } else {
+            super::json_schema::rewrite(schema)
         }
-        Ok(())
     }
 }
 
@@ -107,28 +112,7 @@ fn json_schema(schema: &mut Map<String, Value>) -> Result<(), Cause> {
             "the JSON Schema keyword `{keyword}` (OpenAPI 3.1) is not supported yet"
         )));
     }
-    if let Some(Value::Array(types)) = schema.get("type") {
-        let null = types.iter().any(|t| t == "null");
-        let others: Vec<&Value> = types.iter().filter(|t| *t != "null").collect();
-        match others.as_slice() {
-            [one] => {
-                let one = (*one).clone();
-                schema.insert("type".into(), one);
-                if null {
-                    schema.insert("nullable".into(), Value::Bool(true));
-                }
-            }
-            _ => {
-                let list: Vec<String> = types.iter().map(Value::to_string).collect();
-                return Err(Cause::Unsupported(format!(
-                    "`type: [{}]`: a schema of several types is not supported yet",
-                    list.join(", ")
-                )));
-            }
-        }
-    } else if schema.get("type").is_some_and(|t| t == "null") {
-        return Err(Cause::Unsupported("`type: \"null\"` alone is not supported yet".into()));
-    }
+    super::json_schema::rewrite(schema)?;
     if let Some(value) = schema.remove("const") {
         schema.entry("enum").or_insert_with(|| Value::Array(vec![value]));
     }
@@ -165,9 +149,9 @@ mod tests {
     }
 
     #[test]
-    fn several_types_and_unsupported_keywords_are_refused_by_name() {
-        let err = rewritten(json!({"type": ["string", "object"]})).unwrap_err();
-        assert!(err.to_string().contains("several types"), "{err}");
+    fn unsupported_keywords_are_refused_by_name() {
+        let err = rewritten(json!({"type": "null"})).unwrap_err();
+        assert!(err.to_string().contains("`type: \"null\"` alone"), "{err}");
         let err = rewritten(json!({"type": "array", "prefixItems": []})).unwrap_err();
         assert!(err.to_string().contains("`prefixItems`"), "{err}");
     }

@@ -85,6 +85,9 @@ pub trait Layout {
     fn child(&self, part: Part, key: &str) -> Slot;
     /// Where the resolved document keeps its definitions (`["definitions"]`).
     fn definitions(&self) -> &'static [&'static str];
+    /// Top-level keys that are defaults for the document's own paths (`servers`, `basePath`):
+    /// when entry files merge, each path keeps its own file's, so they may differ.
+    fn path_defaults(&self) -> &'static [&'static str];
     /// Brings one schema object into the shape the reader reads (its children already
     /// resolved); the error is the cause, the resolver adds where.
     fn schema(&self, schema: &mut Map<String, Value>) -> Result<(), Cause>;
@@ -181,7 +184,7 @@ pub fn resolve(loader: &mut Loader, entries: &[DocId], layout: &dyn Layout) -> R
             resolver.errors.push(Error::new(Location::file(&file), cause));
             continue;
         };
-        merged.add(&file, walked, &mut resolver.errors);
+        merged.add(&file, with_path_defaults(walked, layout.path_defaults()), layout.path_defaults(), &mut resolver.errors);
     }
     let Resolver {
         definitions,
@@ -229,11 +232,12 @@ struct Merged {
 }
 
 impl Merged {
-    fn add(&mut self, file: &str, walked: Map<String, Value>, errors: &mut Vec<Error>) {
+    fn add(&mut self, file: &str, walked: Map<String, Value>, defaults: &[&str], errors: &mut Vec<Error>) {
         self.files.push(file.to_owned());
         for (key, value) in walked {
             let at = DocPath::root().key(&key);
             match (key.as_str(), self.document.get_mut(&key)) {
+                (key, Some(_)) if defaults.contains(&key) => {}
                 (_, None) => {
                     if let ("paths", Value::Object(paths)) = (key.as_str(), &value) {
                         for path in paths.keys() {
@@ -278,6 +282,24 @@ fn same_operation_twice(into: &Value, item: &mut Value, first: &str, file: &str,
         let why = format!("the entry files `{first}` and `{file}` both define this operation; keep it in one");
         errors.push(Error::new(Location::at(file, at.key(&method)), Cause::Invalid(why)));
     }
+}
+
+/// The document with its path defaults (`servers`) written into each of its path items that
+/// has none of its own.
+fn with_path_defaults(mut document: Map<String, Value>, defaults: &[&str]) -> Map<String, Value> {
+    let values: Vec<(&str, Value)> = defaults
+        .iter()
+        .filter_map(|key| Some((*key, document.get(*key)?.clone())))
+        .collect();
+    if let Some(Value::Object(paths)) = document.get_mut("paths") {
+        for item in paths.values_mut() {
+            let Value::Object(item) = item else { continue };
+            for (key, value) in &values {
+                item.entry(*key).or_insert_with(|| value.clone());
+            }
+        }
+    }
+    document
 }
 
 /// Merges `value`, written in `file`, into `into`, written in `first`: mappings key by key,

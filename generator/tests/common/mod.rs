@@ -69,8 +69,9 @@ pub fn fixtures() -> Vec<Fixture> {
         let name = dir.file_name().unwrap_or_default().to_string_lossy().into_owned();
         fixtures.push(Fixture {
             name: format!("spec-{name}"),
+            // The folder: its entry files (`api.yaml`, and more in some) make one crate.
             options: generator::Options {
-                specs: vec![dir.join("api.yaml")],
+                specs: vec![dir],
                 root: None,
                 config: None,
             },

@@ -230,6 +230,20 @@ impl Query {
             Some(joined) => joined.split(',').map(parse).collect::<Result<_, _>>().map(Some),
         }
     }
+
+    /// A free-form object parameter (`style: form`, exploded): every pair whose name is none
+    /// of the operation's other parameters (`known`). `None` when there is none.
+    pub(crate) fn rest<T: FromStr<Err: fmt::Display>>(
+        &self,
+        known: &[&str],
+    ) -> Result<Option<std::collections::BTreeMap<String, T>>, RequestError> {
+        let mut rest = std::collections::BTreeMap::new();
+        for (name, value) in self.pairs.iter().filter(|(n, _)| !known.contains(&n.as_str())) {
+            let value = value.parse().map_err(|e| RequestError::invalid_param(name, e))?;
+            rest.insert(name.clone(), value);
+        }
+        Ok((!rest.is_empty()).then_some(rest))
+    }
 }
 
 /// An optional header parameter.

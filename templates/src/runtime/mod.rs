@@ -173,3 +173,27 @@ impl fmt::Debug for RedactedJson<'_> {
         }
     }
 }
+
+/// Serde for an optional field that may also be `null` (`Option<Option<T>>`): absent is `None`,
+/// `null` is `Some(None)`, so that a value read and written again keeps its `null`.
+pub(crate) mod nullable {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Present (`null` or a value) is `Some`; absence is the field's `default`.
+    pub(crate) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+
+    /// Writes the inner option; `None` is skipped by the field's `skip_serializing_if`.
+    pub(crate) fn serialize<T: Serialize, S: Serializer>(
+        value: &Option<Option<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(inner) => inner.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}

@@ -79,6 +79,9 @@ impl Converter<'_> {
 
     fn path_item(&mut self, swagger: &Swagger, item: &swagger2::PathItem, at: &DocPath) -> oa::PathItem {
         let mut out = oa::PathItem::default();
+        if let Some(base_path) = &item.base_path {
+            out.servers = vec![server(base_path)];
+        }
         for (method, operation) in item.operations() {
             let operation = self.operation(swagger, item, operation, at, method);
             let slot = match method {
@@ -104,8 +107,8 @@ impl Converter<'_> {
         method: &str,
     ) -> oa::Operation {
         let at = &item_at.key(method);
-        let consumes = op.consumes.as_ref().unwrap_or(&swagger.consumes);
-        let produces = op.produces.as_ref().unwrap_or(&swagger.produces);
+        let consumes = op.consumes.as_ref().or(item.consumes.as_ref()).unwrap_or(&swagger.consumes);
+        let produces = op.produces.as_ref().or(item.produces.as_ref()).unwrap_or(&swagger.produces);
         let mut out = oa::Operation {
             tags: op.tags.clone(),
             summary: op.summary.clone(),

@@ -45,8 +45,12 @@ impl resolve::Layout for Layout {
         DEFINITIONS
     }
 
-    fn schema(&self, _: &mut Map<String, Value>) -> Result<(), Cause> {
-        Ok(())
+    fn path_defaults(&self) -> &'static [&'static str] {
+        &["basePath", "consumes", "produces"]
+    }
+
+    fn schema(&self, schema: &mut Map<String, Value>) -> Result<(), Cause> {
+        crate::read::json_schema::rewrite(schema)
     }
 }
 
@@ -101,6 +105,7 @@ pub struct Info {
 
 /// Operations of one path.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PathItem {
     /// `GET`.
     pub get: Option<Operation>,
@@ -119,6 +124,13 @@ pub struct PathItem {
     /// Parameters shared by every operation of the path.
     #[serde(default)]
     pub parameters: Vec<Parameter>,
+    /// The `basePath` of the entry file the path was written in (the resolver copies it here
+    /// when entry files merge).
+    pub base_path: Option<String>,
+    /// That file's `consumes`.
+    pub consumes: Option<Vec<String>>,
+    /// That file's `produces`.
+    pub produces: Option<Vec<String>>,
 }
 
 impl PathItem {
