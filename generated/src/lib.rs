@@ -9,6 +9,7 @@
 //! - `server` (feature `server`): a trait with one async method per operation, and an axum router;
 //! - `client` (feature `client`): a reqwest client with one async method per operation.
 #![forbid(unsafe_code)]
+#![allow(clippy::type_complexity)]
 #[cfg(feature = "client")]
 pub mod client;
 pub mod endpoints;

@@ -14,13 +14,18 @@ fn seed_model_summary() {
 fn fixture_outputs() {
     for fixture in common::fixtures() {
         let generated = generator::generate(&fixture.options).unwrap_or_else(|e| panic!("{}: {e}", fixture.name));
-        insta::assert_snapshot!(
-            format!("{}-code", fixture.name),
-            common::generated_rust(&generated.files)
-        );
+        // The whole API's code is some 70,000 lines: its reviewer reads the model summary, and
+        // the compile test builds and tests the code.
+        let whole_api = fixture.name.starts_with("api-");
+        if !whole_api {
+            insta::assert_snapshot!(
+                format!("{}-code", fixture.name),
+                common::generated_rust(&generated.files)
+            );
+        }
         // A bump's model summary is what its reviewer reads first: every operation, status,
         // type and field, one line each.
-        if fixture.name.starts_with("bump-") {
+        if fixture.name.starts_with("bump-") || whole_api {
             insta::assert_snapshot!(format!("{}-model", fixture.name), generated.api.summary());
         }
     }

@@ -49,6 +49,7 @@ impl std::fmt::Debug for Request {
 /// Every answer to `POST /account/password`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Response {
     /// Status `200`.
     ///
@@ -172,7 +173,7 @@ impl Request {
         let mut uri = crate::runtime::http::UriBuilder::new(prefix);
         uri.literal("/account/password");
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?);
+        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
         crate::runtime::http::request(
             http::Method::POST,
             uri.finish(),

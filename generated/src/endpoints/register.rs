@@ -48,6 +48,7 @@ fn request_kind_default() -> RegistrationKind {
 /// Every answer to `POST /register`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Response {
     /// Status `200`.
     ///
@@ -186,7 +187,7 @@ impl Request {
             uri.query("kind", &self.kind);
         }
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?);
+        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
         crate::runtime::http::request(
             http::Method::POST,
             uri.finish(),

@@ -34,6 +34,7 @@ impl Request {
 /// Every answer to `POST /register/email/requestToken`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Response {
     /// Status `200`.
     ///
@@ -142,7 +143,7 @@ impl Request {
         let mut uri = crate::runtime::http::UriBuilder::new(prefix);
         uri.literal("/register/email/requestToken");
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?);
+        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
         crate::runtime::http::request(
             http::Method::POST,
             uri.finish(),

@@ -369,9 +369,10 @@ pub(crate) fn request(
     uri: String,
     headers: Vec<(&'static str, String)>,
     token: Option<&str>,
-    body: Option<Vec<u8>>,
+    body: Option<RawBody>,
 ) -> Result<http::Request<Bytes>, IntoHttpError> {
     let mut builder = http::Request::builder().method(method).uri(uri);
+    let typed = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
@@ -380,12 +381,75 @@ pub(crate) fn request(
     }
     let body = match body {
         Some(body) => {
-            builder = builder.header(http::header::CONTENT_TYPE, "application/json");
-            Bytes::from(body)
+            if !typed {
+                builder = builder.header(http::header::CONTENT_TYPE, body.media);
+            }
+            body.bytes
         }
         None => Bytes::new(),
     };
     builder.body(body).map_err(|e| IntoHttpError(e.to_string()))
+}
+
+/// A request body as it travels: its bytes and their media type (sent as `Content-Type`
+/// unless the request sets that header itself, as an upload does).
+pub(crate) struct RawBody {
+    bytes: Bytes,
+    media: &'static str,
+}
+
+impl RawBody {
+    /// Bytes of a media type.
+    pub(crate) fn new(bytes: Bytes, media: &'static str) -> Self {
+        Self { bytes, media }
+    }
+}
+
+impl From<Vec<u8>> for RawBody {
+    /// A JSON body.
+    fn from(json: Vec<u8>) -> Self {
+        Self { bytes: Bytes::from(json), media: "application/json" }
+    }
+}
+
+/// An optional body that is not JSON: `None` when empty.
+pub(crate) fn optional_raw_body(body: &Bytes) -> Option<Bytes> {
+    (!body.is_empty()).then(|| body.clone())
+}
+
+/// Sets a documented response header, when it has a value that can travel in a header.
+pub(crate) fn set_header(response: &mut http::Response<Bytes>, name: &'static str, value: Option<&impl fmt::Display>) {
+    let Some(value) = value else { return };
+    if let Ok(value) = http::HeaderValue::from_str(&value.to_string()) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+/// A documented response header, as its type; `None` when absent.
+pub(crate) fn response_header<T: FromStr<Err: fmt::Display>>(
+    headers: &http::HeaderMap,
+    name: &str,
+    status: StatusCode,
+    body: &Bytes,
+) -> Result<Option<T>, DecodeError> {
+    let Some(value) = headers.get(name) else { return Ok(None) };
+    let failed = |why: String| DecodeError { status, message: format!("the `{name}` header: {why}"), body: body.clone() };
+    let text = value.to_str().map_err(|e| failed(e.to_string()))?;
+    text.parse().map(Some).map_err(|e: T::Err| failed(e.to_string()))
+}
+
+/// A response header the spec says is always sent.
+pub(crate) fn required_response_header<T: FromStr<Err: fmt::Display>>(
+    headers: &http::HeaderMap,
+    name: &str,
+    status: StatusCode,
+    body: &Bytes,
+) -> Result<T, DecodeError> {
+    response_header(headers, name, status, body)?.ok_or_else(|| DecodeError {
+        status,
+        message: format!("the `{name}` header is missing"),
+        body: body.clone(),
+    })
 }
 
 /// JSON text of a value, for a request body.

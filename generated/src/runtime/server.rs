@@ -18,21 +18,30 @@ use super::http::RequestError;
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ServerOptions {
-    /// Bodies over this many bytes are answered with 413 `M_TOO_LARGE` (default 64 KiB).
+    /// JSON bodies over this many bytes are answered with 413 `M_TOO_LARGE` (default 64 KiB).
     pub body_limit: usize,
+    /// The same for bodies that are not JSON, such as media uploads (default 100 MiB).
+    pub upload_limit: usize,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { body_limit: 64 * 1024 }
+        Self { body_limit: 64 * 1024, upload_limit: 100 * 1024 * 1024 }
     }
 }
 
 impl ServerOptions {
-    /// These options with another body limit.
+    /// These options with another limit for JSON bodies.
     #[must_use]
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// These options with another limit for uploads (bodies that are not JSON).
+    #[must_use]
+    pub fn upload_limit(mut self, bytes: usize) -> Self {
+        self.upload_limit = bytes;
         self
     }
 }

@@ -39,6 +39,8 @@ pub(super) fn lib(api: &Api) -> TokenStream {
     quote! {
         #doc
         #![forbid(unsafe_code)]
+        // The spec nests maps of maps (`{user: {device: keys}}`); they read best spelled out.
+        #![allow(clippy::type_complexity)]
         #[cfg(feature = "client")]
         pub mod client;
         pub mod endpoints;

@@ -271,6 +271,13 @@ fn response(api: &Api, op: &Operation) -> TokenStream {
         }
         let doc = doc_attrs(&lines);
         let body = r.ty.as_ref().map(|ty| rust_type(api, ty, &module));
+        if !r.headers.is_empty() {
+            let status = (!matches!(r.status, Status::Code(_))).then(|| quote! { status: http::StatusCode, });
+            let body = body.map(|body| quote! { /// The body.
+                body: #body, });
+            let headers = r.headers.iter().map(|h| header_field(api, h, &module));
+            return quote! { #doc #variant { #status #body #(#headers)* }, };
+        }
         match (r.status, body) {
             (Status::Code(_), Some(body)) => quote! { #doc #variant(#body), },
             (Status::Code(_), None) => quote! { #doc #variant, },
@@ -289,6 +296,9 @@ fn response(api: &Api, op: &Operation) -> TokenStream {
         #doc
         #[derive(Clone, Debug, PartialEq)]
         #[non_exhaustive]
+        // An answer holds its body as it came: a `/sync` body is large, an error small, and
+        // boxing the large ones would make every match on an answer dereference.
+        #[allow(clippy::large_enum_variant)]
         pub enum Response {
             #(#variants)*
             /// A Matrix error with its status: a status the spec does not document, or a
@@ -314,19 +324,36 @@ fn response(api: &Api, op: &Operation) -> TokenStream {
     }
 }
 
+/// A documented response header as a field of its variant: `Option` unless always sent.
+fn header_field(api: &Api, header: &crate::model::ResponseHeader, module: &Module) -> TokenStream {
+    let mut lines = docs([header.doc.as_deref()]);
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.push(format!("The `{}` header.", header.wire));
+    let doc = doc_attrs(&lines);
+    let name = ident(&header.ident);
+    let ty = rust_type(api, &header.ty, module);
+    let ty = if header.required { ty } else { quote! { Option<#ty> } };
+    quote! { #doc #name: #ty, }
+}
+
+/// The pattern that binds a documented variant's body to `body`.
+pub(super) fn body_pattern(r: &crate::model::Response) -> TokenStream {
+    let variant = ident(&r.variant);
+    if matches!(r.status, Status::Code(_)) && r.headers.is_empty() {
+        quote! { Self::#variant(body) }
+    } else {
+        quote! { Self::#variant { body, .. } }
+    }
+}
+
 /// `Display` (the status, and the error code and message where the body has them) and
 /// `Error`, so that an answer that is not a success can travel with `?`. Variants whose bodies
 /// have the same type share one arm.
 fn response_display(api: &Api, op: &Operation) -> TokenStream {
     let error_type = crate::model::TypeRef::Named(api.error);
-    let documented = op.responses.iter().filter_map(|r| {
-        let variant = ident(&r.variant);
-        let pattern = match r.status {
-            Status::Code(_) => quote! { Self::#variant(body) },
-            _ => quote! { Self::#variant { body, .. } },
-        };
-        Some((r.ty.as_ref()?, pattern))
-    });
+    let documented = op.responses.iter().filter_map(|r| Some((r.ty.as_ref()?, body_pattern(r))));
     let mut arms: Vec<(&crate::model::TypeRef, Vec<TokenStream>)> = Vec::new();
     for (ty, pattern) in documented.chain([(&error_type, quote! { Self::Error { error: body, .. } })]) {
         match arms.iter_mut().find(|(seen, _)| *seen == ty) {
@@ -384,7 +411,7 @@ fn into_result(api: &Api, op: &Operation, module: &Module) -> TokenStream {
         .collect();
     let doc = doc1("The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.");
     match successes.as_slice() {
-        [only] => {
+        [only] if only.headers.is_empty() => {
             let variant = ident(&only.variant);
             let (ty, pattern, value) = match &only.ty {
                 Some(ty) => (
@@ -427,6 +454,10 @@ fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStre
     let statuses = op.responses.iter().map(|r| {
         let variant = ident(&r.variant);
         match (r.status, &r.ty) {
+            (Status::Code(code), _) if !r.headers.is_empty() => {
+                let code = proc_macro2::Literal::u16_unsuffixed(code);
+                quote! { Self::#variant { .. } => crate::runtime::http::status(#code) }
+            }
             (Status::Code(code), Some(_)) => {
                 let code = proc_macro2::Literal::u16_unsuffixed(code);
                 quote! { Self::#variant(_) => crate::runtime::http::status(#code) }
@@ -445,7 +476,7 @@ fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStre
         .responses
         .iter()
         .filter_map(|r| match (r.status, &r.ty) {
-            (Status::Code(code), Some(crate::model::TypeRef::Named(id))) if *id == api.error => {
+            (Status::Code(code), Some(crate::model::TypeRef::Named(id))) if *id == api.error && r.headers.is_empty() => {
                 let variant = ident(&r.variant);
                 let code = proc_macro2::Literal::u16_unsuffixed(code);
                 Some(quote! { #code => Self::#variant(error), })

@@ -64,8 +64,17 @@ fn request_into_http(op: &Operation) -> TokenStream {
     };
     let body = match &op.body {
         None => quote! { None },
-        Some(body) if body.required => quote! { Some(crate::runtime::http::to_json(&self.body)?) },
-        Some(_) => quote! { self.body.as_ref().map(crate::runtime::http::to_json).transpose()? },
+        Some(body) if body.ty == TypeRef::Bytes => {
+            let media = body.media.as_deref().unwrap_or("application/octet-stream");
+            let value = if body.required {
+                quote! { Some(self.body.clone()) }
+            } else {
+                quote! { self.body.clone() }
+            };
+            quote! { #value.map(|bytes| crate::runtime::http::RawBody::new(bytes, #media)) }
+        }
+        Some(body) if body.required => quote! { Some(crate::runtime::http::to_json(&self.body)?.into()) },
+        Some(_) => quote! { self.body.as_ref().map(crate::runtime::http::to_json).transpose()?.map(Into::into) },
     };
     let method = method(op);
     let mutable =
@@ -142,6 +151,8 @@ fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
     let fields = op.params.iter().map(|p| param_from(op, p));
     let token = (op.auth != Auth::None).then(|| quote! { access_token: crate::runtime::http::access_token(request)?, });
     let body = op.body.as_ref().map(|body| match (body.required, body.object) {
+        _ if body.ty == TypeRef::Bytes && body.required => quote! { body: request.body().clone(), },
+        _ if body.ty == TypeRef::Bytes => quote! { body: crate::runtime::http::optional_raw_body(request.body()), },
         (true, true) => quote! { body: crate::runtime::http::json_object_body(request.body())?, },
         (true, false) => quote! { body: crate::runtime::http::json_body(request.body())?, },
         (false, true) => quote! { body: crate::runtime::http::optional_json_object_body(request.body())?, },
@@ -200,10 +211,60 @@ fn param_from(op: &Operation, p: &Param) -> TokenStream {
     quote! { #field: #value, }
 }
 
+/// How an answer's body is written: JSON, or raw bytes.
+fn write_body(ty: &TypeRef, status: TokenStream) -> TokenStream {
+    if *ty == TypeRef::Bytes {
+        quote! { raw_response(#status, body) }
+    } else {
+        quote! { json_response(#status, &body) }
+    }
+}
+
+/// The arm of a variant with documented headers: the body (or none), then each header.
+fn into_http_with_headers(r: &crate::model::Response) -> TokenStream {
+    let variant = ident(&r.variant);
+    let (status_field, status) = match r.status {
+        Status::Code(code) => {
+            let code = Literal::u16_unsuffixed(code);
+            (None, quote! { status(#code) })
+        }
+        _ => (Some(quote! { status, }), quote! { status }),
+    };
+    let body_field = r.ty.as_ref().map(|_| quote! { body, });
+    let response = match &r.ty {
+        Some(ty) => write_body(ty, status),
+        None => quote! { raw_response(#status, bytes::Bytes::new()) },
+    };
+    let names: Vec<_> = r.headers.iter().map(|h| ident(&h.ident)).collect();
+    let sets = r.headers.iter().zip(&names).map(|(h, name)| {
+        let wire = &h.wire;
+        if h.required {
+            quote! { crate::runtime::http::set_header(&mut response, #wire, Some(&#name)); }
+        } else {
+            quote! { crate::runtime::http::set_header(&mut response, #wire, #name.as_ref()); }
+        }
+    });
+    quote! {
+        Self::#variant { #status_field #body_field #(#names),* } => {
+            let mut response = #response;
+            #(#sets)*
+            response
+        }
+    }
+}
+
 fn response_into_http(op: &Operation) -> TokenStream {
     let arms = op.responses.iter().map(|r| {
         let variant = ident(&r.variant);
+        if !r.headers.is_empty() {
+            return into_http_with_headers(r);
+        }
         match (r.status, &r.ty) {
+            (Status::Code(code), Some(TypeRef::Bytes)) => {
+                let code = Literal::u16_unsuffixed(code);
+                quote! { Self::#variant(body) => raw_response(status(#code), body) }
+            }
+            (_, Some(TypeRef::Bytes)) => quote! { Self::#variant { status, body } => raw_response(status, body) },
             (Status::Code(code), Some(_)) => {
                 let code = Literal::u16_unsuffixed(code);
                 quote! { Self::#variant(body) => json_response(status(#code), &body) }
@@ -235,6 +296,31 @@ fn response_into_http(op: &Operation) -> TokenStream {
     }
 }
 
+/// The value of a variant with documented headers: each header read from `parts`, then the
+/// body.
+fn from_http_with_headers(r: &crate::model::Response) -> TokenStream {
+    let variant = ident(&r.variant);
+    let status_field = (!matches!(r.status, Status::Code(_))).then(|| quote! { status, });
+    let names: Vec<_> = r.headers.iter().map(|h| ident(&h.ident)).collect();
+    let reads = r.headers.iter().zip(&names).map(|(h, name)| {
+        let wire = &h.wire;
+        if h.required {
+            quote! { let #name = crate::runtime::http::required_response_header(&parts.headers, #wire, status, &body)?; }
+        } else {
+            quote! { let #name = crate::runtime::http::response_header(&parts.headers, #wire, status, &body)?; }
+        }
+    });
+    let value = match &r.ty {
+        None => quote! { Self::#variant { #status_field #(#names),* } },
+        Some(TypeRef::Bytes) => quote! { Self::#variant { #status_field body, #(#names),* } },
+        Some(_) => quote! { decode(status, &body, |body| Self::#variant { #status_field body, #(#names),* }, error)? },
+    };
+    quote! {{
+        #(#reads)*
+        #value
+    }}
+}
+
 fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
     let module = Module::Operation(op.name.clone());
     let error = rust_type(api, &TypeRef::Named(api.error), &module);
@@ -254,7 +340,13 @@ fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
             }
             Status::Default => quote! { _ },
         };
+        if !r.headers.is_empty() {
+            let value = from_http_with_headers(r);
+            return quote! { #pattern => #value, };
+        }
         let value = match (r.status, &r.ty) {
+            (Status::Code(_), Some(TypeRef::Bytes)) => quote! { Self::#variant(body) },
+            (_, Some(TypeRef::Bytes)) => quote! { Self::#variant { status, body } },
             (Status::Code(_), None) => quote! { Self::#variant },
             (_, None) => quote! { Self::#variant { status } },
             (Status::Code(_), Some(_)) => quote! { decode(status, &body, Self::#variant, error)? },
@@ -270,10 +362,10 @@ fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
             },
         }
     });
-    let typed = op.responses.iter().any(|r| r.ty.is_some());
+    let typed = op.responses.iter().any(|r| r.ty.as_ref().is_some_and(|ty| *ty != TypeRef::Bytes));
     let import = typed.then(|| quote! { use crate::runtime::http::decode; });
     let helpers = typed.then(|| quote! { let error = |error: #error| Self::Error { status, error }; });
-    let uses_body = typed || fallback.is_some();
+    let uses_body = op.responses.iter().any(|r| r.ty.is_some() || !r.headers.is_empty()) || fallback.is_some();
     let body_binding = if uses_body {
         quote! { body }
     } else {

@@ -227,6 +227,7 @@ pub(crate) fn external_type(api: &Api, ty: &TypeRef, root: &TokenStream) -> Toke
 
 fn type_in(api: &Api, ty: &TypeRef, from: Option<&Module>, root: &TokenStream) -> TokenStream {
     match ty {
+        TypeRef::Bytes => quote! { bytes::Bytes },
         TypeRef::Named(id) => {
             let def = api.ty(*id);
             let name = ident(&def.name);

@@ -43,10 +43,7 @@ pub(super) fn sample_request(api: &Api, op: &Operation, krate: &proc_macro2::Ide
         let json = samples::param(api, p).to_string();
         quote! { sample(#json) }
     });
-    let body_arg = op.body.as_ref().filter(|b| b.required).map(|b| {
-        let json = samples::json(api, &b.ty).to_string();
-        quote! { sample(#json) }
-    });
+    let body_arg = op.body.as_ref().filter(|b| b.required).map(|b| samples::expr(api, &b.ty));
     let args = required.chain(body_arg);
     let optional = op.params.iter().filter(|p| p.presence != Presence::Required).map(|p| {
         let field = ident(&p.ident);
@@ -57,8 +54,8 @@ pub(super) fn sample_request(api: &Api, op: &Operation, krate: &proc_macro2::Ide
         }
     });
     let optional_body = op.body.as_ref().filter(|b| !b.required).map(|b| {
-        let json = samples::json(api, &b.ty).to_string();
-        quote! { request.body = Some(sample(#json)); }
+        let value = samples::expr(api, &b.ty);
+        quote! { request.body = Some(#value); }
     });
     let token = (op.auth != Auth::None).then(|| quote! { request.access_token = Some("valid".to_owned()); });
     let mutable =
@@ -95,18 +92,26 @@ fn response_test(api: &Api, op: &Operation, krate: &proc_macro2::Ident) -> Token
         .iter()
         .map(|r| {
             let variant = ident(&r.variant);
-            let body = r.ty.as_ref().map(|ty| samples::json(api, ty).to_string());
-            match (r.status, body) {
-                (Status::Code(_), Some(json)) => quote! { Response::#variant(sample(#json)) },
-                (Status::Code(_), None) => quote! { Response::#variant },
-                (status, body) => {
-                    let code = Literal::u16_unsuffixed(samples::status_for(op, status));
-                    let status = quote! { http::StatusCode::from_u16(#code).expect("a valid status") };
-                    match body {
-                        Some(json) => quote! { Response::#variant { status: #status, body: sample(#json) } },
-                        None => quote! { Response::#variant { status: #status } },
-                    }
-                }
+            let body = r.ty.as_ref().map(|ty| samples::expr(api, ty));
+            let status = (!matches!(r.status, Status::Code(_))).then(|| {
+                let code = Literal::u16_unsuffixed(samples::status_for(op, r.status));
+                quote! { http::StatusCode::from_u16(#code).expect("a valid status") }
+            });
+            if !r.headers.is_empty() {
+                let status = status.map(|status| quote! { status: #status, });
+                let body = body.map(|body| quote! { body: #body, });
+                let headers = r.headers.iter().map(|h| {
+                    let name = ident(&h.ident);
+                    let value = samples::expr(api, &h.ty);
+                    if h.required { quote! { #name: #value, } } else { quote! { #name: Some(#value), } }
+                });
+                return quote! { Response::#variant { #status #body #(#headers)* } };
+            }
+            match (status, body) {
+                (None, Some(body)) => quote! { Response::#variant(#body) },
+                (None, None) => quote! { Response::#variant },
+                (Some(status), Some(body)) => quote! { Response::#variant { status: #status, body: #body } },
+                (Some(status), None) => quote! { Response::#variant { status: #status } },
             }
         })
         .collect();

@@ -22,6 +22,8 @@ fn value(api: &Api, ty: &TypeRef, depth: usize) -> Value {
         return Value::Null;
     }
     match ty {
+        // Raw bytes have no JSON form; their samples are written by the emitters that send them.
+        TypeRef::Bytes => json!(TEXT),
         TypeRef::String => json!(TEXT),
         TypeRef::Bool => json!(true),
         TypeRef::I32 | TypeRef::I64 => json!(7),
@@ -61,6 +63,15 @@ fn enum_value(wire: &EnumValue) -> Value {
         EnumValue::Str(s) => json!(s),
         EnumValue::Int(i) => json!(i),
     }
+}
+
+/// An expression for a sample of `ty` in the generated tests: `sample(JSON)`, or bytes.
+pub(super) fn expr(api: &Api, ty: &TypeRef) -> proc_macro2::TokenStream {
+    if *ty == TypeRef::Bytes {
+        return quote::quote! { bytes::Bytes::from_static(b"\x89PNG sample bytes") };
+    }
+    let json = json(api, ty).to_string();
+    quote::quote! { sample(#json) }
 }
 
 /// A sample of a parameter that differs from its default, so that it is sent.

@@ -156,13 +156,18 @@ fn handler(op: &Operation) -> TokenStream {
         }},
     };
     let doc = doc1(&format!("Serves `{} {}`.", op.method, op.path));
+    let limit = if op.body.as_ref().is_some_and(|b| b.ty == crate::model::TypeRef::Bytes) {
+        quote! { upload_limit }
+    } else {
+        quote! { body_limit }
+    };
     quote! {
         #doc
         async fn #handler<S: Server>(
             axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
             request: axum::extract::Request,
         ) -> axum::response::Response {
-            let limit = state.options.body_limit;
+            let limit = state.options.#limit;
             crate::runtime::server::handle(request, limit, |request| async move {
                 let request = crate::endpoints::#name::Request::try_from_http(&request)?;
                 let response = #call.await?;

@@ -183,6 +183,9 @@ pub struct Body {
     pub object: bool,
     /// Description.
     pub doc: Option<String>,
+    /// The media type of a body that is not JSON (`application/octet-stream`): what is sent
+    /// as its `Content-Type` unless the request says otherwise.
+    pub media: Option<String>,
 }
 
 /// A documented response.
@@ -196,6 +199,24 @@ pub struct Response {
     pub ty: Option<TypeRef>,
     /// Description.
     pub doc: String,
+    /// The headers the spec documents for it (`Content-Type`, `Content-Disposition`,
+    /// `Location`), in spec order.
+    pub headers: Vec<ResponseHeader>,
+}
+
+/// A documented response header: a field of its answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResponseHeader {
+    /// The header name (`Content-Disposition`).
+    pub wire: String,
+    /// The field name (`content_disposition`).
+    pub ident: String,
+    /// Its type: a string, number or boolean.
+    pub ty: TypeRef,
+    /// Whether the spec says it is always sent.
+    pub required: bool,
+    /// Description.
+    pub doc: Option<String>,
 }
 
 /// A documented status.
@@ -420,6 +441,8 @@ pub enum TypeRef {
     Array(Box<TypeRef>),
     /// A JSON object used as a map.
     Map(Box<TypeRef>),
+    /// Raw bytes: a body of another media type than JSON (an upload, a download).
+    Bytes,
 }
 
 /// An example of the spec and the type it must fit.

@@ -172,7 +172,7 @@ fn param_type_supported(ty: &TypeRef, types: &Types<'_>) -> bool {
         TypeRef::String | TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
         TypeRef::Named(id) => matches!(types.defs[id.0].kind, super::TypeKind::Enum(_)),
         TypeRef::Array(item) => !matches!(**item, TypeRef::Array(_)) && param_type_supported(item, types),
-        TypeRef::Json | TypeRef::JsonObject | TypeRef::Map(_) => false,
+        TypeRef::Json | TypeRef::JsonObject | TypeRef::Map(_) | TypeRef::Bytes => false,
     }
 }
 
@@ -222,9 +222,13 @@ fn body(types: &mut Types<'_>, op: &oa::Operation, module: &Module, at: &Locatio
     let at = child(at, &["parameters"]);
     let (media, content) = body.content.first()?;
     if !is_json(media) {
-        let why = format!("a request body of type `{media}`; only JSON (`{JSON}`) bodies are supported");
-        types.errors.push(Error::new(at, Cause::Unsupported(why)));
-        return None;
+        return Some(Body {
+            ty: TypeRef::Bytes,
+            required: body.required,
+            object: false,
+            doc: body.description.clone().or_else(|| content_description(content)),
+            media: Some(media.clone()),
+        });
     }
     let op_name = crate::model::Api::module_name(module).to_owned();
     let ctx = Ctx {
@@ -244,6 +248,7 @@ fn body(types: &mut Types<'_>, op: &oa::Operation, module: &Module, at: &Locatio
         ty,
         required: body.required,
         doc: body.description.clone(),
+        media: None,
     })
 }
 
@@ -283,12 +288,14 @@ fn responses(
                 at,
                 role: Some(role),
             };
+            let headers = response_headers(types, response, &ctx);
             let ty = response_type(types, response, status, &variant, ctx, error_type.clone());
             Some(Response {
                 status,
                 variant,
                 ty,
                 doc: response.description.clone(),
+                headers,
             })
         })
         .collect();
@@ -325,11 +332,52 @@ fn response_type(
     if let (Some(ty), Some((_, content))) = (&ty, content) {
         record_examples(types, &place, ty, content.example.as_ref(), &content.examples);
     }
-    if let Some((media, _)) = response.content.iter().find(|(media, _)| !is_json(media)) {
-        let why = format!("a response body of type `{media}`; only JSON (`{JSON}`) bodies are supported");
-        types.errors.push(Error::new(at, Cause::Unsupported(why)));
+    if ty.is_none() && !response.content.is_empty() {
+        // Another media type only (a download, a thumbnail): the raw bytes.
+        let _ = at;
+        return Some(TypeRef::Bytes);
     }
     ty
+}
+
+/// The documented headers of a response, as typed fields of its answer. `Content-Type` is
+/// documented where the body is not JSON; a JSON body's own is not worth a field.
+fn response_headers(types: &mut Types<'_>, response: &oa::Response, ctx: &Ctx) -> Vec<super::ResponseHeader> {
+    let mut scope = Scope::with_reserved(&["body", "status"]);
+    let mut out = Vec::new();
+    for (wire, header) in &response.headers {
+        let oa::ReferenceOr::Item(header) = header else { continue };
+        let oa::ParameterSchemaOrContent::Schema(schema) = &header.format else { continue };
+        let child_ctx = Ctx {
+            hints: vec![naming::type_ident(wire)],
+            place: format!("{}.{wire}", ctx.place),
+            at: ctx.at_key(&["headers", wire]),
+            role: Some(format!("The `{wire}` header.")),
+            ..ctx.clone()
+        };
+        let ty = types.type_of(schema.into(), &child_ctx);
+        if !param_type_supported(&ty, types) {
+            let why = format!("response header `{wire}`: only strings, numbers, booleans and enums fit in a header");
+            types.errors.push(Error::new(child_ctx.at, Cause::Unsupported(why)));
+            continue;
+        }
+        out.push(super::ResponseHeader {
+            ident: scope.claim(&[naming::field_ident(wire)]),
+            wire: wire.clone(),
+            ty,
+            required: header.required,
+            doc: header.description.clone(),
+        });
+    }
+    out
+}
+
+/// The description a media type's schema gives, for a body described nowhere else.
+fn content_description(content: &oa::MediaType) -> Option<String> {
+    match content.schema.as_ref()? {
+        oa::ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
+        oa::ReferenceOr::Reference { .. } => None,
+    }
 }
 
 /// Records the examples written for one place: its `example`, and each of its named

@@ -65,7 +65,7 @@ impl Ctx {
         Some(format!("{part} {first}{}", chars.as_str()))
     }
 
-    fn at_key(&self, keys: &[&str]) -> Location {
+    pub(super) fn at_key(&self, keys: &[&str]) -> Location {
         match &self.at.place {
             Place::Path(path) => {
                 let path = keys.iter().fold(path.clone(), |p, k| p.key(k));
@@ -516,7 +516,7 @@ impl<'a> Types<'a> {
             TypeRef::Array(_) => 5,
             TypeRef::Map(_) => 8,
             TypeRef::JsonObject => 9,
-            TypeRef::Json => 10,
+            TypeRef::Json | TypeRef::Bytes => 10,
         }
     }
 

@@ -170,6 +170,7 @@ impl Api {
     /// A type as the summary shows it: Rust-like, with its module.
     pub fn type_name(&self, ty: &TypeRef) -> String {
         match ty {
+            TypeRef::Bytes => "Bytes".to_owned(),
             TypeRef::Named(id) => {
                 let def = self.ty(*id);
                 format!("{}::{}", Api::module_name(&def.module), def.name)

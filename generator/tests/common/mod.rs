@@ -59,6 +59,7 @@ pub fn fixtures() -> Vec<Fixture> {
             },
         });
     }
+    fixtures.push(whole_api());
     let mut specs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir().join("specs"))
         .expect("the fixture specs are in the repository")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -78,6 +79,19 @@ pub fn fixtures() -> Vec<Fixture> {
         });
     }
     fixtures
+}
+
+/// The whole Client-Server API at v1.19: the folder of its 72 entry files, one crate.
+pub fn whole_api() -> Fixture {
+    let root = fixtures_dir().join("matrix-api/v1.19");
+    Fixture {
+        name: "api-v1.19".to_owned(),
+        options: generator::Options {
+            specs: vec![root.join("api/client-server")],
+            root: Some(root),
+            config: None,
+        },
+    }
 }
 
 /// The generated Rust files that come from the spec (not the copied templates), one after the other.

@@ -176,6 +176,8 @@ impl fmt::Debug for RedactedJson<'_> {
 
 /// Serde for an optional field that may also be `null` (`Option<Option<T>>`): absent is `None`,
 /// `null` is `Some(None)`, so that a value read and written again keeps its `null`.
+// A crate whose spec has no nullable optional field does not use it.
+#[allow(dead_code)]
 pub(crate) mod nullable {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
