@@ -9,7 +9,7 @@
 //! Exit status: 0, or 1 with `--fail-on` when a change breaks what it names; 2 when the report
 //! cannot be made (a broken spec on either side, reported as codegen reports it).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -103,9 +103,15 @@ fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let report = generator::diff::compare(&old_api, &new_api);
-    match args.format {
-        Format::Text => print!("{report}"),
-        Format::Json => println!("{}", json(&report)?),
+    let text = match args.format {
+        Format::Text => report.to_string(),
+        Format::Json => json(&report)? + "\n",
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        // A reader that stopped early (`| head`) is not a failure to report.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e).context("writing the report"),
+        _ => {}
     }
     let fails = match args.fail_on {
         None => false,
