@@ -469,7 +469,7 @@ impl Report {
     }
 
     /// The changes of one subject (as [`Change::subject`] names it), for tests and tools.
-    pub fn about<'a>(&'a self, subject: &'a str) -> impl Iterator<Item = &'a Change> + 'a {
-        self.changes.iter().filter(move |c| c.subject == subject)
+    pub fn about(&self, subject: &str) -> Vec<&Change> {
+        self.changes.iter().filter(|c| c.subject == subject).collect()
     }
 }
