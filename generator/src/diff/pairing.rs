@@ -152,12 +152,17 @@ impl<'a> Matching<'a> {
     fn can_pair(&self, old: usize, new: usize) -> bool {
         let kinds = self.old.types.get(old).zip(self.new.types.get(new));
         let same_kind = kinds.is_some_and(|(a, b)| is_struct(a) == is_struct(b));
-        same_kind && self.new_to_old[new].is_empty() && !self.by_path[old]
+        let new_is_free = self.new_to_old.get(new).is_some_and(Vec::is_empty);
+        same_kind && new_is_free && !self.by_path.get(old).copied().unwrap_or(true)
     }
 
     fn add(&mut self, old: usize, new: usize) {
-        if !self.is_paired(old, new) {
-            self.old_to_new[old].push(new);
+        // Ids come from the models' own type lists; one out of range pairs nothing.
+        if new >= self.new_to_old.len() || self.is_paired(old, new) {
+            return;
+        }
+        if let Some(news) = self.old_to_new.get_mut(old) {
+            news.push(new);
             self.new_to_old[new].push(old);
         }
     }
