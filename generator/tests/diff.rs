@@ -11,12 +11,7 @@ fn model(case: &str, side: &str) -> Api {
         .join("generator/tests/fixtures/diff")
         .join(case)
         .join(format!("{side}.yaml"));
-    let options = generator::Options {
-        spec,
-        root: None,
-        config: None,
-    };
-    generator::build_model(&options).unwrap_or_else(|e| panic!("{case}/{side}.yaml: {e}"))
+    generator::build_model(&generator::Options::new(spec)).unwrap_or_else(|e| panic!("{case}/{side}.yaml: {e}"))
 }
 
 fn report(case: &str) -> Report {
@@ -363,6 +358,52 @@ fn a_field_renamed_on_the_wire_only_compiles_but_is_no_longer_understood() {
     };
     let subject = "register::RequestBody.bindEmail";
     one_change("wire-rename", subject, kind, Rust::Compatible, Wire::BreaksBoth);
+}
+
+#[test]
+fn a_required_answer_field_that_takes_null_breaks_rust_callers_and_old_clients() {
+    let kind = ChangeKind::NullableChanged {
+        nullable: true,
+        required: true,
+    };
+    let subject = "get_room_summary::ResponseBody.name";
+    one_change("nullable-added", subject, kind, Rust::Breaking, Wire::BreaksOldClients);
+}
+
+#[test]
+fn a_new_case_of_a_union_in_an_answer_compiles_but_breaks_old_clients() {
+    let kind = ChangeKind::CaseAdded { case: "Bool".into() };
+    one_change(
+        "union-case-added",
+        "get_room_summary::Setting",
+        kind,
+        Rust::Compatible,
+        Wire::BreaksOldClients,
+    );
+}
+
+#[test]
+fn an_entry_file_under_another_base_path_moves_no_other_operation() {
+    // The API's base path is what its entry files share: `/_matrix/client/v1` alone,
+    // `/_matrix` with `media.yaml` (`/_matrix/media/v3`) beside it.
+    let spec = common::workspace_root().join("generator/tests/fixtures/specs/openapi31");
+    let one = generator::build_model(&generator::Options::new(spec.join("api.yaml"))).expect("one entry file");
+    let both = generator::build_model(&generator::Options::new(spec)).expect("the folder");
+    assert_ne!(one.base_path, both.base_path);
+    let report = diff::compare(&one, &both);
+    let moved = report.changes.iter().find(|c| {
+        matches!(
+            c.kind,
+            ChangeKind::PathChanged { .. } | ChangeKind::PathPrefixAdded | ChangeKind::PathPrefixRemoved
+        )
+    });
+    assert_eq!(moved, None, "{report}");
+    let added = report.about("get_config");
+    assert_eq!(
+        added.first().map(|c| &c.kind),
+        Some(&ChangeKind::OperationAdded),
+        "{report}"
+    );
 }
 
 #[test]

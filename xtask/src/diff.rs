@@ -24,25 +24,25 @@ const NO_REPORT: u8 = 2;
 /// The arguments of `cargo xtask diff`.
 #[derive(clap::Args)]
 pub struct DiffArgs {
-    /// The old spec's entry file.
+    /// The old spec: an entry file, or a folder of entry files; several make one API.
     #[arg(long, value_name = "SPEC", num_args = 1.., required = true)]
     old: Vec<PathBuf>,
-    /// The folder the old spec's `$ref`s may not leave (default: its entry file's folder).
+    /// The folder the old spec's `$ref`s may not leave (default: its first entry file's folder).
     #[arg(long, value_name = "DIR")]
     old_root: Option<PathBuf>,
-    /// The new spec's entry file.
+    /// The new spec: an entry file, or a folder of entry files; several make one API.
     #[arg(long, value_name = "SPEC", num_args = 1.., required = true)]
     new: Vec<PathBuf>,
-    /// The folder the new spec's `$ref`s may not leave (default: its entry file's folder).
+    /// The folder the new spec's `$ref`s may not leave (default: its first entry file's folder).
     #[arg(long, value_name = "DIR")]
     new_root: Option<PathBuf>,
     /// One codegen config for both sides.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["old_config", "new_config"])]
     config: Option<PathBuf>,
-    /// The old side's codegen config (default: codegen.toml next to its entry file, if any).
+    /// The old side's codegen config (default: codegen.toml next to its first entry file, if any).
     #[arg(long, value_name = "FILE")]
     old_config: Option<PathBuf>,
-    /// The new side's codegen config (default: codegen.toml next to its entry file, if any).
+    /// The new side's codegen config (default: codegen.toml next to its first entry file, if any).
     #[arg(long, value_name = "FILE")]
     new_config: Option<PathBuf>,
     /// Exit with status 1 when a change breaks Rust callers or the wire (`breaking`), or only
@@ -87,8 +87,8 @@ fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
     let here = std::env::current_dir().context("reading the current folder")?;
     let old_config = args.config.as_ref().or(args.old_config.as_ref());
     let new_config = args.config.as_ref().or(args.new_config.as_ref());
-    let old = options(&here, &args.old, args.old_root.as_ref(), old_config)?;
-    let new = options(&here, &args.new, args.new_root.as_ref(), new_config)?;
+    let old = options(&here, &args.old, args.old_root.as_ref(), old_config);
+    let new = options(&here, &args.new, args.new_root.as_ref(), new_config);
     let (old_api, new_api) = (generator::build_model(&old), generator::build_model(&new));
     let (old_api, new_api) = match (old_api, new_api) {
         (Ok(old_api), Ok(new_api)) => (old_api, new_api),
@@ -127,36 +127,21 @@ fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// One side's generator options; paths are relative to the current folder, as for codegen.
-fn options(
-    here: &Path,
-    specs: &[PathBuf],
-    root: Option<&PathBuf>,
-    config: Option<&PathBuf>,
-) -> anyhow::Result<generator::Options> {
-    let [spec] = specs else {
-        anyhow::bail!(
-            "{} entry files given for one side; the generator reads one entry file per spec",
-            specs.len()
-        );
-    };
-    Ok(generator::Options {
-        spec: here.join(spec),
+fn options(here: &Path, specs: &[PathBuf], root: Option<&PathBuf>, config: Option<&PathBuf>) -> generator::Options {
+    generator::Options {
+        specs: specs.iter().map(|spec| here.join(spec)).collect(),
         root: root.map(|r| here.join(r)),
         config: config.map(|c| here.join(c)),
-    })
+    }
 }
 
 /// Prints a spec's errors as `cargo xtask codegen` does, under the side they belong to.
 fn report_broken(side: &str, options: &generator::Options, errors: &generator::error::Errors) {
-    let root = options
-        .root
-        .clone()
-        .or_else(|| options.spec.parent().map(PathBuf::from))
-        .unwrap_or_default();
-    eprintln!("the {side} spec ({}) is broken:", options.spec.display());
+    let specs: Vec<String> = options.specs.iter().map(|s| s.display().to_string()).collect();
+    eprintln!("the {side} spec ({}) is broken:", specs.join(", "));
     eprint!(
         "{}",
-        generator::diagnostics::render(errors, &root, std::io::stderr().is_terminal())
+        generator::diagnostics::render(errors, &options.spec_root(), std::io::stderr().is_terminal())
     );
 }
 

@@ -159,8 +159,8 @@ impl<'m, 'a> Changes<'m, 'a> {
 
     /// The base paths each side serves (every value of its variables) and the one clients use.
     fn base_paths(&mut self) {
-        let (old, old_default) = prefixes(self.m.old);
-        let (new, new_default) = prefixes(self.m.new);
+        let (old, old_default) = prefixes(&self.m.old_base, &self.m.old.variables);
+        let (new, new_default) = prefixes(&self.m.new_base, &self.m.new.variables);
         for prefix in old.difference(&new) {
             self.push(
                 &Group::Api,
@@ -207,10 +207,11 @@ impl<'m, 'a> Changes<'m, 'a> {
                 new: n.method.clone(),
             });
         }
-        if normalized_path(&o.path) != normalized_path(&n.path) {
+        let (old_path, new_path) = (self.m.op_path(false, o), self.m.op_path(true, n));
+        if normalized_path(&old_path) != normalized_path(&new_path) {
             kinds.push(ChangeKind::PathChanged {
-                old: o.path.clone(),
-                new: n.path.clone(),
+                old: old_path,
+                new: new_path,
             });
         }
         if o.auth != n.auth {
@@ -224,9 +225,9 @@ impl<'m, 'a> Changes<'m, 'a> {
             (Some(_), None) => kinds.push(ChangeKind::InteractiveAuthRemoved { keeps_401: has_401(n) }),
             _ => {}
         }
-        if o.deprecated != n.deprecated {
+        if o.lifecycle.deprecated != n.lifecycle.deprecated {
             kinds.push(ChangeKind::DeprecatedChanged {
-                deprecated: n.deprecated,
+                deprecated: n.lifecycle.deprecated,
             });
         }
         for kind in kinds {
@@ -394,11 +395,12 @@ fn into_result_ok(api: &Api, op: &Operation) -> String {
     }
 }
 
-/// Every base path a model serves, and the one its clients use unless told otherwise.
-fn prefixes(api: &Api) -> (BTreeSet<String>, String) {
-    let mut all = vec![api.base_path.clone()];
-    let mut default = api.base_path.clone();
-    for variable in &api.variables {
+/// Every value a base path takes with a model's variables, and the one its clients use unless
+/// told otherwise.
+fn prefixes(base_path: &str, variables: &[model::Variable]) -> (BTreeSet<String>, String) {
+    let mut all = vec![base_path.to_owned()];
+    let mut default = base_path.to_owned();
+    for variable in variables {
         let placeholder = format!("{{{}}}", variable.name);
         if let Some(value) = variable.default.as_ref().or(variable.values.last()) {
             default = default.replace(&placeholder, value);
@@ -428,6 +430,7 @@ fn param_member(p: &model::Param) -> Member<'_> {
         ty: &p.ty,
         presence: &p.presence,
         boxed: false,
+        nullable: false,
     }
 }
 

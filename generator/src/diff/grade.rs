@@ -37,7 +37,7 @@
 //! | type added | compatible | compatible |
 //! | type removed | breaking | compatible (its uses are graded where they changed) |
 //! | type renamed | breaking | compatible |
-//! | struct <-> enum | breaking | both |
+//! | struct, enum, union: kind changed | breaking | both |
 //! | field added, required | breaking (`new` takes it) | old senders |
 //! | field added, optional or defaulted | compatible | compatible |
 //! | field removed | breaking | required before: old receivers |
@@ -49,12 +49,15 @@
 //! | optional <-> defaulted | breaking (`Option<T>` <-> `T`) | compatible |
 //! | type changed | breaking | wider: old receivers; narrower: old senders; other: both; same values: compatible |
 //! | default changed | compatible | both, where a default is left out when sent |
+//! | nullable or not | breaking (one `Option` more or less) | a required field made nullable: old receivers; no longer: old senders (an `Option` reads `null` as absent) |
 //! | boxed or not | breaking | compatible |
 //! | array parameter exploded or joined | compatible | both |
 //! | extra keys kept | compatible | compatible |
 //! | extra keys no longer kept | breaking (the `extra` field) | compatible (they are ignored) |
 //! | enum value added | compatible (non-exhaustive) | old receivers |
 //! | enum value removed | breaking | old senders |
+//! | union case added | compatible (non-exhaustive) | old receivers |
+//! | union case removed | breaking | old senders |
 //! | enum default changed | breaking where it is gone (`Default`), else compatible | compatible |
 
 use super::{ChangeKind, Presence, Relation, Role, Rust, Token, Wire};
@@ -98,8 +101,11 @@ pub(super) fn grade(kind: &ChangeKind, role: Role) -> (Rust, Wire) {
         }
         K::TypeChanged { relation, .. } => (Breaking, by_relation(*relation, role)),
         K::DefaultChanged { left_out, .. } => (Compatible, by_flow(*left_out, *left_out, role)),
-        K::ValueAdded { .. } => (Compatible, by_flow(false, true, role)),
-        K::ValueRemoved { .. } => (Breaking, by_flow(true, false, role)),
+        K::ValueAdded { .. } | K::CaseAdded { .. } => (Compatible, by_flow(false, true, role)),
+        K::ValueRemoved { .. } | K::CaseRemoved { .. } => (Breaking, by_flow(true, false, role)),
+        K::NullableChanged { nullable, required } => {
+            (Breaking, by_flow(!nullable && *required, *nullable && *required, role))
+        }
         // Without a default the enum no longer implements `Default`.
         K::EnumDefaultChanged { new, .. } => (if new == "none" { Breaking } else { Compatible }, Wire::Compatible),
     }

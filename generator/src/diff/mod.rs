@@ -207,11 +207,11 @@ pub enum ChangeKind {
         /// The new path.
         new: String,
     },
-    /// A struct became an enum, or back.
+    /// A struct, enum or union became another of them.
     KindChanged {
-        /// `struct` or `enum`.
+        /// `struct`, `enum` or `union`.
         old: String,
-        /// `struct` or `enum`.
+        /// `struct`, `enum` or `union`.
         new: String,
     },
     /// A new field (also: a request's parameter or body).
@@ -271,6 +271,14 @@ pub enum ChangeKind {
         /// parameters; headers are always sent).
         left_out: bool,
     },
+    /// A field now takes `null` as a value apart from absence, or no longer.
+    NullableChanged {
+        /// Whether it takes `null` now.
+        nullable: bool,
+        /// Whether it is required where it does not take `null`: an optional field is an
+        /// `Option`, which reads `null` as absent, so only a required one refuses it.
+        required: bool,
+    },
     /// A field is now held in a `Box`, or no longer.
     BoxedChanged {
         /// Whether it is boxed now.
@@ -294,6 +302,16 @@ pub enum ChangeKind {
     ValueRemoved {
         /// The value on the wire.
         value: String,
+    },
+    /// A union (an untagged enum of types) has a new case.
+    CaseAdded {
+        /// The case's Rust name.
+        case: String,
+    },
+    /// A union lost a case.
+    CaseRemoved {
+        /// The case's Rust name.
+        case: String,
     },
     /// An enum's default value changed (`none` where it has none).
     EnumDefaultChanged {

@@ -21,6 +21,14 @@ pub(super) struct Matching<'a> {
     pub old: &'a Api,
     /// The new model.
     pub new: &'a Api,
+    /// The base path the old side is compared at (see [`split`]).
+    pub old_base: String,
+    /// The base path the new side is compared at.
+    pub new_base: String,
+    /// What the old side's base path adds to that, before each operation's path.
+    old_tail: String,
+    /// What the new side's base path adds to that.
+    new_tail: String,
     /// Operations, in the order of their (new, else old) names.
     pub ops: Vec<OpPair<'a>>,
     /// For each old type, the new types it is.
@@ -44,10 +52,15 @@ impl<'a> Matching<'a> {
     pub fn new(old: &'a Api, new: &'a Api) -> Self {
         let (old_roles, old_users) = usage(old);
         let (new_roles, new_users) = usage(new);
+        let (old_base, new_base, old_tail, new_tail) = split(&old.base_path, &new.base_path);
         let mut matching = Self {
             old,
             new,
-            ops: match_operations(old, new),
+            ops: match_operations(old, new, &old_tail, &new_tail),
+            old_base,
+            new_base,
+            old_tail,
+            new_tail,
             old_to_new: vec![Vec::new(); old.types.len()],
             new_to_old: vec![Vec::new(); new.types.len()],
             by_path: vec![false; old.types.len()],
@@ -58,6 +71,12 @@ impl<'a> Matching<'a> {
         };
         matching.pair_types();
         matching
+    }
+
+    /// An operation's path below the base path its side is compared at.
+    pub fn op_path(&self, new: bool, op: &Operation) -> String {
+        let tail = if new { &self.new_tail } else { &self.old_tail };
+        format!("{tail}{}", op.path)
     }
 
     /// A type's Rust path (`types::AuthData`, `register::RequestBody`) on one side.
@@ -131,15 +150,8 @@ impl<'a> Matching<'a> {
                 let (Some(x), Some(y)) = (self.old.types.get(a), self.new.types.get(b)) else {
                     return;
                 };
-                if let (TypeKind::Struct(s), TypeKind::Struct(t)) = (&x.kind, &y.kind) {
-                    for (f, g) in match_fields(&s.fields, &t.fields) {
-                        if let (Some(f), Some(g)) = (f, g) {
-                            self.walk(&f.ty, &g.ty, seen);
-                        }
-                    }
-                    if let (Some(e), Some(x)) = (&s.extra, &t.extra) {
-                        self.walk(&e.ty, &x.ty, seen);
-                    }
+                for (f, g) in member_types(x, y) {
+                    self.walk(&f, &g, seen);
                 }
             }
             (TypeRef::Array(x), TypeRef::Array(y)) | (TypeRef::Map(x), TypeRef::Map(y)) => self.walk(x, y, seen),
@@ -151,7 +163,7 @@ impl<'a> Matching<'a> {
     /// enums, the new one not yet anything else, the old one not still at its own path.
     fn can_pair(&self, old: usize, new: usize) -> bool {
         let kinds = self.old.types.get(old).zip(self.new.types.get(new));
-        let same_kind = kinds.is_some_and(|(a, b)| is_struct(a) == is_struct(b));
+        let same_kind = kinds.is_some_and(|(a, b)| std::mem::discriminant(&a.kind) == std::mem::discriminant(&b.kind));
         let new_is_free = self.new_to_old.get(new).is_some_and(Vec::is_empty);
         same_kind && new_is_free && !self.by_path.get(old).copied().unwrap_or(true)
     }
@@ -224,6 +236,18 @@ impl<'a> Matching<'a> {
                 );
                 combine(relation, self.relation_in(e, x, seen).unwrap_or(Relation::Same))
             }
+            (TypeKind::Union(u), TypeKind::Union(v)) => {
+                let mut relation = Relation::Same;
+                for (c, d) in match_by(&u.variants, &v.variants, |c| c.ident.clone(), |c| c.ident.clone()) {
+                    let case = match (c, d) {
+                        (None, _) => Relation::Wider,
+                        (_, None) => Relation::Narrower,
+                        (Some(c), Some(d)) => self.relation_in(&c.ty, &d.ty, seen).unwrap_or(Relation::Same),
+                    };
+                    relation = combine(relation, case);
+                }
+                relation
+            }
             (TypeKind::Enum(e), TypeKind::Enum(f)) => {
                 let values = |e: &crate::model::Enum| {
                     e.variants
@@ -293,6 +317,33 @@ fn number(ty: &TypeRef) -> Option<u8> {
     }
 }
 
+/// The types of the members of two types of one kind, matched: struct fields (and the map of
+/// other keys), union cases.
+fn member_types(old: &TypeDef, new: &TypeDef) -> Vec<(TypeRef, TypeRef)> {
+    let mut pairs = Vec::new();
+    match (&old.kind, &new.kind) {
+        (TypeKind::Struct(s), TypeKind::Struct(t)) => {
+            for (f, g) in match_fields(&s.fields, &t.fields) {
+                if let (Some(f), Some(g)) = (f, g) {
+                    pairs.push((f.ty.clone(), g.ty.clone()));
+                }
+            }
+            if let (Some(e), Some(x)) = (&s.extra, &t.extra) {
+                pairs.push((e.ty.clone(), x.ty.clone()));
+            }
+        }
+        (TypeKind::Union(u), TypeKind::Union(v)) => {
+            for (c, d) in match_by(&u.variants, &v.variants, |c| c.ident.clone(), |c| c.ident.clone()) {
+                if let (Some(c), Some(d)) = (c, d) {
+                    pairs.push((c.ty.clone(), d.ty.clone()));
+                }
+            }
+        }
+        _ => {}
+    }
+    pairs
+}
+
 fn is_struct(def: &TypeDef) -> bool {
     matches!(def.kind, TypeKind::Struct(_))
 }
@@ -303,7 +354,7 @@ fn is_string_enum(def: &TypeDef) -> bool {
             .variants
             .iter()
             .all(|v| matches!(v.wire, crate::model::EnumValue::Str(_))),
-        TypeKind::Struct(_) => false,
+        TypeKind::Struct(_) | TypeKind::Union(_) => false,
     }
 }
 
@@ -311,13 +362,54 @@ fn is_required(field: &Field) -> bool {
     field.presence == crate::model::Presence::Required
 }
 
-/// Operations matched by name, then by method and path (a renamed operation).
-fn match_operations<'a>(old: &'a Api, new: &'a Api) -> Vec<OpPair<'a>> {
-    let route = |op: &Operation| (op.method.clone(), normalized_path(&op.path));
-    let mut pairs = match_by(&old.operations, &new.operations, |op| op.name.clone(), route);
+/// Operations matched by name, then by method and path (a renamed operation); each side's path
+/// taken below the base path both are compared at.
+fn match_operations<'a>(old: &'a Api, new: &'a Api, old_tail: &str, new_tail: &str) -> Vec<OpPair<'a>> {
+    let routed = |ops: &'a [Operation], tail: &str| -> Vec<(&'a Operation, (String, String))> {
+        let route = |op: &Operation| (op.method.clone(), normalized_path(&format!("{tail}{}", op.path)));
+        ops.iter().map(|op| (op, route(op))).collect()
+    };
+    let (old_ops, new_ops) = (routed(&old.operations, old_tail), routed(&new.operations, new_tail));
+    let mut pairs: Vec<OpPair<'a>> = match_by(
+        &old_ops,
+        &new_ops,
+        |(op, _)| op.name.clone(),
+        |(_, route)| route.clone(),
+    )
+    .into_iter()
+    .map(|(o, n)| (o.map(|o| o.0), n.map(|n| n.0)))
+    .collect();
     let name = |pair: &OpPair<'_>| pair.1.or(pair.0).map(|op| op.name.clone()).unwrap_or_default();
     pairs.sort_by_key(name);
     pairs
+}
+
+/// The base paths two sides are compared at, and what each side's own base path adds below
+/// it. They are the sides' own, unless one is a prefix of the other (the API's base path is
+/// what its entry files share, so a new entry file under another prefix moves part of it into
+/// every operation's path): then both are compared at the shorter, and the rest of the longer
+/// goes before its operations' paths.
+fn split(old: &str, new: &str) -> (String, String, String, String) {
+    let under = |long: &str, short: &str| {
+        long.len() > short.len() && long.starts_with(short) && long[short.len()..].starts_with('/')
+    };
+    if under(old, new) {
+        (
+            new.to_owned(),
+            new.to_owned(),
+            old[new.len()..].to_owned(),
+            String::new(),
+        )
+    } else if under(new, old) {
+        (
+            old.to_owned(),
+            old.to_owned(),
+            String::new(),
+            new[old.len()..].to_owned(),
+        )
+    } else {
+        (old.to_owned(), new.to_owned(), String::new(), String::new())
+    }
 }
 
 /// A path with every parameter written `{}`: renaming a path parameter changes no request.
@@ -431,17 +523,21 @@ fn reach(api: &Api, ty: &TypeRef, reached: &mut BTreeSet<usize>) {
             if !reached.insert(id.0) {
                 return;
             }
-            if let Some(TypeDef {
-                kind: TypeKind::Struct(s),
-                ..
-            }) = api.types.get(id.0)
-            {
-                for f in &s.fields {
-                    reach(api, &f.ty, reached);
+            match api.types.get(id.0).map(|def| &def.kind) {
+                Some(TypeKind::Struct(s)) => {
+                    for f in &s.fields {
+                        reach(api, &f.ty, reached);
+                    }
+                    if let Some(extra) = &s.extra {
+                        reach(api, &extra.ty, reached);
+                    }
                 }
-                if let Some(extra) = &s.extra {
-                    reach(api, &extra.ty, reached);
+                Some(TypeKind::Union(u)) => {
+                    for case in &u.variants {
+                        reach(api, &case.ty, reached);
+                    }
                 }
+                _ => {}
             }
         }
         TypeRef::Array(item) | TypeRef::Map(item) => reach(api, item, reached),
@@ -486,6 +582,20 @@ mod tests {
                 (None, Some("d"))
             ]
         );
+    }
+
+    #[test]
+    fn a_base_path_shared_by_fewer_entry_files_is_compared_where_both_agree() {
+        let (old, new, old_tail, new_tail) = split("/_matrix/client/v3", "/_matrix");
+        assert_eq!((old.as_str(), new.as_str()), ("/_matrix", "/_matrix"));
+        assert_eq!((old_tail.as_str(), new_tail.as_str()), ("/client/v3", ""));
+        // r0 -> v3 is a change of the base path itself, reported once for the API.
+        let (old, new, old_tail, _) = split("/_matrix/client/r0", "/_matrix/client/v3");
+        assert_eq!(
+            (old.as_str(), new.as_str(), old_tail.as_str()),
+            ("/_matrix/client/r0", "/_matrix/client/v3", "")
+        );
+        assert_eq!(split("/_matrix/client", "/_matrix/clientele").2, "");
     }
 
     #[test]

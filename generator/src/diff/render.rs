@@ -124,7 +124,7 @@ fn write_what(out: &mut String, kind: &ChangeKind) -> fmt::Result {
         K::ResponseBodyAdded { ty } => write!(out, "now has a body ({ty})"),
         K::ResponseBodyRemoved { ty } => write!(out, "no longer has a body (was {ty})"),
         K::IntoResultChanged { old, new } => write!(out, "returns Result<{new}, _> (was Result<{old}, _>)"),
-        K::KindChanged { old, new } => write!(out, "changed from a {old} to an {new}"),
+        K::KindChanged { old, new } => write!(out, "changed from {} to {}", article(old), article(new)),
         K::FieldAdded { presence } => write!(out, "added ({presence})"),
         K::FieldRemoved { .. } => write!(out, "removed"),
         K::RenamedOnWire { old, new } => write!(out, "renamed on the wire from {old:?} to {new:?}"),
@@ -135,6 +135,10 @@ fn write_what(out: &mut String, kind: &ChangeKind) -> fmt::Result {
             _ => write!(out, "made {new} (was {old})"),
         },
         K::DefaultChanged { old, new, .. } => write!(out, "default changed from {old} to {new}"),
+        K::NullableChanged { nullable: true, .. } => write!(out, "now takes null"),
+        K::NullableChanged { nullable: false, .. } => write!(out, "no longer takes null"),
+        K::CaseAdded { case } => write!(out, "case {case} added"),
+        K::CaseRemoved { case } => write!(out, "case {case} removed"),
         K::BoxedChanged { boxed: true } => write!(out, "now boxed"),
         K::BoxedChanged { boxed: false } => write!(out, "no longer boxed"),
         K::ExplodeChanged { explode: true } => write!(out, "now sent as one pair per item"),
@@ -143,6 +147,12 @@ fn write_what(out: &mut String, kind: &ChangeKind) -> fmt::Result {
         K::ValueRemoved { value } => write!(out, "value {value} removed"),
         K::EnumDefaultChanged { old, new } => write!(out, "default changed from {old} to {new}"),
     }
+}
+
+/// `a struct`, `an enum`, `a union`.
+fn article(kind: &str) -> String {
+    let an = kind.starts_with(['a', 'e', 'i', 'o']);
+    format!("{} {kind}", if an { "an" } else { "a" })
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use super::ChangeKind;
 use super::compare::{Changes, presence};
 use super::pairing::{Matching, match_by, match_fields};
-use crate::model::{self, Api, DefaultValue, Enum, EnumValue, Module, Struct, TypeKind, TypeRef};
+use crate::model::{self, Api, DefaultValue, Enum, EnumValue, Module, Struct, TypeKind, TypeRef, Union};
 
 /// A field or a parameter, as far as a change to it matters.
 pub(super) struct Member<'a> {
@@ -18,6 +18,8 @@ pub(super) struct Member<'a> {
     pub presence: &'a model::Presence,
     /// Held in a `Box`.
     pub boxed: bool,
+    /// `null` is a value of it, apart from absence.
+    pub nullable: bool,
 }
 
 /// What changed between two matched members; `left_out` says whether a value equal to the
@@ -55,6 +57,14 @@ pub(super) fn member_changes(m: &Matching<'_>, old: &Member<'_>, new: &Member<'_
             old: m.old.type_name(old.ty),
             new: m.new.type_name(new.ty),
             relation,
+        });
+    }
+    if old.nullable != new.nullable {
+        // Required where it does not take `null`: on the old side if it takes it now.
+        let not_nullable = if new.nullable { old } else { new };
+        kinds.push(ChangeKind::NullableChanged {
+            nullable: new.nullable,
+            required: *not_nullable.presence == model::Presence::Required,
         });
     }
     if old.boxed != new.boxed {
@@ -116,6 +126,7 @@ fn compare_pair(changes: &mut Changes<'_, '_>, old: usize, new: usize) {
     let kinds: Vec<(String, ChangeKind)> = match (&a.kind, &b.kind) {
         (TypeKind::Struct(s), TypeKind::Struct(t)) => struct_changes(m, &new_path, s, t),
         (TypeKind::Enum(e), TypeKind::Enum(f)) => enum_changes(&new_path, e, f),
+        (TypeKind::Union(u), TypeKind::Union(v)) => union_changes(m, &new_path, u, v),
         (x, y) => {
             let kind = ChangeKind::KindChanged {
                 old: kind_name(x).into(),
@@ -208,13 +219,43 @@ fn field_member(f: &model::Field) -> Member<'_> {
         ty: &f.ty,
         presence: &f.presence,
         boxed: f.boxed,
+        nullable: f.nullable,
     }
+}
+
+/// The cases of a union, matched by Rust name: the name is how callers match on them, and the
+/// case's type is what travels.
+fn union_changes(m: &Matching<'_>, path: &str, u: &Union, v: &Union) -> Vec<(String, ChangeKind)> {
+    let mut out = Vec::new();
+    for (a, b) in match_by(&u.variants, &v.variants, |c| c.ident.clone(), |c| c.ident.clone()) {
+        match (a, b) {
+            (None, Some(b)) => out.push((path.to_owned(), ChangeKind::CaseAdded { case: b.ident.clone() })),
+            (Some(a), None) => out.push((path.to_owned(), ChangeKind::CaseRemoved { case: a.ident.clone() })),
+            (Some(a), Some(b)) => {
+                let subject = format!("{path}::{}", b.ident);
+                if let Some(relation) = m.relation(&a.ty, &b.ty) {
+                    let kind = ChangeKind::TypeChanged {
+                        old: m.old.type_name(&a.ty),
+                        new: m.new.type_name(&b.ty),
+                        relation,
+                    };
+                    out.push((subject.clone(), kind));
+                }
+                if a.boxed != b.boxed {
+                    out.push((subject, ChangeKind::BoxedChanged { boxed: b.boxed }));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    out
 }
 
 fn kind_name(kind: &TypeKind) -> &'static str {
     match kind {
         TypeKind::Struct(_) => "struct",
         TypeKind::Enum(_) => "enum",
+        TypeKind::Union(_) => "union",
     }
 }
 
