@@ -121,3 +121,22 @@ fn seed_to_v1_7_with_each_sides_config_breaks() {
     assert!(stdout.contains("\noperation register (POST /register)\n"), "{stdout}");
     assert!(stdout.contains("check_username_availability added"), "{stdout}");
 }
+
+#[test]
+fn a_side_may_be_several_entry_files() {
+    let spec = workspace().join("generator/tests/fixtures/specs/openapi31");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["diff", "--fail-on", "wire", "--old"])
+        .arg(spec.join("api.yaml"))
+        .arg("--new")
+        .arg(spec.join("api.yaml"))
+        .arg(spec.join("media.yaml"))
+        .output()
+        .expect("xtask runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("get_config added: compatible for Rust callers, compatible on the wire"),
+        "{stdout}"
+    );
+}
