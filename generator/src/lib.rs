@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod diagnostics;
+pub mod diff;
 mod docs;
 pub mod emit;
 pub mod error;

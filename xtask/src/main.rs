@@ -10,6 +10,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod bench;
+mod diff;
 mod interop;
 mod load;
 mod schemathesis;
@@ -30,6 +31,8 @@ struct Cli {
 enum Command {
     /// Generate the crate from the spec (default: spec/registration.yaml -> generated/).
     Codegen(CodegenArgs),
+    /// Report what changed between two specs and whether it breaks Rust callers or the wire.
+    Diff(diff::DiffArgs),
     /// Run the interop scenario against a real Synapse and the example homeserver.
     Interop,
     /// Register many accounts on the example homeserver at once, then kill it mid-load.
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Codegen(args) => codegen(args),
+        Command::Diff(args) => Ok(diff::main(&args)),
         Command::Interop => interop::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
         Command::Load(args) => load::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),
         Command::Schemathesis => schemathesis::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
