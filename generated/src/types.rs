@@ -7,11 +7,12 @@
 /// Authentication Data
 ///
 /// Used by clients to submit authentication information to the interactive-authentication API
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AuthData {
     /// The login type that the client is attempting to complete.
-    pub r#type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
     /// The value of the session key given by the homeserver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
@@ -22,11 +23,11 @@ pub struct AuthData {
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
 impl AuthData {
-    /// Creates a value from its required fields (`type`); the others start absent or at their default.
+    /// Creates a value with every field absent or at its default.
     #[must_use]
-    pub fn new(r#type: String) -> Self {
+    pub fn new() -> Self {
         Self {
-            r#type,
+            r#type: None,
             session: None,
             extra: std::collections::BTreeMap::new(),
         }

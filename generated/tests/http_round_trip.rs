@@ -119,7 +119,7 @@ fn register_responses() {
 fn request_token_to_register_email_request() {
     let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
         sample(
-            "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
+            "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");

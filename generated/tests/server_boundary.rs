@@ -229,7 +229,7 @@ async fn register_with_an_invalid_kind() {
 fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
     let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
         sample(
-            "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":1.5}",
+            "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7}",
         ),
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")

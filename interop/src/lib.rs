@@ -59,7 +59,7 @@ async fn register_user(client: &Client, name: &str, password: &str, steps: &mut 
     let answer = client
         .register_interactive(register::Request::new(body), |state| {
             first_state.get_or_insert_with(|| (stages(state), state.session.is_some()));
-            Some(AuthData::new("m.login.dummy".to_owned()))
+            Some(client_example::stage(client_example::DUMMY))
         })
         .await?;
     let Some((flows, has_session)) = first_state else {
@@ -99,7 +99,7 @@ async fn register_refusals(client: &Client, name: &str, steps: &mut Vec<Step>) -
         body.password = Some("pw-2-other".to_owned());
         let answer = client
             .register_interactive(register::Request::new(body), |_| {
-                Some(AuthData::new("m.login.dummy".to_owned()))
+                Some(client_example::stage(client_example::DUMMY))
             })
             .await?;
         match &answer {

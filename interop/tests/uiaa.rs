@@ -75,7 +75,7 @@ fn request() -> register::Request {
 }
 
 fn stage(kind: &str) -> AuthData {
-    AuthData::new(kind.to_owned())
+    client_example::stage(kind)
 }
 
 #[tokio::test]

@@ -206,7 +206,7 @@ pub async fn attempt(client: &Client, username: String, password: String) -> Att
             return None; // a second 401 answers the dummy stage: give up and count it
         }
         challenge_ok = state.session.is_some() && state.flows.iter().any(|flow| flow.stages == [DUMMY]);
-        Some(AuthData::new(DUMMY.to_owned()))
+        Some(client_example::stage(DUMMY))
     });
     let result = tokio::time::timeout(FLOW_TIMEOUT, call).await;
     let end = Instant::now();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::tools::{Guard, cargo, python_package, target_dir};
+use crate::tools::{Guard, binary, cargo, python_package, work_dir};
 
 /// The Synapse the interop suite runs: the release the recorded exchanges come from.
 const SYNAPSE: &str = "matrix-synapse~=1.163.0";
@@ -21,7 +21,7 @@ const SYNAPSE_SERIES: &str = "1.163.";
 
 /// Runs the scenario against Synapse and the example homeserver and prints the summary.
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
-    let dir = workspace.join("target/interop");
+    let dir = work_dir(workspace, "interop");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     cargo(workspace, &["build", "--package", "homeserver", "--package", "interop"])?;
     let python = install_synapse(&dir)?;
@@ -169,7 +169,7 @@ fn log_config(dir: &Path) -> String {
 fn start_homeserver(workspace: &Path, dir: &Path) -> anyhow::Result<(Guard, String)> {
     let database = dir.join("homeserver.db");
     let _ = std::fs::remove_file(&database);
-    let mut child = Command::new(target_dir(workspace).join("debug/homeserver"))
+    let mut child = Command::new(binary(workspace, "debug", "homeserver"))
         .args(["--listen", "127.0.0.1:0", "--server-name", "localhost", "--database"])
         .arg(&database)
         .stdout(Stdio::piped())
@@ -190,7 +190,7 @@ fn start_homeserver(workspace: &Path, dir: &Path) -> anyhow::Result<(Guard, Stri
 
 /// Runs the scenario binary against one server; its summary lines.
 fn scenario(workspace: &Path, name: &str, url: &str) -> anyhow::Result<Vec<String>> {
-    let output = Command::new(workspace.join("target/debug/interop"))
+    let output = Command::new(binary(workspace, "debug", "interop"))
         .args(["--server", url, "--name", name])
         .output()
         .context("running the interop scenario")?;

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use serde_json::Value;
 
-use crate::tools::{cargo, target_dir};
+use crate::tools::{binary, cargo, work_dir};
 
 /// Options of `cargo xtask load`.
 #[derive(clap::Args, Debug)]
@@ -61,7 +61,7 @@ pub fn run(workspace: &Path, args: &LoadArgs) -> anyhow::Result<()> {
     if kill_after > args.registrations {
         bail!("--kill-after must be at most --registrations ({})", args.registrations);
     }
-    let dir = workspace.join("target/load");
+    let dir = work_dir(workspace, "load");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let started = Instant::now();
     let bins = build(workspace, args, &dir)?;
@@ -96,10 +96,9 @@ fn build(workspace: &Path, args: &LoadArgs, dir: &Path) -> anyhow::Result<Bins> 
     cargo_args.extend(profile_flag);
     cargo_args.extend(["--package", "homeserver", "--package", "loadtest"]);
     cargo(workspace, &cargo_args)?;
-    let release = target_dir(workspace).join(profile_dir);
     Ok(Bins {
-        homeserver: release.join("homeserver"),
-        loadtest: release.join("loadtest"),
+        homeserver: binary(workspace, profile_dir, "homeserver"),
+        loadtest: binary(workspace, profile_dir, "loadtest"),
         fast_hashing: args.fast_hashing,
         dir: dir.to_path_buf(),
     })

@@ -23,7 +23,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use crate::tools::{Guard, cargo, python_package, target_dir};
+use crate::tools::{Guard, binary, cargo, python_package, work_dir};
 
 /// The schemathesis release this task runs.
 const SCHEMATHESIS_VERSION: &str = "4.32.5";
@@ -95,7 +95,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 
 /// Runs schemathesis.
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
-    let dir = workspace.join("target/schemathesis");
+    let dir = work_dir(workspace, "schemathesis");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let schemathesis = install(&dir)?;
     let spec = export_spec(workspace, &dir)?;
@@ -194,7 +194,7 @@ fn takes_flag(binary: &Path, flag: &str) -> bool {
 /// Starts the example homeserver on a free loopback port with a fresh database; its guard and
 /// address.
 fn start_homeserver(workspace: &Path, dir: &Path) -> anyhow::Result<(Guard, String)> {
-    let binary = target_dir(workspace).join("debug/homeserver");
+    let binary = binary(workspace, "debug", "homeserver");
     let database = dir.join("homeserver.db");
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let file = PathBuf::from(format!("{}{suffix}", database.display()));

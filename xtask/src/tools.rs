@@ -44,7 +44,26 @@ pub fn cargo_output(workspace: &Path, args: &[&str]) -> anyhow::Result<String> {
 
 /// Where cargo puts the builds: `CARGO_TARGET_DIR`, else `target/` of the workspace.
 pub fn target_dir(workspace: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace.join("target"), |dir| workspace.join(dir))
+    target_dir_from(workspace, std::env::var_os("CARGO_TARGET_DIR"))
+}
+
+/// [`target_dir`] with the variable's value given: a relative folder is the workspace's, as
+/// cargo reads it when run from the workspace.
+fn target_dir_from(workspace: &Path, variable: Option<std::ffi::OsString>) -> PathBuf {
+    variable
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| workspace.join("target"), |dir| workspace.join(dir))
+}
+
+/// A folder of a command's files under the target folder (`target/interop`), so that every
+/// command writes where cargo builds, `CARGO_TARGET_DIR` included.
+pub fn work_dir(workspace: &Path, name: &str) -> PathBuf {
+    target_dir(workspace).join(name)
+}
+
+/// A binary of the workspace built by `cargo build` in `profile` (`debug`, `release`).
+pub fn binary(workspace: &Path, profile: &str, name: &str) -> PathBuf {
+    target_dir(workspace).join(profile).join(name)
 }
 
 /// A child process killed when dropped, so that no server outlives a failed run.
@@ -125,4 +144,41 @@ fn installed_version(python: &Path, distribution: &str) -> Option<String> {
         .status
         .success()
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_target_folder_follows_cargo_target_dir() {
+        let workspace = Path::new("/ws");
+        assert_eq!(target_dir_from(workspace, None), Path::new("/ws/target"));
+        assert_eq!(target_dir_from(workspace, Some("".into())), Path::new("/ws/target"));
+        assert_eq!(target_dir_from(workspace, Some("/tmp/t".into())), Path::new("/tmp/t"));
+        assert_eq!(target_dir_from(workspace, Some("out".into())), Path::new("/ws/out"));
+    }
+
+    #[test]
+    fn no_command_names_the_target_folder_itself() {
+        // Every path under the target folder goes through `target_dir`, `work_dir` or `binary`.
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut offenders = Vec::new();
+        let mut folders = vec![src];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let needle = ["join(\"", "target/"].concat();
+                    if text.contains(&needle) {
+                        offenders.push(path.display().to_string());
+                    }
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "paths built from `target/`: {offenders:?}");
+    }
 }

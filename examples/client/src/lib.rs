@@ -103,6 +103,14 @@ impl fmt::Display for GiveUp {
 
 impl std::error::Error for GiveUp {}
 
+/// An `auth` dict for the stage `kind`; the generated `*_interactive` helpers fill the session in.
+#[must_use]
+pub fn stage(kind: &str) -> AuthData {
+    let mut auth = AuthData::new();
+    auth.r#type = Some(kind.to_owned());
+    auth
+}
+
 /// The next stage of a registration: `m.login.dummy` when a flow offers it as its only stage.
 ///
 /// # Errors
@@ -117,7 +125,7 @@ pub fn registration_stage(state: &AuthResponse) -> Result<AuthData, GiveUp> {
         });
     }
     offered_alone(state, DUMMY)?;
-    Ok(AuthData::new(DUMMY.to_owned()))
+    Ok(stage(DUMMY))
 }
 
 /// The next stage of a password change: `m.login.password` with the identifier
@@ -145,7 +153,7 @@ pub fn password_stage(state: &AuthResponse, user: &str, password: &str) -> Resul
         None => {}
     }
     offered_alone(state, PASSWORD)?;
-    let mut auth = AuthData::new(PASSWORD.to_owned());
+    let mut auth = stage(PASSWORD);
     auth.extra
         .insert("identifier".to_owned(), json!({"type": USER_IDENTIFIER, "user": user}));
     auth.extra.insert("password".to_owned(), json!(password));
@@ -314,7 +322,7 @@ mod tests {
             "session": "S"
         }));
         let auth = registration_stage(&state).unwrap();
-        assert_eq!(auth.r#type, DUMMY);
+        assert_eq!(auth.r#type.as_deref(), Some(DUMMY));
         // The generated helper fills the session in.
         assert_eq!(auth.session, None);
         assert!(auth.extra.is_empty());

@@ -19,7 +19,9 @@
 //!   session: the account, its device and its token are created in one transaction and the
 //!   session is deleted (200). A `session` that is unknown or expired is answered like a first
 //!   request (401 with a new session), so a client never completes a flow it did not start
-//!   here. Any other `auth.type`: 400 `M_INVALID_PARAM` "Invalid login submission", as Synapse.
+//!   here. An `auth` without `type` (`{}`, or only a `session`) asks where the flow stands: 401
+//!   with the flow and `completed: []`, in that session while it is live, else a new one, as
+//!   Synapse. Any other `auth.type`: 400 `M_INVALID_PARAM` "Invalid login submission", as Synapse.
 //!   A name taken while the client was doing UIAA: 400 `M_USER_IN_USE`.
 //!
 //! `POST /account/password`:
@@ -27,7 +29,9 @@
 //!   This server sends no mail, so that stage never completes, whatever `auth` holds.
 //! - A guest, or an account without a password: 403 `M_FORBIDDEN`. An empty `new_password`:
 //!   400 `M_MISSING_PARAM`.
-//! - Without `auth`: 401 offering `m.login.password` with a session bound to the user. Another
+//! - Without `auth`: 401 offering `m.login.password` with a session bound to the user. An `auth`
+//!   without `type` (matrix-js-sdk starts with `"auth": {}`): the same 401 with `completed: []`,
+//!   in the user's live session if it names one. Another
 //!   `auth.type`: 400 `M_INVALID_PARAM`; an unreadable `m.login.password` dict: 400
 //!   `M_MISSING_PARAM` or `M_INVALID_PARAM`.
 //! - The identifier (`identifier: {type: m.id.user, user}` or the legacy `user`) must name the
@@ -339,8 +343,11 @@ impl Homeserver {
         let Some(auth) = body.auth else {
             return self.register_challenge().await;
         };
-        if auth.r#type != uiaa::DUMMY {
-            return Ok(register_error("M_INVALID_PARAM", "Invalid login submission"));
+        match auth.r#type.as_deref() {
+            Some(uiaa::DUMMY) => {}
+            // No stage, only (perhaps) a session: the client asks where the flow stands.
+            None => return self.register_progress(auth.session).await,
+            Some(_) => return Ok(register_error("M_INVALID_PARAM", "Invalid login submission")),
         }
         if let Some(session_id) = &auth.session
             && self.live_session(session_id.clone(), REGISTER).await?.is_none()
@@ -357,6 +364,20 @@ impl Homeserver {
         let session = self.new_session(REGISTER, None).await?;
         tracing::debug!("registration: UIAA session started");
         Ok(register::Response::Unauthorized(uiaa::challenge(uiaa::DUMMY, session)))
+    }
+
+    /// The 401 for an `auth` without a `type`: the flow and no completed stage, in the client's
+    /// session while it is live, else in a new one (as Synapse answers).
+    async fn register_progress(&self, session_id: Option<String>) -> Result<register::Response, HandlerError> {
+        let live = match session_id {
+            Some(id) => self.live_session(id.clone(), REGISTER).await?.map(|_| id),
+            None => None,
+        };
+        let session = match live {
+            Some(id) => id,
+            None => self.new_session(REGISTER, None).await?,
+        };
+        Ok(register::Response::Unauthorized(uiaa::progress(uiaa::DUMMY, session)))
     }
 
     /// Creates the account (requested or generated name), then deletes the finished session.
@@ -547,8 +568,19 @@ impl Server for Homeserver {
                     session,
                 )))
             }
-            Some(auth) if auth.r#type == uiaa::PASSWORD => {
+            Some(auth) if auth.r#type.as_deref() == Some(uiaa::PASSWORD) => {
                 self.change_own_password(owner, auth, body.new_password).await
+            }
+            // `"auth": {}` (matrix-js-sdk's first call) or only a session: where the flow stands.
+            Some(auth) if auth.r#type.is_none() => {
+                let session = match self.own_session(auth.session, &owner.user_id).await? {
+                    Some(session) => session,
+                    None => self.new_session(CHANGE_PASSWORD, Some(owner.user_id)).await?,
+                };
+                Ok(change_password::Response::Unauthorized(uiaa::progress(
+                    uiaa::PASSWORD,
+                    session,
+                )))
             }
             Some(_) => Ok(password_error(
                 StatusCode::BAD_REQUEST,

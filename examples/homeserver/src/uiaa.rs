@@ -31,6 +31,14 @@ pub fn challenge(stage: &str, session: String) -> AuthResponse {
     body
 }
 
+/// The 401 body answering an `auth` dict without a `type`: [`challenge`] with `completed: []`,
+/// as Synapse answers `"auth": {}` and `"auth": {"session": ...}`.
+pub fn progress(stage: &str, session: String) -> AuthResponse {
+    let mut body = challenge(stage, session);
+    body.completed = Some(Vec::new());
+    body
+}
+
 /// The 401 body for a stage that failed: [`challenge`] with `completed: []` plus the error,
 /// as Synapse answers a wrong password.
 pub fn failed(stage: &str, session: String, errcode: &str, error: &str) -> AuthResponse {
@@ -147,6 +155,11 @@ mod tests {
         assert_eq!(
             body,
             json!({"flows": [{"stages": ["m.login.dummy"]}], "params": {}, "session": "S"})
+        );
+        let body = serde_json::to_value(progress(DUMMY, "S".into())).unwrap();
+        assert_eq!(
+            body,
+            json!({"flows": [{"stages": ["m.login.dummy"]}], "params": {}, "session": "S", "completed": []})
         );
         let body = serde_json::to_value(failed(PASSWORD, "S".into(), "M_FORBIDDEN", "Invalid password")).unwrap();
         assert_eq!(

@@ -237,12 +237,12 @@ pub struct RequestBody {
     /// The email address
     pub email: String,
     /// Used to distinguish protocol level retries from requests to re-send the email.
-    pub send_attempt: f64,
+    pub send_attempt: i64,
 }
 impl RequestBody {
     /// Creates a value from its required fields (`client_secret`, `email`, `send_attempt`); the others start absent or at their default.
     #[must_use]
-    pub fn new(client_secret: String, email: String, send_attempt: f64) -> Self {
+    pub fn new(client_secret: String, email: String, send_attempt: i64) -> Self {
         Self {
             client_secret,
             email,

@@ -57,7 +57,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use super::measure;
-use crate::tools::{cargo, python_package, target_dir};
+use crate::tools::{binary, cargo, python_package, work_dir};
 
 /// Counted runs per measurement (after one warm-up).
 pub const RUNS: usize = 15;
@@ -294,11 +294,11 @@ pub struct Targets {
 pub fn run(workspace: &Path, quick: bool) -> anyhow::Result<CodegenReport> {
     let runs = if quick { QUICK_RUNS } else { RUNS };
     let scales = if quick { QUICK_SCALES } else { SCALES };
-    let bench = workspace.join("target/bench");
+    let bench = work_dir(workspace, "bench");
 
     eprintln!("codegen bench: cargo {}", BUILD.join(" "));
     cargo(workspace, BUILD)?;
-    let binary = target_dir(workspace).join("release/xtask");
+    let binary = binary(workspace, "release", "xtask");
 
     let mut notes = Vec::new();
     let specs = specs(workspace, &bench, scales, &mut notes)?;

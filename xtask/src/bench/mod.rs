@@ -71,7 +71,7 @@ pub fn run(workspace: &Path, args: &BenchArgs) -> anyhow::Result<()> {
     };
     let report = render(&codegen, &criterion, &loopback, compile.as_deref(), args);
     let file = if args.quick {
-        workspace.join("target/bench/BENCHMARKS-quick.md")
+        crate::tools::work_dir(workspace, "bench").join("BENCHMARKS-quick.md")
     } else {
         workspace.join("BENCHMARKS.md")
     };

@@ -570,3 +570,39 @@ async fn debug_output_never_shows_a_secret() {
     }
     assert!(printed[0].contains("<redacted>") && printed[2].contains("<redacted>"));
 }
+
+/// `"auth": {}` and `"auth": {"session": ...}` ask where the flow stands, as Synapse answers
+/// them: never 400 (matrix-js-sdk starts a password change with `setPassword({}, ...)`).
+#[tokio::test]
+async fn an_auth_without_a_type_gets_the_flows() {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = homeserver(&dir);
+    let first = json!({"username": "dave", "password": PASSWORD, "auth": {}});
+    let (status, body) = register_user(&hs, first).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["flows"], json!([{"stages": ["m.login.dummy"]}]));
+    assert_eq!(body["completed"], json!([]));
+    let session = session_of(&body);
+    let again = json!({"username": "dave", "password": PASSWORD, "auth": {"session": session}});
+    let (status, body) = register_user(&hs, again).await;
+    assert_eq!((status, session_of(&body)), (401, session.clone()), "the live session is kept");
+    let unknown = json!({"username": "dave", "password": PASSWORD, "auth": {"session": "nope"}});
+    let (status, body) = register_user(&hs, unknown).await;
+    assert_eq!(status, 401, "{body}");
+    assert_ne!(session_of(&body), "nope");
+
+    let owner = alice(&hs, "erin").await;
+    let (status, body) = change(&hs, Some(&owner), json!({"new_password": "n", "auth": {}})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["flows"], json!([{"stages": ["m.login.password"]}]));
+    assert_eq!(body["completed"], json!([]));
+    let session = session_of(&body);
+    let with_session = json!({"new_password": "n", "auth": {"session": session}});
+    let (status, body) = change(&hs, Some(&owner), with_session.clone()).await;
+    assert_eq!((status, session_of(&body)), (401, session));
+    let (status, body) = change(&hs, None, with_session).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["flows"], json!([{"stages": ["m.login.email.identity"]}]));
+    let (status, body) = change(&hs, None, json!({"new_password": "n", "auth": {}})).await;
+    assert_eq!(status, 401, "{body}");
+}
