@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, bail, ensure};
 use matrix_registration::client::Client;
 use matrix_registration::endpoints::{change_password, register, request_token_to_register_email};
-use matrix_registration::types::{AuthData, AuthResponse};
+use matrix_registration::types::AuthResponse;
 
 /// One checked step: what was done and the answer seen.
 #[derive(Clone, Debug)]
@@ -212,7 +212,7 @@ async fn email_token(client: &Client, steps: &mut Vec<Step>) -> anyhow::Result<(
     let body = request_token_to_register_email::RequestBody::new(
         "s3cr3tABC".to_owned(),
         "interop@example.org".to_owned(),
-        1.0,
+        1,
     );
     match client
         .request_token_to_register_email(&request_token_to_register_email::Request::new(body))

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use matrix_registration::client::{Client, ClientError};
 use matrix_registration::endpoints::register;
-use matrix_registration::types::AuthData;
 
 /// The one stage of the example homeserver's registration flow.
 const DUMMY: &str = "m.login.dummy";
