@@ -61,6 +61,9 @@ pub struct DocsConfig {
 pub struct PackageConfig {
     /// Package name; default: the spec's `info.title` in kebab-case.
     pub name: Option<String>,
+    /// The API's title in the crate's docs; default: the first entry file's `info.title`
+    /// (which names only that file's part when there are many).
+    pub title: Option<String>,
 }
 
 /// `[variables.NAME]`: the values a `%NAME%` placeholder takes.

@@ -24,6 +24,7 @@ pub mod model;
 pub mod naming;
 pub mod output;
 pub mod read;
+pub mod workspace;
 
 pub use read::load;
 

@@ -1,6 +1,6 @@
 //! The project's command line: `cargo xtask codegen [--check]`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The generator allocates and frees a great many small token trees; mimalloc does that in a
@@ -95,22 +95,39 @@ fn main() -> ExitCode {
 }
 
 fn codegen(args: CodegenArgs) -> anyhow::Result<ExitCode> {
-    // Defaults are the workspace's own spec and output, wherever cargo is run from; paths given
-    // on the command line are relative to the current folder, as usual.
+    // Defaults are the workspace's own specs and crates, wherever cargo is run from; paths
+    // given on the command line are relative to the current folder, as usual.
     let workspace = workspace_root();
     let here = std::env::current_dir().context("reading the current folder")?;
     let given = |p: PathBuf| here.join(p);
-    let specs = if args.spec.is_empty() {
-        vec![workspace.join("spec/registration.yaml")]
+    let jobs: Vec<(generator::Options, PathBuf)> = if args.spec.is_empty() && args.out.is_none() {
+        let crates = generator::workspace::CRATES.iter();
+        crates.map(|c| (c.options(&workspace), workspace.join(c.out))).collect()
     } else {
-        args.spec.into_iter().map(given).collect()
+        let specs = if args.spec.is_empty() {
+            vec![workspace.join("spec/registration.yaml")]
+        } else {
+            args.spec.iter().cloned().map(given).collect()
+        };
+        let out = args.out.clone().map_or_else(|| workspace.join("generated"), given);
+        let options = generator::Options {
+            specs,
+            root: args.root.clone().map(given),
+            config: args.config.clone().map(given),
+        };
+        vec![(options, out)]
     };
-    let out = args.out.map_or_else(|| workspace.join("generated"), given);
-    let options = generator::Options {
-        specs,
-        root: args.root.map(given),
-        config: args.config.map(given),
-    };
+    let mut code = ExitCode::SUCCESS;
+    for (options, out) in jobs {
+        if codegen_one(&args, &here, options, &out)? != ExitCode::SUCCESS {
+            code = ExitCode::FAILURE;
+        }
+    }
+    Ok(code)
+}
+
+/// Generates one crate into `out`, or checks it.
+fn codegen_one(args: &CodegenArgs, here: &Path, options: generator::Options, out: &Path) -> anyhow::Result<ExitCode> {
     let generated = match generator::generate(&options) {
         Ok(generated) => generated,
         Err(errors) => {
@@ -133,7 +150,7 @@ fn codegen(args: CodegenArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(here.join(file), json).with_context(|| format!("writing {}", file.display()))?;
     }
     let mode = if args.check { Mode::Check } else { Mode::Write };
-    let report = output::ensure(&out, &generated.files, mode).with_context(|| format!("writing {}", out.display()))?;
+    let report = output::ensure(out, &generated.files, mode).with_context(|| format!("writing {}", out.display()))?;
     match (mode, report.is_clean()) {
         (Mode::Check, false) => {
             eprint!("{report}");

@@ -254,6 +254,10 @@ fn type_in(api: &Api, ty: &TypeRef, from: Option<&Module>, root: &TokenStream) -
             let value = type_in(api, value, from, root);
             quote! { std::collections::BTreeMap<String, #value> }
         }
+        TypeRef::Nullable(inner) => {
+            let inner = type_in(api, inner, from, root);
+            quote! { Option<#inner> }
+        }
     }
 }
 

@@ -24,6 +24,7 @@ fn value(api: &Api, ty: &TypeRef, depth: usize) -> Value {
     match ty {
         // Raw bytes have no JSON form; their samples are written by the emitters that send them.
         TypeRef::Bytes => json!(TEXT),
+        TypeRef::Nullable(inner) => value(api, inner, depth),
         TypeRef::String => json!(TEXT),
         TypeRef::Bool => json!(true),
         TypeRef::I32 | TypeRef::I64 => json!(7),

@@ -30,7 +30,7 @@ pub(super) fn module(api: &Api) -> TokenStream {
     ]);
     let trait_def = server_trait(api, has_auth);
     let router = router(api);
-    let handlers = api.operations.iter().map(handler);
+    let handlers = handlers(api);
     let identity = identity_helpers(api);
     let failure = has_auth.then(|| quote! { use crate::runtime::server::Failure; });
     quote! {
@@ -43,7 +43,7 @@ pub(super) fn module(api: &Api) -> TokenStream {
 
         #trait_def
         #router
-        #(#handlers)*
+        #handlers
         #identity
     }
 }
@@ -104,9 +104,9 @@ fn router(api: &Api) -> TokenStream {
         by_path.entry(op.path.as_str()).or_default().push(op);
     }
     let routes = by_path.iter().map(|(path, ops)| {
-        let methods = ops.iter().map(|op| {
-            let method = format_ident!("{}", op.method.to_ascii_lowercase());
-            let handler = format_ident!("handle_{}", crate::naming::unraw(&op.name));
+        let methods = same_route(ops).into_iter().map(|ops| {
+            let method = format_ident!("{}", ops[0].method.to_ascii_lowercase());
+            let handler = handler_name(&ops);
             quote! { .#method(#handler::<S>) }
         });
         quote! {
@@ -141,10 +141,107 @@ fn router(api: &Api) -> TokenStream {
     }
 }
 
-fn handler(op: &Operation) -> TokenStream {
+/// The operations of one path grouped by method. The Matrix spec has methods and paths
+/// that two operations share, told apart by their bodies (`POST /rooms/{roomId}/invite`: a
+/// user, or a third-party identifier): they are one route.
+fn same_route<'a>(ops: &[&'a Operation]) -> Vec<Vec<&'a Operation>> {
+    let mut by_method: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    for op in ops {
+        by_method.entry(op.method.as_str()).or_default().push(op);
+    }
+    by_method.into_values().map(in_trial_order).collect()
+}
+
+/// Operations sharing a route in the order they are tried: what the spec has not deprecated
+/// first, then what reads more inputs.
+fn in_trial_order(mut ops: Vec<&Operation>) -> Vec<&Operation> {
+    ops.sort_by_key(|op| (op.lifecycle.deprecated, std::cmp::Reverse(op.params.len())));
+    ops
+}
+
+fn handler_name(ops: &[&Operation]) -> proc_macro2::Ident {
+    let names: Vec<&str> = ops.iter().map(|op| crate::naming::unraw(&op.name)).collect();
+    format_ident!("handle_{}", names.join("_or_"))
+}
+
+/// Every route's handler, in the order of the operations: one per operation, and one for
+/// operations sharing a route, where the first of them comes.
+fn handlers(api: &Api) -> TokenStream {
+    let mut done: Vec<&str> = Vec::new();
+    let mut handlers = Vec::new();
+    for op in &api.operations {
+        if done.contains(&op.name.as_str()) {
+            continue;
+        }
+        let shared: Vec<&Operation> = api
+            .operations
+            .iter()
+            .filter(|o| o.method == op.method && o.path == op.path)
+            .collect();
+        done.extend(shared.iter().map(|o| o.name.as_str()));
+        handlers.push(match shared.as_slice() {
+            [op] => handler(op),
+            _ => shared_handler(&in_trial_order(shared)),
+        });
+    }
+    quote! { #(#handlers)* }
+}
+
+/// Serves operations sharing a method and path: the first whose request reads is called; when
+/// none reads, the last one's error answers.
+fn shared_handler(ops: &[&Operation]) -> TokenStream {
+    let handler = handler_name(ops);
+    let Some((last, first)) = ops.split_last() else {
+        return quote! {};
+    };
+    let tries = first.iter().map(|op| {
+        let name = ident(&op.name);
+        let call = call(op);
+        quote! {
+            if let Ok(request) = crate::endpoints::#name::Request::try_from_http(&request) {
+                let response = #call.await?;
+                return Ok(response.into_http());
+            }
+        }
+    });
+    let last_name = ident(&last.name);
+    let last_call = call(last);
+    let doc = doc1(&format!(
+        "Serves `{} {}`, which several operations share: the first whose request reads.",
+        last.method, last.path
+    ));
+    let limit = body_limit(last);
+    quote! {
+        #doc
+        async fn #handler<S: Server>(
+            axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
+            request: axum::extract::Request,
+        ) -> axum::response::Response {
+            let limit = state.options.#limit;
+            crate::runtime::server::handle(request, limit, |request| async move {
+                #(#tries)*
+                let request = crate::endpoints::#last_name::Request::try_from_http(&request)?;
+                let response = #last_call.await?;
+                Ok(response.into_http())
+            })
+            .await
+        }
+    }
+}
+
+/// The limit of an operation's body: uploads have their own.
+fn body_limit(op: &Operation) -> TokenStream {
+    if op.body.as_ref().is_some_and(|b| b.ty == crate::model::TypeRef::Bytes) {
+        quote! { upload_limit }
+    } else {
+        quote! { body_limit }
+    }
+}
+
+/// The call of an operation's method on a read `request`, its identity checked first.
+fn call(op: &Operation) -> TokenStream {
     let name = ident(&op.name);
-    let handler = format_ident!("handle_{}", crate::naming::unraw(&op.name));
-    let call = match op.auth {
+    match op.auth {
         Auth::None => quote! { state.server.#name(request) },
         Auth::Optional => quote! {{
             let identity = optional_identity(&state.server, request.access_token.as_deref()).await?;
@@ -154,13 +251,15 @@ fn handler(op: &Operation) -> TokenStream {
             let identity = required_identity(&state.server, request.access_token.as_deref()).await?;
             state.server.#name(request, identity)
         }},
-    };
+    }
+}
+
+fn handler(op: &Operation) -> TokenStream {
+    let name = ident(&op.name);
+    let handler = handler_name(&[op]);
+    let call = call(op);
     let doc = doc1(&format!("Serves `{} {}`.", op.method, op.path));
-    let limit = if op.body.as_ref().is_some_and(|b| b.ty == crate::model::TypeRef::Bytes) {
-        quote! { upload_limit }
-    } else {
-        quote! { body_limit }
-    };
+    let limit = body_limit(op);
     quote! {
         #doc
         async fn #handler<S: Server>(

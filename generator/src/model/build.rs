@@ -110,10 +110,10 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
     }
     Errors::check(errors)?;
     let mut api = Api {
-        title: openapi.info.title.clone(),
+        title: config.package.title.clone().unwrap_or_else(|| openapi.info.title.clone()),
         version: openapi.info.version.clone(),
         description: openapi.info.description.clone(),
-        source: entry_files.join(", "),
+        source: sources_text(entry_files),
         package,
         base_path,
         variables,
@@ -131,6 +131,21 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
     let site = config.docs.site.as_deref().unwrap_or(super::DEFAULT_SITE);
     super::links::absolute_links(&mut api, site);
     Ok(api)
+}
+
+/// The entry files as the generated files' headers name them: each, or for a folder of many
+/// their count and folder (`72 entry files in api/client-server/`).
+fn sources_text(entry_files: &[String]) -> String {
+    if entry_files.len() <= 3 {
+        return entry_files.join(", ");
+    }
+    let folder = |file: &String| file.rsplit_once('/').map_or(String::new(), |(folder, _)| format!("{folder}/"));
+    let first = entry_files.first().map(folder).unwrap_or_default();
+    if entry_files.iter().all(|f| folder(f) == first) {
+        format!("{} entry files in {first}", entry_files.len())
+    } else {
+        format!("{} entry files", entry_files.len())
+    }
 }
 
 /// The type of Matrix error bodies: the config's, checked to have `errcode` and `error`, or
@@ -201,7 +216,9 @@ impl Files<'_> {
     /// The operation's path under the API's base path.
     fn full_path(&self, path: &str) -> String {
         let prefix = self.prefixes.get(path).map_or("", String::as_str);
-        format!("{prefix}{path}")
+        // The Matrix spec tells two operations of one method and path apart by a trailing
+        // space in one's key (`/rooms/{roomId}/invite `); on the wire they are one path.
+        format!("{prefix}{}", path.trim())
     }
 }
 

@@ -443,6 +443,9 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
     /// Raw bytes: a body of another media type than JSON (an upload, a download).
     Bytes,
+    /// A value or `null`, as an item of an array or a value of a map (`items: {type: [string,
+    /// null]}`); a nullable field is a [`Field::nullable`] instead.
+    Nullable(Box<TypeRef>),
 }
 
 /// An example of the spec and the type it must fit.

@@ -172,7 +172,7 @@ fn param_type_supported(ty: &TypeRef, types: &Types<'_>) -> bool {
         TypeRef::String | TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
         TypeRef::Named(id) => matches!(types.defs[id.0].kind, super::TypeKind::Enum(_)),
         TypeRef::Array(item) => !matches!(**item, TypeRef::Array(_)) && param_type_supported(item, types),
-        TypeRef::Json | TypeRef::JsonObject | TypeRef::Map(_) | TypeRef::Bytes => false,
+        TypeRef::Json | TypeRef::JsonObject | TypeRef::Map(_) | TypeRef::Bytes | TypeRef::Nullable(_) => false,
     }
 }
 

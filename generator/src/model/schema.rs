@@ -327,7 +327,7 @@ impl<'a> Types<'a> {
             Some("boolean") => TypeRef::Bool,
             Some("integer") if flat.format.as_deref() == Some("int32") => TypeRef::I32,
             Some("integer") => TypeRef::I64,
-            Some("number") if flat.format.as_deref() == Some("float") => TypeRef::F32,
+            // JSON numbers are doubles: an `f32` would write `0.1` back as `0.10000000149011612`.
             Some("number") => TypeRef::F64,
             Some("array") => self.array(&flat, ctx),
             Some("object") | None => self.map_or_json(&flat, ctx),
@@ -364,7 +364,8 @@ impl<'a> Types<'a> {
             role: ctx.part_role("An item of"),
             ..ctx.clone()
         };
-        TypeRef::Array(Box::new(self.type_of(items.into(), &child)))
+        let item = self.type_of(items.into(), &child);
+        TypeRef::Array(Box::new(nullable_if(is_nullable(items), item)))
     }
 
     fn map_or_json(&mut self, flat: &Flat, ctx: &Ctx) -> TypeRef {
@@ -379,7 +380,9 @@ impl<'a> Types<'a> {
                     ..ctx.clone()
                 };
                 let schema: &oa::ReferenceOr<oa::Schema> = schema;
-                TypeRef::Map(Box::new(self.type_of(schema.into(), &child)))
+                let value = self.type_of(schema.into(), &child);
+                let nullable = matches!(schema, oa::ReferenceOr::Item(s) if s.schema_data.nullable);
+                TypeRef::Map(Box::new(nullable_if(nullable, value)))
             }
             Some(oa::AdditionalProperties::Any(true)) => TypeRef::Map(Box::new(TypeRef::Json)),
             _ if flat.typ.is_some() => TypeRef::JsonObject,
@@ -516,7 +519,7 @@ impl<'a> Types<'a> {
             TypeRef::Array(_) => 5,
             TypeRef::Map(_) => 8,
             TypeRef::JsonObject => 9,
-            TypeRef::Json | TypeRef::Bytes => 10,
+            TypeRef::Json | TypeRef::Bytes | TypeRef::Nullable(_) => 10,
         }
     }
 
@@ -820,10 +823,17 @@ fn enum_value_matches(wire: &EnumValue, value: &Value) -> bool {
 }
 
 /// Adds `member` to `into`: properties and `required` add up; later keywords win. Docs and the
-/// example come from the outer schema (`outer`) when it has them.
+/// example come from the outer schema (`outer`) when it has them. A property both define must
+/// fit both (`allOf` says so): it becomes the `allOf` of the two (an event's `unsigned` with
+/// the fields of each).
 fn merge(into: &mut Flat, member: Flat, outer: bool) {
     for (name, schema) in member.properties {
-        into.properties.insert(name, schema);
+        let merged = match into.properties.get(&name) {
+            Some(earlier) if *earlier != schema => both(earlier.clone(), schema),
+            _ => schema,
+        };
+        // An existing key keeps its place: fields stay in the order the spec first gives them.
+        into.properties.insert(name, merged);
     }
     into.required.extend(member.required);
     into.typ = member.typ.or(into.typ.take());
@@ -845,6 +855,42 @@ fn merge(into: &mut Flat, member: Flat, outer: bool) {
         into.title = into.title.take().or(member.title);
         into.description = into.description.take().or(member.description);
     }
+}
+
+/// Whether a schema says `null` is one of its values.
+fn is_nullable(schema: &oa::ReferenceOr<Box<oa::Schema>>) -> bool {
+    matches!(schema, oa::ReferenceOr::Item(s) if s.schema_data.nullable)
+}
+
+/// `ty`, or `ty` or `null`.
+fn nullable_if(nullable: bool, ty: TypeRef) -> TypeRef {
+    if nullable { TypeRef::Nullable(Box::new(ty)) } else { ty }
+}
+
+/// A property schema that is both `a` and `b`.
+fn both(a: oa::ReferenceOr<Box<oa::Schema>>, b: oa::ReferenceOr<Box<oa::Schema>>) -> oa::ReferenceOr<Box<oa::Schema>> {
+    let unbox = |schema: oa::ReferenceOr<Box<oa::Schema>>| match schema {
+        oa::ReferenceOr::Item(schema) => oa::ReferenceOr::Item(*schema),
+        oa::ReferenceOr::Reference { reference } => oa::ReferenceOr::Reference { reference },
+    };
+    // The later, more particular, schema's docs and example win, as they did when it replaced
+    // the earlier one.
+    let data = |schema: &oa::ReferenceOr<Box<oa::Schema>>| match schema {
+        oa::ReferenceOr::Item(schema) => schema.schema_data.clone(),
+        oa::ReferenceOr::Reference { .. } => oa::SchemaData::default(),
+    };
+    let (earlier, later) = (data(&a), data(&b));
+    let schema_data = oa::SchemaData {
+        description: later.description.or(earlier.description),
+        example: later.example.or(earlier.example),
+        ..oa::SchemaData::default()
+    };
+    oa::ReferenceOr::Item(Box::new(oa::Schema {
+        schema_data,
+        schema_kind: oa::SchemaKind::AllOf {
+            all_of: vec![unbox(a), unbox(b)],
+        },
+    }))
 }
 
 /// One schema's own keywords, and its `allOf` members.

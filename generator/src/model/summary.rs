@@ -185,6 +185,7 @@ impl Api {
             TypeRef::JsonObject => "JsonObject".into(),
             TypeRef::Array(item) => format!("Vec<{}>", self.type_name(item)),
             TypeRef::Map(value) => format!("Map<String, {}>", self.type_name(value)),
+            TypeRef::Nullable(inner) => format!("{} or null", self.type_name(inner)),
         }
     }
 }
