@@ -12,9 +12,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail, ensure};
+use matrix_registration::ErrorCode;
 use matrix_registration::client::Client;
 use matrix_registration::endpoints::{change_password, register, request_token_to_register_email};
-use matrix_registration::types::{AuthData, AuthResponse};
+use matrix_registration::types::AuthResponse;
 
 /// One checked step: what was done and the answer seen.
 #[derive(Clone, Debug)]
@@ -58,8 +59,8 @@ async fn register_user(client: &Client, name: &str, password: &str, steps: &mut 
     let mut first_state = None;
     let answer = client
         .register_interactive(register::Request::new(body), |state| {
-            first_state.get_or_insert_with(|| (stages(state), state.session.is_some()));
-            Some(client_example::stage(client_example::DUMMY))
+            first_state.get_or_insert_with(|| (stages(&state), state.session.is_some()));
+            std::future::ready(Some(client_example::stage(client_example::DUMMY)))
         })
         .await?;
     let Some((flows, has_session)) = first_state else {
@@ -99,7 +100,7 @@ async fn register_refusals(client: &Client, name: &str, steps: &mut Vec<Step>) -
         body.password = Some("pw-2-other".to_owned());
         let answer = client
             .register_interactive(register::Request::new(body), |_| {
-                Some(client_example::stage(client_example::DUMMY))
+                std::future::ready(Some(client_example::stage(client_example::DUMMY)))
             })
             .await?;
         match &answer {
@@ -136,7 +137,7 @@ async fn change(
     user: &str,
     current: &str,
     new: &str,
-) -> anyhow::Result<(change_password::Response, Vec<Option<String>>)> {
+) -> anyhow::Result<(change_password::Response, Vec<Option<ErrorCode>>)> {
     let mut seen = Vec::new();
     let request = change_password::Request::new(change_password::RequestBody::new(new.to_owned()));
     let answer = client
@@ -144,7 +145,7 @@ async fn change(
             seen.push(state.errcode.clone());
             // A state with an error code answers the stage just sent: the example client's
             // stage gives up then, as a user would.
-            client_example::password_stage(state, user, current).ok()
+            std::future::ready(client_example::password_stage(&state, user, current).ok())
         })
         .await?;
     Ok((answer, seen))
@@ -166,7 +167,7 @@ async fn change_passwords(client: &Client, user: &str, steps: &mut Vec<Step>) ->
     });
     let (answer, _) = change(client, user, "pw-wrong", "pw-4-never").await?;
     match &answer {
-        change_password::Response::Unauthorized(state) if state.errcode.as_deref() == Some("M_FORBIDDEN") => {
+        change_password::Response::Unauthorized(state) if state.errcode == Some(ErrorCode::Forbidden) => {
             let flows = stages(state);
             ensure!(
                 !flows.is_empty() && state.session.is_some(),
@@ -209,11 +210,8 @@ async fn unknown_token(base_url: &str, version: &str, steps: &mut Vec<Step>) -> 
 }
 
 async fn email_token(client: &Client, steps: &mut Vec<Step>) -> anyhow::Result<()> {
-    let body = request_token_to_register_email::RequestBody::new(
-        "s3cr3tABC".to_owned(),
-        "interop@example.org".to_owned(),
-        1.0,
-    );
+    let body =
+        request_token_to_register_email::RequestBody::new("s3cr3tABC".to_owned(), "interop@example.org".to_owned(), 1);
     match client
         .request_token_to_register_email(&request_token_to_register_email::Request::new(body))
         .await?

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use matrix_registration::client::{Client, ClientError};
 use matrix_registration::endpoints::register;
-use matrix_registration::types::AuthData;
 
 /// The one stage of the example homeserver's registration flow.
 const DUMMY: &str = "m.login.dummy";
@@ -203,10 +202,10 @@ pub async fn attempt(client: &Client, username: String, password: String) -> Att
     let call = client.register_interactive(register::Request::new(body), |state| {
         challenges.push(Instant::now());
         if challenges.len() > 1 {
-            return None; // a second 401 answers the dummy stage: give up and count it
+            return std::future::ready(None); // a second 401 answers the dummy stage: give up and count it
         }
         challenge_ok = state.session.is_some() && state.flows.iter().any(|flow| flow.stages == [DUMMY]);
-        Some(client_example::stage(DUMMY))
+        std::future::ready(Some(client_example::stage(DUMMY)))
     });
     let result = tokio::time::timeout(FLOW_TIMEOUT, call).await;
     let end = Instant::now();

@@ -366,9 +366,12 @@ fn error_fields(api: &Api, ty: &crate::model::TypeRef, binding: &str) -> Option<
     let access = |index: usize| {
         let field = &s.fields[index];
         let name = ident(&field.ident);
-        match field.presence {
-            Presence::Required => quote! { Some(#binding.#name.as_str()) },
-            _ => quote! { #binding.#name.as_deref() },
+        match (field.presence == Presence::Required, &field.ty) {
+            (true, _) => quote! { Some(#binding.#name.as_str()) },
+            (false, crate::model::TypeRef::ErrorCode) => {
+                quote! { #binding.#name.as_ref().map(crate::ErrorCode::as_str) }
+            }
+            (false, _) => quote! { #binding.#name.as_deref() },
         }
     };
     let message = fields.message.map_or_else(|| quote! { None }, access);
@@ -478,8 +481,8 @@ fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStre
             /// status's own variant where the spec documents it with the error type, else
             /// [`Response::Error`].
             #[must_use]
-            pub fn error(status: http::StatusCode, errcode: &str, message: &str) -> Self {
-                let mut error = #error::new(errcode.to_owned());
+            pub fn error(status: http::StatusCode, errcode: impl Into<crate::ErrorCode>, message: &str) -> Self {
+                let mut error = #error::new(errcode.into());
                 error.#message_field = Some(message.to_owned());
                 #build
             }

@@ -112,7 +112,9 @@ fn path_tokens<'t, 'u>(tokens: &'t [Token<'u>]) -> &'t [Token<'u>] {
     };
     // The host ends where the path starts: the first `/` after `://`. Skip whole tokens up to
     // there; a token that holds both host and path text stays (it cannot be split).
-    let host_end = expanded[scheme_end + 3..].find('/').map_or(expanded.len(), |i| i + scheme_end + 3);
+    let host_end = expanded[scheme_end + 3..]
+        .find('/')
+        .map_or(expanded.len(), |i| i + scheme_end + 3);
     let mut consumed = 0;
     for (i, token) in tokens.iter().enumerate() {
         if consumed >= host_end {
@@ -138,9 +140,9 @@ fn variable(
         None if declared.default.is_empty() => Vec::new(),
         None => return None,
     };
-    let default = configured.and_then(|c| c.default_value()).or_else(|| {
-        Some(declared.default.clone()).filter(|d| !d.is_empty() && values.contains(d))
-    });
+    let default = configured
+        .and_then(|c| c.default_value())
+        .or_else(|| Some(declared.default.clone()).filter(|d| !d.is_empty() && values.contains(d)));
     let default = default.or_else(|| values.last().cloned());
     if let Some(default) = &default
         && !values.contains(default)
@@ -183,7 +185,10 @@ mod tests {
 
     fn run(openapi: &oa::OpenAPI, config: &Config) -> (String, Vec<Variable>, Vec<Error>) {
         let mut errors = Vec::new();
-        let places = Places { spec: "api.yaml", config: "codegen.toml" };
+        let places = Places {
+            spec: "api.yaml",
+            config: "codegen.toml",
+        };
         let (path, variables) = base_path(openapi, config, &mut errors, &places);
         (path, variables, errors)
     }
@@ -192,7 +197,11 @@ mod tests {
     fn scheme_and_host_are_dropped_and_a_single_value_is_written_in() {
         let openapi = server(
             "{protocol}://{hostname}{basePath}",
-            &[("protocol", "https", &["http", "https"]), ("hostname", "localhost:8008", &[]), ("basePath", "/_matrix/client/v3", &[])],
+            &[
+                ("protocol", "https", &["http", "https"]),
+                ("hostname", "localhost:8008", &[]),
+                ("basePath", "/_matrix/client/v3", &[]),
+            ],
         );
         let (path, variables, errors) = run(&openapi, &Config::default());
         assert_eq!(path, "/_matrix/client/v3");
@@ -201,7 +210,14 @@ mod tests {
 
     #[test]
     fn the_config_gives_a_path_variable_its_values() {
-        let openapi = server("{protocol}://{hostname}{basePath}", &[("protocol", "https", &[]), ("hostname", "h", &[]), ("basePath", "/_matrix/client/v3", &[])]);
+        let openapi = server(
+            "{protocol}://{hostname}{basePath}",
+            &[
+                ("protocol", "https", &[]),
+                ("hostname", "h", &[]),
+                ("basePath", "/_matrix/client/v3", &[]),
+            ],
+        );
         let config = Config::parse(
             "[variables.basePath]\nvalues = [\"/_matrix/client/r0\", \"/_matrix/client/v3\"]\n",
             "codegen.toml",
@@ -215,7 +231,10 @@ mod tests {
 
     #[test]
     fn a_path_template_keeps_a_variable_without_a_value() {
-        let openapi = server("/_matrix/client/{CLIENT_MAJOR_VERSION}", &[("CLIENT_MAJOR_VERSION", "", &[])]);
+        let openapi = server(
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}",
+            &[("CLIENT_MAJOR_VERSION", "", &[])],
+        );
         let (path, variables, _) = run(&openapi, &Config::default());
         assert_eq!(path, "/_matrix/client/{CLIENT_MAJOR_VERSION}");
         assert!(variables[0].values.is_empty());

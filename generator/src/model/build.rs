@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3 as oa;
 
+use super::base_path;
 use super::operation::{self, Input};
 use super::schema::{Renames, Types};
-use super::base_path;
 use super::{Api, Auth, Example, Module, Operation, Presence, TypeId, TypeKind, TypeRef};
 use crate::config::Config;
 use crate::error::{Cause, DocPath, Error, Errors, Location};
@@ -160,7 +160,7 @@ fn error_shape(def: &super::TypeDef) -> Result<(), String> {
     };
     let field = |wire: &str| s.fields.iter().find(|f| f.wire == wire);
     match field("errcode") {
-        Some(f) if f.ty == TypeRef::String && f.presence == Presence::Required => {}
+        Some(f) if matches!(f.ty, TypeRef::String | TypeRef::ErrorCode) && f.presence == Presence::Required => {}
         _ => return Err("it needs a required string `errcode`".into()),
     }
     match field("error") {

@@ -8,9 +8,8 @@ use openapiv3 as oa;
 use serde_json::Value;
 
 use super::{
-    Lifecycle,
-    DefaultValue, Enum, EnumValue, ErrorFields, Example, Extra, Field, Module, Presence, Struct, TypeDef, TypeId,
-    TypeKind, TypeRef, Variant,
+    DefaultValue, Enum, EnumValue, ErrorFields, Example, Extra, Field, Lifecycle, Module, Presence, Struct, TypeDef,
+    TypeId, TypeKind, TypeRef, Variant,
 };
 use crate::error::{Cause, Error, Location, Place};
 use crate::naming::{self, Scope};
@@ -446,7 +445,10 @@ impl<'a> Types<'a> {
             let (doc, lifecycle) = match schema {
                 oa::ReferenceOr::Item(schema) => {
                     let data = &schema.schema_data;
-                    (data.description.clone(), Lifecycle::read(&data.extensions, data.deprecated))
+                    (
+                        data.description.clone(),
+                        Lifecycle::read(&data.extensions, data.deprecated),
+                    )
                 }
                 oa::ReferenceOr::Reference { .. } => (None, Lifecycle::default()),
             };
@@ -470,7 +472,7 @@ impl<'a> Types<'a> {
         let extra = self.extra(flat, ctx, &mut scope, &type_name);
         let has_default = fields.iter().all(|f| f.presence != Presence::Required);
         Struct {
-            matrix_error: ErrorFields::of(&fields),
+            matrix_error: ErrorFields::type_code(&mut fields),
             fields,
             extra,
             has_default,
@@ -519,7 +521,7 @@ impl<'a> Types<'a> {
             secret: false,
             lifecycle: Lifecycle::default(),
         };
-        let fields = vec![
+        let mut fields = vec![
             field("errcode", Presence::Required, "An error code, such as `M_FORBIDDEN`."),
             field("error", Presence::Optional, "A human-readable error message."),
         ];
@@ -536,7 +538,7 @@ impl<'a> Types<'a> {
             description: Some("A Matrix error: an error code and a message.".to_owned()),
             role: None,
             kind: TypeKind::Struct(Struct {
-                matrix_error: ErrorFields::of(&fields),
+                matrix_error: ErrorFields::type_code(&mut fields),
                 fields,
                 extra: Some(extra),
                 has_default: false,
