@@ -15,7 +15,7 @@ use anyhow::{Context, bail, ensure};
 use matrix_registration::ErrorCode;
 use matrix_registration::client::Client;
 use matrix_registration::endpoints::{change_password, register, request_token_to_register_email};
-use matrix_registration::types::AuthResponse;
+use matrix_registration::types::{AuthData, AuthResponse};
 
 /// One checked step: what was done and the answer seen.
 #[derive(Clone, Debug)]
@@ -35,7 +35,9 @@ pub async fn run(base_url: &str, version: &str) -> anyhow::Result<Vec<Step>> {
     let token = register_user(&client, &name, "pw-1-initial", &mut steps).await?;
     register_refusals(&client, &name, &mut steps).await?;
     register_guest(&client, &mut steps).await?;
+    auth_without_type(&client, &mut steps).await?;
     let client = client.with_access_token(token);
+    auth_without_type(&client, &mut steps).await?;
     change_passwords(&client, &name, &mut steps).await?;
     unknown_token(base_url, version, &mut steps).await?;
     email_token(&client, &mut steps).await?;
@@ -188,6 +190,48 @@ async fn change_passwords(client: &Client, user: &str, steps: &mut Vec<Step>) ->
     steps.push(Step {
         name: "change password with the new password",
         seen: "Ok".to_owned(),
+    });
+    Ok(())
+}
+
+/// `"auth": {}` (matrix-js-sdk's first password-change call) and `"auth": {"session": ...}`
+/// ask where the flow stands: the 401 with the flows, never 400 `M_BAD_JSON`; for the
+/// password change with and without the client's token.
+async fn auth_without_type(client: &Client, steps: &mut Vec<Step>) -> anyhow::Result<()> {
+    let with_token = client.access_token().is_some();
+    let mut body = change_password::RequestBody::new("pw-5-never".to_owned());
+    body.auth = Some(AuthData::new());
+    let first = client
+        .change_password(&change_password::Request::new(body.clone()))
+        .await?;
+    let change_password::Response::Unauthorized(state) = first else {
+        bail!("password change with auth {{}} (token: {with_token}): expected the UIAA 401, got {first}");
+    };
+    ensure!(!state.flows.is_empty(), "auth {{}}: a 401 without flows");
+    let mut only_session = AuthData::new();
+    only_session.session = state.session.clone();
+    body.auth = Some(only_session);
+    let again = client.change_password(&change_password::Request::new(body)).await?;
+    ensure!(
+        matches!(&again, change_password::Response::Unauthorized(state) if !state.flows.is_empty()),
+        "password change with auth {{session}} (token: {with_token}): expected the UIAA 401, got {again}"
+    );
+    let mut register_body = register::RequestBody::new();
+    register_body.username = Some(format!("{}x", unique_name()));
+    register_body.password = Some("pw-7-unused".to_owned());
+    register_body.auth = Some(AuthData::new());
+    let registration = client.register(&register::Request::new(register_body)).await?;
+    ensure!(
+        matches!(&registration, register::Response::Unauthorized(state) if !state.flows.is_empty()),
+        "register with auth {{}}: expected the UIAA 401, got {registration}"
+    );
+    steps.push(Step {
+        name: if with_token {
+            "auth {} and {session}, with a token"
+        } else {
+            "auth {} and {session}, without a token"
+        },
+        seen: format!("Unauthorized, flows {:?}", stages(&state)),
     });
     Ok(())
 }

@@ -74,7 +74,7 @@ use std::time::{Duration, Instant};
 use http::StatusCode;
 use matrix_registration::endpoints::register::{RegistrationKind, ResponseBody};
 use matrix_registration::endpoints::{change_password, register, request_token_to_register_email as email_token};
-use matrix_registration::server::{HandlerError, RequestContext, Server};
+use matrix_registration::server::{HandlerError, RequestContext, Server, ServerOptions};
 use matrix_registration::{Error as MatrixError, ErrorCode};
 use tokio::sync::Semaphore;
 
@@ -668,7 +668,17 @@ pub fn app(homeserver: Homeserver) -> axum::Router {
 /// `register` method checks it with its request context) and [`log_request`] around every
 /// request, rate-limited ones included.
 pub fn app_with(homeserver: Homeserver, register_limit: Option<RateLimit>) -> axum::Router {
-    matrix_registration::server::router(homeserver.with_register_limit(register_limit))
+    app_with_options(homeserver, register_limit, ServerOptions::default())
+}
+
+/// [`app_with`] with the generated router's options (`ServerOptions::default().cors(None)`
+/// turns CORS off).
+pub fn app_with_options(
+    homeserver: Homeserver,
+    register_limit: Option<RateLimit>,
+    options: ServerOptions,
+) -> axum::Router {
+    matrix_registration::server::router_with(homeserver.with_register_limit(register_limit), options)
         .layer(axum::middleware::from_fn(log_request))
 }
 
