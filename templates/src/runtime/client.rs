@@ -314,6 +314,27 @@ mod tests {
         drop(listener);
     }
 
+    /// `Client::new("https://...")` speaks TLS with the default features: the server sees a
+    /// TLS handshake (a ClientHello record), not plain HTTP or a refused URL.
+    #[cfg(feature = "rustls")]
+    #[tokio::test]
+    async fn https_urls_speak_tls_by_default() {
+        use std::io::Read as _;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut first = [0u8; 3];
+            stream.read_exact(&mut first).unwrap();
+            first
+        });
+        let client = Client::with_timeouts(url, Duration::from_secs(5), Duration::from_secs(2));
+        let _ = client.http.get(&client.base_url).send().await;
+        let first = server.join().unwrap();
+        assert_eq!(first[0], 0x16, "a TLS handshake record, not {first:?}");
+        assert_eq!(first[1], 0x03, "TLS 1.x");
+    }
+
     #[test]
     fn debug_never_shows_the_token() {
         let client = Client::new("http://localhost:8008/").with_access_token("syt_secret");
