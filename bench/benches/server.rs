@@ -58,9 +58,10 @@ fn register(c: &mut Criterion) {
     let response = match runtime.block_on(async {
         use matrix_registration::server::Server;
         bench::MinimalServer
-            .register(matrix_registration::endpoints::register::Request::try_from_http(
-                &request,
-            )?)
+            .register(
+                matrix_registration::endpoints::register::Request::try_from_http(&request)?,
+                matrix_registration::server::RequestContext::new(),
+            )
             .await
     }) {
         Ok(response) => response,

@@ -11,7 +11,7 @@ use axum::body::Body;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use matrix_registration::endpoints::register;
-use matrix_registration::server::{HandlerError, Server};
+use matrix_registration::server::{HandlerError, RequestContext, Server};
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 
@@ -58,9 +58,13 @@ impl Server for MinimalServer {
         Ok(None)
     }
 
-    async fn register(&self, request: register::Request) -> Result<register::Response, HandlerError> {
+    async fn register(
+        &self,
+        request: register::Request,
+        context: RequestContext,
+    ) -> Result<register::Response, HandlerError> {
         // The parsed request is "used", as the hand-written handler uses its own.
-        std::hint::black_box(&request);
+        std::hint::black_box((&request, &context));
         let mut body = register::ResponseBody::new();
         body.user_id = Some(USER_ID.to_owned());
         body.access_token = Some(ACCESS_TOKEN.to_owned());

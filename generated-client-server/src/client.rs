@@ -6,7 +6,8 @@
 //! `Err` is for transport failures and answers that cannot be read ([`ClientError`]). Use
 //! `into_result` on an answer to get the success body or the answer as an error, for `?`.
 pub use crate::runtime::client::{
-    Client, ClientError, DEFAULT_STAGE_LIMIT, RateLimitRetry,
+    Client, ClientError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_STAGE_LIMIT, RateLimitRetry,
 };
 impl Client {
     /// `POST /_matrix/client/v3/account/3pid/add`
@@ -28,13 +29,19 @@ impl Client {
     /// is filled in) or `None` to give up, and the request is sent again. Returns the first
     /// answer that is not the authentication state, or the one `next` gave up on.
     ///
+    /// `next` is async, so a stage that waits on a person (an email link, a captcha, terms)
+    /// awaits there: `|state| async move { ... }`.
+    ///
     /// # Errors
     /// Transport failures, unreadable answers, and more stages than the client's limit.
-    pub async fn add3_pid_interactive(
+    pub async fn add3_pid_interactive<F>(
         &self,
         request: crate::endpoints::add3_pid::Request,
-        next: impl FnMut(&crate::types::AuthResponse) -> Option<crate::types::AuthData>,
-    ) -> Result<crate::endpoints::add3_pid::Response, ClientError> {
+        next: impl FnMut(crate::types::AuthResponse) -> F,
+    ) -> Result<crate::endpoints::add3_pid::Response, ClientError>
+    where
+        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+    {
         let uiaa: crate::runtime::client::Interactive<
             crate::endpoints::add3_pid::Request,
             crate::types::AuthResponse,
@@ -97,13 +104,19 @@ impl Client {
     /// is filled in) or `None` to give up, and the request is sent again. Returns the first
     /// answer that is not the authentication state, or the one `next` gave up on.
     ///
+    /// `next` is async, so a stage that waits on a person (an email link, a captcha, terms)
+    /// awaits there: `|state| async move { ... }`.
+    ///
     /// # Errors
     /// Transport failures, unreadable answers, and more stages than the client's limit.
-    pub async fn change_password_interactive(
+    pub async fn change_password_interactive<F>(
         &self,
         request: crate::endpoints::change_password::Request,
-        next: impl FnMut(&crate::types::AuthResponse) -> Option<crate::types::AuthData>,
-    ) -> Result<crate::endpoints::change_password::Response, ClientError> {
+        next: impl FnMut(crate::types::AuthResponse) -> F,
+    ) -> Result<crate::endpoints::change_password::Response, ClientError>
+    where
+        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+    {
         let uiaa: crate::runtime::client::Interactive<
             crate::endpoints::change_password::Request,
             crate::types::AuthResponse,
@@ -192,13 +205,19 @@ impl Client {
     /// is filled in) or `None` to give up, and the request is sent again. Returns the first
     /// answer that is not the authentication state, or the one `next` gave up on.
     ///
+    /// `next` is async, so a stage that waits on a person (an email link, a captcha, terms)
+    /// awaits there: `|state| async move { ... }`.
+    ///
     /// # Errors
     /// Transport failures, unreadable answers, and more stages than the client's limit.
-    pub async fn deactivate_account_interactive(
+    pub async fn deactivate_account_interactive<F>(
         &self,
         request: crate::endpoints::deactivate_account::Request,
-        next: impl FnMut(&crate::types::AuthResponse) -> Option<crate::types::AuthData>,
-    ) -> Result<crate::endpoints::deactivate_account::Response, ClientError> {
+        next: impl FnMut(crate::types::AuthResponse) -> F,
+    ) -> Result<crate::endpoints::deactivate_account::Response, ClientError>
+    where
+        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+    {
         let uiaa: crate::runtime::client::Interactive<
             crate::endpoints::deactivate_account::Request,
             crate::types::AuthResponse,
@@ -263,13 +282,19 @@ impl Client {
     /// is filled in) or `None` to give up, and the request is sent again. Returns the first
     /// answer that is not the authentication state, or the one `next` gave up on.
     ///
+    /// `next` is async, so a stage that waits on a person (an email link, a captcha, terms)
+    /// awaits there: `|state| async move { ... }`.
+    ///
     /// # Errors
     /// Transport failures, unreadable answers, and more stages than the client's limit.
-    pub async fn delete_device_interactive(
+    pub async fn delete_device_interactive<F>(
         &self,
         request: crate::endpoints::delete_device::Request,
-        next: impl FnMut(&crate::types::AuthResponse) -> Option<crate::types::AuthData>,
-    ) -> Result<crate::endpoints::delete_device::Response, ClientError> {
+        next: impl FnMut(crate::types::AuthResponse) -> F,
+    ) -> Result<crate::endpoints::delete_device::Response, ClientError>
+    where
+        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+    {
         let uiaa: crate::runtime::client::Interactive<
             crate::endpoints::delete_device::Request,
             crate::types::AuthResponse,
@@ -310,13 +335,19 @@ impl Client {
     /// is filled in) or `None` to give up, and the request is sent again. Returns the first
     /// answer that is not the authentication state, or the one `next` gave up on.
     ///
+    /// `next` is async, so a stage that waits on a person (an email link, a captcha, terms)
+    /// awaits there: `|state| async move { ... }`.
+    ///
     /// # Errors
     /// Transport failures, unreadable answers, and more stages than the client's limit.
-    pub async fn delete_devices_interactive(
+    pub async fn delete_devices_interactive<F>(
         &self,
         request: crate::endpoints::delete_devices::Request,
-        next: impl FnMut(&crate::types::AuthResponse) -> Option<crate::types::AuthData>,
-    ) -> Result<crate::endpoints::delete_devices::Response, ClientError> {
+        next: impl FnMut(crate::types::AuthResponse) -> F,
+    ) -> Result<crate::endpoints::delete_devices::Response, ClientError>
+    where
+        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+    {
         let uiaa: crate::runtime::client::Interactive<
             crate::endpoints::delete_devices::Request,
             crate::types::AuthResponse,
@@ -465,13 +496,19 @@ impl Client {
     /// is filled in) or `None` to give up, and the request is sent again. Returns the first
     /// answer that is not the authentication state, or the one `next` gave up on.
     ///
+    /// `next` is async, so a stage that waits on a person (an email link, a captcha, terms)
+    /// awaits there: `|state| async move { ... }`.
+    ///
     /// # Errors
     /// Transport failures, unreadable answers, and more stages than the client's limit.
-    pub async fn generate_login_token_interactive(
+    pub async fn generate_login_token_interactive<F>(
         &self,
         request: crate::endpoints::generate_login_token::Request,
-        next: impl FnMut(&crate::types::AuthResponse) -> Option<crate::types::AuthData>,
-    ) -> Result<crate::endpoints::generate_login_token::Response, ClientError> {
+        next: impl FnMut(crate::types::AuthResponse) -> F,
+    ) -> Result<crate::endpoints::generate_login_token::Response, ClientError>
+    where
+        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+    {
         let uiaa: crate::runtime::client::Interactive<
             crate::endpoints::generate_login_token::Request,
             crate::types::AuthResponse,
@@ -1724,13 +1761,19 @@ impl Client {
     /// is filled in) or `None` to give up, and the request is sent again. Returns the first
     /// answer that is not the authentication state, or the one `next` gave up on.
     ///
+    /// `next` is async, so a stage that waits on a person (an email link, a captcha, terms)
+    /// awaits there: `|state| async move { ... }`.
+    ///
     /// # Errors
     /// Transport failures, unreadable answers, and more stages than the client's limit.
-    pub async fn register_interactive(
+    pub async fn register_interactive<F>(
         &self,
         request: crate::endpoints::register::Request,
-        next: impl FnMut(&crate::types::AuthResponse) -> Option<crate::types::AuthData>,
-    ) -> Result<crate::endpoints::register::Response, ClientError> {
+        next: impl FnMut(crate::types::AuthResponse) -> F,
+    ) -> Result<crate::endpoints::register::Response, ClientError>
+    where
+        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+    {
         let uiaa: crate::runtime::client::Interactive<
             crate::endpoints::register::Request,
             crate::types::AuthResponse,

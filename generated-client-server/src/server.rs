@@ -8,9 +8,14 @@
 //! or `?access_token=` and checked with [`Server::authenticate`] (401 `M_MISSING_TOKEN`,
 //! `M_UNKNOWN_TOKEN`); unknown paths answer 404 and wrong methods 405 `M_UNRECOGNIZED`; a
 //! method that fails or panics answers 500 `M_UNKNOWN` and the cause is logged, never sent.
+//!
+//! A method returns a Matrix error of its own with `?` ([`crate::Error`]: its code and status),
+//! and sees its request's [`RequestContext`]: the client's address, the headers, and the
+//! extensions your layers set. Every answer carries the CORS headers of [`ServerOptions::cors`]
+//! and every `OPTIONS` preflight is answered, so that web clients work (on by default).
 use std::future::Future;
 use std::sync::Arc;
-pub use crate::runtime::server::{HandlerError, ServerOptions};
+pub use crate::runtime::server::{Cors, HandlerError, RequestContext, ServerOptions};
 use crate::runtime::server::Failure;
 /// One async method per operation. Each has a default that answers 404
 /// `M_UNRECOGNIZED`, so a server implements what it supports and still compiles when
@@ -34,10 +39,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::add3_pid::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::add3_pid::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::add3_pid::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/ban`
@@ -49,10 +55,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::ban::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::ban::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::ban::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/account/3pid/bind`
@@ -64,10 +71,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::bind3_pid::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::bind3_pid::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::bind3_pid::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/account/password`
@@ -79,10 +87,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::change_password::Request,
         identity: Option<Self::Identity>,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::change_password::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::change_password::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/register/available`
@@ -93,13 +102,14 @@ pub trait Server: Send + Sync + 'static {
     fn check_username_availability(
         &self,
         request: crate::endpoints::check_username_availability::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::check_username_availability::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(crate::endpoints::check_username_availability::Response::unrecognized())
         }
@@ -113,10 +123,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::claim_keys::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::claim_keys::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::claim_keys::Response::unrecognized()) }
     }
     /// `POST /_matrix/media/v1/create`
@@ -128,10 +139,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::create_content::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::create_content::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::create_content::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/createRoom`
@@ -143,10 +155,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::create_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::create_room::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::create_room::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/account/deactivate`
@@ -158,10 +171,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::deactivate_account::Request,
         identity: Option<Self::Identity>,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::deactivate_account::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::deactivate_account::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/user/{userId}/filter`
@@ -173,10 +187,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::define_filter::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::define_filter::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::define_filter::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/account/3pid/delete`
@@ -188,13 +203,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete3pid_from_account::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::delete3pid_from_account::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete3pid_from_account::Response::unrecognized()) }
     }
     /// `DELETE /_matrix/client/v3/devices/{deviceId}`
@@ -206,10 +222,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_device::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::delete_device::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_device::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/delete_devices`
@@ -221,10 +238,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_devices::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::delete_devices::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_devices::Response::unrecognized()) }
     }
     /// `DELETE /_matrix/client/v3/profile/{userId}/{keyName}`
@@ -236,10 +254,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_profile_field::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::delete_profile_field::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_profile_field::Response::unrecognized()) }
     }
     /// `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
@@ -251,10 +270,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_push_rule::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::delete_push_rule::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_push_rule::Response::unrecognized()) }
     }
     /// `DELETE /_matrix/client/v3/directory/room/{roomAlias}`
@@ -266,10 +286,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_room_alias::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::delete_room_alias::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_room_alias::Response::unrecognized()) }
     }
     /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
@@ -281,13 +302,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_room_key_by_session_id::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::delete_room_key_by_session_id::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::delete_room_key_by_session_id::Response::unrecognized())
         }
@@ -301,10 +323,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_room_keys::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::delete_room_keys::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_room_keys::Response::unrecognized()) }
     }
     /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}`
@@ -316,13 +339,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_room_keys_by_room_id::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::delete_room_keys_by_room_id::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::delete_room_keys_by_room_id::Response::unrecognized())
         }
@@ -336,13 +360,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_room_keys_version::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::delete_room_keys_version::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::delete_room_keys_version::Response::unrecognized())
         }
@@ -356,10 +381,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::delete_room_tag::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::delete_room_tag::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_room_tag::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/forget`
@@ -371,10 +397,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::forget_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::forget_room::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::forget_room::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v1/login/get_token`
@@ -386,10 +413,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::generate_login_token::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::generate_login_token::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::generate_login_token::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/account/3pid`
@@ -401,10 +429,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_account3_pi_ds::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_account3_pi_ds::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_account3_pi_ds::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/user/{userId}/account_data/{type}`
@@ -416,10 +445,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_account_data::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_account_data::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_account_data::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
@@ -431,13 +461,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_account_data_per_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_account_data_per_room::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::get_account_data_per_room::Response::unrecognized())
         }
@@ -451,10 +482,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_admin_lock_user::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_admin_lock_user::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_admin_lock_user::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/admin/suspend/{userId}`
@@ -466,10 +498,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_admin_suspend_user::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_admin_suspend_user::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_admin_suspend_user::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/auth_metadata`
@@ -480,10 +513,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_auth_metadata(
         &self,
         request: crate::endpoints::get_auth_metadata::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_auth_metadata::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_auth_metadata::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/capabilities`
@@ -495,10 +529,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_capabilities::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_capabilities::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_capabilities::Response::unrecognized()) }
     }
     /// `GET /_matrix/media/v3/config`
@@ -510,10 +545,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_config::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_config::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_config::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/media/config`
@@ -525,10 +561,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_config_authed::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_config_authed::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_config_authed::Response::unrecognized()) }
     }
     /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}`
@@ -539,10 +576,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_content(
         &self,
         request: crate::endpoints::get_content::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_content::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_content::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}`
@@ -554,10 +592,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_content_authed::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_content_authed::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_content_authed::Response::unrecognized()) }
     }
     /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}`
@@ -568,13 +607,14 @@ pub trait Server: Send + Sync + 'static {
     fn get_content_override_name(
         &self,
         request: crate::endpoints::get_content_override_name::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_content_override_name::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(crate::endpoints::get_content_override_name::Response::unrecognized())
         }
@@ -588,13 +628,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_content_override_name_authed::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_content_override_name_authed::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(
                 crate::endpoints::get_content_override_name_authed::Response::unrecognized(),
@@ -609,10 +650,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_content_thumbnail(
         &self,
         request: crate::endpoints::get_content_thumbnail::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_content_thumbnail::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_content_thumbnail::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}`
@@ -624,13 +666,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_content_thumbnail_authed::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_content_thumbnail_authed::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::get_content_thumbnail_authed::Response::unrecognized())
         }
@@ -644,10 +687,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_device::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_device::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_device::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/devices`
@@ -659,10 +703,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_devices::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_devices::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_devices::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event`
@@ -674,10 +719,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_event_by_timestamp::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_event_by_timestamp::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_event_by_timestamp::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}`
@@ -689,10 +735,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_event_context::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_event_context::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_event_context::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/events`
@@ -704,10 +751,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_events::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_events::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_events::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/user/{userId}/filter/{filterId}`
@@ -719,10 +767,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_filter::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_filter::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_filter::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/rooms/{roomId}/joined_members`
@@ -734,13 +783,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_joined_members_by_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_joined_members_by_room::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::get_joined_members_by_room::Response::unrecognized())
         }
@@ -754,10 +804,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_joined_rooms::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_joined_rooms::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_joined_rooms::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/keys/changes`
@@ -769,10 +820,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_keys_changes::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_keys_changes::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_keys_changes::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/rooms/{roomId}/aliases`
@@ -784,10 +836,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_local_aliases::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_local_aliases::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_local_aliases::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/login`
@@ -798,10 +851,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_login_flows(
         &self,
         request: crate::endpoints::get_login_flows::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_login_flows::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_login_flows::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/rooms/{roomId}/members`
@@ -813,10 +867,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_members_by_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_members_by_room::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_members_by_room::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/mutual_rooms`
@@ -828,10 +883,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_mutual_rooms::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_mutual_rooms::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_mutual_rooms::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/notifications`
@@ -843,10 +899,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_notifications::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_notifications::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_notifications::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/events/{eventId}`
@@ -858,10 +915,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_one_event::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_one_event::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_one_event::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}`
@@ -873,10 +931,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_one_room_event::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_one_room_event::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_one_room_event::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/presence/{userId}/status`
@@ -888,10 +947,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_presence::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_presence::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_presence::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/profile/{userId}/{keyName}`
@@ -902,10 +962,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_profile_field(
         &self,
         request: crate::endpoints::get_profile_field::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_profile_field::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_profile_field::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/thirdparty/protocol/{protocol}`
@@ -917,10 +978,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_protocol_metadata::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_protocol_metadata::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_protocol_metadata::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/thirdparty/protocols`
@@ -932,10 +994,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_protocols::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_protocols::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_protocols::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/publicRooms`
@@ -946,10 +1009,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_public_rooms(
         &self,
         request: crate::endpoints::get_public_rooms::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_public_rooms::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_public_rooms::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
@@ -961,10 +1025,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_push_rule::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_push_rule::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_push_rule::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
@@ -976,10 +1041,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_push_rule_actions::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_push_rule_actions::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_push_rule_actions::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/pushrules/`
@@ -991,10 +1057,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_push_rules::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_push_rules::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_push_rules::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/pushrules/global/`
@@ -1006,10 +1073,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_push_rules_global::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_push_rules_global::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_push_rules_global::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/pushers`
@@ -1021,10 +1089,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_pushers::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_pushers::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_pushers::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}`
@@ -1036,10 +1105,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_relating_events::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_relating_events::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_relating_events::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}`
@@ -1051,13 +1121,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_relating_events_with_rel_type::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_relating_events_with_rel_type::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(
                 crate::endpoints::get_relating_events_with_rel_type::Response::unrecognized(),
@@ -1073,13 +1144,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_relating_events_with_rel_type_and_event_type::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_relating_events_with_rel_type_and_event_type::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(
                 crate::endpoints::get_relating_events_with_rel_type_and_event_type::Response::unrecognized(),
@@ -1095,10 +1167,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_events::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_room_events::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_events::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/directory/room/{roomAlias}`
@@ -1109,10 +1182,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_room_id_by_alias(
         &self,
         request: crate::endpoints::get_room_id_by_alias::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_room_id_by_alias::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_room_id_by_alias::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
@@ -1124,13 +1198,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_key_by_session_id::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_room_key_by_session_id::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::get_room_key_by_session_id::Response::unrecognized())
         }
@@ -1144,10 +1219,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_keys::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_room_keys::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_keys::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/room_keys/keys/{roomId}`
@@ -1159,13 +1235,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_keys_by_room_id::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_room_keys_by_room_id::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::get_room_keys_by_room_id::Response::unrecognized())
         }
@@ -1179,10 +1256,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_keys_version::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_room_keys_version::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_keys_version::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/room_keys/version`
@@ -1194,13 +1272,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_keys_version_current::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_room_keys_version_current::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::get_room_keys_version_current::Response::unrecognized())
         }
@@ -1214,10 +1293,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_state::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_room_state::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_state::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
@@ -1229,13 +1309,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_state_with_key::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_room_state_with_key::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_state_with_key::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}`
@@ -1247,10 +1328,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_summary::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_room_summary::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_summary::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags`
@@ -1262,10 +1344,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_room_tags::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_room_tags::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_tags::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/directory/list/room/{roomId}`
@@ -1276,13 +1359,14 @@ pub trait Server: Send + Sync + 'static {
     fn get_room_visibility_on_directory(
         &self,
         request: crate::endpoints::get_room_visibility_on_directory::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::get_room_visibility_on_directory::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(
                 crate::endpoints::get_room_visibility_on_directory::Response::unrecognized(),
@@ -1298,10 +1382,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_space_hierarchy::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_space_hierarchy::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_space_hierarchy::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/rooms/{roomId}/threads`
@@ -1313,10 +1398,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_thread_roots::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_thread_roots::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_thread_roots::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/account/whoami`
@@ -1328,10 +1414,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_token_owner::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_token_owner::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_token_owner::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/voip/turnServer`
@@ -1343,10 +1430,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_turn_server::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_turn_server::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_turn_server::Response::unrecognized()) }
     }
     /// `GET /_matrix/media/v3/preview_url`
@@ -1358,10 +1446,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_url_preview::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_url_preview::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_url_preview::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/media/preview_url`
@@ -1373,10 +1462,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_url_preview_authed::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_url_preview_authed::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_url_preview_authed::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/profile/{userId}`
@@ -1387,10 +1477,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_user_profile(
         &self,
         request: crate::endpoints::get_user_profile::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_user_profile::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_user_profile::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/versions`
@@ -1402,10 +1493,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_versions::Request,
         identity: Option<Self::Identity>,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_versions::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_versions::Response::unrecognized()) }
     }
     /// `GET /.well-known/matrix/client`
@@ -1416,10 +1508,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_wellknown(
         &self,
         request: crate::endpoints::get_wellknown::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_wellknown::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_wellknown::Response::unrecognized()) }
     }
     /// `GET /.well-known/matrix/policy_server`
@@ -1430,10 +1523,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_wellknown_policy(
         &self,
         request: crate::endpoints::get_wellknown_policy::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_wellknown_policy::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_wellknown_policy::Response::unrecognized()) }
     }
     /// `GET /.well-known/matrix/support`
@@ -1444,10 +1538,11 @@ pub trait Server: Send + Sync + 'static {
     fn get_wellknown_support(
         &self,
         request: crate::endpoints::get_wellknown_support::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_wellknown_support::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::get_wellknown_support::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/admin/whois/{userId}`
@@ -1459,10 +1554,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::get_who_is::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::get_who_is::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_who_is::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/initialSync`
@@ -1474,10 +1570,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::initial_sync::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::initial_sync::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::initial_sync::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
@@ -1489,10 +1586,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::invite_by3_pid::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::invite_by3_pid::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::invite_by3_pid::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
@@ -1504,10 +1602,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::invite_user::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::invite_user::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::invite_user::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
@@ -1519,10 +1618,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::is_push_rule_enabled::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::is_push_rule_enabled::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::is_push_rule_enabled::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/join/{roomIdOrAlias}`
@@ -1534,10 +1634,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::join_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::join_room::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::join_room::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/join`
@@ -1549,10 +1650,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::join_room_by_id::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::join_room_by_id::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::join_room_by_id::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/kick`
@@ -1564,10 +1666,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::kick::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::kick::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::kick::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/knock/{roomIdOrAlias}`
@@ -1579,10 +1682,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::knock_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::knock_room::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::knock_room::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/leave`
@@ -1594,10 +1698,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::leave_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::leave_room::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::leave_room::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/login`
@@ -1608,10 +1713,11 @@ pub trait Server: Send + Sync + 'static {
     fn login(
         &self,
         request: crate::endpoints::login::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::login::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::login::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/logout`
@@ -1623,10 +1729,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::logout::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::logout::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::logout::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/logout/all`
@@ -1638,10 +1745,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::logout_all::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::logout_all::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::logout_all::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/events`
@@ -1653,10 +1761,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::peek_events::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::peek_events::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::peek_events::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v1/appservice/{appserviceId}/ping`
@@ -1668,10 +1777,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::ping_appservice::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::ping_appservice::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::ping_appservice::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/account/3pid`
@@ -1683,10 +1793,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::post3_pi_ds::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::post3_pi_ds::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::post3_pi_ds::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/pushers/set`
@@ -1698,10 +1809,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::post_pusher::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::post_pusher::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::post_pusher::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`
@@ -1713,10 +1825,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::post_receipt::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::post_receipt::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::post_receipt::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/room_keys/version`
@@ -1728,10 +1841,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::post_room_keys_version::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::post_room_keys_version::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::post_room_keys_version::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
@@ -1743,13 +1857,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::put_room_key_by_session_id::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::put_room_key_by_session_id::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::put_room_key_by_session_id::Response::unrecognized())
         }
@@ -1763,10 +1878,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::put_room_keys::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::put_room_keys::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::put_room_keys::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}`
@@ -1778,13 +1894,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::put_room_keys_by_room_id::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::put_room_keys_by_room_id::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::put_room_keys_by_room_id::Response::unrecognized())
         }
@@ -1798,10 +1915,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::put_room_keys_version::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::put_room_keys_version::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::put_room_keys_version::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/keys/query`
@@ -1813,10 +1931,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::query_keys::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::query_keys::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_keys::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/thirdparty/location`
@@ -1828,13 +1947,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::query_location_by_alias::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::query_location_by_alias::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_location_by_alias::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/thirdparty/location/{protocol}`
@@ -1846,13 +1966,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::query_location_by_protocol::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::query_location_by_protocol::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::query_location_by_protocol::Response::unrecognized())
         }
@@ -1866,10 +1987,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::query_public_rooms::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::query_public_rooms::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_public_rooms::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/thirdparty/user`
@@ -1881,10 +2003,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::query_user_by_id::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::query_user_by_id::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_user_by_id::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/thirdparty/user/{protocol}`
@@ -1896,10 +2019,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::query_user_by_protocol::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::query_user_by_protocol::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_user_by_protocol::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}`
@@ -1911,10 +2035,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::redact_event::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::redact_event::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::redact_event::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/login/sso/redirect/{idpId}`
@@ -1925,10 +2050,11 @@ pub trait Server: Send + Sync + 'static {
     fn redirect_to_id_p(
         &self,
         request: crate::endpoints::redirect_to_id_p::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::redirect_to_id_p::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::redirect_to_id_p::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/login/sso/redirect`
@@ -1939,10 +2065,11 @@ pub trait Server: Send + Sync + 'static {
     fn redirect_to_sso(
         &self,
         request: crate::endpoints::redirect_to_sso::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::redirect_to_sso::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::redirect_to_sso::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/refresh`
@@ -1953,10 +2080,11 @@ pub trait Server: Send + Sync + 'static {
     fn refresh(
         &self,
         request: crate::endpoints::refresh::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::refresh::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::refresh::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/register`
@@ -1967,10 +2095,11 @@ pub trait Server: Send + Sync + 'static {
     fn register(
         &self,
         request: crate::endpoints::register::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::register::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::register::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v1/register/m.login.registration_token/validity`
@@ -1981,13 +2110,14 @@ pub trait Server: Send + Sync + 'static {
     fn registration_token_validity(
         &self,
         request: crate::endpoints::registration_token_validity::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::registration_token_validity::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(crate::endpoints::registration_token_validity::Response::unrecognized())
         }
@@ -2001,10 +2131,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::report_event::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::report_event::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::report_event::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/report`
@@ -2016,10 +2147,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::report_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::report_room::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::report_room::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/users/{userId}/report`
@@ -2031,10 +2163,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::report_user::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::report_user::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::report_user::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/user/{userId}/openid/request_token`
@@ -2046,10 +2179,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::request_open_id_token::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::request_open_id_token::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::request_open_id_token::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/account/3pid/email/requestToken`
@@ -2060,13 +2194,14 @@ pub trait Server: Send + Sync + 'static {
     fn request_token_to3_pid_email(
         &self,
         request: crate::endpoints::request_token_to3_pid_email::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::request_token_to3_pid_email::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(crate::endpoints::request_token_to3_pid_email::Response::unrecognized())
         }
@@ -2079,13 +2214,14 @@ pub trait Server: Send + Sync + 'static {
     fn request_token_to3_pidmsisdn(
         &self,
         request: crate::endpoints::request_token_to3_pidmsisdn::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::request_token_to3_pidmsisdn::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(crate::endpoints::request_token_to3_pidmsisdn::Response::unrecognized())
         }
@@ -2098,13 +2234,14 @@ pub trait Server: Send + Sync + 'static {
     fn request_token_to_register_email(
         &self,
         request: crate::endpoints::request_token_to_register_email::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::request_token_to_register_email::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(
                 crate::endpoints::request_token_to_register_email::Response::unrecognized(),
@@ -2119,13 +2256,14 @@ pub trait Server: Send + Sync + 'static {
     fn request_token_to_register_msisdn(
         &self,
         request: crate::endpoints::request_token_to_register_msisdn::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::request_token_to_register_msisdn::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(
                 crate::endpoints::request_token_to_register_msisdn::Response::unrecognized(),
@@ -2140,13 +2278,14 @@ pub trait Server: Send + Sync + 'static {
     fn request_token_to_reset_password_email(
         &self,
         request: crate::endpoints::request_token_to_reset_password_email::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::request_token_to_reset_password_email::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(
                 crate::endpoints::request_token_to_reset_password_email::Response::unrecognized(),
@@ -2161,13 +2300,14 @@ pub trait Server: Send + Sync + 'static {
     fn request_token_to_reset_password_msisdn(
         &self,
         request: crate::endpoints::request_token_to_reset_password_msisdn::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::request_token_to_reset_password_msisdn::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(
                 crate::endpoints::request_token_to_reset_password_msisdn::Response::unrecognized(),
@@ -2183,10 +2323,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::room_initial_sync::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::room_initial_sync::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::room_initial_sync::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/search`
@@ -2198,10 +2339,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::search::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::search::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::search::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/user_directory/search`
@@ -2213,10 +2355,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::search_user_directory::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::search_user_directory::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::search_user_directory::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`
@@ -2228,10 +2371,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::send_message::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::send_message::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::send_message::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}`
@@ -2243,10 +2387,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::send_to_device::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::send_to_device::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::send_to_device::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/user/{userId}/account_data/{type}`
@@ -2258,10 +2403,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_account_data::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_account_data::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_account_data::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
@@ -2273,13 +2419,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_account_data_per_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::set_account_data_per_room::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::set_account_data_per_room::Response::unrecognized())
         }
@@ -2293,10 +2440,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_admin_lock_user::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_admin_lock_user::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_admin_lock_user::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v1/admin/suspend/{userId}`
@@ -2308,10 +2456,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_admin_suspend_user::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_admin_suspend_user::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_admin_suspend_user::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/presence/{userId}/status`
@@ -2323,10 +2472,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_presence::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_presence::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_presence::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/profile/{userId}/{keyName}`
@@ -2338,10 +2488,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_profile_field::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_profile_field::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_profile_field::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
@@ -2353,10 +2504,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_push_rule::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_push_rule::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_push_rule::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
@@ -2368,10 +2520,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_push_rule_actions::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_push_rule_actions::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_push_rule_actions::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
@@ -2383,10 +2536,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_push_rule_enabled::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_push_rule_enabled::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_push_rule_enabled::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/read_markers`
@@ -2398,10 +2552,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_read_marker::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_read_marker::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_read_marker::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/directory/room/{roomAlias}`
@@ -2413,10 +2568,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_room_alias::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_room_alias::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_room_alias::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
@@ -2428,13 +2584,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_room_state_with_key::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::set_room_state_with_key::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_room_state_with_key::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`
@@ -2446,10 +2603,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_room_tag::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_room_tag::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_room_tag::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/directory/list/room/{roomId}`
@@ -2461,13 +2619,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_room_visibility_on_directory::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::set_room_visibility_on_directory::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(
                 crate::endpoints::set_room_visibility_on_directory::Response::unrecognized(),
@@ -2483,10 +2642,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::set_typing::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::set_typing::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_typing::Response::unrecognized()) }
     }
     /// `GET /_matrix/client/v3/sync`
@@ -2498,10 +2658,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::sync::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::sync::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::sync::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/unban`
@@ -2513,10 +2674,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::unban::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::unban::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::unban::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/account/3pid/unbind`
@@ -2528,13 +2690,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::unbind3pid_from_account::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::unbind3pid_from_account::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::unbind3pid_from_account::Response::unrecognized()) }
     }
     /// `PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}`
@@ -2547,13 +2710,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::update_appservice_room_directory_visibility::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::update_appservice_room_directory_visibility::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(
                 crate::endpoints::update_appservice_room_directory_visibility::Response::unrecognized(),
@@ -2569,10 +2733,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::update_device::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::update_device::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::update_device::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/rooms/{roomId}/upgrade`
@@ -2584,10 +2749,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::upgrade_room::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::upgrade_room::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::upgrade_room::Response::unrecognized()) }
     }
     /// `POST /_matrix/media/v3/upload`
@@ -2599,10 +2765,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::upload_content::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::upload_content::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::upload_content::Response::unrecognized()) }
     }
     /// `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}`
@@ -2614,10 +2781,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::upload_content_to_mxc::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::upload_content_to_mxc::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::upload_content_to_mxc::Response::unrecognized()) }
     }
     /// `POST /_matrix/client/v3/keys/device_signing/upload`
@@ -2629,13 +2797,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::upload_cross_signing_keys::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::upload_cross_signing_keys::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(crate::endpoints::upload_cross_signing_keys::Response::unrecognized())
         }
@@ -2649,13 +2818,14 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::upload_cross_signing_signatures::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::upload_cross_signing_signatures::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async {
             Ok(
                 crate::endpoints::upload_cross_signing_signatures::Response::unrecognized(),
@@ -2671,10 +2841,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::upload_keys::Request,
         identity: Self::Identity,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::upload_keys::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::upload_keys::Response::unrecognized()) }
     }
 }
@@ -2684,12 +2855,13 @@ struct State<S> {
     options: ServerOptions,
 }
 /// The API as an axum router, under every value of the base path's variables, with the
-/// default [`ServerOptions`]. Add layers (CORS, tracing, timeouts) with `Router::layer`.
+/// default [`ServerOptions`]. Add layers (tracing, timeouts) with `Router::layer`.
 pub fn router<S: Server>(server: S) -> axum::Router {
     router_with(server, ServerOptions::default())
 }
 /// [`router`] with options.
 pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router {
+    let cors = options.cors.clone();
     let state = Arc::new(State { server, options });
     let mut router = axum::Router::new();
     for prefix in crate::runtime::server::prefixes() {
@@ -4001,7 +4173,8 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
                     .fallback(crate::runtime::server::method_not_allowed),
             );
     }
-    router.fallback(crate::runtime::server::unrecognized).with_state(state)
+    let router = router.fallback(crate::runtime::server::unrecognized).with_state(state);
+    crate::runtime::server::with_cors(router, cors)
 }
 /// Serves `POST /_matrix/client/v3/account/3pid/add`.
 async fn handle_add3_pid<S: Server>(
@@ -4012,17 +4185,18 @@ async fn handle_add3_pid<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::add3_pid::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.add3_pid(request, identity)
+                    state.server.add3_pid(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4039,15 +4213,16 @@ async fn handle_ban<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
-                let request = crate::endpoints::ban::Request::try_from_http(&request)?;
+            |incoming| async move {
+                let request = crate::endpoints::ban::Request::try_from_http(&incoming)?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.ban(request, identity)
+                    state.server.ban(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4064,17 +4239,18 @@ async fn handle_bind3_pid<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::bind3_pid::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.bind3_pid(request, identity)
+                    state.server.bind3_pid(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4091,17 +4267,18 @@ async fn handle_change_password<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::change_password::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = optional_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.change_password(request, identity)
+                    state.server.change_password(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4118,11 +4295,15 @@ async fn handle_check_username_availability<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::check_username_availability::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.check_username_availability(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state
+                    .server
+                    .check_username_availability(request, context)
+                    .await?;
                 Ok(response.into_http())
             },
         )
@@ -4137,17 +4318,18 @@ async fn handle_claim_keys<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::claim_keys::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.claim_keys(request, identity)
+                    state.server.claim_keys(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4164,17 +4346,18 @@ async fn handle_create_content<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::create_content::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.create_content(request, identity)
+                    state.server.create_content(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4191,17 +4374,18 @@ async fn handle_create_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::create_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.create_room(request, identity)
+                    state.server.create_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4218,17 +4402,18 @@ async fn handle_deactivate_account<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::deactivate_account::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = optional_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.deactivate_account(request, identity)
+                    state.server.deactivate_account(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4245,17 +4430,18 @@ async fn handle_define_filter<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::define_filter::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.define_filter(request, identity)
+                    state.server.define_filter(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4272,17 +4458,18 @@ async fn handle_delete3pid_from_account<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete3pid_from_account::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete3pid_from_account(request, identity)
+                    state.server.delete3pid_from_account(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4299,17 +4486,18 @@ async fn handle_delete_device<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_device::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_device(request, identity)
+                    state.server.delete_device(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4326,17 +4514,18 @@ async fn handle_delete_devices<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_devices::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_devices(request, identity)
+                    state.server.delete_devices(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4353,17 +4542,18 @@ async fn handle_delete_profile_field<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_profile_field::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_profile_field(request, identity)
+                    state.server.delete_profile_field(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4380,17 +4570,18 @@ async fn handle_delete_push_rule<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_push_rule::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_push_rule(request, identity)
+                    state.server.delete_push_rule(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4407,17 +4598,18 @@ async fn handle_delete_room_alias<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_room_alias::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_room_alias(request, identity)
+                    state.server.delete_room_alias(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4434,17 +4626,20 @@ async fn handle_delete_room_key_by_session_id<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_room_key_by_session_id::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_room_key_by_session_id(request, identity)
+                    state
+                        .server
+                        .delete_room_key_by_session_id(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4461,17 +4656,18 @@ async fn handle_delete_room_keys<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_room_keys::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_room_keys(request, identity)
+                    state.server.delete_room_keys(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4488,17 +4684,18 @@ async fn handle_delete_room_keys_by_room_id<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_room_keys_by_room_id::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_room_keys_by_room_id(request, identity)
+                    state.server.delete_room_keys_by_room_id(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4515,17 +4712,18 @@ async fn handle_delete_room_keys_version<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_room_keys_version::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_room_keys_version(request, identity)
+                    state.server.delete_room_keys_version(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4542,17 +4740,18 @@ async fn handle_delete_room_tag<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::delete_room_tag::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.delete_room_tag(request, identity)
+                    state.server.delete_room_tag(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4569,17 +4768,18 @@ async fn handle_forget_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::forget_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.forget_room(request, identity)
+                    state.server.forget_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4596,17 +4796,18 @@ async fn handle_generate_login_token<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::generate_login_token::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.generate_login_token(request, identity)
+                    state.server.generate_login_token(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4623,17 +4824,18 @@ async fn handle_get_account3_pi_ds<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_account3_pi_ds::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_account3_pi_ds(request, identity)
+                    state.server.get_account3_pi_ds(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4650,17 +4852,18 @@ async fn handle_get_account_data<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_account_data::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_account_data(request, identity)
+                    state.server.get_account_data(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4677,17 +4880,18 @@ async fn handle_get_account_data_per_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_account_data_per_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_account_data_per_room(request, identity)
+                    state.server.get_account_data_per_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4704,17 +4908,18 @@ async fn handle_get_admin_lock_user<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_admin_lock_user::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_admin_lock_user(request, identity)
+                    state.server.get_admin_lock_user(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4731,17 +4936,18 @@ async fn handle_get_admin_suspend_user<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_admin_suspend_user::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_admin_suspend_user(request, identity)
+                    state.server.get_admin_suspend_user(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4758,11 +4964,12 @@ async fn handle_get_auth_metadata<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_auth_metadata::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_auth_metadata(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.get_auth_metadata(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -4777,17 +4984,18 @@ async fn handle_get_capabilities<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_capabilities::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_capabilities(request, identity)
+                    state.server.get_capabilities(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4804,17 +5012,18 @@ async fn handle_get_config<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_config::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_config(request, identity)
+                    state.server.get_config(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4831,17 +5040,18 @@ async fn handle_get_config_authed<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_config_authed::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_config_authed(request, identity)
+                    state.server.get_config_authed(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4858,11 +5068,12 @@ async fn handle_get_content<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_content::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_content(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.get_content(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -4877,17 +5088,18 @@ async fn handle_get_content_authed<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_content_authed::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_content_authed(request, identity)
+                    state.server.get_content_authed(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4904,11 +5116,15 @@ async fn handle_get_content_override_name<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_content_override_name::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_content_override_name(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state
+                    .server
+                    .get_content_override_name(request, context)
+                    .await?;
                 Ok(response.into_http())
             },
         )
@@ -4923,17 +5139,20 @@ async fn handle_get_content_override_name_authed<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_content_override_name_authed::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_content_override_name_authed(request, identity)
+                    state
+                        .server
+                        .get_content_override_name_authed(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4950,11 +5169,15 @@ async fn handle_get_content_thumbnail<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_content_thumbnail::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_content_thumbnail(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state
+                    .server
+                    .get_content_thumbnail(request, context)
+                    .await?;
                 Ok(response.into_http())
             },
         )
@@ -4969,17 +5192,18 @@ async fn handle_get_content_thumbnail_authed<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_content_thumbnail_authed::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_content_thumbnail_authed(request, identity)
+                    state.server.get_content_thumbnail_authed(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -4996,17 +5220,18 @@ async fn handle_get_device<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_device::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_device(request, identity)
+                    state.server.get_device(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5023,17 +5248,18 @@ async fn handle_get_devices<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_devices::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_devices(request, identity)
+                    state.server.get_devices(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5050,17 +5276,18 @@ async fn handle_get_event_by_timestamp<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_event_by_timestamp::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_event_by_timestamp(request, identity)
+                    state.server.get_event_by_timestamp(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5077,17 +5304,18 @@ async fn handle_get_event_context<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_event_context::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_event_context(request, identity)
+                    state.server.get_event_context(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5104,31 +5332,33 @@ async fn handle_peek_events_or_get_events<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 if let Ok(request) = crate::endpoints::peek_events::Request::try_from_http(
-                    &request,
+                    &incoming,
                 ) {
+                    let context = crate::runtime::server::context(incoming);
                     let response = {
                         let identity = required_identity(
                                 &state.server,
                                 request.access_token.as_deref(),
                             )
                             .await?;
-                        state.server.peek_events(request, identity)
+                        state.server.peek_events(request, identity, context)
                     }
                         .await?;
                     return Ok(response.into_http());
                 }
                 let request = crate::endpoints::get_events::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_events(request, identity)
+                    state.server.get_events(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5145,17 +5375,18 @@ async fn handle_get_filter<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_filter::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_filter(request, identity)
+                    state.server.get_filter(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5172,17 +5403,18 @@ async fn handle_get_joined_members_by_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_joined_members_by_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_joined_members_by_room(request, identity)
+                    state.server.get_joined_members_by_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5199,17 +5431,18 @@ async fn handle_get_joined_rooms<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_joined_rooms::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_joined_rooms(request, identity)
+                    state.server.get_joined_rooms(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5226,17 +5459,18 @@ async fn handle_get_keys_changes<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_keys_changes::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_keys_changes(request, identity)
+                    state.server.get_keys_changes(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5253,17 +5487,18 @@ async fn handle_get_local_aliases<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_local_aliases::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_local_aliases(request, identity)
+                    state.server.get_local_aliases(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5280,11 +5515,12 @@ async fn handle_get_login_flows<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_login_flows::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_login_flows(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.get_login_flows(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -5299,17 +5535,18 @@ async fn handle_get_members_by_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_members_by_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_members_by_room(request, identity)
+                    state.server.get_members_by_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5326,17 +5563,18 @@ async fn handle_get_mutual_rooms<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_mutual_rooms::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_mutual_rooms(request, identity)
+                    state.server.get_mutual_rooms(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5353,17 +5591,18 @@ async fn handle_get_notifications<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_notifications::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_notifications(request, identity)
+                    state.server.get_notifications(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5380,17 +5619,18 @@ async fn handle_get_one_event<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_one_event::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_one_event(request, identity)
+                    state.server.get_one_event(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5407,17 +5647,18 @@ async fn handle_get_one_room_event<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_one_room_event::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_one_room_event(request, identity)
+                    state.server.get_one_room_event(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5434,17 +5675,18 @@ async fn handle_get_presence<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_presence::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_presence(request, identity)
+                    state.server.get_presence(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5461,11 +5703,12 @@ async fn handle_get_profile_field<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_profile_field::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_profile_field(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.get_profile_field(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -5480,17 +5723,18 @@ async fn handle_get_protocol_metadata<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_protocol_metadata::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_protocol_metadata(request, identity)
+                    state.server.get_protocol_metadata(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5507,17 +5751,18 @@ async fn handle_get_protocols<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_protocols::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_protocols(request, identity)
+                    state.server.get_protocols(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5534,11 +5779,12 @@ async fn handle_get_public_rooms<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_public_rooms::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_public_rooms(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.get_public_rooms(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -5553,17 +5799,18 @@ async fn handle_get_push_rule<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_push_rule::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_push_rule(request, identity)
+                    state.server.get_push_rule(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5580,17 +5827,18 @@ async fn handle_get_push_rule_actions<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_push_rule_actions::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_push_rule_actions(request, identity)
+                    state.server.get_push_rule_actions(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5607,17 +5855,18 @@ async fn handle_get_push_rules<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_push_rules::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_push_rules(request, identity)
+                    state.server.get_push_rules(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5634,17 +5883,18 @@ async fn handle_get_push_rules_global<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_push_rules_global::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_push_rules_global(request, identity)
+                    state.server.get_push_rules_global(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5661,17 +5911,18 @@ async fn handle_get_pushers<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_pushers::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_pushers(request, identity)
+                    state.server.get_pushers(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5688,17 +5939,18 @@ async fn handle_get_relating_events<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_relating_events::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_relating_events(request, identity)
+                    state.server.get_relating_events(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5715,17 +5967,20 @@ async fn handle_get_relating_events_with_rel_type<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_relating_events_with_rel_type::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_relating_events_with_rel_type(request, identity)
+                    state
+                        .server
+                        .get_relating_events_with_rel_type(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5742,10 +5997,11 @@ async fn handle_get_relating_events_with_rel_type_and_event_type<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_relating_events_with_rel_type_and_event_type::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5757,6 +6013,7 @@ async fn handle_get_relating_events_with_rel_type_and_event_type<S: Server>(
                         .get_relating_events_with_rel_type_and_event_type(
                             request,
                             identity,
+                            context,
                         )
                 }
                     .await?;
@@ -5774,17 +6031,18 @@ async fn handle_get_room_events<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_events::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_events(request, identity)
+                    state.server.get_room_events(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5801,11 +6059,15 @@ async fn handle_get_room_id_by_alias<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_id_by_alias::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_room_id_by_alias(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state
+                    .server
+                    .get_room_id_by_alias(request, context)
+                    .await?;
                 Ok(response.into_http())
             },
         )
@@ -5820,17 +6082,18 @@ async fn handle_get_room_key_by_session_id<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_key_by_session_id::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_key_by_session_id(request, identity)
+                    state.server.get_room_key_by_session_id(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5847,17 +6110,18 @@ async fn handle_get_room_keys<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_keys::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_keys(request, identity)
+                    state.server.get_room_keys(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5874,17 +6138,18 @@ async fn handle_get_room_keys_by_room_id<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_keys_by_room_id::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_keys_by_room_id(request, identity)
+                    state.server.get_room_keys_by_room_id(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5901,17 +6166,18 @@ async fn handle_get_room_keys_version<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_keys_version::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_keys_version(request, identity)
+                    state.server.get_room_keys_version(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5928,17 +6194,20 @@ async fn handle_get_room_keys_version_current<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_keys_version_current::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_keys_version_current(request, identity)
+                    state
+                        .server
+                        .get_room_keys_version_current(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5955,17 +6224,18 @@ async fn handle_get_room_state<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_state::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_state(request, identity)
+                    state.server.get_room_state(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -5982,17 +6252,18 @@ async fn handle_get_room_state_with_key<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_state_with_key::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_state_with_key(request, identity)
+                    state.server.get_room_state_with_key(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6009,17 +6280,18 @@ async fn handle_get_room_summary<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_summary::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_summary(request, identity)
+                    state.server.get_room_summary(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6036,17 +6308,18 @@ async fn handle_get_room_tags<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_tags::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_room_tags(request, identity)
+                    state.server.get_room_tags(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6063,13 +6336,14 @@ async fn handle_get_room_visibility_on_directory<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_room_visibility_on_directory::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = state
                     .server
-                    .get_room_visibility_on_directory(request)
+                    .get_room_visibility_on_directory(request, context)
                     .await?;
                 Ok(response.into_http())
             },
@@ -6085,17 +6359,18 @@ async fn handle_get_space_hierarchy<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_space_hierarchy::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_space_hierarchy(request, identity)
+                    state.server.get_space_hierarchy(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6112,17 +6387,18 @@ async fn handle_get_thread_roots<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_thread_roots::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_thread_roots(request, identity)
+                    state.server.get_thread_roots(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6139,17 +6415,18 @@ async fn handle_get_token_owner<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_token_owner::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_token_owner(request, identity)
+                    state.server.get_token_owner(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6166,17 +6443,18 @@ async fn handle_get_turn_server<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_turn_server::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_turn_server(request, identity)
+                    state.server.get_turn_server(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6193,17 +6471,18 @@ async fn handle_get_url_preview<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_url_preview::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_url_preview(request, identity)
+                    state.server.get_url_preview(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6220,17 +6499,18 @@ async fn handle_get_url_preview_authed<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_url_preview_authed::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_url_preview_authed(request, identity)
+                    state.server.get_url_preview_authed(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6247,11 +6527,12 @@ async fn handle_get_user_profile<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_user_profile::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_user_profile(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.get_user_profile(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -6266,17 +6547,18 @@ async fn handle_get_versions<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_versions::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = optional_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_versions(request, identity)
+                    state.server.get_versions(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6293,11 +6575,12 @@ async fn handle_get_wellknown<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_wellknown::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_wellknown(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.get_wellknown(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -6312,11 +6595,15 @@ async fn handle_get_wellknown_policy<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_wellknown_policy::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_wellknown_policy(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state
+                    .server
+                    .get_wellknown_policy(request, context)
+                    .await?;
                 Ok(response.into_http())
             },
         )
@@ -6331,11 +6618,15 @@ async fn handle_get_wellknown_support<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_wellknown_support::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.get_wellknown_support(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state
+                    .server
+                    .get_wellknown_support(request, context)
+                    .await?;
                 Ok(response.into_http())
             },
         )
@@ -6350,17 +6641,18 @@ async fn handle_get_who_is<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::get_who_is::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.get_who_is(request, identity)
+                    state.server.get_who_is(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6377,17 +6669,18 @@ async fn handle_initial_sync<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::initial_sync::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.initial_sync(request, identity)
+                    state.server.initial_sync(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6404,31 +6697,33 @@ async fn handle_invite_by3_pid_or_invite_user<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 if let Ok(request) = crate::endpoints::invite_by3_pid::Request::try_from_http(
-                    &request,
+                    &incoming,
                 ) {
+                    let context = crate::runtime::server::context(incoming);
                     let response = {
                         let identity = required_identity(
                                 &state.server,
                                 request.access_token.as_deref(),
                             )
                             .await?;
-                        state.server.invite_by3_pid(request, identity)
+                        state.server.invite_by3_pid(request, identity, context)
                     }
                         .await?;
                     return Ok(response.into_http());
                 }
                 let request = crate::endpoints::invite_user::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.invite_user(request, identity)
+                    state.server.invite_user(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6445,17 +6740,18 @@ async fn handle_is_push_rule_enabled<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::is_push_rule_enabled::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.is_push_rule_enabled(request, identity)
+                    state.server.is_push_rule_enabled(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6472,17 +6768,18 @@ async fn handle_join_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::join_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.join_room(request, identity)
+                    state.server.join_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6499,17 +6796,18 @@ async fn handle_join_room_by_id<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::join_room_by_id::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.join_room_by_id(request, identity)
+                    state.server.join_room_by_id(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6526,15 +6824,16 @@ async fn handle_kick<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
-                let request = crate::endpoints::kick::Request::try_from_http(&request)?;
+            |incoming| async move {
+                let request = crate::endpoints::kick::Request::try_from_http(&incoming)?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.kick(request, identity)
+                    state.server.kick(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6551,17 +6850,18 @@ async fn handle_knock_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::knock_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.knock_room(request, identity)
+                    state.server.knock_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6578,17 +6878,18 @@ async fn handle_leave_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::leave_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.leave_room(request, identity)
+                    state.server.leave_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6605,9 +6906,12 @@ async fn handle_login<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
-                let request = crate::endpoints::login::Request::try_from_http(&request)?;
-                let response = state.server.login(request).await?;
+            |incoming| async move {
+                let request = crate::endpoints::login::Request::try_from_http(
+                    &incoming,
+                )?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.login(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -6622,17 +6926,18 @@ async fn handle_logout<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::logout::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.logout(request, identity)
+                    state.server.logout(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6649,17 +6954,18 @@ async fn handle_logout_all<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::logout_all::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.logout_all(request, identity)
+                    state.server.logout_all(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6676,17 +6982,18 @@ async fn handle_ping_appservice<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::ping_appservice::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.ping_appservice(request, identity)
+                    state.server.ping_appservice(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6703,17 +7010,18 @@ async fn handle_post3_pi_ds<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::post3_pi_ds::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.post3_pi_ds(request, identity)
+                    state.server.post3_pi_ds(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6730,17 +7038,18 @@ async fn handle_post_pusher<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::post_pusher::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.post_pusher(request, identity)
+                    state.server.post_pusher(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6757,17 +7066,18 @@ async fn handle_post_receipt<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::post_receipt::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.post_receipt(request, identity)
+                    state.server.post_receipt(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6784,17 +7094,18 @@ async fn handle_post_room_keys_version<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::post_room_keys_version::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.post_room_keys_version(request, identity)
+                    state.server.post_room_keys_version(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6811,17 +7122,18 @@ async fn handle_put_room_key_by_session_id<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::put_room_key_by_session_id::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.put_room_key_by_session_id(request, identity)
+                    state.server.put_room_key_by_session_id(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6838,17 +7150,18 @@ async fn handle_put_room_keys<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::put_room_keys::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.put_room_keys(request, identity)
+                    state.server.put_room_keys(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6865,17 +7178,18 @@ async fn handle_put_room_keys_by_room_id<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::put_room_keys_by_room_id::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.put_room_keys_by_room_id(request, identity)
+                    state.server.put_room_keys_by_room_id(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6892,17 +7206,18 @@ async fn handle_put_room_keys_version<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::put_room_keys_version::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.put_room_keys_version(request, identity)
+                    state.server.put_room_keys_version(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6919,17 +7234,18 @@ async fn handle_query_keys<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::query_keys::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.query_keys(request, identity)
+                    state.server.query_keys(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6946,17 +7262,18 @@ async fn handle_query_location_by_alias<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::query_location_by_alias::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.query_location_by_alias(request, identity)
+                    state.server.query_location_by_alias(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -6973,17 +7290,18 @@ async fn handle_query_location_by_protocol<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::query_location_by_protocol::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.query_location_by_protocol(request, identity)
+                    state.server.query_location_by_protocol(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7000,17 +7318,18 @@ async fn handle_query_public_rooms<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::query_public_rooms::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.query_public_rooms(request, identity)
+                    state.server.query_public_rooms(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7027,17 +7346,18 @@ async fn handle_query_user_by_id<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::query_user_by_id::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.query_user_by_id(request, identity)
+                    state.server.query_user_by_id(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7054,17 +7374,18 @@ async fn handle_query_user_by_protocol<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::query_user_by_protocol::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.query_user_by_protocol(request, identity)
+                    state.server.query_user_by_protocol(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7081,17 +7402,18 @@ async fn handle_redact_event<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::redact_event::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.redact_event(request, identity)
+                    state.server.redact_event(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7108,11 +7430,12 @@ async fn handle_redirect_to_id_p<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::redirect_to_id_p::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.redirect_to_id_p(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.redirect_to_id_p(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -7127,11 +7450,12 @@ async fn handle_redirect_to_sso<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::redirect_to_sso::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.redirect_to_sso(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.redirect_to_sso(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -7146,11 +7470,12 @@ async fn handle_refresh<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::refresh::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.refresh(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.refresh(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -7165,11 +7490,12 @@ async fn handle_register<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::register::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.register(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.register(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -7184,11 +7510,15 @@ async fn handle_registration_token_validity<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::registration_token_validity::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.registration_token_validity(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state
+                    .server
+                    .registration_token_validity(request, context)
+                    .await?;
                 Ok(response.into_http())
             },
         )
@@ -7203,17 +7533,18 @@ async fn handle_report_event<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::report_event::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.report_event(request, identity)
+                    state.server.report_event(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7230,17 +7561,18 @@ async fn handle_report_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::report_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.report_room(request, identity)
+                    state.server.report_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7257,17 +7589,18 @@ async fn handle_report_user<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::report_user::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.report_user(request, identity)
+                    state.server.report_user(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7284,17 +7617,18 @@ async fn handle_request_open_id_token<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::request_open_id_token::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.request_open_id_token(request, identity)
+                    state.server.request_open_id_token(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7311,11 +7645,15 @@ async fn handle_request_token_to3_pid_email<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::request_token_to3_pid_email::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.request_token_to3_pid_email(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state
+                    .server
+                    .request_token_to3_pid_email(request, context)
+                    .await?;
                 Ok(response.into_http())
             },
         )
@@ -7330,11 +7668,15 @@ async fn handle_request_token_to3_pidmsisdn<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::request_token_to3_pidmsisdn::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.request_token_to3_pidmsisdn(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state
+                    .server
+                    .request_token_to3_pidmsisdn(request, context)
+                    .await?;
                 Ok(response.into_http())
             },
         )
@@ -7349,13 +7691,14 @@ async fn handle_request_token_to_register_email<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::request_token_to_register_email::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = state
                     .server
-                    .request_token_to_register_email(request)
+                    .request_token_to_register_email(request, context)
                     .await?;
                 Ok(response.into_http())
             },
@@ -7371,13 +7714,14 @@ async fn handle_request_token_to_register_msisdn<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::request_token_to_register_msisdn::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = state
                     .server
-                    .request_token_to_register_msisdn(request)
+                    .request_token_to_register_msisdn(request, context)
                     .await?;
                 Ok(response.into_http())
             },
@@ -7393,13 +7737,14 @@ async fn handle_request_token_to_reset_password_email<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::request_token_to_reset_password_email::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = state
                     .server
-                    .request_token_to_reset_password_email(request)
+                    .request_token_to_reset_password_email(request, context)
                     .await?;
                 Ok(response.into_http())
             },
@@ -7415,13 +7760,14 @@ async fn handle_request_token_to_reset_password_msisdn<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::request_token_to_reset_password_msisdn::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = state
                     .server
-                    .request_token_to_reset_password_msisdn(request)
+                    .request_token_to_reset_password_msisdn(request, context)
                     .await?;
                 Ok(response.into_http())
             },
@@ -7437,17 +7783,18 @@ async fn handle_room_initial_sync<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::room_initial_sync::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.room_initial_sync(request, identity)
+                    state.server.room_initial_sync(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7464,17 +7811,18 @@ async fn handle_search<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::search::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.search(request, identity)
+                    state.server.search(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7491,17 +7839,18 @@ async fn handle_search_user_directory<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::search_user_directory::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.search_user_directory(request, identity)
+                    state.server.search_user_directory(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7518,17 +7867,18 @@ async fn handle_send_message<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::send_message::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.send_message(request, identity)
+                    state.server.send_message(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7545,17 +7895,18 @@ async fn handle_send_to_device<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::send_to_device::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.send_to_device(request, identity)
+                    state.server.send_to_device(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7572,17 +7923,18 @@ async fn handle_set_account_data<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_account_data::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_account_data(request, identity)
+                    state.server.set_account_data(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7599,17 +7951,18 @@ async fn handle_set_account_data_per_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_account_data_per_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_account_data_per_room(request, identity)
+                    state.server.set_account_data_per_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7626,17 +7979,18 @@ async fn handle_set_admin_lock_user<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_admin_lock_user::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_admin_lock_user(request, identity)
+                    state.server.set_admin_lock_user(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7653,17 +8007,18 @@ async fn handle_set_admin_suspend_user<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_admin_suspend_user::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_admin_suspend_user(request, identity)
+                    state.server.set_admin_suspend_user(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7680,17 +8035,18 @@ async fn handle_set_presence<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_presence::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_presence(request, identity)
+                    state.server.set_presence(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7707,17 +8063,18 @@ async fn handle_set_profile_field<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_profile_field::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_profile_field(request, identity)
+                    state.server.set_profile_field(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7734,17 +8091,18 @@ async fn handle_set_push_rule<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_push_rule::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_push_rule(request, identity)
+                    state.server.set_push_rule(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7761,17 +8119,18 @@ async fn handle_set_push_rule_actions<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_push_rule_actions::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_push_rule_actions(request, identity)
+                    state.server.set_push_rule_actions(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7788,17 +8147,18 @@ async fn handle_set_push_rule_enabled<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_push_rule_enabled::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_push_rule_enabled(request, identity)
+                    state.server.set_push_rule_enabled(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7815,17 +8175,18 @@ async fn handle_set_read_marker<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_read_marker::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_read_marker(request, identity)
+                    state.server.set_read_marker(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7842,17 +8203,18 @@ async fn handle_set_room_alias<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_room_alias::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_room_alias(request, identity)
+                    state.server.set_room_alias(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7869,17 +8231,18 @@ async fn handle_set_room_state_with_key<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_room_state_with_key::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_room_state_with_key(request, identity)
+                    state.server.set_room_state_with_key(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7896,17 +8259,18 @@ async fn handle_set_room_tag<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_room_tag::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_room_tag(request, identity)
+                    state.server.set_room_tag(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7923,17 +8287,20 @@ async fn handle_set_room_visibility_on_directory<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_room_visibility_on_directory::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_room_visibility_on_directory(request, identity)
+                    state
+                        .server
+                        .set_room_visibility_on_directory(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7950,17 +8317,18 @@ async fn handle_set_typing<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::set_typing::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.set_typing(request, identity)
+                    state.server.set_typing(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -7977,15 +8345,16 @@ async fn handle_sync<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
-                let request = crate::endpoints::sync::Request::try_from_http(&request)?;
+            |incoming| async move {
+                let request = crate::endpoints::sync::Request::try_from_http(&incoming)?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.sync(request, identity)
+                    state.server.sync(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8002,15 +8371,18 @@ async fn handle_unban<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
-                let request = crate::endpoints::unban::Request::try_from_http(&request)?;
+            |incoming| async move {
+                let request = crate::endpoints::unban::Request::try_from_http(
+                    &incoming,
+                )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.unban(request, identity)
+                    state.server.unban(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8027,17 +8399,18 @@ async fn handle_unbind3pid_from_account<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::unbind3pid_from_account::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.unbind3pid_from_account(request, identity)
+                    state.server.unbind3pid_from_account(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8054,10 +8427,11 @@ async fn handle_update_appservice_room_directory_visibility<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::update_appservice_room_directory_visibility::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8066,7 +8440,11 @@ async fn handle_update_appservice_room_directory_visibility<S: Server>(
                         .await?;
                     state
                         .server
-                        .update_appservice_room_directory_visibility(request, identity)
+                        .update_appservice_room_directory_visibility(
+                            request,
+                            identity,
+                            context,
+                        )
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8083,17 +8461,18 @@ async fn handle_update_device<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::update_device::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.update_device(request, identity)
+                    state.server.update_device(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8110,17 +8489,18 @@ async fn handle_upgrade_room<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::upgrade_room::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.upgrade_room(request, identity)
+                    state.server.upgrade_room(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8137,17 +8517,18 @@ async fn handle_upload_content<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::upload_content::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.upload_content(request, identity)
+                    state.server.upload_content(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8164,17 +8545,18 @@ async fn handle_upload_content_to_mxc<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::upload_content_to_mxc::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.upload_content_to_mxc(request, identity)
+                    state.server.upload_content_to_mxc(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8191,17 +8573,18 @@ async fn handle_upload_cross_signing_keys<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::upload_cross_signing_keys::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.upload_cross_signing_keys(request, identity)
+                    state.server.upload_cross_signing_keys(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8218,17 +8601,20 @@ async fn handle_upload_cross_signing_signatures<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::upload_cross_signing_signatures::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.upload_cross_signing_signatures(request, identity)
+                    state
+                        .server
+                        .upload_cross_signing_signatures(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -8245,17 +8631,18 @@ async fn handle_upload_keys<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::upload_keys::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.upload_keys(request, identity)
+                    state.server.upload_keys(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())

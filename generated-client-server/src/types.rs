@@ -671,7 +671,7 @@ impl DeviceKeys {
 #[non_exhaustive]
 pub struct Error {
     /// An error code.
-    pub errcode: String,
+    pub errcode: crate::ErrorCode,
     /// A human-readable error message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -682,7 +682,7 @@ pub struct Error {
 impl Error {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
-    pub fn new(errcode: String) -> Self {
+    pub fn new(errcode: crate::ErrorCode) -> Self {
         Self {
             errcode,
             error: None,
@@ -706,7 +706,7 @@ impl std::fmt::Debug for Error {
 #[non_exhaustive]
 pub struct RateLimited {
     /// The M_LIMIT_EXCEEDED error code
-    pub errcode: String,
+    pub errcode: crate::ErrorCode,
     /// A human-readable error message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -721,7 +721,7 @@ pub struct RateLimited {
 impl RateLimited {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
-    pub fn new(errcode: String) -> Self {
+    pub fn new(errcode: crate::ErrorCode) -> Self {
         Self {
             errcode,
             error: None,

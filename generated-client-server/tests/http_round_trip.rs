@@ -36,7 +36,7 @@ fn add3_pid_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -76,7 +76,7 @@ fn ban_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -115,7 +115,7 @@ fn bind3_pid_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -161,7 +161,7 @@ fn change_password_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -199,12 +199,12 @@ fn check_username_availability_responses() {
         Response::Ok(sample("{\"available\":true}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -283,12 +283,12 @@ fn create_content_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -329,12 +329,12 @@ fn create_room_responses() {
         Response::Ok(sample("{\"room_id\":\"@alice:example.org/x y\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -380,7 +380,7 @@ fn deactivate_account_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -576,17 +576,17 @@ fn delete_profile_field_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -626,7 +626,7 @@ fn delete_push_rule_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -665,7 +665,7 @@ fn delete_room_alias_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -706,12 +706,12 @@ fn delete_room_key_by_session_id_responses() {
         Response::Ok(sample("{\"etag\":\"@alice:example.org/x y\",\"count\":7}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -750,12 +750,12 @@ fn delete_room_keys_responses() {
         Response::Ok(sample("{\"etag\":\"@alice:example.org/x y\",\"count\":7}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -795,12 +795,12 @@ fn delete_room_keys_by_room_id_responses() {
         Response::Ok(sample("{\"etag\":\"@alice:example.org/x y\",\"count\":7}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -839,12 +839,12 @@ fn delete_room_keys_version_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -919,12 +919,12 @@ fn forget_room_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -967,7 +967,7 @@ fn generate_login_token_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Unauthorized(
@@ -977,7 +977,7 @@ fn generate_login_token_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1053,12 +1053,12 @@ fn get_account_data_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1099,17 +1099,17 @@ fn get_account_data_per_room_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1148,17 +1148,17 @@ fn get_admin_lock_user_responses() {
         Response::Ok(sample("{\"locked\":true}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1197,17 +1197,17 @@ fn get_admin_suspend_user_responses() {
         Response::Ok(sample("{\"suspended\":true}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1247,7 +1247,7 @@ fn get_auth_metadata_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1288,7 +1288,7 @@ fn get_capabilities_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1323,7 +1323,7 @@ fn get_config_responses() {
         Response::Ok(sample("{\"m.upload.size\":7}")),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1360,7 +1360,7 @@ fn get_config_authed_responses() {
         Response::Ok(sample("{\"m.upload.size\":7}")),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1412,17 +1412,17 @@ fn get_content_responses() {
         },
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::BadGateway(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::GatewayTimeout(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1473,17 +1473,17 @@ fn get_content_authed_responses() {
         },
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::BadGateway(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::GatewayTimeout(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1536,17 +1536,17 @@ fn get_content_override_name_responses() {
         },
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::BadGateway(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::GatewayTimeout(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1598,17 +1598,17 @@ fn get_content_override_name_authed_responses() {
         },
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::BadGateway(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::GatewayTimeout(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1664,27 +1664,27 @@ fn get_content_thumbnail_responses() {
         },
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::PayloadTooLarge(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::BadGateway(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::GatewayTimeout(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1739,27 +1739,27 @@ fn get_content_thumbnail_authed_responses() {
         },
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::PayloadTooLarge(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::BadGateway(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::GatewayTimeout(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1800,7 +1800,7 @@ fn get_device_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1879,12 +1879,12 @@ fn get_event_by_timestamp_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -1966,7 +1966,7 @@ fn get_events_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2008,7 +2008,7 @@ fn get_filter_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2051,7 +2051,7 @@ fn get_joined_members_by_room_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2161,17 +2161,17 @@ fn get_local_aliases_responses() {
         Response::Ok(sample("{\"aliases\":[\"@alice:example.org/x y\"]}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2211,12 +2211,12 @@ fn get_login_flows_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2262,7 +2262,7 @@ fn get_members_by_room_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2306,12 +2306,12 @@ fn get_mutual_rooms_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2393,7 +2393,7 @@ fn get_one_event_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2437,7 +2437,7 @@ fn get_one_room_event_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2480,12 +2480,12 @@ fn get_presence_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2524,12 +2524,12 @@ fn get_profile_field_responses() {
         Response::Ok(sample("{\"key\":{\"any\":[\"json\",1]}}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2572,7 +2572,7 @@ fn get_protocol_metadata_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2690,7 +2690,7 @@ fn get_push_rule_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2730,7 +2730,7 @@ fn get_push_rule_actions_responses() {
         Response::Ok(sample("{\"actions\":[\"@alice:example.org/x y\"]}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2883,7 +2883,7 @@ fn get_relating_events_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2933,7 +2933,7 @@ fn get_relating_events_with_rel_type_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -2984,7 +2984,7 @@ fn get_relating_events_with_rel_type_and_event_type_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3032,7 +3032,7 @@ fn get_room_events_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3074,12 +3074,12 @@ fn get_room_id_by_alias_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3124,12 +3124,12 @@ fn get_room_key_by_session_id_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3168,12 +3168,12 @@ fn get_room_keys_responses() {
         Response::Ok(sample("{\"rooms\":{\"key\":{\"sessions\":{}}}}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3217,12 +3217,12 @@ fn get_room_keys_by_room_id_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3265,12 +3265,12 @@ fn get_room_keys_version_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3311,12 +3311,12 @@ fn get_room_keys_version_current_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3359,7 +3359,7 @@ fn get_room_state_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3405,12 +3405,12 @@ fn get_room_state_with_key_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3454,7 +3454,7 @@ fn get_room_summary_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3527,7 +3527,7 @@ fn get_room_visibility_on_directory_responses() {
         Response::Ok(sample("{\"visibility\":\"public\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3574,17 +3574,17 @@ fn get_space_hierarchy_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3630,17 +3630,17 @@ fn get_thread_roots_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3681,17 +3681,17 @@ fn get_token_owner_responses() {
         ),
         Response::Unauthorized(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3732,7 +3732,7 @@ fn get_turn_server_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3776,7 +3776,7 @@ fn get_url_preview_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3820,7 +3820,7 @@ fn get_url_preview_authed_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3862,12 +3862,12 @@ fn get_user_profile_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3943,7 +3943,7 @@ fn get_wellknown_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -3983,7 +3983,7 @@ fn get_wellknown_policy_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4023,7 +4023,7 @@ fn get_wellknown_support_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4100,7 +4100,7 @@ fn initial_sync_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4142,12 +4142,12 @@ fn invite_by3_pid_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4189,17 +4189,17 @@ fn invite_user_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4239,7 +4239,7 @@ fn is_push_rule_enabled_responses() {
         Response::Ok(sample("{\"enabled\":true}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4280,12 +4280,12 @@ fn join_room_responses() {
         Response::Ok(sample("{\"room_id\":\"@alice:example.org/x y\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4327,12 +4327,12 @@ fn join_room_by_id_responses() {
         Response::Ok(sample("{\"room_id\":\"@alice:example.org/x y\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4372,7 +4372,7 @@ fn kick_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4411,17 +4411,17 @@ fn knock_room_responses() {
         Response::Ok(sample("{\"room_id\":\"@alice:example.org/x y\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4459,7 +4459,7 @@ fn leave_room_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4501,17 +4501,17 @@ fn login_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4616,7 +4616,7 @@ fn peek_events_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4656,12 +4656,12 @@ fn ping_appservice_responses() {
         Response::Ok(sample("{\"duration_ms\":7}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::BadGateway(
@@ -4671,7 +4671,7 @@ fn ping_appservice_responses() {
         ),
         Response::GatewayTimeout(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4712,7 +4712,7 @@ fn post3_pi_ds_responses() {
         Response::Ok(sample("{\"submit_url\":\"@alice:example.org/x y\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4753,12 +4753,12 @@ fn post_pusher_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4800,12 +4800,12 @@ fn post_receipt_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4846,7 +4846,7 @@ fn post_room_keys_version_responses() {
         Response::Ok(sample("{\"version\":\"@alice:example.org/x y\"}")),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4890,12 +4890,12 @@ fn put_room_key_by_session_id_responses() {
         Response::Ok(sample("{\"etag\":\"@alice:example.org/x y\",\"count\":7}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4935,17 +4935,17 @@ fn put_room_keys_responses() {
         Response::Ok(sample("{\"etag\":\"@alice:example.org/x y\",\"count\":7}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -4988,17 +4988,17 @@ fn put_room_keys_by_room_id_responses() {
         Response::Ok(sample("{\"etag\":\"@alice:example.org/x y\",\"count\":7}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5040,17 +5040,17 @@ fn put_room_keys_version_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5129,7 +5129,7 @@ fn query_location_by_alias_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5173,7 +5173,7 @@ fn query_location_by_protocol_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5257,7 +5257,7 @@ fn query_user_by_id_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5301,7 +5301,7 @@ fn query_user_by_protocol_responses() {
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5380,7 +5380,7 @@ fn redirect_to_id_p_responses() {
         },
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5456,12 +5456,12 @@ fn refresh_responses() {
         ),
         Response::Unauthorized(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5504,7 +5504,7 @@ fn register_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Unauthorized(
@@ -5514,12 +5514,12 @@ fn register_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5557,12 +5557,12 @@ fn registration_token_validity_responses() {
         Response::Ok(sample("{\"valid\":true}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5603,7 +5603,7 @@ fn report_event_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5643,12 +5643,12 @@ fn report_room_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5688,12 +5688,12 @@ fn report_user_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5737,7 +5737,7 @@ fn request_open_id_token_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5781,12 +5781,12 @@ fn request_token_to3_pid_email_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5830,12 +5830,12 @@ fn request_token_to3_pidmsisdn_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5879,12 +5879,12 @@ fn request_token_to_register_email_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5928,12 +5928,12 @@ fn request_token_to_register_msisdn_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -5977,12 +5977,12 @@ fn request_token_to_reset_password_email_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6026,12 +6026,12 @@ fn request_token_to_reset_password_msisdn_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6074,7 +6074,7 @@ fn room_initial_sync_responses() {
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6118,12 +6118,12 @@ fn search_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6166,7 +6166,7 @@ fn search_user_directory_responses() {
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6208,7 +6208,7 @@ fn send_message_responses() {
         Response::Ok(sample("{\"event_id\":\"@alice:example.org/x y\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6285,17 +6285,17 @@ fn set_account_data_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::MethodNotAllowed(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6337,17 +6337,17 @@ fn set_account_data_per_room_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::MethodNotAllowed(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6387,17 +6387,17 @@ fn set_admin_lock_user_responses() {
         Response::Ok(sample("{\"locked\":true}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6437,17 +6437,17 @@ fn set_admin_suspend_user_responses() {
         Response::Ok(sample("{\"suspended\":true}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6489,7 +6489,7 @@ fn set_presence_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6530,17 +6530,17 @@ fn set_profile_field_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6585,17 +6585,17 @@ fn set_push_rule_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6636,7 +6636,7 @@ fn set_push_rule_actions_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6677,7 +6677,7 @@ fn set_push_rule_enabled_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6719,7 +6719,7 @@ fn set_read_marker_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6759,12 +6759,12 @@ fn set_room_alias_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Conflict(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6806,12 +6806,12 @@ fn set_room_state_with_key_responses() {
         Response::Ok(sample("{\"event_id\":\"@alice:example.org/x y\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6888,7 +6888,7 @@ fn set_room_visibility_on_directory_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -6927,7 +6927,7 @@ fn set_typing_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -7007,7 +7007,7 @@ fn unban_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -7120,7 +7120,7 @@ fn update_device_responses() {
         Response::Created(sample("{\"key\":\"value\"}")),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -7162,12 +7162,12 @@ fn upgrade_room_responses() {
         Response::Ok(sample("{\"replacement_room\":\"@alice:example.org/x y\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -7208,17 +7208,17 @@ fn upload_content_responses() {
         Response::Ok(sample("{\"content_uri\":\"@alice:example.org/x y\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::PayloadTooLarge(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -7261,27 +7261,27 @@ fn upload_content_to_mxc_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Forbidden(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::NotFound(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Conflict(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::PayloadTooLarge(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"retry_after_ms\":7,\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(

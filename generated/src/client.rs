@@ -6,7 +6,8 @@
 //! `Err` is for transport failures and answers that cannot be read ([`ClientError`]). Use
 //! `into_result` on an answer to get the success body or the answer as an error, for `?`.
 pub use crate::runtime::client::{
-    Client, ClientError, DEFAULT_STAGE_LIMIT, RateLimitRetry,
+    Client, ClientError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_STAGE_LIMIT, RateLimitRetry,
 };
 impl Client {
     /// `POST /account/password`
@@ -28,13 +29,19 @@ impl Client {
     /// is filled in) or `None` to give up, and the request is sent again. Returns the first
     /// answer that is not the authentication state, or the one `next` gave up on.
     ///
+    /// `next` is async, so a stage that waits on a person (an email link, a captcha, terms)
+    /// awaits there: `|state| async move { ... }`.
+    ///
     /// # Errors
     /// Transport failures, unreadable answers, and more stages than the client's limit.
-    pub async fn change_password_interactive(
+    pub async fn change_password_interactive<F>(
         &self,
         request: crate::endpoints::change_password::Request,
-        next: impl FnMut(&crate::types::AuthResponse) -> Option<crate::types::AuthData>,
-    ) -> Result<crate::endpoints::change_password::Response, ClientError> {
+        next: impl FnMut(crate::types::AuthResponse) -> F,
+    ) -> Result<crate::endpoints::change_password::Response, ClientError>
+    where
+        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+    {
         let uiaa: crate::runtime::client::Interactive<
             crate::endpoints::change_password::Request,
             crate::types::AuthResponse,
@@ -75,13 +82,19 @@ impl Client {
     /// is filled in) or `None` to give up, and the request is sent again. Returns the first
     /// answer that is not the authentication state, or the one `next` gave up on.
     ///
+    /// `next` is async, so a stage that waits on a person (an email link, a captcha, terms)
+    /// awaits there: `|state| async move { ... }`.
+    ///
     /// # Errors
     /// Transport failures, unreadable answers, and more stages than the client's limit.
-    pub async fn register_interactive(
+    pub async fn register_interactive<F>(
         &self,
         request: crate::endpoints::register::Request,
-        next: impl FnMut(&crate::types::AuthResponse) -> Option<crate::types::AuthData>,
-    ) -> Result<crate::endpoints::register::Response, ClientError> {
+        next: impl FnMut(crate::types::AuthResponse) -> F,
+    ) -> Result<crate::endpoints::register::Response, ClientError>
+    where
+        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+    {
         let uiaa: crate::runtime::client::Interactive<
             crate::endpoints::register::Request,
             crate::types::AuthResponse,

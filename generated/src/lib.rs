@@ -17,6 +17,7 @@ mod runtime;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod types;
+pub use runtime::error::{Error, ErrorCode};
 pub use runtime::http::{DecodeError, IntoHttpError, RequestError};
 pub use runtime::{
     AccessToken, Endpoint, Metadata, Redacted, RedactedMap, UnknownValue, Variable,

@@ -8,9 +8,14 @@
 //! or `?access_token=` and checked with [`Server::authenticate`] (401 `M_MISSING_TOKEN`,
 //! `M_UNKNOWN_TOKEN`); unknown paths answer 404 and wrong methods 405 `M_UNRECOGNIZED`; a
 //! method that fails or panics answers 500 `M_UNKNOWN` and the cause is logged, never sent.
+//!
+//! A method returns a Matrix error of its own with `?` ([`crate::Error`]: its code and status),
+//! and sees its request's [`RequestContext`]: the client's address, the headers, and the
+//! extensions your layers set. Every answer carries the CORS headers of [`ServerOptions::cors`]
+//! and every `OPTIONS` preflight is answered, so that web clients work (on by default).
 use std::future::Future;
 use std::sync::Arc;
-pub use crate::runtime::server::{HandlerError, ServerOptions};
+pub use crate::runtime::server::{Cors, HandlerError, RequestContext, ServerOptions};
 use crate::runtime::server::Failure;
 /// One async method per operation. Each has a default that answers 404
 /// `M_UNRECOGNIZED`, so a server implements what it supports and still compiles when
@@ -34,10 +39,11 @@ pub trait Server: Send + Sync + 'static {
         &self,
         request: crate::endpoints::change_password::Request,
         identity: Option<Self::Identity>,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::change_password::Response, HandlerError>,
     > + Send {
-        let _ = (request, identity);
+        let _ = (request, identity, context);
         async { Ok(crate::endpoints::change_password::Response::unrecognized()) }
     }
     /// `POST /register`
@@ -48,10 +54,11 @@ pub trait Server: Send + Sync + 'static {
     fn register(
         &self,
         request: crate::endpoints::register::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<crate::endpoints::register::Response, HandlerError>,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async { Ok(crate::endpoints::register::Response::unrecognized()) }
     }
     /// `POST /register/email/requestToken`
@@ -62,13 +69,14 @@ pub trait Server: Send + Sync + 'static {
     fn request_token_to_register_email(
         &self,
         request: crate::endpoints::request_token_to_register_email::Request,
+        context: RequestContext,
     ) -> impl Future<
         Output = Result<
             crate::endpoints::request_token_to_register_email::Response,
             HandlerError,
         >,
     > + Send {
-        let _ = request;
+        let _ = (request, context);
         async {
             Ok(
                 crate::endpoints::request_token_to_register_email::Response::unrecognized(),
@@ -82,12 +90,13 @@ struct State<S> {
     options: ServerOptions,
 }
 /// The API as an axum router, under every value of the base path's variables, with the
-/// default [`ServerOptions`]. Add layers (CORS, tracing, timeouts) with `Router::layer`.
+/// default [`ServerOptions`]. Add layers (tracing, timeouts) with `Router::layer`.
 pub fn router<S: Server>(server: S) -> axum::Router {
     router_with(server, ServerOptions::default())
 }
 /// [`router`] with options.
 pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router {
+    let cors = options.cors.clone();
     let state = Arc::new(State { server, options });
     let mut router = axum::Router::new();
     for prefix in crate::runtime::server::prefixes() {
@@ -113,7 +122,8 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
                     .fallback(crate::runtime::server::method_not_allowed),
             );
     }
-    router.fallback(crate::runtime::server::unrecognized).with_state(state)
+    let router = router.fallback(crate::runtime::server::unrecognized).with_state(state);
+    crate::runtime::server::with_cors(router, cors)
 }
 /// Serves `POST /account/password`.
 async fn handle_change_password<S: Server>(
@@ -124,17 +134,18 @@ async fn handle_change_password<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::change_password::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = {
                     let identity = optional_identity(
                             &state.server,
                             request.access_token.as_deref(),
                         )
                         .await?;
-                    state.server.change_password(request, identity)
+                    state.server.change_password(request, identity, context)
                 }
                     .await?;
                 Ok(response.into_http())
@@ -151,11 +162,12 @@ async fn handle_register<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::register::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
-                let response = state.server.register(request).await?;
+                let context = crate::runtime::server::context(incoming);
+                let response = state.server.register(request, context).await?;
                 Ok(response.into_http())
             },
         )
@@ -170,13 +182,14 @@ async fn handle_request_token_to_register_email<S: Server>(
     crate::runtime::server::handle(
             request,
             limit,
-            |request| async move {
+            |incoming| async move {
                 let request = crate::endpoints::request_token_to_register_email::Request::try_from_http(
-                    &request,
+                    &incoming,
                 )?;
+                let context = crate::runtime::server::context(incoming);
                 let response = state
                     .server
-                    .request_token_to_register_email(request)
+                    .request_token_to_register_email(request, context)
                     .await?;
                 Ok(response.into_http())
             },

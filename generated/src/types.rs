@@ -68,7 +68,7 @@ pub struct AuthResponse {
     pub completed: Option<Vec<String>>,
     /// The error code, when the 401 answers a stage that failed (`M_FORBIDDEN` for a wrong password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub errcode: Option<String>,
+    pub errcode: Option<crate::ErrorCode>,
     /// A human-readable message for `errcode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -119,7 +119,7 @@ impl FlowInformation {
 #[non_exhaustive]
 pub struct MatrixError {
     /// An error code.
-    pub errcode: String,
+    pub errcode: crate::ErrorCode,
     /// A human-readable error message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -130,7 +130,7 @@ pub struct MatrixError {
 impl MatrixError {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
-    pub fn new(errcode: String) -> Self {
+    pub fn new(errcode: crate::ErrorCode) -> Self {
         Self {
             errcode,
             error: None,

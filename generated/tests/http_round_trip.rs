@@ -33,17 +33,17 @@ fn change_password_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Unauthorized(
             sample(
-                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\"}",
+                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -86,17 +86,17 @@ fn register_responses() {
         ),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::Unauthorized(
             sample(
-                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\"}",
+                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::TooManyRequests(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(
@@ -136,7 +136,7 @@ fn request_token_to_register_email_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::BadRequest(
             sample(
-                "{\"errcode\":\"@alice:example.org/x y\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
+                "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}",
             ),
         ),
         Response::error(

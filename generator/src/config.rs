@@ -156,7 +156,11 @@ impl Config {
             Some(path) => path.to_owned(),
             None => {
                 let first = specs.first().map(PathBuf::as_path).unwrap_or(Path::new("."));
-                let folder = if first.is_dir() { first.to_owned() } else { crate::read::folder_of(first) };
+                let folder = if first.is_dir() {
+                    first.to_owned()
+                } else {
+                    crate::read::folder_of(first)
+                };
                 let next_to_spec = folder.join(FILE_NAME);
                 if !next_to_spec.exists() {
                     return Ok((Config::default(), FILE_NAME.to_owned()));

@@ -126,7 +126,9 @@ pub fn resolved_openapi(options: &Options) -> Result<openapiv3::OpenAPI, Errors>
                 variable.enumeration = configured.values.clone();
                 variable.default = configured.default_value().unwrap_or_default();
             }
-            variable.description.get_or_insert_with(|| format!("The value of `{{{name}}}` in the base path."));
+            variable
+                .description
+                .get_or_insert_with(|| format!("The value of `{{{name}}}` in the base path."));
         }
     }
     Ok(spec.openapi)

@@ -13,7 +13,8 @@ fn generated_crates_are_up_to_date_with_their_specs() {
     for krate in generator::workspace::CRATES {
         let generated = generator::generate(&krate.options(&workspace))
             .unwrap_or_else(|e| panic!("{}: the spec does not generate:\n{e}", krate.out));
-        let report = ensure(&workspace.join(krate.out), &generated.files, Mode::Check).unwrap_or_else(|e| panic!("{e}"));
+        let report =
+            ensure(&workspace.join(krate.out), &generated.files, Mode::Check).unwrap_or_else(|e| panic!("{e}"));
         assert!(
             report.is_clean(),
             "{}/ is stale; run `cargo xtask codegen` and commit the result:\n{report}",

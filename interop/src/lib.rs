@@ -12,9 +12,10 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail, ensure};
+use matrix_registration::ErrorCode;
 use matrix_registration::client::Client;
 use matrix_registration::endpoints::{change_password, register, request_token_to_register_email};
-use matrix_registration::types::AuthResponse;
+use matrix_registration::types::{AuthData, AuthResponse};
 
 /// One checked step: what was done and the answer seen.
 #[derive(Clone, Debug)]
@@ -34,7 +35,9 @@ pub async fn run(base_url: &str, version: &str) -> anyhow::Result<Vec<Step>> {
     let token = register_user(&client, &name, "pw-1-initial", &mut steps).await?;
     register_refusals(&client, &name, &mut steps).await?;
     register_guest(&client, &mut steps).await?;
+    auth_without_type(&client, &mut steps).await?;
     let client = client.with_access_token(token);
+    auth_without_type(&client, &mut steps).await?;
     change_passwords(&client, &name, &mut steps).await?;
     unknown_token(base_url, version, &mut steps).await?;
     email_token(&client, &mut steps).await?;
@@ -58,8 +61,8 @@ async fn register_user(client: &Client, name: &str, password: &str, steps: &mut 
     let mut first_state = None;
     let answer = client
         .register_interactive(register::Request::new(body), |state| {
-            first_state.get_or_insert_with(|| (stages(state), state.session.is_some()));
-            Some(client_example::stage(client_example::DUMMY))
+            first_state.get_or_insert_with(|| (stages(&state), state.session.is_some()));
+            std::future::ready(Some(client_example::stage(client_example::DUMMY)))
         })
         .await?;
     let Some((flows, has_session)) = first_state else {
@@ -99,7 +102,7 @@ async fn register_refusals(client: &Client, name: &str, steps: &mut Vec<Step>) -
         body.password = Some("pw-2-other".to_owned());
         let answer = client
             .register_interactive(register::Request::new(body), |_| {
-                Some(client_example::stage(client_example::DUMMY))
+                std::future::ready(Some(client_example::stage(client_example::DUMMY)))
             })
             .await?;
         match &answer {
@@ -136,7 +139,7 @@ async fn change(
     user: &str,
     current: &str,
     new: &str,
-) -> anyhow::Result<(change_password::Response, Vec<Option<String>>)> {
+) -> anyhow::Result<(change_password::Response, Vec<Option<ErrorCode>>)> {
     let mut seen = Vec::new();
     let request = change_password::Request::new(change_password::RequestBody::new(new.to_owned()));
     let answer = client
@@ -144,7 +147,7 @@ async fn change(
             seen.push(state.errcode.clone());
             // A state with an error code answers the stage just sent: the example client's
             // stage gives up then, as a user would.
-            client_example::password_stage(state, user, current).ok()
+            std::future::ready(client_example::password_stage(&state, user, current).ok())
         })
         .await?;
     Ok((answer, seen))
@@ -166,7 +169,7 @@ async fn change_passwords(client: &Client, user: &str, steps: &mut Vec<Step>) ->
     });
     let (answer, _) = change(client, user, "pw-wrong", "pw-4-never").await?;
     match &answer {
-        change_password::Response::Unauthorized(state) if state.errcode.as_deref() == Some("M_FORBIDDEN") => {
+        change_password::Response::Unauthorized(state) if state.errcode == Some(ErrorCode::Forbidden) => {
             let flows = stages(state);
             ensure!(
                 !flows.is_empty() && state.session.is_some(),
@@ -191,6 +194,48 @@ async fn change_passwords(client: &Client, user: &str, steps: &mut Vec<Step>) ->
     Ok(())
 }
 
+/// `"auth": {}` (matrix-js-sdk's first password-change call) and `"auth": {"session": ...}`
+/// ask where the flow stands: the 401 with the flows, never 400 `M_BAD_JSON`; for the
+/// password change with and without the client's token.
+async fn auth_without_type(client: &Client, steps: &mut Vec<Step>) -> anyhow::Result<()> {
+    let with_token = client.access_token().is_some();
+    let mut body = change_password::RequestBody::new("pw-5-never".to_owned());
+    body.auth = Some(AuthData::new());
+    let first = client
+        .change_password(&change_password::Request::new(body.clone()))
+        .await?;
+    let change_password::Response::Unauthorized(state) = first else {
+        bail!("password change with auth {{}} (token: {with_token}): expected the UIAA 401, got {first}");
+    };
+    ensure!(!state.flows.is_empty(), "auth {{}}: a 401 without flows");
+    let mut only_session = AuthData::new();
+    only_session.session = state.session.clone();
+    body.auth = Some(only_session);
+    let again = client.change_password(&change_password::Request::new(body)).await?;
+    ensure!(
+        matches!(&again, change_password::Response::Unauthorized(state) if !state.flows.is_empty()),
+        "password change with auth {{session}} (token: {with_token}): expected the UIAA 401, got {again}"
+    );
+    let mut register_body = register::RequestBody::new();
+    register_body.username = Some(format!("{}x", unique_name()));
+    register_body.password = Some("pw-7-unused".to_owned());
+    register_body.auth = Some(AuthData::new());
+    let registration = client.register(&register::Request::new(register_body)).await?;
+    ensure!(
+        matches!(&registration, register::Response::Unauthorized(state) if !state.flows.is_empty()),
+        "register with auth {{}}: expected the UIAA 401, got {registration}"
+    );
+    steps.push(Step {
+        name: if with_token {
+            "auth {} and {session}, with a token"
+        } else {
+            "auth {} and {session}, without a token"
+        },
+        seen: format!("Unauthorized, flows {:?}", stages(&state)),
+    });
+    Ok(())
+}
+
 async fn unknown_token(base_url: &str, version: &str, steps: &mut Vec<Step>) -> anyhow::Result<()> {
     let client = Client::new(base_url)
         .with_variable("CLIENT_MAJOR_VERSION", version)
@@ -209,11 +254,8 @@ async fn unknown_token(base_url: &str, version: &str, steps: &mut Vec<Step>) -> 
 }
 
 async fn email_token(client: &Client, steps: &mut Vec<Step>) -> anyhow::Result<()> {
-    let body = request_token_to_register_email::RequestBody::new(
-        "s3cr3tABC".to_owned(),
-        "interop@example.org".to_owned(),
-        1,
-    );
+    let body =
+        request_token_to_register_email::RequestBody::new("s3cr3tABC".to_owned(), "interop@example.org".to_owned(), 1);
     match client
         .request_token_to_register_email(&request_token_to_register_email::Request::new(body))
         .await?

@@ -23,6 +23,9 @@ async fn the_scenario_passes_against_the_example_homeserver_on_v3_and_r0() {
         let steps = interop::run(&url, version)
             .await
             .unwrap_or_else(|e| panic!("{version}: {e:#}"));
-        assert_eq!(steps.len(), 10, "{steps:#?}");
+        assert_eq!(steps.len(), 12, "{steps:#?}");
+        let names: Vec<&str> = steps.iter().map(|step| step.name).collect();
+        assert!(names.contains(&"auth {} and {session}, with a token"), "{names:?}");
+        assert!(names.contains(&"auth {} and {session}, without a token"), "{names:?}");
     }
 }

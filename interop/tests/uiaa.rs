@@ -84,7 +84,7 @@ async fn one_stage_then_success_sends_the_stage_with_the_session() {
     let mut calls = 0;
     let answer = client.register_interactive(request(), |_| {
         calls += 1;
-        Some(stage("m.login.dummy"))
+        std::future::ready(Some(stage("m.login.dummy")))
     });
     assert!(matches!(answer.await.expect("answers"), register::Response::Ok(_)));
     assert_eq!(calls, 1);
@@ -103,8 +103,8 @@ async fn two_stages_then_success() {
     let (script, client) = Script::start(answers).await;
     let answer = client
         .register_interactive(request(), |state| {
-            let done = state.completed.clone().unwrap_or_default();
-            Some(stage(if done.is_empty() { "m.login.a" } else { "m.login.b" }))
+            let done = state.completed.unwrap_or_default();
+            std::future::ready(Some(stage(if done.is_empty() { "m.login.a" } else { "m.login.b" })))
         })
         .await
         .expect("answers");
@@ -116,7 +116,10 @@ async fn two_stages_then_success() {
 #[tokio::test]
 async fn giving_up_returns_the_uiaa_answer() {
     let (script, client) = Script::start(vec![(401, uiaa(&["m.login.recaptcha"], &[]))]).await;
-    let answer = client.register_interactive(request(), |_| None).await.expect("answers");
+    let answer = client
+        .register_interactive(request(), |_| std::future::ready(None))
+        .await
+        .expect("answers");
     match answer {
         register::Response::Unauthorized(state) => assert_eq!(state.flows[0].stages, ["m.login.recaptcha"]),
         other => panic!("{other:?}"),
@@ -129,7 +132,7 @@ async fn a_server_that_never_finishes_hits_the_stage_limit() {
     let (script, client) = Script::start(Vec::new()).await;
     let client = client.with_stage_limit(3);
     let error = client
-        .register_interactive(request(), |_| Some(stage("m.login.dummy")))
+        .register_interactive(request(), |_| std::future::ready(Some(stage("m.login.dummy"))))
         .await
         .expect_err("the limit");
     assert!(matches!(error, ClientError::StageLimit(3)), "{error}");
@@ -141,7 +144,7 @@ async fn a_server_error_mid_flow_ends_the_flow_with_that_answer() {
     let failure = (500, json!({ "errcode": "M_UNKNOWN", "error": "Internal server error" }));
     let (_, client) = Script::start(vec![(401, uiaa(&["m.login.dummy"], &[])), failure]).await;
     match client
-        .register_interactive(request(), |_| Some(stage("m.login.dummy")))
+        .register_interactive(request(), |_| std::future::ready(Some(stage("m.login.dummy"))))
         .await
         .expect("answers")
     {
@@ -187,5 +190,42 @@ async fn a_429_is_retried_only_when_asked_and_within_the_caps() {
     assert!(
         matches!(answer, register::Response::TooManyRequests(_)),
         "the wait cap: {answer:?}"
+    );
+}
+
+/// A stage that waits on a person (an email link, a captcha, terms) awaits in `next`: the
+/// request is sent again only once the person has acted.
+#[tokio::test]
+async fn a_stage_may_wait_on_a_person() {
+    let answers = vec![(401, uiaa(&["m.login.email.identity"], &[])), ok()];
+    let (script, client) = Script::start(answers).await;
+    let (click, link) = tokio::sync::oneshot::channel::<()>();
+    let person = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        click.send(()).expect("the client waits for the link");
+    });
+    let mut link = Some(link);
+    let started = std::time::Instant::now();
+    let answer = client
+        .register_interactive(request(), |state| {
+            let link = link.take();
+            async move {
+                assert_eq!(state.flows[0].stages, ["m.login.email.identity"]);
+                link?.await.ok()?;
+                Some(stage("m.login.email.identity"))
+            }
+        })
+        .await
+        .expect("answers");
+    person.await.unwrap();
+    assert!(matches!(answer, register::Response::Ok(_)), "{answer:?}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(100),
+        "the stage waited for the person"
+    );
+    let received = script.received();
+    assert_eq!(
+        received[1]["auth"],
+        json!({ "type": "m.login.email.identity", "session": "s1" })
     );
 }

@@ -603,9 +603,10 @@ async fn change_password(client: &Client, account: &Credentials) -> Change {
     let call = client.change_password_interactive(request, |state| {
         states += 1;
         // Only the first, plain 401 gets the stage: a second one refuses it.
-        (states == 1)
-            .then(|| client_example::password_stage(state, &account.username, &account.password).ok())
-            .flatten()
+        let stage = (states == 1)
+            .then(|| client_example::password_stage(&state, &account.username, &account.password).ok())
+            .flatten();
+        std::future::ready(stage)
     });
     let result = tokio::time::timeout(Duration::from_secs(300), call).await;
     let latency = started.elapsed();

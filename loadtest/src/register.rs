@@ -202,10 +202,10 @@ pub async fn attempt(client: &Client, username: String, password: String) -> Att
     let call = client.register_interactive(register::Request::new(body), |state| {
         challenges.push(Instant::now());
         if challenges.len() > 1 {
-            return None; // a second 401 answers the dummy stage: give up and count it
+            return std::future::ready(None); // a second 401 answers the dummy stage: give up and count it
         }
         challenge_ok = state.session.is_some() && state.flows.iter().any(|flow| flow.stages == [DUMMY]);
-        Some(client_example::stage(DUMMY))
+        std::future::ready(Some(client_example::stage(DUMMY)))
     });
     let result = tokio::time::timeout(FLOW_TIMEOUT, call).await;
     let end = Instant::now();

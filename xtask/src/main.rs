@@ -1,4 +1,5 @@
-//! The project's command line: `cargo xtask codegen [--check]`.
+//! The project's command line: `cargo xtask codegen [--check]`, `interop`, `browser`, `js-sdk`,
+//! `schemathesis`, `load`, `bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ mod interop;
 mod load;
 mod schemathesis;
 mod tools;
+mod web;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -35,6 +37,10 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Run the interop scenario against a real Synapse and the example homeserver.
     Interop,
+    /// Register from a page of another origin in headless Chromium (CORS, UIAA with fetch).
+    Browser,
+    /// Register and change a password with matrix-js-sdk (node) on the example homeserver.
+    JsSdk,
     /// Register many accounts on the example homeserver at once, then kill it mid-load.
     Load(load::LoadArgs),
     /// Run schemathesis against the example homeserver with the project's spec.
@@ -81,6 +87,8 @@ fn main() -> ExitCode {
         Command::Codegen(args) => codegen(args),
         Command::Diff(args) => Ok(diff::main(&args)),
         Command::Interop => interop::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
+        Command::Browser => web::browser(&workspace_root()).map(|()| ExitCode::SUCCESS),
+        Command::JsSdk => web::js_sdk(&workspace_root()).map(|()| ExitCode::SUCCESS),
         Command::Load(args) => load::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),
         Command::Schemathesis => schemathesis::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),

@@ -77,6 +77,11 @@ impl Guard {
     pub fn new(name: &'static str, child: Child) -> Self {
         Self { name, child }
     }
+
+    /// The guarded process, to read its output.
+    pub fn child_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
 }
 
 impl Drop for Guard {

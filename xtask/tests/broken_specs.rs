@@ -98,7 +98,12 @@ fn a_document_that_is_not_a_mapping() {
 fn an_unknown_openapi_version_says_which_are_supported() {
     assert_says(
         "unknown-openapi-version",
-        &["api.yaml", "`openapi: \"3.2.0\"` is not supported", "OpenAPI 3.0", "3.1"],
+        &[
+            "api.yaml",
+            "`openapi: \"3.2.0\"` is not supported",
+            "OpenAPI 3.0",
+            "3.1",
+        ],
     );
 }
 
@@ -114,7 +119,12 @@ fn a_server_url_variable_that_is_not_declared_names_the_url() {
 fn an_unsupported_json_schema_keyword_names_its_file_and_place() {
     assert_says(
         "unsupported-json-schema",
-        &["definitions/pair.yaml", "properties.pair", "`prefixItems`", "not supported yet"],
+        &[
+            "definitions/pair.yaml",
+            "properties.pair",
+            "`prefixItems`",
+            "not supported yet",
+        ],
     );
 }
 

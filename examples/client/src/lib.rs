@@ -13,6 +13,7 @@
 use std::fmt;
 
 use anyhow::{Context as _, Result};
+use matrix_registration::ErrorCode;
 use matrix_registration::client::Client;
 use matrix_registration::endpoints::{change_password as password_op, register as register_op};
 use matrix_registration::types::{AuthData, AuthResponse};
@@ -48,7 +49,7 @@ pub enum GiveUp {
         /// The stage that was refused.
         stage: &'static str,
         /// The server's error code.
-        errcode: String,
+        errcode: ErrorCode,
         /// The server's message, if any.
         error: Option<String>,
     },
@@ -137,8 +138,8 @@ pub fn registration_stage(state: &AuthResponse) -> Result<AuthData, GiveUp> {
 /// another error code ([`GiveUp::StageFailed`]), any other flows ([`GiveUp::Unsupported`],
 /// naming their stages), or `m.login.password` asked for again after it was completed.
 pub fn password_stage(state: &AuthResponse, user: &str, password: &str) -> Result<AuthData, GiveUp> {
-    match state.errcode.as_deref() {
-        Some(FORBIDDEN) => {
+    match &state.errcode {
+        Some(ErrorCode::Forbidden) => {
             return Err(GiveUp::WrongPassword {
                 error: state.error.clone(),
             });
@@ -146,7 +147,7 @@ pub fn password_stage(state: &AuthResponse, user: &str, password: &str) -> Resul
         Some(errcode) => {
             return Err(GiveUp::StageFailed {
                 stage: PASSWORD,
-                errcode: errcode.to_owned(),
+                errcode: errcode.clone(),
                 error: state.error.clone(),
             });
         }
@@ -234,7 +235,7 @@ pub async fn register(client: &Client, username: &str, password: &str) -> Result
     let mut gave_up = None;
     let response = client
         .register_interactive(register_op::Request::new(body), |state| {
-            keep_reason(registration_stage(state), &mut gave_up)
+            std::future::ready(keep_reason(registration_stage(&state), &mut gave_up))
         })
         .await
         .context("registration failed")?;
@@ -262,7 +263,7 @@ pub async fn change_password(client: &Client, user: &str, old: &str, new: &str) 
     let mut gave_up = None;
     let response = client
         .change_password_interactive(request, |state| {
-            keep_reason(password_stage(state, user, old), &mut gave_up)
+            std::future::ready(keep_reason(password_stage(&state, user, old), &mut gave_up))
         })
         .await
         .context("password change failed")?;

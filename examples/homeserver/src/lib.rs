@@ -2,7 +2,7 @@
 //! registration API, and the HTTP server that serves it.
 //!
 //! - [`username`]: the user-id grammar and generated localparts;
-//! - [`rate_limit`]: per-client token buckets limiting registration, and their middleware;
+//! - [`rate_limit`]: per-client token buckets limiting registration, and their 429 answer;
 //! - [`secrets`]: tokens, ids, token hashing and argon2id password hashing;
 //! - [`store`]: the SQLite store of accounts, access tokens, UIAA sessions and email addresses;
 //! - [`uiaa`]: user-interactive authentication bodies and auth dicts, without storage;

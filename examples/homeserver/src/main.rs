@@ -28,7 +28,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use homeserver::rate_limit::{DEFAULT_BURST, DEFAULT_RATE_PER_SECOND, RateLimit, RateLimitError};
 use homeserver::secrets::PasswordHasher;
-use homeserver::server::{Config, Homeserver, app_with};
+use homeserver::server::{Config, Homeserver, app_with_options};
+use matrix_registration::server::ServerOptions;
 use tracing_subscriber::EnvFilter;
 
 /// Example Matrix homeserver: registration, password change and email token requests.
@@ -57,6 +58,11 @@ struct Args {
     /// For tests only: the cheapest argon2 setting, so hashing costs nothing. Never in production.
     #[arg(long, hide = true)]
     insecure_fast_hashing: bool,
+    /// Send no CORS headers and refuse preflights (405), so web pages of other origins cannot
+    /// call this server. For a reverse proxy that sends its own, and for the browser test's
+    /// control run.
+    #[arg(long)]
+    no_cors: bool,
 }
 
 impl Args {
@@ -130,7 +136,13 @@ fn run(args: Args, register_limit: Option<RateLimit>) -> Result<(), Box<dyn Erro
         ),
         None => tracing::warn!("--no-rate-limit: registration is not rate-limited"),
     }
-    runtime.block_on(serve(args.listen, homeserver, register_limit))
+    let options = if args.no_cors {
+        tracing::warn!("--no-cors: web pages of other origins cannot call this server");
+        ServerOptions::default().cors(None)
+    } else {
+        ServerOptions::default()
+    };
+    runtime.block_on(serve(args.listen, homeserver, register_limit, options))
 }
 
 /// Binds `listen`, announces the bound address on stdout, and serves until Ctrl-C or SIGTERM,
@@ -139,6 +151,7 @@ async fn serve(
     listen: SocketAddr,
     homeserver: Homeserver,
     register_limit: Option<RateLimit>,
+    options: ServerOptions,
 ) -> Result<(), Box<dyn Error>> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
@@ -147,7 +160,7 @@ async fn serve(
     stdout.flush()?;
     drop(stdout);
     tracing::info!(%address, server_name = homeserver.server_name(), "serving");
-    let app = app_with(homeserver, register_limit).into_make_service_with_connect_info::<SocketAddr>();
+    let app = app_with_options(homeserver, register_limit, options).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -207,6 +220,7 @@ mod tests {
         assert_eq!(args.server_name, "localhost");
         assert_eq!(args.database, PathBuf::from("homeserver.db"));
         assert!(!args.insecure_fast_hashing);
+        assert!(!args.no_cors, "CORS is on by default");
         assert_eq!(args.register_limit(), Ok(Some(RateLimit::default())));
         assert_eq!((args.register_rate_per_second, args.register_burst), (1.0, 20));
         let help = Args::command().render_long_help().to_string();

@@ -1,6 +1,7 @@
-//! Per-client rate limiting of registration: a token bucket per client address, and the axum
-//! middleware that answers `POST /_matrix/client/*/register` over the limit with 429
-//! `M_LIMIT_EXCEEDED` and `retry_after_ms`.
+//! Per-client rate limiting of registration: a token bucket per client address, and the 429
+//! `M_LIMIT_EXCEEDED` refusal with `retry_after_ms`. The server's `register` method checks it
+//! with the client address of its request context ([`crate::server::Homeserver`]), so no
+//! middleware has to recognise paths.
 //!
 //! # The bucket
 //!
@@ -38,16 +39,9 @@
 //! `into_make_service_with_connect_info`, as in-process tests do) are not limited.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::net::{IpAddr, Ipv6Addr};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
-
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse as _, Response};
-use http::{HeaderValue, Method};
-use matrix_registration::endpoints::register;
-use matrix_registration::types::MatrixError;
 
 /// Registrations per second a client regains by default.
 pub const DEFAULT_RATE_PER_SECOND: f64 = 1.0;
@@ -60,8 +54,6 @@ pub const DEFAULT_MAX_CLIENTS: usize = 100_000;
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// The longest a bucket may take to fill up from empty (`burst / per_second`): one year.
 pub const MAX_REFILL: Duration = Duration::from_secs(366 * 24 * 60 * 60);
-/// The Matrix error code of a rate-limited request.
-pub const LIMIT_EXCEEDED: &str = "M_LIMIT_EXCEEDED";
 
 /// A rate limit: `per_second` tokens regained per second, at most `burst` at once.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -265,50 +257,17 @@ impl RateLimiter {
     }
 }
 
-/// Whether `path` is `/_matrix/client/<any version>/register`.
-pub fn is_register_path(path: &str) -> bool {
-    path.strip_prefix("/_matrix/client/")
-        .and_then(|rest| rest.split_once('/'))
-        .is_some_and(|(version, rest)| !version.is_empty() && rest == "register")
-}
-
 /// `duration` in whole milliseconds, rounded up, so waiting that long is always enough.
 pub fn ceil_millis(duration: Duration) -> u64 {
     let millis = duration.as_nanos().div_ceil(1_000_000);
     u64::try_from(millis).unwrap_or(u64::MAX)
 }
 
-/// The 429 answer: `{"errcode": "M_LIMIT_EXCEEDED", "error": ..., "retry_after_ms": N}` and a
-/// `Retry-After` header in whole seconds (both rounded up).
-pub fn limit_exceeded(retry_after: Duration) -> Response {
-    let retry_after_ms = ceil_millis(retry_after).max(1);
-    let mut error = MatrixError::new(LIMIT_EXCEEDED.to_owned());
-    error.error = Some("Too many registration attempts, try again later".to_owned());
-    error.extra.insert("retry_after_ms".to_owned(), retry_after_ms.into());
-    let mut response = register::Response::TooManyRequests(error)
-        .into_http()
-        .map(axum::body::Body::from)
-        .into_response();
-    let seconds = retry_after_ms.div_ceil(1000);
-    response
-        .headers_mut()
-        .insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
-    response
-}
-
-/// The middleware: limits `POST /_matrix/client/*/register` per client address with
-/// `limiter`; passes every other request, and every request without a client address. A
-/// refusal is logged at debug (the request log shows its 429 at info), without the address.
-pub async fn limit_registration(State(limiter): State<Arc<RateLimiter>>, request: Request, next: Next) -> Response {
-    if request.method() == Method::POST
-        && is_register_path(request.uri().path())
-        && let Some(ConnectInfo(client)) = request.extensions().get::<ConnectInfo<SocketAddr>>()
-        && let Err(retry_after) = limiter.check(client.ip(), Instant::now())
-    {
-        tracing::debug!(retry_after_ms = ceil_millis(retry_after), "registration rate-limited");
-        return limit_exceeded(retry_after);
-    }
-    next.run(request).await
+/// The 429 refusal: `M_LIMIT_EXCEEDED` with `retry_after_ms` and a `Retry-After` header in
+/// whole seconds (both rounded up, never 0), as a typed Matrix error a server method returns
+/// with `?`.
+pub fn limit_exceeded(retry_after: Duration) -> matrix_registration::Error {
+    matrix_registration::Error::limit_exceeded(retry_after, "Too many registration attempts, try again later")
 }
 
 #[cfg(test)]

@@ -55,8 +55,9 @@
 //! Access tokens are found by their SHA-256 and the stored digest is compared in constant time
 //! ([`Store::user_for_token`]).
 //!
-//! Registration (`POST .../register`, any path version) is rate-limited per client address by
-//! [`app_with`] ([`crate::rate_limit`]): 429 `M_LIMIT_EXCEEDED` with `retry_after_ms`.
+//! Registration (`POST .../register`, any path version) is rate-limited per client address
+//! ([`crate::rate_limit`]): the `register` method reads the address from its request context
+//! and returns the typed 429 `M_LIMIT_EXCEEDED` with `retry_after_ms` with `?`.
 //!
 //! At most one argon2 computation per CPU runs at a time (a semaphore), so a burst of requests
 //! queues instead of taking 19 MiB of memory per concurrent hash.
@@ -73,7 +74,8 @@ use std::time::{Duration, Instant};
 use http::StatusCode;
 use matrix_registration::endpoints::register::{RegistrationKind, ResponseBody};
 use matrix_registration::endpoints::{change_password, register, request_token_to_register_email as email_token};
-use matrix_registration::server::{HandlerError, Server};
+use matrix_registration::server::{HandlerError, RequestContext, Server, ServerOptions};
+use matrix_registration::{Error as MatrixError, ErrorCode};
 use tokio::sync::Semaphore;
 
 use crate::rate_limit::{self, RateLimit, RateLimiter};
@@ -132,6 +134,8 @@ pub struct Homeserver {
     hashing: Arc<Semaphore>,
     server_name: String,
     session_lifetime: Duration,
+    /// Registrations per client address, if limited ([`Homeserver::with_register_limit`]).
+    register_limiter: Option<Arc<RateLimiter>>,
 }
 
 /// An argon2id hash of a random password nobody knows, made with the server's hasher at start.
@@ -153,17 +157,17 @@ impl DummyHash {
 }
 
 /// A 400 answer to `/register`.
-fn register_error(errcode: &str, message: &str) -> register::Response {
+fn register_error(errcode: ErrorCode, message: &str) -> register::Response {
     register::Response::error(StatusCode::BAD_REQUEST, errcode, message)
 }
 
 /// The 400 `M_USER_IN_USE` answer.
 fn user_in_use() -> register::Response {
-    register_error("M_USER_IN_USE", "User ID already taken.")
+    register_error(ErrorCode::UserInUse, "User ID already taken.")
 }
 
 /// An error answer to `/account/password`.
-fn password_error(status: StatusCode, errcode: &str, message: &str) -> change_password::Response {
+fn password_error(status: StatusCode, errcode: ErrorCode, message: &str) -> change_password::Response {
     change_password::Response::error(status, errcode, message)
 }
 
@@ -209,6 +213,30 @@ impl Homeserver {
             hashing: Arc::new(Semaphore::new(cpus)),
             server_name: config.server_name,
             session_lifetime: config.session_lifetime,
+            register_limiter: None,
+        })
+    }
+
+    /// This server limiting registrations per client address (`None`: no limit).
+    #[must_use]
+    pub fn with_register_limit(mut self, limit: Option<RateLimit>) -> Self {
+        self.register_limiter = limit.map(|limit| Arc::new(RateLimiter::new(limit)));
+        self
+    }
+
+    /// Takes a token from the bucket of the request's client address: 429 `M_LIMIT_EXCEEDED`
+    /// with `retry_after_ms` when it is empty. Without a limit, or without a client address
+    /// (an app served without connect info), nothing is limited.
+    fn check_register_rate(&self, context: &RequestContext) -> Result<(), MatrixError> {
+        let (Some(limiter), Some(client)) = (&self.register_limiter, context.remote_addr()) else {
+            return Ok(());
+        };
+        limiter.check(client.ip(), Instant::now()).map_err(|retry_after| {
+            tracing::debug!(
+                retry_after_ms = rate_limit::ceil_millis(retry_after),
+                "registration rate-limited"
+            );
+            rate_limit::limit_exceeded(retry_after)
         })
     }
 
@@ -322,7 +350,7 @@ impl Homeserver {
         };
         if let Err(error) = validate_username(username, &self.server_name) {
             tracing::debug!(%error, "registration refused: invalid username");
-            return Ok(Some(register_error("M_INVALID_USERNAME", &error.to_string())));
+            return Ok(Some(register_error(ErrorCode::InvalidUsername, &error.to_string())));
         }
         let name = username.to_owned();
         if self.with_store(move |store| store.user_exists(&name)).await?? {
@@ -338,7 +366,7 @@ impl Homeserver {
             return Ok(refusal);
         }
         let Some(password) = body.password.filter(|password| !password.is_empty()) else {
-            return Ok(register_error("M_MISSING_PARAM", "Missing params: password"));
+            return Ok(register_error(ErrorCode::MissingParam, "Missing params: password"));
         };
         let Some(auth) = body.auth else {
             return self.register_challenge().await;
@@ -347,7 +375,7 @@ impl Homeserver {
             Some(uiaa::DUMMY) => {}
             // No stage, only (perhaps) a session: the client asks where the flow stands.
             None => return self.register_progress(auth.session).await,
-            Some(_) => return Ok(register_error("M_INVALID_PARAM", "Invalid login submission")),
+            Some(_) => return Ok(register_error(ErrorCode::InvalidParam, "Invalid login submission")),
         }
         if let Some(session_id) = &auth.session
             && self.live_session(session_id.clone(), REGISTER).await?.is_none()
@@ -445,7 +473,7 @@ impl Homeserver {
             Some(session_id) => session_id,
             None => self.new_session(CHANGE_PASSWORD, Some(user_id.to_owned())).await?,
         };
-        let body = uiaa::failed(uiaa::PASSWORD, session, "M_FORBIDDEN", error);
+        let body = uiaa::failed(uiaa::PASSWORD, session, ErrorCode::Forbidden, error);
         Ok(change_password::Response::Unauthorized(body))
     }
 
@@ -461,7 +489,7 @@ impl Homeserver {
             Err(error) => {
                 return Ok(password_error(
                     StatusCode::BAD_REQUEST,
-                    error.errcode(),
+                    error.errcode().into(),
                     &error.message(),
                 ));
             }
@@ -483,7 +511,7 @@ impl Homeserver {
         if !has_password {
             return Ok(password_error(
                 StatusCode::FORBIDDEN,
-                "M_FORBIDDEN",
+                ErrorCode::Forbidden,
                 "This account has no password",
             ));
         }
@@ -528,11 +556,19 @@ impl Server for Homeserver {
         Ok(owner)
     }
 
-    async fn register(&self, request: register::Request) -> Result<register::Response, HandlerError> {
+    async fn register(
+        &self,
+        request: register::Request,
+        context: RequestContext,
+    ) -> Result<register::Response, HandlerError> {
+        self.check_register_rate(&context)?;
         match request.kind {
             RegistrationKind::Guest => self.register_guest().await,
             RegistrationKind::User => self.register_user(request.body).await,
-            other => Ok(register_error("M_INVALID_PARAM", &format!("Unsupported kind: {other}"))),
+            other => Ok(register_error(
+                ErrorCode::InvalidParam,
+                &format!("Unsupported kind: {other}"),
+            )),
         }
     }
 
@@ -540,23 +576,23 @@ impl Server for Homeserver {
         &self,
         request: change_password::Request,
         identity: Option<TokenOwner>,
+        _context: RequestContext,
     ) -> Result<change_password::Response, HandlerError> {
         let Some(owner) = identity else {
             return self.email_challenge().await;
         };
         if owner.is_guest {
             tracing::info!(user_id = %owner.user_id, "password change refused: guest account");
-            return Ok(password_error(
-                StatusCode::FORBIDDEN,
-                "M_FORBIDDEN",
+            Err(MatrixError::new(
+                ErrorCode::Forbidden,
                 "Guest accounts have no password",
-            ));
+            ))?;
         }
         let body = request.body;
         if body.new_password.is_empty() {
             return Ok(password_error(
                 StatusCode::BAD_REQUEST,
-                "M_MISSING_PARAM",
+                ErrorCode::MissingParam,
                 "Missing params: new_password",
             ));
         }
@@ -584,7 +620,7 @@ impl Server for Homeserver {
             }
             Some(_) => Ok(password_error(
                 StatusCode::BAD_REQUEST,
-                "M_INVALID_PARAM",
+                ErrorCode::InvalidParam,
                 "Invalid login submission",
             )),
         }
@@ -593,12 +629,13 @@ impl Server for Homeserver {
     async fn request_token_to_register_email(
         &self,
         request: email_token::Request,
+        _context: RequestContext,
     ) -> Result<email_token::Response, HandlerError> {
         let email = request.body.email;
         let refuse =
-            |errcode: &str, message: &str| email_token::Response::error(StatusCode::BAD_REQUEST, errcode, message);
+            |errcode: ErrorCode, message: &str| email_token::Response::error(StatusCode::BAD_REQUEST, errcode, message);
         if !looks_like_email(&email) {
-            return Ok(refuse("M_INVALID_PARAM", "Unable to parse email address"));
+            return Ok(refuse(ErrorCode::InvalidParam, "Unable to parse email address"));
         }
         if self
             .with_store(move |store| store.email_owner(&email))
@@ -606,10 +643,10 @@ impl Server for Homeserver {
             .is_some()
         {
             tracing::info!("email token refused: address already bound");
-            return Ok(refuse("M_THREEPID_IN_USE", "Email is already in use"));
+            return Ok(refuse(ErrorCode::ThreepidInUse, "Email is already in use"));
         }
         Ok(refuse(
-            "M_UNKNOWN",
+            ErrorCode::Unknown,
             "Email-based registration has been disabled on this server",
         ))
     }
@@ -626,19 +663,23 @@ pub fn app(homeserver: Homeserver) -> axum::Router {
 }
 
 /// The whole HTTP application: the generated router for `homeserver` under
-/// `/_matrix/client/{r0,v3}`, with `POST .../register` limited per client address by
-/// `register_limit` ([`rate_limit::limit_registration`]; `None`: no limit) and [`log_request`]
-/// around every request, rate-limited ones included.
+/// `/_matrix/client/{r0,v3}` (CORS on, as the spec recommends for web clients), with
+/// registration limited per client address by `register_limit` (`None`: no limit; the
+/// `register` method checks it with its request context) and [`log_request`] around every
+/// request, rate-limited ones included.
 pub fn app_with(homeserver: Homeserver, register_limit: Option<RateLimit>) -> axum::Router {
-    let mut router = matrix_registration::server::router(homeserver);
-    if let Some(limit) = register_limit {
-        let limiter = Arc::new(RateLimiter::new(limit));
-        router = router.layer(axum::middleware::from_fn_with_state(
-            limiter,
-            rate_limit::limit_registration,
-        ));
-    }
-    router.layer(axum::middleware::from_fn(log_request))
+    app_with_options(homeserver, register_limit, ServerOptions::default())
+}
+
+/// [`app_with`] with the generated router's options (`ServerOptions::default().cors(None)`
+/// turns CORS off).
+pub fn app_with_options(
+    homeserver: Homeserver,
+    register_limit: Option<RateLimit>,
+    options: ServerOptions,
+) -> axum::Router {
+    matrix_registration::server::router_with(homeserver.with_register_limit(register_limit), options)
+        .layer(axum::middleware::from_fn(log_request))
 }
 
 /// Logs each request's method, path (never the query, which may hold `access_token`), status

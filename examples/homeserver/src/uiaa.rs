@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use matrix_registration::ErrorCode;
 use matrix_registration::types::{AuthData, AuthResponse, FlowInformation};
 use serde_json::Value;
 
@@ -41,10 +42,10 @@ pub fn progress(stage: &str, session: String) -> AuthResponse {
 
 /// The 401 body for a stage that failed: [`challenge`] with `completed: []` plus the error,
 /// as Synapse answers a wrong password.
-pub fn failed(stage: &str, session: String, errcode: &str, error: &str) -> AuthResponse {
+pub fn failed(stage: &str, session: String, errcode: ErrorCode, error: &str) -> AuthResponse {
     let mut body = challenge(stage, session);
     body.completed = Some(Vec::new());
-    body.errcode = Some(errcode.to_owned());
+    body.errcode = Some(errcode);
     body.error = Some(error.to_owned());
     body
 }
@@ -161,7 +162,8 @@ mod tests {
             body,
             json!({"flows": [{"stages": ["m.login.dummy"]}], "params": {}, "session": "S", "completed": []})
         );
-        let body = serde_json::to_value(failed(PASSWORD, "S".into(), "M_FORBIDDEN", "Invalid password")).unwrap();
+        let body =
+            serde_json::to_value(failed(PASSWORD, "S".into(), ErrorCode::Forbidden, "Invalid password")).unwrap();
         assert_eq!(
             body,
             json!({"flows": [{"stages": ["m.login.password"]}], "params": {}, "session": "S",

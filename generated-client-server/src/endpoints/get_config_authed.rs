@@ -90,8 +90,12 @@ impl Response {
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
     #[must_use]
-    pub fn error(status: http::StatusCode, errcode: &str, message: &str) -> Self {
-        let mut error = crate::types::Error::new(errcode.to_owned());
+    pub fn error(
+        status: http::StatusCode,
+        errcode: impl Into<crate::ErrorCode>,
+        message: &str,
+    ) -> Self {
+        let mut error = crate::types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         Self::Error { status, error }
     }

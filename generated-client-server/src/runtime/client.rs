@@ -14,6 +14,10 @@ use super::{AccessToken, Endpoint};
 
 /// The most stages an interactive call completes before giving up, unless told otherwise.
 pub const DEFAULT_STAGE_LIMIT: usize = 8;
+/// How long [`Client::new`] waits for a connection to the server.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long [`Client::new`] waits for a whole request, from sending it to its last byte.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A client of one homeserver.
 #[derive(Clone)]
@@ -96,9 +100,19 @@ impl std::error::Error for ClientError {
 
 impl Client {
     /// A client of the homeserver at `base_url` (`https://matrix.example.org`), with every
-    /// path variable at its default value.
+    /// path variable at its default value and the default timeouts
+    /// ([`DEFAULT_CONNECT_TIMEOUT`], [`DEFAULT_REQUEST_TIMEOUT`]). HTTPS needs the `rustls`
+    /// feature (on by default).
     pub fn new(base_url: impl Into<String>) -> Self {
-        Self::with_http_client(reqwest::Client::new(), base_url)
+        Self::with_timeouts(base_url, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT)
+    }
+
+    /// A client giving up on a connection after `connect` and on a request after `request`
+    /// (a timeout is a [`ClientError::Transport`] whose error `is_timeout()`).
+    pub fn with_timeouts(base_url: impl Into<String>, connect: Duration, request: Duration) -> Self {
+        let http = reqwest::Client::builder().connect_timeout(connect).timeout(request).build();
+        // Building fails only when the TLS backend cannot start; the default client would too.
+        Self::with_http_client(http.unwrap_or_default(), base_url)
     }
 
     /// A client sending through `http` (to set timeouts, TLS or a proxy).
@@ -214,25 +228,29 @@ impl Client {
     }
 
     /// The User-Interactive Authentication loop: sends `request`; while the answer is the UIAA
-    /// state (`state` finds it), asks `next` for the next stage, which `set_auth` puts in the
-    /// request with the session, and sends again. Ends with the first answer that is not the
-    /// UIAA state, or the one `next` gives up on (`None`).
+    /// state (`state` finds it), awaits `next` for the next stage (it is given a copy of the
+    /// state, so it may wait on a person), which `set_auth` puts in the request with the
+    /// session, and sends again. Ends with the first answer that is not the UIAA state, or the
+    /// one `next` gives up on (`None`).
     // Only specs with interactive operations call this.
     #[allow(dead_code)]
-    pub(crate) async fn interactive<E, S, A>(
+    pub(crate) async fn interactive<E, S, A, F>(
         &self,
         mut request: E,
         uiaa: Interactive<E, S, A>,
-        mut next: impl FnMut(&S) -> Option<A>,
+        mut next: impl FnMut(S) -> F,
     ) -> Result<E::Response, ClientError>
     where
         E: Endpoint,
+        S: Clone,
+        F: std::future::Future<Output = Option<A>>,
     {
         let mut stages = 0;
         loop {
             let response = self.send(&request).await?;
-            let step = (uiaa.state)(&response).map(|state| ((uiaa.session)(state).map(str::to_owned), next(state)));
-            let Some((session, Some(auth))) = step else { return Ok(response) };
+            let Some(state) = (uiaa.state)(&response) else { return Ok(response) };
+            let session = (uiaa.session)(state).map(str::to_owned);
+            let Some(auth) = next(state.clone()).await else { return Ok(response) };
             stages += 1;
             if stages > self.stage_limit {
                 return Err(ClientError::StageLimit(self.stage_limit));
@@ -284,6 +302,39 @@ mod tests {
         assert_eq!(retry_after(&response(r#"{"retry_after_ms": 250}"#, Some("9"))), Duration::from_millis(250));
         assert_eq!(retry_after(&response("{}", Some("2"))), Duration::from_secs(2));
         assert_eq!(retry_after(&response("not json", None)), Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn a_server_that_never_answers_times_out() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let client = Client::with_timeouts(url, Duration::from_secs(1), Duration::from_millis(200));
+        let started = std::time::Instant::now();
+        let error = client.http.get(&client.base_url).send().await.unwrap_err();
+        assert!(error.is_timeout(), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        drop(listener);
+    }
+
+    /// `Client::new("https://...")` speaks TLS with the default features: the server sees a
+    /// TLS handshake (a ClientHello record), not plain HTTP or a refused URL.
+    #[cfg(feature = "rustls")]
+    #[tokio::test]
+    async fn https_urls_speak_tls_by_default() {
+        use std::io::Read as _;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut first = [0u8; 3];
+            stream.read_exact(&mut first).unwrap();
+            first
+        });
+        let client = Client::with_timeouts(url, Duration::from_secs(5), Duration::from_secs(2));
+        let _ = client.http.get(&client.base_url).send().await;
+        let first = server.join().unwrap();
+        assert_eq!(first[0], 0x16, "a TLS handshake record, not {first:?}");
+        assert_eq!(first[1], 0x03, "TLS 1.x");
     }
 
     #[test]

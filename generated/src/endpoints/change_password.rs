@@ -100,8 +100,12 @@ impl Response {
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
     #[must_use]
-    pub fn error(status: http::StatusCode, errcode: &str, message: &str) -> Self {
-        let mut error = crate::types::MatrixError::new(errcode.to_owned());
+    pub fn error(
+        status: http::StatusCode,
+        errcode: impl Into<crate::ErrorCode>,
+        message: &str,
+    ) -> Self {
+        let mut error = crate::types::MatrixError::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             400 => Self::BadRequest(error),
@@ -137,7 +141,7 @@ impl std::fmt::Display for Response {
                 crate::runtime::write_answer(
                     f,
                     status,
-                    body.errcode.as_deref(),
+                    body.errcode.as_ref().map(crate::ErrorCode::as_str),
                     body.error.as_deref(),
                 )
             }

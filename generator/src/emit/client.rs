@@ -20,7 +20,9 @@ pub(super) fn module(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(|op| method(api, op));
     quote! {
         #doc
-        pub use crate::runtime::client::{Client, ClientError, DEFAULT_STAGE_LIMIT, RateLimitRetry};
+        pub use crate::runtime::client::{
+            Client, ClientError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STAGE_LIMIT, RateLimitRetry,
+        };
 
         impl Client {
             #(#methods)*
@@ -65,16 +67,22 @@ fn interactive(api: &Api, op: &Operation, uiaa: &Uiaa) -> TokenStream {
         "is filled in) or `None` to give up, and the request is sent again. Returns the first".to_owned(),
         "answer that is not the authentication state, or the one `next` gave up on.".to_owned(),
         String::new(),
+        "`next` is async, so a stage that waits on a person (an email link, a captcha, terms)".to_owned(),
+        "awaits there: `|state| async move { ... }`.".to_owned(),
+        String::new(),
         "# Errors".to_owned(),
         "Transport failures, unreadable answers, and more stages than the client's limit.".to_owned(),
     ]);
     quote! {
         #doc
-        pub async fn #name(
+        pub async fn #name<F>(
             &self,
             request: crate::endpoints::#module_ident::Request,
-            next: impl FnMut(&#state) -> Option<#auth>,
-        ) -> Result<crate::endpoints::#module_ident::Response, ClientError> {
+            next: impl FnMut(#state) -> F,
+        ) -> Result<crate::endpoints::#module_ident::Response, ClientError>
+        where
+            F: std::future::Future<Output = Option<#auth>>,
+        {
             let uiaa: crate::runtime::client::Interactive<crate::endpoints::#module_ident::Request, #state, #auth> =
                 crate::runtime::client::Interactive {
                     state: |response| match response {

@@ -48,6 +48,7 @@ pub(super) fn lib(api: &Api) -> TokenStream {
         #[cfg(feature = "server")]
         pub mod server;
         pub mod types;
+        pub use runtime::error::{Error, ErrorCode};
         pub use runtime::http::{DecodeError, IntoHttpError, RequestError};
         pub use runtime::{AccessToken, Endpoint, Metadata, Redacted, RedactedMap, UnknownValue, Variable};
         #base_doc

@@ -273,8 +273,10 @@ fn response(api: &Api, op: &Operation) -> TokenStream {
         let body = r.ty.as_ref().map(|ty| rust_type(api, ty, &module));
         if !r.headers.is_empty() {
             let status = (!matches!(r.status, Status::Code(_))).then(|| quote! { status: http::StatusCode, });
-            let body = body.map(|body| quote! { /// The body.
-                body: #body, });
+            let body = body.map(|body| {
+                quote! { /// The body.
+                body: #body, }
+            });
             let headers = r.headers.iter().map(|h| header_field(api, h, &module));
             return quote! { #doc #variant { #status #body #(#headers)* }, };
         }
@@ -334,7 +336,11 @@ fn header_field(api: &Api, header: &crate::model::ResponseHeader, module: &Modul
     let doc = doc_attrs(&lines);
     let name = ident(&header.ident);
     let ty = rust_type(api, &header.ty, module);
-    let ty = if header.required { ty } else { quote! { Option<#ty> } };
+    let ty = if header.required {
+        ty
+    } else {
+        quote! { Option<#ty> }
+    };
     quote! { #doc #name: #ty, }
 }
 
@@ -353,7 +359,10 @@ pub(super) fn body_pattern(r: &crate::model::Response) -> TokenStream {
 /// have the same type share one arm.
 fn response_display(api: &Api, op: &Operation) -> TokenStream {
     let error_type = crate::model::TypeRef::Named(api.error);
-    let documented = op.responses.iter().filter_map(|r| Some((r.ty.as_ref()?, body_pattern(r))));
+    let documented = op
+        .responses
+        .iter()
+        .filter_map(|r| Some((r.ty.as_ref()?, body_pattern(r))));
     let mut arms: Vec<(&crate::model::TypeRef, Vec<TokenStream>)> = Vec::new();
     for (ty, pattern) in documented.chain([(&error_type, quote! { Self::Error { error: body, .. } })]) {
         match arms.iter_mut().find(|(seen, _)| *seen == ty) {
@@ -393,9 +402,12 @@ fn error_fields(api: &Api, ty: &crate::model::TypeRef, binding: &str) -> Option<
     let access = |index: usize| {
         let field = &s.fields[index];
         let name = ident(&field.ident);
-        match field.presence {
-            Presence::Required => quote! { Some(#binding.#name.as_str()) },
-            _ => quote! { #binding.#name.as_deref() },
+        match (field.presence == Presence::Required, &field.ty) {
+            (true, _) => quote! { Some(#binding.#name.as_str()) },
+            (false, crate::model::TypeRef::ErrorCode) => {
+                quote! { #binding.#name.as_ref().map(crate::ErrorCode::as_str) }
+            }
+            (false, _) => quote! { #binding.#name.as_deref() },
         }
     };
     let message = fields.message.map_or_else(|| quote! { None }, access);
@@ -476,7 +488,9 @@ fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStre
         .responses
         .iter()
         .filter_map(|r| match (r.status, &r.ty) {
-            (Status::Code(code), Some(crate::model::TypeRef::Named(id))) if *id == api.error && r.headers.is_empty() => {
+            (Status::Code(code), Some(crate::model::TypeRef::Named(id)))
+                if *id == api.error && r.headers.is_empty() =>
+            {
                 let variant = ident(&r.variant);
                 let code = proc_macro2::Literal::u16_unsuffixed(code);
                 Some(quote! { #code => Self::#variant(error), })
@@ -509,8 +523,8 @@ fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStre
             /// status's own variant where the spec documents it with the error type, else
             /// [`Response::Error`].
             #[must_use]
-            pub fn error(status: http::StatusCode, errcode: &str, message: &str) -> Self {
-                let mut error = #error::new(errcode.to_owned());
+            pub fn error(status: http::StatusCode, errcode: impl Into<crate::ErrorCode>, message: &str) -> Self {
+                let mut error = #error::new(errcode.into());
                 error.#message_field = Some(message.to_owned());
                 #build
             }

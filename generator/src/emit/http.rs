@@ -362,7 +362,10 @@ fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
             },
         }
     });
-    let typed = op.responses.iter().any(|r| r.ty.as_ref().is_some_and(|ty| *ty != TypeRef::Bytes));
+    let typed = op
+        .responses
+        .iter()
+        .any(|r| r.ty.as_ref().is_some_and(|ty| *ty != TypeRef::Bytes));
     let import = typed.then(|| quote! { use crate::runtime::http::decode; });
     let helpers = typed.then(|| quote! { let error = |error: #error| Self::Error { status, error }; });
     let uses_body = op.responses.iter().any(|r| r.ty.is_some() || !r.headers.is_empty()) || fallback.is_some();

@@ -244,6 +244,7 @@ fn type_in(api: &Api, ty: &TypeRef, from: Option<&Module>, root: &TokenStream) -
         TypeRef::I64 => quote! { i64 },
         TypeRef::F32 => quote! { f32 },
         TypeRef::F64 => quote! { f64 },
+        TypeRef::ErrorCode => quote! { #root::ErrorCode },
         TypeRef::Json => quote! { serde_json::Value },
         TypeRef::JsonObject => quote! { serde_json::Map<String, serde_json::Value> },
         TypeRef::Array(item) => {

@@ -43,7 +43,11 @@ pub(super) fn sample_request(api: &Api, op: &Operation, krate: &proc_macro2::Ide
         let json = samples::param(api, p).to_string();
         quote! { sample(#json) }
     });
-    let body_arg = op.body.as_ref().filter(|b| b.required).map(|b| samples::expr(api, &b.ty));
+    let body_arg = op
+        .body
+        .as_ref()
+        .filter(|b| b.required)
+        .map(|b| samples::expr(api, &b.ty));
     let args = required.chain(body_arg);
     let optional = op.params.iter().filter(|p| p.presence != Presence::Required).map(|p| {
         let field = ident(&p.ident);
@@ -103,7 +107,11 @@ fn response_test(api: &Api, op: &Operation, krate: &proc_macro2::Ident) -> Token
                 let headers = r.headers.iter().map(|h| {
                     let name = ident(&h.ident);
                     let value = samples::expr(api, &h.ty);
-                    if h.required { quote! { #name: #value, } } else { quote! { #name: Some(#value), } }
+                    if h.required {
+                        quote! { #name: #value, }
+                    } else {
+                        quote! { #name: Some(#value), }
+                    }
                 });
                 return quote! { Response::#variant { #status #body #(#headers)* } };
             }

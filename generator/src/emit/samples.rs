@@ -26,6 +26,7 @@ fn value(api: &Api, ty: &TypeRef, depth: usize) -> Value {
         TypeRef::Bytes => json!(TEXT),
         TypeRef::Nullable(inner) => value(api, inner, depth),
         TypeRef::String => json!(TEXT),
+        TypeRef::ErrorCode => json!("M_FORBIDDEN"),
         TypeRef::Bool => json!(true),
         TypeRef::I32 | TypeRef::I64 => json!(7),
         TypeRef::F32 | TypeRef::F64 => json!(1.5),

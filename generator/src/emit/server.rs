@@ -27,6 +27,11 @@ pub(super) fn module(api: &Api) -> TokenStream {
         format!("or `?access_token=` and {checked} (401 `M_MISSING_TOKEN`,"),
         "`M_UNKNOWN_TOKEN`); unknown paths answer 404 and wrong methods 405 `M_UNRECOGNIZED`; a".to_owned(),
         "method that fails or panics answers 500 `M_UNKNOWN` and the cause is logged, never sent.".to_owned(),
+        String::new(),
+        "A method returns a Matrix error of its own with `?` ([`crate::Error`]: its code and status),".to_owned(),
+        "and sees its request's [`RequestContext`]: the client's address, the headers, and the".to_owned(),
+        "extensions your layers set. Every answer carries the CORS headers of [`ServerOptions::cors`]".to_owned(),
+        "and every `OPTIONS` preflight is answered, so that web clients work (on by default).".to_owned(),
     ]);
     let trait_def = server_trait(api, has_auth);
     let router = router(api);
@@ -38,7 +43,7 @@ pub(super) fn module(api: &Api) -> TokenStream {
         use std::future::Future;
         use std::sync::Arc;
 
-        pub use crate::runtime::server::{HandlerError, ServerOptions};
+        pub use crate::runtime::server::{Cors, HandlerError, RequestContext, ServerOptions};
         #failure
 
         #trait_def
@@ -84,12 +89,12 @@ fn trait_method(op: &Operation) -> TokenStream {
         Auth::Required => quote! { , identity: Self::Identity },
     };
     let discard = match op.auth {
-        Auth::None => quote! { let _ = request; },
-        Auth::Optional | Auth::Required => quote! { let _ = (request, identity); },
+        Auth::None => quote! { let _ = (request, context); },
+        Auth::Optional | Auth::Required => quote! { let _ = (request, identity, context); },
     };
     quote! {
         #doc
-        fn #name(&self, request: crate::endpoints::#module::Request #identity)
+        fn #name(&self, request: crate::endpoints::#module::Request #identity, context: RequestContext)
             -> impl Future<Output = Result<crate::endpoints::#module::Response, HandlerError>> + Send {
             #discard
             async { Ok(crate::endpoints::#module::Response::unrecognized()) }
@@ -124,19 +129,21 @@ fn router(api: &Api) -> TokenStream {
         }
 
         /// The API as an axum router, under every value of the base path's variables, with the
-        /// default [`ServerOptions`]. Add layers (CORS, tracing, timeouts) with `Router::layer`.
+        /// default [`ServerOptions`]. Add layers (tracing, timeouts) with `Router::layer`.
         pub fn router<S: Server>(server: S) -> axum::Router {
             router_with(server, ServerOptions::default())
         }
 
         /// [`router`] with options.
         pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router {
+            let cors = options.cors.clone();
             let state = Arc::new(State { server, options });
             let mut router = axum::Router::new();
             for prefix in crate::runtime::server::prefixes() {
                 #(#routes)*
             }
-            router.fallback(crate::runtime::server::unrecognized).with_state(state)
+            let router = router.fallback(crate::runtime::server::unrecognized).with_state(state);
+            crate::runtime::server::with_cors(router, cors)
         }
     }
 }
@@ -198,7 +205,8 @@ fn shared_handler(ops: &[&Operation]) -> TokenStream {
         let name = ident(&op.name);
         let call = call(op);
         quote! {
-            if let Ok(request) = crate::endpoints::#name::Request::try_from_http(&request) {
+            if let Ok(request) = crate::endpoints::#name::Request::try_from_http(&incoming) {
+                let context = crate::runtime::server::context(incoming);
                 let response = #call.await?;
                 return Ok(response.into_http());
             }
@@ -218,9 +226,10 @@ fn shared_handler(ops: &[&Operation]) -> TokenStream {
             request: axum::extract::Request,
         ) -> axum::response::Response {
             let limit = state.options.#limit;
-            crate::runtime::server::handle(request, limit, |request| async move {
+            crate::runtime::server::handle(request, limit, |incoming| async move {
                 #(#tries)*
-                let request = crate::endpoints::#last_name::Request::try_from_http(&request)?;
+                let request = crate::endpoints::#last_name::Request::try_from_http(&incoming)?;
+                let context = crate::runtime::server::context(incoming);
                 let response = #last_call.await?;
                 Ok(response.into_http())
             })
@@ -242,14 +251,14 @@ fn body_limit(op: &Operation) -> TokenStream {
 fn call(op: &Operation) -> TokenStream {
     let name = ident(&op.name);
     match op.auth {
-        Auth::None => quote! { state.server.#name(request) },
+        Auth::None => quote! { state.server.#name(request, context) },
         Auth::Optional => quote! {{
             let identity = optional_identity(&state.server, request.access_token.as_deref()).await?;
-            state.server.#name(request, identity)
+            state.server.#name(request, identity, context)
         }},
         Auth::Required => quote! {{
             let identity = required_identity(&state.server, request.access_token.as_deref()).await?;
-            state.server.#name(request, identity)
+            state.server.#name(request, identity, context)
         }},
     }
 }
@@ -267,8 +276,9 @@ fn handler(op: &Operation) -> TokenStream {
             request: axum::extract::Request,
         ) -> axum::response::Response {
             let limit = state.options.#limit;
-            crate::runtime::server::handle(request, limit, |request| async move {
-                let request = crate::endpoints::#name::Request::try_from_http(&request)?;
+            crate::runtime::server::handle(request, limit, |incoming| async move {
+                let request = crate::endpoints::#name::Request::try_from_http(&incoming)?;
+                let context = crate::runtime::server::context(incoming);
                 let response = #call.await?;
                 Ok(response.into_http())
             })

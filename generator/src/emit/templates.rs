@@ -23,6 +23,7 @@ const TEMPLATES: &[Template] = templates![
     "README.md",
     "rustfmt.toml",
     "src/runtime/client.rs",
+    "src/runtime/error.rs",
     "src/runtime/mod.rs",
     "src/runtime/http.rs",
     "src/runtime/server.rs",

@@ -4,7 +4,9 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{default_fn, default_support, doc_attrs, doc1, docs, field_type, ident, inner_doc_attrs, rust_type};
-use crate::model::{Api, DefaultValue, Enum, EnumValue, Field, Module, Presence, Struct, TypeDef, TypeKind, TypeRef, Union};
+use crate::model::{
+    Api, DefaultValue, Enum, EnumValue, Field, Module, Presence, Struct, TypeDef, TypeKind, TypeRef, Union,
+};
 
 /// The `types` module: every type the spec names, shared between operations.
 pub(super) fn module(api: &Api, module: &Module) -> TokenStream {
@@ -128,7 +130,11 @@ fn constructor(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
     let args = required.iter().map(|f| {
         let arg = ident(&f.ident);
         let ty = rust_type(api, &f.ty, &def.module);
-        let ty = if f.nullable { quote! { Option<#ty> } } else { ty };
+        let ty = if f.nullable {
+            quote! { Option<#ty> }
+        } else {
+            ty
+        };
         quote! { #arg: #ty }
     });
     let inits = s.fields.iter().map(|f| {
@@ -248,7 +254,11 @@ fn union(api: &Api, def: &TypeDef, u: &Union, doc: TokenStream) -> TokenStream {
     let variants = u.variants.iter().map(|v| {
         let variant = ident(&v.ident);
         let ty = rust_type(api, &v.ty, &def.module);
-        let ty = if v.boxed { quote! { Box<#ty> } } else { ty };
+        let ty = if v.boxed {
+            quote! { Box<#ty> }
+        } else {
+            ty
+        };
         let doc = doc1(&format!("A value of the `{}` case.", v.ident));
         quote! { #doc #variant(#ty), }
     });

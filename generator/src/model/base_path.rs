@@ -40,7 +40,12 @@ pub(super) struct BasePaths {
 /// The base paths of the API: one for all when every path is served alike (the usual case);
 /// else the longest common prefix, and each path's remainder written into its path. A
 /// remainder cannot hold a variable (it would be a path parameter).
-pub(super) fn base_paths(openapi: &oa::OpenAPI, config: &Config, errors: &mut Vec<Error>, places: &Places<'_>) -> BasePaths {
+pub(super) fn base_paths(
+    openapi: &oa::OpenAPI,
+    config: &Config,
+    errors: &mut Vec<Error>,
+    places: &Places<'_>,
+) -> BasePaths {
     let (base, variables) = base_path(&openapi.servers, config, errors, places);
     let mut own: BTreeMap<String, String> = BTreeMap::new();
     for (path, item) in openapi.paths.iter() {
@@ -54,7 +59,11 @@ pub(super) fn base_paths(openapi: &oa::OpenAPI, config: &Config, errors: &mut Ve
         own.insert(path.clone(), path_base);
     }
     if own.values().all(|b| *b == base) {
-        return BasePaths { base, variables, extra: BTreeMap::new() };
+        return BasePaths {
+            base,
+            variables,
+            extra: BTreeMap::new(),
+        };
     }
     let common = common_prefix(own.values().chain([&base]));
     let mut extra = BTreeMap::new();
@@ -65,17 +74,26 @@ pub(super) fn base_paths(openapi: &oa::OpenAPI, config: &Config, errors: &mut Ve
             let why = format!(
                 "the base path `{full}` of `{path}` differs from others and has a server variable; entry files with different base paths need them without variables"
             );
-            errors.push(Error::new(Location::at(places.spec, DocPath::root().key("paths").key(path)), Cause::Unsupported(why)));
+            errors.push(Error::new(
+                Location::at(places.spec, DocPath::root().key("paths").key(path)),
+                Cause::Unsupported(why),
+            ));
         }
         extra.insert(path.clone(), rest);
     }
     let variables = if common.contains('{') { variables } else { Vec::new() };
-    BasePaths { base: common, variables, extra }
+    BasePaths {
+        base: common,
+        variables,
+        extra,
+    }
 }
 
 /// The longest common prefix of base paths that ends at a segment boundary.
 fn common_prefix<'a>(mut paths: impl Iterator<Item = &'a String>) -> String {
-    let Some(first) = paths.next() else { return String::new() };
+    let Some(first) = paths.next() else {
+        return String::new();
+    };
     let mut common: Vec<&str> = first.split('/').collect();
     for path in paths {
         let parts: Vec<&str> = path.split('/').collect();
@@ -174,7 +192,9 @@ fn path_tokens<'t, 'u>(tokens: &'t [Token<'u>]) -> &'t [Token<'u>] {
     };
     // The host ends where the path starts: the first `/` after `://`. Skip whole tokens up to
     // there; a token that holds both host and path text stays (it cannot be split).
-    let host_end = expanded[scheme_end + 3..].find('/').map_or(expanded.len(), |i| i + scheme_end + 3);
+    let host_end = expanded[scheme_end + 3..]
+        .find('/')
+        .map_or(expanded.len(), |i| i + scheme_end + 3);
     let mut consumed = 0;
     for (i, token) in tokens.iter().enumerate() {
         if consumed >= host_end {
@@ -200,9 +220,9 @@ fn variable(
         None if declared.default.is_empty() => Vec::new(),
         None => return None,
     };
-    let default = configured.and_then(|c| c.default_value()).or_else(|| {
-        Some(declared.default.clone()).filter(|d| !d.is_empty() && values.contains(d))
-    });
+    let default = configured
+        .and_then(|c| c.default_value())
+        .or_else(|| Some(declared.default.clone()).filter(|d| !d.is_empty() && values.contains(d)));
     let default = default.or_else(|| values.last().cloned());
     if let Some(default) = &default
         && !values.contains(default)
@@ -245,7 +265,10 @@ mod tests {
 
     fn run(openapi: &oa::OpenAPI, config: &Config) -> (String, Vec<Variable>, Vec<Error>) {
         let mut errors = Vec::new();
-        let places = Places { spec: "api.yaml", config: "codegen.toml" };
+        let places = Places {
+            spec: "api.yaml",
+            config: "codegen.toml",
+        };
         let paths = base_paths(openapi, config, &mut errors, &places);
         (paths.base, paths.variables, errors)
     }
@@ -254,7 +277,11 @@ mod tests {
     fn scheme_and_host_are_dropped_and_a_single_value_is_written_in() {
         let openapi = server(
             "{protocol}://{hostname}{basePath}",
-            &[("protocol", "https", &["http", "https"]), ("hostname", "localhost:8008", &[]), ("basePath", "/_matrix/client/v3", &[])],
+            &[
+                ("protocol", "https", &["http", "https"]),
+                ("hostname", "localhost:8008", &[]),
+                ("basePath", "/_matrix/client/v3", &[]),
+            ],
         );
         let (path, variables, errors) = run(&openapi, &Config::default());
         assert_eq!(path, "/_matrix/client/v3");
@@ -263,7 +290,14 @@ mod tests {
 
     #[test]
     fn the_config_gives_a_path_variable_its_values() {
-        let openapi = server("{protocol}://{hostname}{basePath}", &[("protocol", "https", &[]), ("hostname", "h", &[]), ("basePath", "/_matrix/client/v3", &[])]);
+        let openapi = server(
+            "{protocol}://{hostname}{basePath}",
+            &[
+                ("protocol", "https", &[]),
+                ("hostname", "h", &[]),
+                ("basePath", "/_matrix/client/v3", &[]),
+            ],
+        );
         let config = Config::parse(
             "[variables.basePath]\nvalues = [\"/_matrix/client/r0\", \"/_matrix/client/v3\"]\n",
             "codegen.toml",
@@ -277,7 +311,10 @@ mod tests {
 
     #[test]
     fn a_path_template_keeps_a_variable_without_a_value() {
-        let openapi = server("/_matrix/client/{CLIENT_MAJOR_VERSION}", &[("CLIENT_MAJOR_VERSION", "", &[])]);
+        let openapi = server(
+            "/_matrix/client/{CLIENT_MAJOR_VERSION}",
+            &[("CLIENT_MAJOR_VERSION", "", &[])],
+        );
         let (path, variables, _) = run(&openapi, &Config::default());
         assert_eq!(path, "/_matrix/client/{CLIENT_MAJOR_VERSION}");
         assert!(variables[0].values.is_empty());

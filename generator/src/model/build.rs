@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use openapiv3 as oa;
 
+use super::base_path;
 use super::operation::{self, Input};
 use super::schema::{Renames, Types};
-use super::base_path;
 use super::{Api, Auth, Example, Module, Operation, Presence, TypeId, TypeKind, TypeRef};
 use crate::config::Config;
 use crate::error::{Cause, DocPath, Error, Errors, Location};
@@ -110,7 +110,11 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
     }
     Errors::check(errors)?;
     let mut api = Api {
-        title: config.package.title.clone().unwrap_or_else(|| openapi.info.title.clone()),
+        title: config
+            .package
+            .title
+            .clone()
+            .unwrap_or_else(|| openapi.info.title.clone()),
         version: openapi.info.version.clone(),
         description: openapi.info.description.clone(),
         source: sources_text(entry_files),
@@ -139,7 +143,10 @@ fn sources_text(entry_files: &[String]) -> String {
     if entry_files.len() <= 3 {
         return entry_files.join(", ");
     }
-    let folder = |file: &String| file.rsplit_once('/').map_or(String::new(), |(folder, _)| format!("{folder}/"));
+    let folder = |file: &String| {
+        file.rsplit_once('/')
+            .map_or(String::new(), |(folder, _)| format!("{folder}/"))
+    };
     let first = entry_files.first().map(folder).unwrap_or_default();
     if entry_files.iter().all(|f| folder(f) == first) {
         format!("{} entry files in {first}", entry_files.len())
@@ -180,7 +187,7 @@ fn error_shape(def: &super::TypeDef) -> Result<(), String> {
     };
     let field = |wire: &str| s.fields.iter().find(|f| f.wire == wire);
     match field("errcode") {
-        Some(f) if f.ty == TypeRef::String && f.presence == Presence::Required => {}
+        Some(f) if matches!(f.ty, TypeRef::String | TypeRef::ErrorCode) && f.presence == Presence::Required => {}
         _ => return Err("it needs a required string `errcode`".into()),
     }
     match field("error") {

@@ -322,10 +322,23 @@ impl ErrorFields {
     /// The error fields among `fields`: none without an `errcode` of text.
     pub fn of(fields: &[Field]) -> Option<Self> {
         let text = |wire: &str| fields.iter().position(|f| f.wire == wire && f.ty == TypeRef::String);
+        let code = |wire: &str| {
+            fields
+                .iter()
+                .position(|f| f.wire == wire && matches!(f.ty, TypeRef::String | TypeRef::ErrorCode))
+        };
         Some(Self {
-            errcode: text("errcode")?,
+            errcode: code("errcode")?,
             message: text("error"),
         })
+    }
+
+    /// [`ErrorFields::of`], with the `errcode` field typed as [`TypeRef::ErrorCode`]: the codes
+    /// the spec defines become variants a client matches on.
+    pub fn type_code(fields: &mut [Field]) -> Option<Self> {
+        let found = Self::of(fields)?;
+        fields[found.errcode].ty = TypeRef::ErrorCode;
+        Some(found)
     }
 }
 
@@ -433,6 +446,9 @@ pub enum TypeRef {
     F32,
     /// `f64`.
     F64,
+    /// A Matrix error code (`crate::ErrorCode`): the `errcode` of a struct that carries a
+    /// Matrix error ([`ErrorFields`]).
+    ErrorCode,
     /// Any JSON value.
     Json,
     /// Any JSON object.

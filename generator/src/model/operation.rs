@@ -3,7 +3,9 @@
 use openapiv3 as oa;
 
 use super::schema::{Ctx, SchemaRef, Types};
-use super::{Auth, Body, Example, Lifecycle, Module, Operation, Param, ParamLocation, PathSegment, Response, Status, TypeRef};
+use super::{
+    Auth, Body, Example, Lifecycle, Module, Operation, Param, ParamLocation, PathSegment, Response, Status, TypeRef,
+};
 use crate::error::{Cause, Error, Location};
 use crate::naming::{self, Scope};
 use crate::read::JSON;
@@ -169,7 +171,13 @@ fn param(
 /// Path, query and header values are text: scalars, enums, and arrays of those.
 fn param_type_supported(ty: &TypeRef, types: &Types<'_>) -> bool {
     match ty {
-        TypeRef::String | TypeRef::Bool | TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 => true,
+        TypeRef::String
+        | TypeRef::ErrorCode
+        | TypeRef::Bool
+        | TypeRef::I32
+        | TypeRef::I64
+        | TypeRef::F32
+        | TypeRef::F64 => true,
         TypeRef::Named(id) => matches!(types.defs[id.0].kind, super::TypeKind::Enum(_)),
         TypeRef::Array(item) => !matches!(**item, TypeRef::Array(_)) && param_type_supported(item, types),
         TypeRef::Json | TypeRef::JsonObject | TypeRef::Map(_) | TypeRef::Bytes | TypeRef::Nullable(_) => false,
@@ -346,8 +354,12 @@ fn response_headers(types: &mut Types<'_>, response: &oa::Response, ctx: &Ctx) -
     let mut scope = Scope::with_reserved(&["body", "status"]);
     let mut out = Vec::new();
     for (wire, header) in &response.headers {
-        let oa::ReferenceOr::Item(header) = header else { continue };
-        let oa::ParameterSchemaOrContent::Schema(schema) = &header.format else { continue };
+        let oa::ReferenceOr::Item(header) = header else {
+            continue;
+        };
+        let oa::ParameterSchemaOrContent::Schema(schema) = &header.format else {
+            continue;
+        };
         let child_ctx = Ctx {
             hints: vec![naming::type_ident(wire)],
             place: format!("{}.{wire}", ctx.place),
@@ -398,10 +410,16 @@ fn record_examples(
         .collect();
     let alone = example.is_none() && named.len() == 1;
     if let Some(example) = example {
-        types.examples.push(Example::new(place.to_owned(), ty.clone(), example.clone()));
+        types
+            .examples
+            .push(Example::new(place.to_owned(), ty.clone(), example.clone()));
     }
     for (name, value) in named {
-        let name = if alone { place.to_owned() } else { format!("{place}[{name}]") };
+        let name = if alone {
+            place.to_owned()
+        } else {
+            format!("{place}[{name}]")
+        };
         types.examples.push(Example::new(name, ty.clone(), value.clone()));
     }
 }

@@ -8,9 +8,8 @@ use openapiv3 as oa;
 use serde_json::Value;
 
 use super::{
-    Lifecycle,
-    DefaultValue, Enum, EnumValue, ErrorFields, Example, Extra, Field, Module, Presence, Struct, TypeDef, TypeId,
-    TypeKind, TypeRef, Union, UnionVariant, Variant,
+    DefaultValue, Enum, EnumValue, ErrorFields, Example, Extra, Field, Lifecycle, Module, Presence, Struct, TypeDef,
+    TypeId, TypeKind, TypeRef, Union, UnionVariant, Variant,
 };
 use crate::error::{Cause, Error, Location, Place};
 use crate::naming::{self, Scope};
@@ -239,7 +238,10 @@ impl<'a> Types<'a> {
         let ty = if is_union(&flat) {
             let id = self.alloc(&ctx, &flat, key.to_owned(), true);
             self.state.insert(key.to_owned(), ComponentState::Converting(Some(id)));
-            let ctx = Ctx { place: self.place_of(id), ..ctx };
+            let ctx = Ctx {
+                place: self.place_of(id),
+                ..ctx
+            };
             self.fill_union(id, &flat, &ctx);
             self.record_example(&flat, &ctx, TypeRef::Named(id));
             TypeRef::Named(id)
@@ -482,7 +484,11 @@ impl<'a> Types<'a> {
         let schema = match member {
             oa::ReferenceOr::Reference { reference } => {
                 let key = component_of_ref(reference).unwrap_or_default();
-                return self.names.get(&key).cloned().unwrap_or_else(|| naming::type_ident(&key));
+                return self
+                    .names
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| naming::type_ident(&key));
             }
             oa::ReferenceOr::Item(schema) => schema,
         };
@@ -515,7 +521,7 @@ impl<'a> Types<'a> {
                 TypeKind::Struct(_) => 7,
                 TypeKind::Union(_) => 9,
             },
-            TypeRef::String => 4,
+            TypeRef::String | TypeRef::ErrorCode => 4,
             TypeRef::Array(_) => 5,
             TypeRef::Map(_) => 8,
             TypeRef::JsonObject => 9,
@@ -567,7 +573,7 @@ impl<'a> Types<'a> {
         let extra = self.extra(flat, ctx, &mut scope, &type_name);
         let has_default = fields.iter().all(|f| f.presence != Presence::Required);
         Struct {
-            matrix_error: ErrorFields::of(&fields),
+            matrix_error: ErrorFields::type_code(&mut fields),
             fields,
             extra,
             has_default,
@@ -617,7 +623,7 @@ impl<'a> Types<'a> {
             nullable: false,
             lifecycle: Lifecycle::default(),
         };
-        let fields = vec![
+        let mut fields = vec![
             field("errcode", Presence::Required, "An error code, such as `M_FORBIDDEN`."),
             field("error", Presence::Optional, "A human-readable error message."),
         ];
@@ -634,7 +640,7 @@ impl<'a> Types<'a> {
             description: Some("A Matrix error: an error code and a message.".to_owned()),
             role: None,
             kind: TypeKind::Struct(Struct {
-                matrix_error: ErrorFields::of(&fields),
+                matrix_error: ErrorFields::type_code(&mut fields),
                 fields,
                 extra: Some(extra),
                 has_default: false,

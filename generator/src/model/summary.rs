@@ -181,6 +181,7 @@ impl Api {
             TypeRef::I64 => "i64".into(),
             TypeRef::F32 => "f32".into(),
             TypeRef::F64 => "f64".into(),
+            TypeRef::ErrorCode => "ErrorCode".into(),
             TypeRef::Json => "JsonValue".into(),
             TypeRef::JsonObject => "JsonObject".into(),
             TypeRef::Array(item) => format!("Vec<{}>", self.type_name(item)),

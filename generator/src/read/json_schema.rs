@@ -15,8 +15,13 @@ use crate::error::Cause;
 /// The keywords that apply to values of one JSON type.
 fn applies_to(keyword: &str, ty: &str) -> bool {
     match keyword {
-        "properties" | "additionalProperties" | "patternProperties" | "required" | "minProperties"
-        | "maxProperties" | "propertyNames" => ty == "object",
+        "properties"
+        | "additionalProperties"
+        | "patternProperties"
+        | "required"
+        | "minProperties"
+        | "maxProperties"
+        | "propertyNames" => ty == "object",
         "items" | "minItems" | "maxItems" | "uniqueItems" => ty == "array",
         "minLength" | "maxLength" | "pattern" => ty == "string",
         "minimum" | "maximum" | "exclusiveMinimum" | "exclusiveMaximum" | "multipleOf" => {
@@ -61,7 +66,11 @@ fn type_list(schema: &mut Map<String, Value>) -> Result<(), Cause> {
         several => {
             schema.remove("type");
             let variants = several.iter().map(|ty| Value::Object(variant(schema, ty))).collect();
-            let keywords: Vec<String> = schema.keys().filter(|k| several.iter().any(|t| applies_to(k, t))).cloned().collect();
+            let keywords: Vec<String> = schema
+                .keys()
+                .filter(|k| several.iter().any(|t| applies_to(k, t)))
+                .cloned()
+                .collect();
             for keyword in keywords {
                 schema.remove(&keyword);
             }
@@ -80,7 +89,10 @@ fn variant(schema: &Map<String, Value>, ty: &str) -> Map<String, Value> {
     for (keyword, value) in schema.iter().filter(|(k, _)| applies_to(k, ty)) {
         out.insert(keyword.clone(), value.clone());
     }
-    if let Some(format) = schema.get("format").filter(|_| ty != "object" && ty != "array" && ty != "boolean") {
+    if let Some(format) = schema
+        .get("format")
+        .filter(|_| ty != "object" && ty != "array" && ty != "boolean")
+    {
         out.insert("format".into(), format.clone());
     }
     if let Some(Value::Array(values)) = schema.get("enum") {
@@ -126,7 +138,9 @@ mod tests {
     use serde_json::json;
 
     fn rewritten(schema: Value) -> Value {
-        let Value::Object(mut object) = schema else { panic!("an object") };
+        let Value::Object(mut object) = schema else {
+            panic!("an object")
+        };
         rewrite(&mut object).expect("rewritten");
         Value::Object(object)
     }

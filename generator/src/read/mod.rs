@@ -135,7 +135,10 @@ pub fn entry_files(specs: &[PathBuf]) -> Result<Vec<PathBuf>, Errors> {
         }
     }
     if entries.is_empty() && errors.is_empty() {
-        errors.push(Error::new(Location::file("."), Cause::Read("no entry file given".into())));
+        errors.push(Error::new(
+            Location::file("."),
+            Cause::Read("no entry file given".into()),
+        ));
     }
     Errors::check(errors)?;
     Ok(entries)
@@ -159,8 +162,11 @@ fn folder_entries(folder: &Path) -> Result<Vec<PathBuf>, Error> {
 /// Whether a file's top level has `paths`: a cheap look at the text, not a parse (a broken
 /// file is reported when it is loaded as an entry, with its place).
 fn has_paths(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else { return true };
-    text.lines().any(|line| line.starts_with("paths:") || line.trim_start().starts_with("\"paths\""))
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return true;
+    };
+    text.lines()
+        .any(|line| line.starts_with("paths:") || line.trim_start().starts_with("\"paths\""))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -180,7 +186,9 @@ fn formats(loader: &load::Loader, ids: &[load::DocId]) -> Result<Format, Errors>
             (Ok(format), None) => first = Some((format, &doc.file)),
             (Ok(format), Some((expected, _))) if format == expected => {}
             (Ok(_), Some((_, first_file))) => {
-                let why = format!("the entry files are written in different spec versions (see `{first_file}`); convert them to one");
+                let why = format!(
+                    "the entry files are written in different spec versions (see `{first_file}`); convert them to one"
+                );
                 errors.push(Error::new(Location::file(&doc.file), Cause::UnsupportedVersion(why)));
             }
         }
@@ -191,7 +199,8 @@ fn formats(loader: &load::Loader, ids: &[load::DocId]) -> Result<Format, Errors>
 
 /// Which spec version a document is; anything else is refused, saying what is supported.
 fn spec_format(document: &Value, file: &str) -> Result<Format, Error> {
-    let supported = "supported: Swagger 2.0 (`swagger: \"2.0\"`), OpenAPI 3.0 (`openapi: 3.0.x`) and 3.1 (`openapi: 3.1.x`)";
+    let supported =
+        "supported: Swagger 2.0 (`swagger: \"2.0\"`), OpenAPI 3.0 (`openapi: 3.0.x`) and 3.1 (`openapi: 3.1.x`)";
     let at = |key: &str| Location::at(file, DocPath::root().key(key));
     let Value::Object(object) = document else {
         let cause = Cause::Invalid("the document is not a mapping of keys to values".into());
@@ -208,8 +217,13 @@ fn spec_format(document: &Value, file: &str) -> Result<Format, Error> {
         (Some(v), _) => Err(refused("swagger", v)),
         (_, Some(v)) => Err(refused("openapi", v)),
         (None, None) => Err(Error::new(
-            Location { file: file.to_owned(), place: Place::File },
-            Cause::UnsupportedVersion(format!("the document has no `swagger` or `openapi` version; {supported}")),
+            Location {
+                file: file.to_owned(),
+                place: Place::File,
+            },
+            Cause::UnsupportedVersion(format!(
+                "the document has no `swagger` or `openapi` version; {supported}"
+            )),
         )),
     }
 }

@@ -135,7 +135,9 @@ mod tests {
     use super::*;
 
     fn rewritten(schema: Value) -> Result<Value, Cause> {
-        let Value::Object(mut object) = schema else { panic!("not an object") };
+        let Value::Object(mut object) = schema else {
+            panic!("not an object")
+        };
         json_schema(&mut object)?;
         Ok(Value::Object(object))
     }

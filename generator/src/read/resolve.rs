@@ -122,9 +122,7 @@ impl Resolved {
         };
         let depth = self.definitions.len();
         let in_definitions = (0..depth).all(|i| key(i) == Some(self.definitions[i]));
-        if in_definitions
-            && let Some(origin) = key(depth).and_then(|k| self.origins.get(k))
-        {
+        if in_definitions && let Some(origin) = key(depth).and_then(|k| self.origins.get(k)) {
             let rest = DocPath::from_segments(segments[depth + 1..].to_vec());
             return match &origin.place {
                 crate::error::Place::Path(path) => Location::at(&origin.file, path.join(&rest)),
@@ -184,7 +182,12 @@ pub fn resolve(loader: &mut Loader, entries: &[DocId], layout: &dyn Layout) -> R
             resolver.errors.push(Error::new(Location::file(&file), cause));
             continue;
         };
-        merged.add(&file, with_path_defaults(walked, layout.path_defaults()), layout.path_defaults(), &mut resolver.errors);
+        merged.add(
+            &file,
+            with_path_defaults(walked, layout.path_defaults()),
+            layout.path_defaults(),
+            &mut resolver.errors,
+        );
     }
     let Resolver {
         definitions,
@@ -195,7 +198,11 @@ pub fn resolve(loader: &mut Loader, entries: &[DocId], layout: &dyn Layout) -> R
     let mut definitions: Vec<(String, Value)> = definitions.into_iter().collect();
     definitions.sort_by(|a, b| a.0.cmp(&b.0));
     let mut document = merged.document;
-    insert_at(&mut document, layout.definitions(), Value::Object(definitions.into_iter().collect()));
+    insert_at(
+        &mut document,
+        layout.definitions(),
+        Value::Object(definitions.into_iter().collect()),
+    );
     errors.dedup();
     Errors::check(errors)?;
     Ok(Resolved {
@@ -211,7 +218,9 @@ fn insert_at(document: &mut Map<String, Value>, at: &[&str], value: Value) {
     let Some((last, parents)) = at.split_last() else { return };
     let mut map = document;
     for key in parents {
-        let slot = map.entry((*key).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        let slot = map
+            .entry((*key).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
         if !slot.is_object() {
             *slot = Value::Object(Map::new());
         }
@@ -251,7 +260,11 @@ impl Merged {
                 ("paths", Some(Value::Object(paths))) => {
                     let Value::Object(more) = value else { continue };
                     for (path, mut item) in more {
-                        let first = self.path_files.entry(path.clone()).or_insert_with(|| file.to_owned()).clone();
+                        let first = self
+                            .path_files
+                            .entry(path.clone())
+                            .or_insert_with(|| file.to_owned())
+                            .clone();
                         let at = at.key(&path);
                         let into = paths.entry(path).or_insert(Value::Null);
                         same_operation_twice(into, &mut item, &first, file, &at, errors);
@@ -270,8 +283,17 @@ impl Merged {
 /// An operation (method and path) that two entry files both define is an error, even when
 /// they define it alike: one of them is stale, and the reader should say which to keep. The
 /// second is left out of the merge.
-fn same_operation_twice(into: &Value, item: &mut Value, first: &str, file: &str, at: &DocPath, errors: &mut Vec<Error>) {
-    let (Value::Object(into), Value::Object(item)) = (into, item) else { return };
+fn same_operation_twice(
+    into: &Value,
+    item: &mut Value,
+    first: &str,
+    file: &str,
+    at: &DocPath,
+    errors: &mut Vec<Error>,
+) {
+    let (Value::Object(into), Value::Object(item)) = (into, item) else {
+        return;
+    };
     let twice: Vec<String> = item
         .keys()
         .filter(|k| super::METHODS.contains(&k.as_str()) && into.contains_key(*k))
@@ -425,11 +447,16 @@ impl Resolver<'_> {
         };
         match &value {
             Value::Object(map) => {
-                let out = map.iter().map(|(k, v)| (k.clone(), self.walk(doc, v, kind, &at.key(k))));
+                let out = map
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.walk(doc, v, kind, &at.key(k))));
                 Value::Object(out.collect())
             }
             Value::Array(items) => {
-                let out = items.iter().enumerate().map(|(i, v)| self.walk(doc, v, kind, &at.index(i)));
+                let out = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.walk(doc, v, kind, &at.index(i)));
                 Value::Array(out.collect())
             }
             _ => value.clone(),
@@ -487,13 +514,20 @@ impl Resolver<'_> {
             Value::Object(object) => {
                 if let Some(reference) = any_ref(value) {
                     if depth >= MAX_EXAMPLE_DEPTH {
-                        self.error(doc, at, Cause::RefCycle(format!("examples nest `$ref`s deeper than {MAX_EXAMPLE_DEPTH}: {reference}")));
+                        self.error(
+                            doc,
+                            at,
+                            Cause::RefCycle(format!(
+                                "examples nest `$ref`s deeper than {MAX_EXAMPLE_DEPTH}: {reference}"
+                            )),
+                        );
                         return Value::Null;
                     }
                     let Some((target, found)) = self.follow_chain(doc, &at.key("$ref"), &reference) else {
                         return Value::Null;
                     };
-                    let mut found = self.example(target.doc, &found, &DocPath::from_pointer(&target.pointer), depth + 1);
+                    let mut found =
+                        self.example(target.doc, &found, &DocPath::from_pointer(&target.pointer), depth + 1);
                     if let Value::Object(found) = &mut found {
                         for (key, sibling) in object.iter().filter(|(k, _)| *k != "$ref") {
                             found.insert(key.clone(), self.example(doc, sibling, &at.key(key), depth));
@@ -501,11 +535,16 @@ impl Resolver<'_> {
                     }
                     return found;
                 }
-                let out = object.iter().map(|(k, v)| (k.clone(), self.example(doc, v, &at.key(k), depth)));
+                let out = object
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.example(doc, v, &at.key(k), depth)));
                 Value::Object(out.collect())
             }
             Value::Array(items) => {
-                let out = items.iter().enumerate().map(|(i, v)| self.example(doc, v, &at.index(i), depth));
+                let out = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.example(doc, v, &at.index(i), depth));
                 Value::Array(out.collect())
             }
             _ => value.clone(),
@@ -593,8 +632,17 @@ fn schema_child(key: &str, value: &Value) -> Slot {
         "properties" | "patternProperties" | "dependentSchemas" => Slot::Each(Kind::Schema),
         "allOf" | "anyOf" | "oneOf" | "prefixItems" => Slot::Each(Kind::Schema),
         "items" if value.is_array() => Slot::Each(Kind::Schema),
-        "additionalProperties" | "not" | "items" | "contains" | "propertyNames" | "if" | "then" | "else"
-        | "unevaluatedProperties" | "unevaluatedItems" | "additionalItems" => Slot::One(Kind::Schema),
+        "additionalProperties"
+        | "not"
+        | "items"
+        | "contains"
+        | "propertyNames"
+        | "if"
+        | "then"
+        | "else"
+        | "unevaluatedProperties"
+        | "unevaluatedItems"
+        | "additionalItems" => Slot::One(Kind::Schema),
         "example" => Slot::One(Kind::Example),
         "examples" => Slot::Each(Kind::Example),
         // Nested definitions are only reachable through `$ref`s, which define what they reach.
@@ -637,7 +685,11 @@ mod tests {
         if first.get("swagger").is_some() {
             resolve(&mut loader, &entries, &crate::read::swagger2::Layout)
         } else {
-            resolve(&mut loader, &entries, &crate::read::openapi3::Layout { json_schema: true })
+            resolve(
+                &mut loader,
+                &entries,
+                &crate::read::openapi3::Layout { json_schema: true },
+            )
         }
     }
 
@@ -692,7 +744,11 @@ definitions:
             "#/definitions/definitions~1tree.yaml#~1definitions~1Node"
         );
         assert_eq!(
-            key_of_ref(&["definitions"], "#/definitions/definitions~1tree.yaml#~1definitions~1Node").unwrap(),
+            key_of_ref(
+                &["definitions"],
+                "#/definitions/definitions~1tree.yaml#~1definitions~1Node"
+            )
+            .unwrap(),
             "definitions/tree.yaml#/definitions/Node"
         );
     }
@@ -774,7 +830,10 @@ components:
 
     fn shared_files() -> Vec<(&'static str, &'static str)> {
         vec![
-            ("definitions/auth.yaml", "type: object\nproperties: {session: {type: [string, 'null']}}"),
+            (
+                "definitions/auth.yaml",
+                "type: object\nproperties: {session: {type: [string, 'null']}}",
+            ),
             ("definitions/security.yaml", "bearer: {type: http, scheme: bearer}"),
             ("examples/auth.yaml", "type: m.login.dummy\nsession: abc"),
         ]
@@ -795,7 +854,8 @@ components:
         assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
         assert_eq!(resolved.path_files["/account/password"], "password.yaml");
         assert_eq!(resolved.path_files["/register"], "registration.yaml");
-        let example = &doc["paths"]["/register"]["post"]["requestBody"]["content"]["application/json"]["examples"]["response"]["value"];
+        let example = &doc["paths"]["/register"]["post"]["requestBody"]["content"]["application/json"]["examples"]["response"]
+            ["value"];
         assert_eq!(example, &serde_json::json!({"type": "m.login.dummy", "session": "xyz"}));
     }
 
@@ -805,7 +865,10 @@ components:
         let mut files = vec![("registration.yaml", REGISTRATION), ("again.yaml", again.as_str())];
         files.extend(shared_files());
         let text = resolve_tree(&files).unwrap_err().to_string();
-        assert!(text.contains("`registration.yaml` and `again.yaml` both define this operation"), "{text}");
+        assert!(
+            text.contains("`registration.yaml` and `again.yaml` both define this operation"),
+            "{text}"
+        );
         assert!(text.contains("paths./register.post"), "{text}");
     }
 }

@@ -33,7 +33,9 @@ fn fixtures_dir() -> PathBuf {
 }
 
 /// The real spec bumps in `fixtures/spec-bumps/`, oldest first.
-pub const BUMPS: &[&str] = &["r0.2.0", "r0.3.0", "r0.4.0", "r0.6.1", "v1.7", "v1.8", "v1.10", "v1.12", "v1.16", "v1.19"];
+pub const BUMPS: &[&str] = &[
+    "r0.2.0", "r0.3.0", "r0.4.0", "r0.6.1", "v1.7", "v1.8", "v1.10", "v1.12", "v1.16", "v1.19",
+];
 
 /// The entry files of the registration API in one bump's folder: `registration.yaml`, and
 /// from v1.16 on `password_management.yaml` too.

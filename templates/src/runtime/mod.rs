@@ -1,9 +1,10 @@
 //! Hand-written runtime of the generated crate: operation metadata, enum parsing errors, the
-//! `Debug` helpers that keep secrets out of logs, and (in submodules) sans-IO HTTP and the axum
-//! server adapter.
+//! `Debug` helpers that keep secrets out of logs, and (in submodules) typed Matrix errors,
+//! sans-IO HTTP and the axum server adapter.
 
 #[cfg(feature = "client")]
 pub(crate) mod client;
+pub(crate) mod error;
 pub(crate) mod http;
 #[cfg(feature = "server")]
 pub(crate) mod server;

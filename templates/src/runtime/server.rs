@@ -1,13 +1,17 @@
 //! The axum side of the generated server: reading the body under a limit, turning every
-//! failure into a Matrix error response, catching panics, and the fallbacks for unknown paths
-//! and methods. The generated `server` module routes each operation through [`handle`].
+//! failure into a Matrix error response, catching panics, the fallbacks for unknown paths
+//! and methods, CORS for web clients, and the context of each request. The generated `server`
+//! module routes each operation through [`handle`].
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use http::HeaderValue;
 use http_body_util::BodyExt;
 
 use super::http::RequestError;
@@ -20,11 +24,14 @@ pub struct ServerOptions {
     pub body_limit: usize,
     /// The same for bodies that are not JSON, such as media uploads (default 100 MiB).
     pub upload_limit: usize,
+    /// The CORS headers of every answer, and the answer to every preflight (`OPTIONS`);
+    /// `None` sends no CORS header and answers `OPTIONS` with 405. Default: [`Cors::default`].
+    pub cors: Option<Cors>,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { body_limit: 64 * 1024, upload_limit: 100 * 1024 * 1024 }
+        Self { body_limit: 64 * 1024, upload_limit: 100 * 1024 * 1024, cors: Some(Cors::default()) }
     }
 }
 
@@ -42,10 +49,201 @@ impl ServerOptions {
         self.upload_limit = bytes;
         self
     }
+
+    /// These options with other CORS headers, or none (`None`).
+    #[must_use]
+    pub fn cors(mut self, cors: Option<Cors>) -> Self {
+        self.cors = cors;
+        self
+    }
 }
 
-/// An unexpected failure of a server method (a database error, say). The client gets 500
-/// `M_UNKNOWN` and nothing of the cause; the cause is logged.
+/// The CORS headers the router sends, so that web clients (Element Web, any page built on
+/// matrix-js-sdk) can call the API from another origin. The default is what the
+/// Client-Server API's "Web browser clients" section recommends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Cors {
+    /// `Access-Control-Allow-Origin` (default `*`).
+    pub allow_origin: HeaderValue,
+    /// `Access-Control-Allow-Methods` (default `GET, POST, PUT, DELETE, OPTIONS`).
+    pub allow_methods: HeaderValue,
+    /// `Access-Control-Allow-Headers` (default `X-Requested-With, Content-Type, Authorization`).
+    pub allow_headers: HeaderValue,
+}
+
+impl Default for Cors {
+    fn default() -> Self {
+        Self {
+            allow_origin: HeaderValue::from_static("*"),
+            allow_methods: HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
+            allow_headers: HeaderValue::from_static("X-Requested-With, Content-Type, Authorization"),
+        }
+    }
+}
+
+impl Cors {
+    /// These headers allowing only `origin` (`https://app.example.org`).
+    #[must_use]
+    pub fn allow_origin(mut self, origin: HeaderValue) -> Self {
+        self.allow_origin = origin;
+        self
+    }
+
+    fn apply(&self, headers: &mut http::HeaderMap) {
+        headers.insert(http::header::ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin.clone());
+        headers.insert(http::header::ACCESS_CONTROL_ALLOW_METHODS, self.allow_methods.clone());
+        headers.insert(http::header::ACCESS_CONTROL_ALLOW_HEADERS, self.allow_headers.clone());
+        if self.allow_origin != "*" {
+            headers.append(http::header::VARY, HeaderValue::from_static("Origin"));
+        }
+    }
+}
+
+/// `router` with CORS: every `OPTIONS` request (any path, any version, no token) is a
+/// preflight answered 200 `{}`, as Synapse does, and every answer, errors included, carries
+/// the headers. Unchanged when `cors` is `None`.
+pub(crate) fn with_cors(router: axum::Router, cors: Option<Cors>) -> axum::Router {
+    let Some(cors) = cors else { return router };
+    router.layer(axum::middleware::from_fn_with_state(Arc::new(cors), cors_layer))
+}
+
+async fn cors_layer(
+    axum::extract::State(cors): axum::extract::State<Arc<Cors>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = if request.method() == http::Method::OPTIONS {
+        super::http::json_response(http::StatusCode::OK, &serde_json::json!({})).map(axum::body::Body::from)
+    } else {
+        next.run(request).await
+    };
+    cors.apply(response.headers_mut());
+    response
+}
+
+/// What a server method knows of its request beyond the parsed operation: the client's
+/// address, the headers, and the `http` extensions that your own layers set (an appservice
+/// registration, a request id). `Debug` shows header names only, never their values.
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct RequestContext {
+    remote_addr: Option<SocketAddr>,
+    method: http::Method,
+    path: String,
+    headers: http::HeaderMap,
+    extensions: http::Extensions,
+}
+
+impl RequestContext {
+    /// An empty context (no address, no headers), for calling a server method directly.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The context of a request: its method, path, headers and extensions, and the client's
+    /// address that axum records when served with
+    /// `into_make_service_with_connect_info::<SocketAddr>()`.
+    #[must_use]
+    pub fn from_parts(parts: http::request::Parts) -> Self {
+        let remote_addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<SocketAddr>>()
+            .map(|info| info.0);
+        Self {
+            remote_addr,
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            headers: parts.headers,
+            extensions: parts.extensions,
+        }
+    }
+
+    /// This context with a client address.
+    #[must_use]
+    pub fn with_remote_addr(mut self, address: SocketAddr) -> Self {
+        self.remote_addr = Some(address);
+        self
+    }
+
+    /// This context with a header.
+    #[must_use]
+    pub fn with_header(mut self, name: http::HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// This context with an extension, as a layer would set it.
+    #[must_use]
+    pub fn with_extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extensions.insert(value);
+        self
+    }
+
+    /// The client's address (the TCP peer), if the server was told it.
+    #[must_use]
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.remote_addr
+    }
+
+    /// The HTTP method.
+    #[must_use]
+    pub fn method(&self) -> &http::Method {
+        &self.method
+    }
+
+    /// The path, without the query (which may hold `access_token`).
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Every header of the request, `Authorization` included.
+    #[must_use]
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.headers
+    }
+
+    /// The `User-Agent` header, if it is text.
+    #[must_use]
+    pub fn user_agent(&self) -> Option<&str> {
+        self.headers.get(http::header::USER_AGENT)?.to_str().ok()
+    }
+
+    /// Every extension of the request.
+    #[must_use]
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.extensions
+    }
+
+    /// The extension of type `T`, if a layer set one.
+    #[must_use]
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
+    }
+}
+
+impl std::fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(http::HeaderName::as_str).collect();
+        f.debug_struct("RequestContext")
+            .field("remote_addr", &self.remote_addr)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("header_names", &names)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The context of `request`, whose body the operation has read.
+pub(crate) fn context(request: http::Request<Bytes>) -> RequestContext {
+    RequestContext::from_parts(request.into_parts().0)
+}
+
+/// A failure of a server method. A Matrix error ([`crate::Error`], returned with `?`) is
+/// answered as it is, with its status; any other error (a database error, say) is unexpected:
+/// the client gets 500 `M_UNKNOWN` and nothing of the cause, and the cause is logged.
 pub struct HandlerError(Box<dyn std::error::Error + Send + Sync>);
 
 impl<E: std::error::Error + Send + Sync + 'static> From<E> for HandlerError {
@@ -58,6 +256,12 @@ impl HandlerError {
     /// A failure described by a message.
     pub fn msg(message: impl Into<String>) -> Self {
         Self(message.into().into())
+    }
+
+    /// The Matrix error this failure answers with, if it is one (else it is unexpected).
+    #[must_use]
+    pub fn matrix_error(&self) -> Option<&crate::Error> {
+        self.0.downcast_ref::<crate::Error>()
     }
 }
 
@@ -107,10 +311,16 @@ where
                 tracing::debug!(errcode = error.errcode(), status = error.status().as_u16(), "bad request");
                 error.into_http()
             }
-            Ok(Err(Failure::Handler(error))) => {
-                tracing::error!(%error, "server method failed");
-                RequestError::internal().into_http()
-            }
+            Ok(Err(Failure::Handler(error))) => match error.matrix_error() {
+                Some(matrix) => {
+                    tracing::debug!(errcode = %matrix.code(), status = matrix.status().as_u16(), "matrix error");
+                    matrix.clone().into_http()
+                }
+                None => {
+                    tracing::error!(%error, "server method failed");
+                    RequestError::internal().into_http()
+                }
+            },
             Err(()) => {
                 tracing::error!("server method panicked");
                 RequestError::internal().into_http()

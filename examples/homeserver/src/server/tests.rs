@@ -21,10 +21,27 @@ fn wire<B: AsRef<[u8]>>(response: http::Response<B>) -> (u16, Value) {
     (status, serde_json::from_slice(response.body().as_ref()).unwrap())
 }
 
+/// The wire form of a method's answer, or of the Matrix error it returned with `?`.
+fn answer<R>(result: Result<R, HandlerError>, into_http: fn(R) -> http::Response<axum::body::Bytes>) -> (u16, Value) {
+    match result {
+        Ok(response) => wire(into_http(response)),
+        Err(error) => wire(
+            error
+                .matrix_error()
+                .expect("a Matrix error, not a failure")
+                .clone()
+                .into_http(),
+        ),
+    }
+}
+
 async fn register(hs: &Homeserver, kind: RegistrationKind, body: Value) -> (u16, Value) {
     let mut request = register::Request::new(serde_json::from_value(body).unwrap());
     request.kind = kind;
-    wire(hs.register(request).await.unwrap().into_http())
+    answer(
+        hs.register(request, RequestContext::new()).await,
+        register::Response::into_http,
+    )
 }
 
 async fn register_user(hs: &Homeserver, body: Value) -> (u16, Value) {
@@ -33,13 +50,15 @@ async fn register_user(hs: &Homeserver, body: Value) -> (u16, Value) {
 
 async fn change(hs: &Homeserver, owner: Option<&TokenOwner>, body: Value) -> (u16, Value) {
     let request = change_password::Request::new(serde_json::from_value(body).unwrap());
-    wire(hs.change_password(request, owner.cloned()).await.unwrap().into_http())
+    let result = hs.change_password(request, owner.cloned(), RequestContext::new()).await;
+    answer(result, change_password::Response::into_http)
 }
 
 async fn email(hs: &Homeserver, address: &str) -> (u16, Value) {
     let body = json!({"client_secret": "secret", "email": address, "send_attempt": 1});
     let request = email_token::Request::new(serde_json::from_value(body).unwrap());
-    wire(hs.request_token_to_register_email(request).await.unwrap().into_http())
+    let result = hs.request_token_to_register_email(request, RequestContext::new()).await;
+    answer(result, email_token::Response::into_http)
 }
 
 fn session_of(body: &Value) -> String {
@@ -496,7 +515,10 @@ async fn debug_output_never_shows_a_secret() {
     });
     let register_body = json!({"username": "alice", "password": PASSWORD, "auth": {"type": "m.login.dummy"}});
     let register_request = register::Request::new(serde_json::from_value(register_body).unwrap());
-    let register_response = hs.register(register_request.clone()).await.unwrap();
+    let register_response = hs
+        .register(register_request.clone(), RequestContext::new())
+        .await
+        .unwrap();
     let register::Response::Ok(response_body) = &register_response else {
         panic!("{register_response:?}");
     };
@@ -527,10 +549,13 @@ async fn debug_output_never_shows_a_secret() {
     );
     let password_auth = uiaa::password_auth(&auth_data).unwrap();
     let change_response = hs
-        .change_password(change_request.clone(), Some(owner.clone()))
+        .change_password(change_request.clone(), Some(owner.clone()), RequestContext::new())
         .await
         .unwrap();
-    let email_response = hs.request_token_to_register_email(email_request.clone()).await.unwrap();
+    let email_response = hs
+        .request_token_to_register_email(email_request.clone(), RequestContext::new())
+        .await
+        .unwrap();
     let store_debug = hs.with_store(|s| format!("{s:?}")).await.unwrap();
 
     let printed = [
@@ -585,7 +610,11 @@ async fn an_auth_without_a_type_gets_the_flows() {
     let session = session_of(&body);
     let again = json!({"username": "dave", "password": PASSWORD, "auth": {"session": session}});
     let (status, body) = register_user(&hs, again).await;
-    assert_eq!((status, session_of(&body)), (401, session.clone()), "the live session is kept");
+    assert_eq!(
+        (status, session_of(&body)),
+        (401, session.clone()),
+        "the live session is kept"
+    );
     let unknown = json!({"username": "dave", "password": PASSWORD, "auth": {"session": "nope"}});
     let (status, body) = register_user(&hs, unknown).await;
     assert_eq!(status, 401, "{body}");
@@ -605,4 +634,72 @@ async fn an_auth_without_a_type_gets_the_flows() {
     assert_eq!(body["flows"], json!([{"stages": ["m.login.email.identity"]}]));
     let (status, body) = change(&hs, None, json!({"new_password": "n", "auth": {}})).await;
     assert_eq!(status, 401, "{body}");
+}
+
+/// Sends `method path` through `router` with `headers`; status and headers.
+async fn send(router: &axum::Router, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, http::HeaderMap) {
+    use tower::ServiceExt as _;
+    let mut request = http::Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.headers().clone())
+}
+
+fn assert_cors(headers: &http::HeaderMap, what: &str) {
+    assert_eq!(headers["access-control-allow-origin"], "*", "{what}");
+    assert_eq!(
+        headers["access-control-allow-methods"], "GET, POST, PUT, DELETE, OPTIONS",
+        "{what}"
+    );
+    assert_eq!(
+        headers["access-control-allow-headers"], "X-Requested-With, Content-Type, Authorization",
+        "{what}"
+    );
+}
+
+/// A page of another origin (Element Web) preflights every call and reads only answers with
+/// the CORS headers: every path and version answers the preflight without a token, and every
+/// answer carries the headers, errors and rate limits included.
+#[tokio::test]
+async fn web_clients_get_the_preflight_and_cors_headers_on_every_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_with(homeserver(&dir), Some(RateLimit::new(0.01, 1).unwrap()));
+    let preflight = [
+        ("origin", "http://127.0.0.1:9999"),
+        ("access-control-request-method", "POST"),
+        ("access-control-request-headers", "authorization, content-type"),
+    ];
+    for version in ["r0", "v3"] {
+        for path in [
+            "register",
+            "account/password",
+            "register/email/requestToken",
+            "no/such/path",
+        ] {
+            let path = format!("/_matrix/client/{version}/{path}");
+            let (status, headers) = send(&app, "OPTIONS", &path, &preflight).await;
+            assert_eq!(status, 200, "OPTIONS {path}");
+            assert_cors(&headers, &path);
+        }
+        let path = format!("/_matrix/client/{version}/register");
+        for (method, expected) in [("POST", 400), ("GET", 405)] {
+            let (status, headers) = send(&app, method, &path, &[]).await;
+            assert_eq!(status, expected, "{method} {path}");
+            assert_cors(&headers, &path);
+        }
+    }
+    let (status, headers) = send(&app, "GET", "/nowhere", &[]).await;
+    assert_eq!(status, 404);
+    assert_cors(&headers, "404");
+    let client = Some("192.0.2.9:1000");
+    assert_eq!(post_from(&app, client, V3_REGISTER, registration()).await.0, 401);
+    let (status, headers, _) = post_from(&app, client, V3_REGISTER, registration()).await;
+    assert_eq!(status, 429);
+    assert_cors(&headers, "429");
 }

@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 use super::{DEFINITIONS, Swagger};
 use crate::error::{Cause, DocPath, Error, Errors, Location};
 use crate::read::resolve::{Resolved, key_of_ref};
-use crate::read::{JSON, component_ref, is_json, path_of};
 use crate::read::swagger2;
+use crate::read::{JSON, component_ref, is_json, path_of};
 
 /// Reads the resolved document as Swagger 2.0 and converts it.
 pub fn convert(resolved: &Resolved) -> Result<oa::OpenAPI, Errors> {
@@ -107,8 +107,16 @@ impl Converter<'_> {
         method: &str,
     ) -> oa::Operation {
         let at = &item_at.key(method);
-        let consumes = op.consumes.as_ref().or(item.consumes.as_ref()).unwrap_or(&swagger.consumes);
-        let produces = op.produces.as_ref().or(item.produces.as_ref()).unwrap_or(&swagger.produces);
+        let consumes = op
+            .consumes
+            .as_ref()
+            .or(item.consumes.as_ref())
+            .unwrap_or(&swagger.consumes);
+        let produces = op
+            .produces
+            .as_ref()
+            .or(item.produces.as_ref())
+            .unwrap_or(&swagger.produces);
         let mut out = oa::Operation {
             tags: op.tags.clone(),
             summary: op.summary.clone(),
