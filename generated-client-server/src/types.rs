@@ -564,38 +564,36 @@ impl CrossSigningKey {
     }
 }
 /// An item of the `usage` field of [`CrossSigningKey`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum UsageItem {
     /// `master`
-    #[serde(rename = "master")]
     Master,
     /// `self_signing`
-    #[serde(rename = "self_signing")]
     SelfSigning,
     /// `user_signing`
-    #[serde(rename = "user_signing")]
     UserSigning,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl UsageItem {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Master => "master",
             Self::SelfSigning => "self_signing",
             Self::UserSigning => "user_signing",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "master" => Some(Self::Master),
+            "self_signing" => Some(Self::SelfSigning),
+            "user_signing" => Some(Self::UserSigning),
+            _ => None,
         }
     }
 }
@@ -604,15 +602,26 @@ impl std::fmt::Display for UsageItem {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for UsageItem {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "master" => Ok(Self::Master),
-            "self_signing" => Ok(Self::SelfSigning),
-            "user_signing" => Ok(Self::UserSigning),
-            _ => Err(crate::UnknownValue::new("UsageItem", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("UsageItem", value))
+    }
+}
+impl serde::Serialize for UsageItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`UsageItem::Other`].
+impl<'de> serde::Deserialize<'de> for UsageItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// DeviceKeys
@@ -1645,30 +1654,28 @@ impl RoomSummary {
 ///
 /// The encryption algorithm to be used to encrypt messages sent in the
 /// room.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Encryption {
     /// `m.megolm.v1.aes-sha2`
-    #[serde(rename = "m.megolm.v1.aes-sha2")]
     MMegolmV1AesSha2,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Encryption {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::MMegolmV1AesSha2 => "m.megolm.v1.aes-sha2",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "m.megolm.v1.aes-sha2" => Some(Self::MMegolmV1AesSha2),
+            _ => None,
         }
     }
 }
@@ -1677,13 +1684,26 @@ impl std::fmt::Display for Encryption {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Encryption {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "m.megolm.v1.aes-sha2" => Ok(Self::MMegolmV1AesSha2),
-            _ => Err(crate::UnknownValue::new("Encryption", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Encryption", value))
+    }
+}
+impl serde::Serialize for Encryption {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Encryption::Other`].
+impl<'de> serde::Deserialize<'de> for Encryption {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// StateEventBatch
@@ -1737,34 +1757,32 @@ impl SyncFilter {
 /// The `event_format` field of [`SyncFilter`].
 ///
 /// The format to use for events. `client` will return the events in a format suitable for clients. `federation` will return the raw event as received over federation. The default is `client`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum EventFormat {
     /// `client`
-    #[serde(rename = "client")]
     Client,
     /// `federation`
-    #[serde(rename = "federation")]
     Federation,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl EventFormat {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Client => "client",
             Self::Federation => "federation",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "client" => Some(Self::Client),
+            "federation" => Some(Self::Federation),
+            _ => None,
         }
     }
 }
@@ -1773,14 +1791,26 @@ impl std::fmt::Display for EventFormat {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for EventFormat {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "client" => Ok(Self::Client),
-            "federation" => Ok(Self::Federation),
-            _ => Err(crate::UnknownValue::new("EventFormat", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("EventFormat", value))
+    }
+}
+impl serde::Serialize for EventFormat {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`EventFormat::Other`].
+impl<'de> serde::Deserialize<'de> for EventFormat {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// RoomFilter

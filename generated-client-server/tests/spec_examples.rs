@@ -5235,6 +5235,958 @@ fn upload_keys_response_body_one_time_key_counts() {
         std::collections::BTreeMap<String, i64>,
     >("upload_keys::ResponseBody.one_time_key_counts", "{\"signed_curve25519\":20}");
 }
+#[test]
+fn types_usage_item_keeps_an_unknown_value() {
+    let value: matrix_client_server::types::UsageItem = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < matrix_client_server::types::UsageItem > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn types_encryption_keeps_an_unknown_value() {
+    let value: matrix_client_server::types::Encryption = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < matrix_client_server::types::Encryption > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn types_event_format_keeps_an_unknown_value() {
+    let value: matrix_client_server::types::EventFormat = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < matrix_client_server::types::EventFormat > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn create_room_visibility_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::create_room::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::create_room::Visibility > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn create_room_preset_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::create_room::Preset = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::create_room::Preset > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn deactivate_account_id_server_unbind_result_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::deactivate_account::IdServerUnbindResult = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::deactivate_account::IdServerUnbindResult > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn delete3pid_from_account_medium_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::delete3pid_from_account::Medium = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::delete3pid_from_account::Medium > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn delete3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::delete3pid_from_account::IdServerUnbindResult = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::delete3pid_from_account::IdServerUnbindResult >
+        ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn delete_push_rule_kind_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::delete_push_rule::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::delete_push_rule::Kind > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_account3_pi_ds_medium_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_account3_pi_ds::Medium = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_account3_pi_ds::Medium > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_auth_metadata_account_management_actions_supported_item_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_auth_metadata::AccountManagementActionsSupportedItem = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_auth_metadata::AccountManagementActionsSupportedItem
+        > ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_capabilities_room_version_stability_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_capabilities::RoomVersionStability = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_capabilities::RoomVersionStability > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_content_thumbnail_method_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_content_thumbnail::Method = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_content_thumbnail::Method > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_content_thumbnail_content_type_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_content_thumbnail::ContentType = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_content_thumbnail::ContentType > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_content_thumbnail_authed_method_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_content_thumbnail_authed::Method = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_content_thumbnail_authed::Method > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_content_thumbnail_authed_content_type_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_content_thumbnail_authed::ContentType = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_content_thumbnail_authed::ContentType > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_event_by_timestamp_dir_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_event_by_timestamp::Dir = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_event_by_timestamp::Dir > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_members_by_room_membership_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_members_by_room::Membership = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_members_by_room::Membership > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_members_by_room_not_membership_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_members_by_room::NotMembership = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_members_by_room::NotMembership > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_presence_presence_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_presence::Presence = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_presence::Presence > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_push_rule_kind_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_push_rule::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_push_rule::Kind > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_push_rule_actions_kind_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_push_rule_actions::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_push_rule_actions::Kind > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_relating_events_dir_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_relating_events::Dir = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_relating_events::Dir > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_relating_events_with_rel_type_dir_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_relating_events_with_rel_type::Dir = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_relating_events_with_rel_type::Dir > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_relating_events_with_rel_type_and_event_type_dir_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::Dir = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::Dir
+        > ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_room_events_dir_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_room_events::Dir = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_room_events::Dir > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_room_keys_version_algorithm_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_room_keys_version::Algorithm = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_room_keys_version::Algorithm > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_room_keys_version_current_algorithm_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_room_keys_version_current::Algorithm = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_room_keys_version_current::Algorithm > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_room_state_with_key_format_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_room_state_with_key::Format = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_room_state_with_key::Format > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_room_summary_encryption_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_room_summary::Encryption = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_room_summary::Encryption > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_room_summary_membership_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_room_summary::Membership = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_room_summary::Membership > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_room_visibility_on_directory::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_room_visibility_on_directory::Visibility >
+        ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn get_space_hierarchy_encryption_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_space_hierarchy::Encryption = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_space_hierarchy::Encryption > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_thread_roots_include_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_thread_roots::Include = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_thread_roots::Include > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn get_wellknown_support_role_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::get_wellknown_support::Role = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::get_wellknown_support::Role > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn initial_sync_membership_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::initial_sync::Membership = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::initial_sync::Membership > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn initial_sync_visibility_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::initial_sync::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::initial_sync::Visibility > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn is_push_rule_enabled_kind_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::is_push_rule_enabled::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::is_push_rule_enabled::Kind > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn ping_appservice_errcode_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::ping_appservice::Errcode = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::ping_appservice::Errcode > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn post_pusher_format_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::post_pusher::Format = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::post_pusher::Format > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn post_receipt_receipt_type_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::post_receipt::ReceiptType = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::post_receipt::ReceiptType > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn post_room_keys_version_algorithm_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::post_room_keys_version::Algorithm = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::post_room_keys_version::Algorithm > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn put_room_keys_version_algorithm_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::put_room_keys_version::Algorithm = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::put_room_keys_version::Algorithm > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn redirect_to_id_p_action_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::redirect_to_id_p::Action = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::redirect_to_id_p::Action > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn redirect_to_sso_action_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::redirect_to_sso::Action = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::redirect_to_sso::Action > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn register_kind_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::register::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < matrix_client_server::endpoints::register::Kind >
+        ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn room_initial_sync_membership_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::room_initial_sync::Membership = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::room_initial_sync::Membership > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn room_initial_sync_visibility_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::room_initial_sync::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::room_initial_sync::Visibility > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn search_keys_item_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::search::KeysItem = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < matrix_client_server::endpoints::search::KeysItem >
+        ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn search_ordering_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::search::Ordering = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < matrix_client_server::endpoints::search::Ordering >
+        ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn search_group_key_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::search::GroupKey = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < matrix_client_server::endpoints::search::GroupKey >
+        ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn set_presence_presence_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::set_presence::Presence = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::set_presence::Presence > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn set_push_rule_kind_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::set_push_rule::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::set_push_rule::Kind > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn set_push_rule_actions_kind_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::set_push_rule_actions::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::set_push_rule_actions::Kind > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn set_push_rule_enabled_kind_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::set_push_rule_enabled::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::set_push_rule_enabled::Kind > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn set_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::set_room_visibility_on_directory::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::set_room_visibility_on_directory::Visibility >
+        ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn sync_set_presence_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::sync::SetPresence = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < matrix_client_server::endpoints::sync::SetPresence
+        > ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn unbind3pid_from_account_medium_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::unbind3pid_from_account::Medium = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::unbind3pid_from_account::Medium > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+#[test]
+fn unbind3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::unbind3pid_from_account::IdServerUnbindResult = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::unbind3pid_from_account::IdServerUnbindResult >
+        ().is_err(), "a parameter stays strict"
+    );
+}
+#[test]
+fn update_appservice_room_directory_visibility_visibility_keeps_an_unknown_value() {
+    let value: matrix_client_server::endpoints::update_appservice_room_directory_visibility::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_client_server::endpoints::update_appservice_room_directory_visibility::Visibility
+        > ().is_err(), "a parameter stays strict"
+    );
+}
 /// Reads `json` as a `T` and writes it back: it must come back as the same JSON.
 #[track_caller]
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(

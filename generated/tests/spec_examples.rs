@@ -116,6 +116,22 @@ fn request_token_to_register_email_response_bad_request() {
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"The specified address is already in use\"}",
     );
 }
+#[test]
+fn register_registration_kind_keeps_an_unknown_value() {
+    let value: matrix_registration::endpoints::register::RegistrationKind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        matrix_registration::endpoints::register::RegistrationKind > ().is_err(),
+        "a parameter stays strict"
+    );
+}
 /// Reads `json` as a `T` and writes it back: it must come back as the same JSON.
 #[track_caller]
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(

@@ -226,6 +226,16 @@ pub fn component_folders(key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The name of the enum variant that keeps a value the spec does not list: `Other`, or the
+/// first of `OtherValue`, `UnknownValue` that no listed value took.
+pub fn other_variant(taken: &[&str]) -> String {
+    ["Other", "OtherValue", "UnknownValue"]
+        .into_iter()
+        .find(|name| !taken.contains(name))
+        .unwrap_or("UnlistedValue")
+        .to_owned()
+}
+
 /// The variant name of a union member of a JSON type (`String`, `Integer`, `Object`...).
 pub fn union_label(json_type: Option<&str>, is_enum: bool) -> String {
     let label = match json_type {

@@ -105,7 +105,7 @@ fn seed_to_v1_7_finds_the_new_operations_and_loses_none() {
 }
 
 #[test]
-fn seed_to_v1_7_grades_the_token_the_base_path_and_send_attempt() {
+fn seed_to_v1_7_grades_the_token_and_the_base_path_and_keeps_send_attempt() {
     let report = diff::compare(&seed(), &bump("v1.7"));
     let token = ChangeKind::AccessTokenChanged {
         old: Token::Optional,
@@ -128,14 +128,12 @@ fn seed_to_v1_7_grades_the_token_the_base_path_and_send_attempt() {
         graded(&report, "request_token_to_register_email::RequestBody", moved),
         (Rust::Breaking, Wire::Compatible)
     );
-    let narrowed = ChangeKind::TypeChanged {
-        old: "f64".into(),
-        new: "i64".into(),
-        relation: Relation::Narrower,
-    };
-    assert_eq!(
-        graded(&report, "types::RequestEmailValidation.send_attempt", narrowed),
-        (Rust::Breaking, Wire::BreaksOldClients)
+    // The seed's config makes `send_attempt` the integer later specs say it is (a server that
+    // reads an integer refuses `1.0`), so the bump does not change it; the number-to-integer
+    // grade itself is pinned by the `number-to-integer` fixture pair.
+    assert!(
+        report.about("types::RequestEmailValidation.send_attempt").is_empty(),
+        "{report}"
     );
     assert!(report.is_breaking());
 }

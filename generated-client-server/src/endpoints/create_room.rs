@@ -438,34 +438,32 @@ impl RequestBody {
 /// The room's visibility in the server's
 /// [published room directory](https://spec.matrix.org/v1.19/client-server-api#published-room-directory).
 /// Defaults to `private`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Visibility {
     /// `public`
-    #[serde(rename = "public")]
     Public,
     /// `private`
-    #[serde(rename = "private")]
     Private,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Visibility {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Public => "public",
             Self::Private => "private",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "public" => Some(Self::Public),
+            "private" => Some(Self::Private),
+            _ => None,
         }
     }
 }
@@ -474,14 +472,26 @@ impl std::fmt::Display for Visibility {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Visibility {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "public" => Ok(Self::Public),
-            "private" => Ok(Self::Private),
-            _ => Err(crate::UnknownValue::new("Visibility", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Visibility", value))
+    }
+}
+impl serde::Serialize for Visibility {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Visibility::Other`].
+impl<'de> serde::Deserialize<'de> for Visibility {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// StateEvent
@@ -519,38 +529,36 @@ impl StateEvent {
 /// which preset to use. A visibility of `public` equates to a preset of
 /// `public_chat` and `private` visibility equates to a preset of
 /// `private_chat`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Preset {
     /// `private_chat`
-    #[serde(rename = "private_chat")]
     PrivateChat,
     /// `public_chat`
-    #[serde(rename = "public_chat")]
     PublicChat,
     /// `trusted_private_chat`
-    #[serde(rename = "trusted_private_chat")]
     TrustedPrivateChat,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Preset {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::PrivateChat => "private_chat",
             Self::PublicChat => "public_chat",
             Self::TrustedPrivateChat => "trusted_private_chat",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "private_chat" => Some(Self::PrivateChat),
+            "public_chat" => Some(Self::PublicChat),
+            "trusted_private_chat" => Some(Self::TrustedPrivateChat),
+            _ => None,
         }
     }
 }
@@ -559,15 +567,26 @@ impl std::fmt::Display for Preset {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Preset {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "private_chat" => Ok(Self::PrivateChat),
-            "public_chat" => Ok(Self::PublicChat),
-            "trusted_private_chat" => Ok(Self::TrustedPrivateChat),
-            _ => Err(crate::UnknownValue::new("Preset", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Preset", value))
+    }
+}
+impl serde::Serialize for Preset {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Preset::Other`].
+impl<'de> serde::Deserialize<'de> for Preset {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The body of a `200` response to `POST /_matrix/client/v3/createRoom`.

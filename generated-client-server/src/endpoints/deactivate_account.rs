@@ -345,34 +345,32 @@ impl ResponseBody {
 /// being unable to determine an identity server to unbind from. This
 /// must be `success` if the homeserver has no identifiers to unbind
 /// for the user.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum IdServerUnbindResult {
     /// `success`
-    #[serde(rename = "success")]
     Success,
     /// `no-support`
-    #[serde(rename = "no-support")]
     NoSupport,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl IdServerUnbindResult {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "success",
             Self::NoSupport => "no-support",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "success" => Some(Self::Success),
+            "no-support" => Some(Self::NoSupport),
+            _ => None,
         }
     }
 }
@@ -381,13 +379,26 @@ impl std::fmt::Display for IdServerUnbindResult {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for IdServerUnbindResult {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "success" => Ok(Self::Success),
-            "no-support" => Ok(Self::NoSupport),
-            _ => Err(crate::UnknownValue::new("IdServerUnbindResult", value)),
-        }
+        Self::known(value)
+            .ok_or_else(|| crate::UnknownValue::new("IdServerUnbindResult", value))
+    }
+}
+impl serde::Serialize for IdServerUnbindResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`IdServerUnbindResult::Other`].
+impl<'de> serde::Deserialize<'de> for IdServerUnbindResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

@@ -273,34 +273,32 @@ impl ThirdPartyIdentifier {
 /// The `medium` field of [`ThirdPartyIdentifier`].
 ///
 /// The medium of the third-party identifier.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Medium {
     /// `email`
-    #[serde(rename = "email")]
     Email,
     /// `msisdn`
-    #[serde(rename = "msisdn")]
     Msisdn,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Medium {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Email => "email",
             Self::Msisdn => "msisdn",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "email" => Some(Self::Email),
+            "msisdn" => Some(Self::Msisdn),
+            _ => None,
         }
     }
 }
@@ -309,13 +307,25 @@ impl std::fmt::Display for Medium {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Medium {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "email" => Ok(Self::Email),
-            "msisdn" => Ok(Self::Msisdn),
-            _ => Err(crate::UnknownValue::new("Medium", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Medium", value))
+    }
+}
+impl serde::Serialize for Medium {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Medium::Other`].
+impl<'de> serde::Deserialize<'de> for Medium {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

@@ -348,43 +348,28 @@ impl ResponseBody {
 /// An item of the `account_management_actions_supported` field of [`ResponseBody`].
 ///
 /// An action that the account management URL supports.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum AccountManagementActionsSupportedItem {
     /// `org.matrix.profile`
-    #[serde(rename = "org.matrix.profile")]
     OrgMatrixProfile,
     /// `org.matrix.devices_list`
-    #[serde(rename = "org.matrix.devices_list")]
     OrgMatrixDevicesList,
     /// `org.matrix.device_view`
-    #[serde(rename = "org.matrix.device_view")]
     OrgMatrixDeviceView,
     /// `org.matrix.device_delete`
-    #[serde(rename = "org.matrix.device_delete")]
     OrgMatrixDeviceDelete,
     /// `org.matrix.account_deactivate`
-    #[serde(rename = "org.matrix.account_deactivate")]
     OrgMatrixAccountDeactivate,
     /// `org.matrix.cross_signing_reset`
-    #[serde(rename = "org.matrix.cross_signing_reset")]
     OrgMatrixCrossSigningReset,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl AccountManagementActionsSupportedItem {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::OrgMatrixProfile => "org.matrix.profile",
             Self::OrgMatrixDevicesList => "org.matrix.devices_list",
@@ -392,6 +377,19 @@ impl AccountManagementActionsSupportedItem {
             Self::OrgMatrixDeviceDelete => "org.matrix.device_delete",
             Self::OrgMatrixAccountDeactivate => "org.matrix.account_deactivate",
             Self::OrgMatrixCrossSigningReset => "org.matrix.cross_signing_reset",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "org.matrix.profile" => Some(Self::OrgMatrixProfile),
+            "org.matrix.devices_list" => Some(Self::OrgMatrixDevicesList),
+            "org.matrix.device_view" => Some(Self::OrgMatrixDeviceView),
+            "org.matrix.device_delete" => Some(Self::OrgMatrixDeviceDelete),
+            "org.matrix.account_deactivate" => Some(Self::OrgMatrixAccountDeactivate),
+            "org.matrix.cross_signing_reset" => Some(Self::OrgMatrixCrossSigningReset),
+            _ => None,
         }
     }
 }
@@ -400,24 +398,29 @@ impl std::fmt::Display for AccountManagementActionsSupportedItem {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for AccountManagementActionsSupportedItem {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "org.matrix.profile" => Ok(Self::OrgMatrixProfile),
-            "org.matrix.devices_list" => Ok(Self::OrgMatrixDevicesList),
-            "org.matrix.device_view" => Ok(Self::OrgMatrixDeviceView),
-            "org.matrix.device_delete" => Ok(Self::OrgMatrixDeviceDelete),
-            "org.matrix.account_deactivate" => Ok(Self::OrgMatrixAccountDeactivate),
-            "org.matrix.cross_signing_reset" => Ok(Self::OrgMatrixCrossSigningReset),
-            _ => {
-                Err(
-                    crate::UnknownValue::new(
-                        "AccountManagementActionsSupportedItem",
-                        value,
-                    ),
-                )
-            }
-        }
+        Self::known(value)
+            .ok_or_else(|| crate::UnknownValue::new(
+                "AccountManagementActionsSupportedItem",
+                value,
+            ))
+    }
+}
+impl serde::Serialize for AccountManagementActionsSupportedItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`AccountManagementActionsSupportedItem::Other`].
+impl<'de> serde::Deserialize<'de> for AccountManagementActionsSupportedItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

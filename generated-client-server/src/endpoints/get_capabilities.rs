@@ -383,34 +383,32 @@ impl RoomVersionsCapability {
 /// RoomVersionStability
 ///
 /// The stability of the room version.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum RoomVersionStability {
     /// `stable`
-    #[serde(rename = "stable")]
     Stable,
     /// `unstable`
-    #[serde(rename = "unstable")]
     Unstable,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl RoomVersionStability {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Stable => "stable",
             Self::Unstable => "unstable",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "stable" => Some(Self::Stable),
+            "unstable" => Some(Self::Unstable),
+            _ => None,
         }
     }
 }
@@ -419,14 +417,27 @@ impl std::fmt::Display for RoomVersionStability {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for RoomVersionStability {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "stable" => Ok(Self::Stable),
-            "unstable" => Ok(Self::Unstable),
-            _ => Err(crate::UnknownValue::new("RoomVersionStability", value)),
-        }
+        Self::known(value)
+            .ok_or_else(|| crate::UnknownValue::new("RoomVersionStability", value))
+    }
+}
+impl serde::Serialize for RoomVersionStability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`RoomVersionStability::Other`].
+impl<'de> serde::Deserialize<'de> for RoomVersionStability {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// ProfileFieldsCapability

@@ -511,34 +511,32 @@ impl crate::Endpoint for Request {
     }
 }
 /// The values of the `method` parameter of [`Request`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Method {
     /// `crop`
-    #[serde(rename = "crop")]
     Crop,
     /// `scale`
-    #[serde(rename = "scale")]
     Scale,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Method {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Crop => "crop",
             Self::Scale => "scale",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "crop" => Some(Self::Crop),
+            "scale" => Some(Self::Scale),
+            _ => None,
         }
     }
 }
@@ -547,57 +545,67 @@ impl std::fmt::Display for Method {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Method {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "crop" => Ok(Self::Crop),
-            "scale" => Ok(Self::Scale),
-            _ => Err(crate::UnknownValue::new("Method", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Method", value))
+    }
+}
+impl serde::Serialize for Method {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Method::Other`].
+impl<'de> serde::Deserialize<'de> for Method {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The `Content-Type` header.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum ContentType {
     /// `image/jpeg`
-    #[serde(rename = "image/jpeg")]
     ImageJpeg,
     /// `image/png`
-    #[serde(rename = "image/png")]
     ImagePng,
     /// `image/apng`
-    #[serde(rename = "image/apng")]
     ImageApng,
     /// `image/gif`
-    #[serde(rename = "image/gif")]
     ImageGif,
     /// `image/webp`
-    #[serde(rename = "image/webp")]
     ImageWebp,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl ContentType {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::ImageJpeg => "image/jpeg",
             Self::ImagePng => "image/png",
             Self::ImageApng => "image/apng",
             Self::ImageGif => "image/gif",
             Self::ImageWebp => "image/webp",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "image/jpeg" => Some(Self::ImageJpeg),
+            "image/png" => Some(Self::ImagePng),
+            "image/apng" => Some(Self::ImageApng),
+            "image/gif" => Some(Self::ImageGif),
+            "image/webp" => Some(Self::ImageWebp),
+            _ => None,
         }
     }
 }
@@ -606,16 +614,25 @@ impl std::fmt::Display for ContentType {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for ContentType {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "image/jpeg" => Ok(Self::ImageJpeg),
-            "image/png" => Ok(Self::ImagePng),
-            "image/apng" => Ok(Self::ImageApng),
-            "image/gif" => Ok(Self::ImageGif),
-            "image/webp" => Ok(Self::ImageWebp),
-            _ => Err(crate::UnknownValue::new("ContentType", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("ContentType", value))
+    }
+}
+impl serde::Serialize for ContentType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`ContentType::Other`].
+impl<'de> serde::Deserialize<'de> for ContentType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

@@ -280,46 +280,44 @@ impl crate::Endpoint for Request {
     }
 }
 /// The values of the `membership` parameter of [`Request`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Membership {
     /// `join`
-    #[serde(rename = "join")]
     Join,
     /// `invite`
-    #[serde(rename = "invite")]
     Invite,
     /// `knock`
-    #[serde(rename = "knock")]
     Knock,
     /// `leave`
-    #[serde(rename = "leave")]
     Leave,
     /// `ban`
-    #[serde(rename = "ban")]
     Ban,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Membership {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Join => "join",
             Self::Invite => "invite",
             Self::Knock => "knock",
             Self::Leave => "leave",
             Self::Ban => "ban",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "join" => Some(Self::Join),
+            "invite" => Some(Self::Invite),
+            "knock" => Some(Self::Knock),
+            "leave" => Some(Self::Leave),
+            "ban" => Some(Self::Ban),
+            _ => None,
         }
     }
 }
@@ -328,60 +326,67 @@ impl std::fmt::Display for Membership {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Membership {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "join" => Ok(Self::Join),
-            "invite" => Ok(Self::Invite),
-            "knock" => Ok(Self::Knock),
-            "leave" => Ok(Self::Leave),
-            "ban" => Ok(Self::Ban),
-            _ => Err(crate::UnknownValue::new("Membership", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Membership", value))
+    }
+}
+impl serde::Serialize for Membership {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Membership::Other`].
+impl<'de> serde::Deserialize<'de> for Membership {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The values of the `not_membership` parameter of [`Request`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum NotMembership {
     /// `join`
-    #[serde(rename = "join")]
     Join,
     /// `invite`
-    #[serde(rename = "invite")]
     Invite,
     /// `knock`
-    #[serde(rename = "knock")]
     Knock,
     /// `leave`
-    #[serde(rename = "leave")]
     Leave,
     /// `ban`
-    #[serde(rename = "ban")]
     Ban,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl NotMembership {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Join => "join",
             Self::Invite => "invite",
             Self::Knock => "knock",
             Self::Leave => "leave",
             Self::Ban => "ban",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "join" => Some(Self::Join),
+            "invite" => Some(Self::Invite),
+            "knock" => Some(Self::Knock),
+            "leave" => Some(Self::Leave),
+            "ban" => Some(Self::Ban),
+            _ => None,
         }
     }
 }
@@ -390,17 +395,27 @@ impl std::fmt::Display for NotMembership {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for NotMembership {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "join" => Ok(Self::Join),
-            "invite" => Ok(Self::Invite),
-            "knock" => Ok(Self::Knock),
-            "leave" => Ok(Self::Leave),
-            "ban" => Ok(Self::Ban),
-            _ => Err(crate::UnknownValue::new("NotMembership", value)),
-        }
+        Self::known(value)
+            .ok_or_else(|| crate::UnknownValue::new("NotMembership", value))
+    }
+}
+impl serde::Serialize for NotMembership {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`NotMembership::Other`].
+impl<'de> serde::Deserialize<'de> for NotMembership {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The body of a `200` response to `GET /_matrix/client/v3/rooms/{roomId}/members`.

@@ -286,38 +286,36 @@ impl ResponseBody {
 /// The `presence` field of [`ResponseBody`].
 ///
 /// This user's presence.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Presence {
     /// `online`
-    #[serde(rename = "online")]
     Online,
     /// `offline`
-    #[serde(rename = "offline")]
     Offline,
     /// `unavailable`
-    #[serde(rename = "unavailable")]
     Unavailable,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Presence {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Online => "online",
             Self::Offline => "offline",
             Self::Unavailable => "unavailable",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "online" => Some(Self::Online),
+            "offline" => Some(Self::Offline),
+            "unavailable" => Some(Self::Unavailable),
+            _ => None,
         }
     }
 }
@@ -326,14 +324,25 @@ impl std::fmt::Display for Presence {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Presence {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "online" => Ok(Self::Online),
-            "offline" => Ok(Self::Offline),
-            "unavailable" => Ok(Self::Unavailable),
-            _ => Err(crate::UnknownValue::new("Presence", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Presence", value))
+    }
+}
+impl serde::Serialize for Presence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Presence::Other`].
+impl<'de> serde::Deserialize<'de> for Presence {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

@@ -313,34 +313,32 @@ impl crate::Endpoint for Request {
     }
 }
 /// The values of the `dir` parameter of [`Request`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Dir {
     /// `b`
-    #[serde(rename = "b")]
     B,
     /// `f`
-    #[serde(rename = "f")]
     F,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Dir {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::B => "b",
             Self::F => "f",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "b" => Some(Self::B),
+            "f" => Some(Self::F),
+            _ => None,
         }
     }
 }
@@ -349,14 +347,26 @@ impl std::fmt::Display for Dir {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Dir {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "b" => Ok(Self::B),
-            "f" => Ok(Self::F),
-            _ => Err(crate::UnknownValue::new("Dir", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Dir", value))
+    }
+}
+impl serde::Serialize for Dir {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Dir::Other`].
+impl<'de> serde::Deserialize<'de> for Dir {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The body of a `200` response to `GET /_matrix/client/v3/rooms/{roomId}/messages`.

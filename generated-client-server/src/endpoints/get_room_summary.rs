@@ -350,30 +350,28 @@ impl RoomSummary {
 ///
 /// The encryption algorithm to be used to encrypt messages sent in the
 /// room.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Encryption {
     /// `m.megolm.v1.aes-sha2`
-    #[serde(rename = "m.megolm.v1.aes-sha2")]
     MMegolmV1AesSha2,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Encryption {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::MMegolmV1AesSha2 => "m.megolm.v1.aes-sha2",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "m.megolm.v1.aes-sha2" => Some(Self::MMegolmV1AesSha2),
+            _ => None,
         }
     }
 }
@@ -382,59 +380,70 @@ impl std::fmt::Display for Encryption {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Encryption {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "m.megolm.v1.aes-sha2" => Ok(Self::MMegolmV1AesSha2),
-            _ => Err(crate::UnknownValue::new("Encryption", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Encryption", value))
+    }
+}
+impl serde::Serialize for Encryption {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Encryption::Other`].
+impl<'de> serde::Deserialize<'de> for Encryption {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The `membership` field of [`RoomSummary`].
 ///
 /// The membership state of the user if the user is joined to the room. Absent
 /// if the API was called unauthenticated.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Membership {
     /// `invite`
-    #[serde(rename = "invite")]
     Invite,
     /// `join`
-    #[serde(rename = "join")]
     Join,
     /// `knock`
-    #[serde(rename = "knock")]
     Knock,
     /// `leave`
-    #[serde(rename = "leave")]
     Leave,
     /// `ban`
-    #[serde(rename = "ban")]
     Ban,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Membership {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Invite => "invite",
             Self::Join => "join",
             Self::Knock => "knock",
             Self::Leave => "leave",
             Self::Ban => "ban",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "invite" => Some(Self::Invite),
+            "join" => Some(Self::Join),
+            "knock" => Some(Self::Knock),
+            "leave" => Some(Self::Leave),
+            "ban" => Some(Self::Ban),
+            _ => None,
         }
     }
 }
@@ -443,16 +452,25 @@ impl std::fmt::Display for Membership {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Membership {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "invite" => Ok(Self::Invite),
-            "join" => Ok(Self::Join),
-            "knock" => Ok(Self::Knock),
-            "leave" => Ok(Self::Leave),
-            "ban" => Ok(Self::Ban),
-            _ => Err(crate::UnknownValue::new("Membership", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Membership", value))
+    }
+}
+impl serde::Serialize for Membership {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Membership::Other`].
+impl<'de> serde::Deserialize<'de> for Membership {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

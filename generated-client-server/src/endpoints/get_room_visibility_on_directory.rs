@@ -241,34 +241,32 @@ impl ResponseBody {
 /// The `visibility` field of [`ResponseBody`].
 ///
 /// The visibility of the room in the directory.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Visibility {
     /// `private`
-    #[serde(rename = "private")]
     Private,
     /// `public`
-    #[serde(rename = "public")]
     Public,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Visibility {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Private => "private",
             Self::Public => "public",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "private" => Some(Self::Private),
+            "public" => Some(Self::Public),
+            _ => None,
         }
     }
 }
@@ -277,13 +275,25 @@ impl std::fmt::Display for Visibility {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Visibility {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "private" => Ok(Self::Private),
-            "public" => Ok(Self::Public),
-            _ => Err(crate::UnknownValue::new("Visibility", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Visibility", value))
+    }
+}
+impl serde::Serialize for Visibility {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Visibility::Other`].
+impl<'de> serde::Deserialize<'de> for Visibility {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

@@ -443,30 +443,28 @@ impl RoomSummary {
 ///
 /// The encryption algorithm to be used to encrypt messages sent in the
 /// room.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Encryption {
     /// `m.megolm.v1.aes-sha2`
-    #[serde(rename = "m.megolm.v1.aes-sha2")]
     MMegolmV1AesSha2,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Encryption {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::MMegolmV1AesSha2 => "m.megolm.v1.aes-sha2",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "m.megolm.v1.aes-sha2" => Some(Self::MMegolmV1AesSha2),
+            _ => None,
         }
     }
 }
@@ -475,13 +473,26 @@ impl std::fmt::Display for Encryption {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Encryption {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "m.megolm.v1.aes-sha2" => Ok(Self::MMegolmV1AesSha2),
-            _ => Err(crate::UnknownValue::new("Encryption", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Encryption", value))
+    }
+}
+impl serde::Serialize for Encryption {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Encryption::Other`].
+impl<'de> serde::Deserialize<'de> for Encryption {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// StrippedStateEvent

@@ -316,34 +316,32 @@ impl crate::Endpoint for Request {
     }
 }
 /// The values of the `include` parameter of [`Request`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Include {
     /// `all`
-    #[serde(rename = "all")]
     All,
     /// `participated`
-    #[serde(rename = "participated")]
     Participated,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Include {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
             Self::Participated => "participated",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "all" => Some(Self::All),
+            "participated" => Some(Self::Participated),
+            _ => None,
         }
     }
 }
@@ -352,14 +350,26 @@ impl std::fmt::Display for Include {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Include {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "all" => Ok(Self::All),
-            "participated" => Ok(Self::Participated),
-            _ => Err(crate::UnknownValue::new("Include", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Include", value))
+    }
+}
+impl serde::Serialize for Include {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Include::Other`].
+impl<'de> serde::Deserialize<'de> for Include {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The body of a `200` response to `GET /_matrix/client/v1/rooms/{roomId}/threads`.

@@ -309,34 +309,32 @@ impl Contact {
 ///
 /// Unspecified roles are permitted through the use of
 /// [Namespaced Identifiers](https://spec.matrix.org/v1.19/appendices/#common-namespaced-identifier-grammar).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Role {
     /// `m.role.admin`
-    #[serde(rename = "m.role.admin")]
     MRoleAdmin,
     /// `m.role.security`
-    #[serde(rename = "m.role.security")]
     MRoleSecurity,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Role {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::MRoleAdmin => "m.role.admin",
             Self::MRoleSecurity => "m.role.security",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "m.role.admin" => Some(Self::MRoleAdmin),
+            "m.role.security" => Some(Self::MRoleSecurity),
+            _ => None,
         }
     }
 }
@@ -345,13 +343,25 @@ impl std::fmt::Display for Role {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Role {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "m.role.admin" => Ok(Self::MRoleAdmin),
-            "m.role.security" => Ok(Self::MRoleSecurity),
-            _ => Err(crate::UnknownValue::new("Role", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Role", value))
+    }
+}
+impl serde::Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Role::Other`].
+impl<'de> serde::Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

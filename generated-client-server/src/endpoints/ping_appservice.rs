@@ -352,34 +352,32 @@ impl Error {
 /// The `errcode` field of [`Error`].
 ///
 /// An error code.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Errcode {
     /// `M_BAD_STATUS`
-    #[serde(rename = "M_BAD_STATUS")]
     MBadStatus,
     /// `M_CONNECTION_FAILED`
-    #[serde(rename = "M_CONNECTION_FAILED")]
     MConnectionFailed,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Errcode {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::MBadStatus => "M_BAD_STATUS",
             Self::MConnectionFailed => "M_CONNECTION_FAILED",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "M_BAD_STATUS" => Some(Self::MBadStatus),
+            "M_CONNECTION_FAILED" => Some(Self::MConnectionFailed),
+            _ => None,
         }
     }
 }
@@ -388,13 +386,25 @@ impl std::fmt::Display for Errcode {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Errcode {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "M_BAD_STATUS" => Ok(Self::MBadStatus),
-            "M_CONNECTION_FAILED" => Ok(Self::MConnectionFailed),
-            _ => Err(crate::UnknownValue::new("Errcode", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Errcode", value))
+    }
+}
+impl serde::Serialize for Errcode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Errcode::Other`].
+impl<'de> serde::Deserialize<'de> for Errcode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

@@ -374,30 +374,28 @@ impl PusherData {
 /// [Push Gateway Specification](https://spec.matrix.org/v1.19/push-gateway-api/). If omitted,
 /// the server is expected to populate all of the event-related fields
 /// specified in [`/_matrix/push/v1/notify`](https://spec.matrix.org/v1.19/push-gateway-api/#post_matrixpushv1notify).
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Format {
     /// `event_id_only`
-    #[serde(rename = "event_id_only")]
     EventIdOnly,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Format {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::EventIdOnly => "event_id_only",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "event_id_only" => Some(Self::EventIdOnly),
+            _ => None,
         }
     }
 }
@@ -406,12 +404,25 @@ impl std::fmt::Display for Format {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Format {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "event_id_only" => Ok(Self::EventIdOnly),
-            _ => Err(crate::UnknownValue::new("Format", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Format", value))
+    }
+}
+impl serde::Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Format::Other`].
+impl<'de> serde::Deserialize<'de> for Format {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

@@ -297,38 +297,36 @@ impl crate::Endpoint for Request {
     }
 }
 /// The values of the `receiptType` parameter of [`Request`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum ReceiptType {
     /// `m.read`
-    #[serde(rename = "m.read")]
     MRead,
     /// `m.read.private`
-    #[serde(rename = "m.read.private")]
     MReadPrivate,
     /// `m.fully_read`
-    #[serde(rename = "m.fully_read")]
     MFullyRead,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl ReceiptType {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::MRead => "m.read",
             Self::MReadPrivate => "m.read.private",
             Self::MFullyRead => "m.fully_read",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "m.read" => Some(Self::MRead),
+            "m.read.private" => Some(Self::MReadPrivate),
+            "m.fully_read" => Some(Self::MFullyRead),
+            _ => None,
         }
     }
 }
@@ -337,15 +335,26 @@ impl std::fmt::Display for ReceiptType {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for ReceiptType {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "m.read" => Ok(Self::MRead),
-            "m.read.private" => Ok(Self::MReadPrivate),
-            "m.fully_read" => Ok(Self::MFullyRead),
-            _ => Err(crate::UnknownValue::new("ReceiptType", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("ReceiptType", value))
+    }
+}
+impl serde::Serialize for ReceiptType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`ReceiptType::Other`].
+impl<'de> serde::Deserialize<'de> for ReceiptType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The JSON body of `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`.

@@ -311,32 +311,32 @@ impl RequestBody {
 ///
 /// The algorithm used for storing backups.  Must be the same as
 /// the algorithm currently used by the backup.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Algorithm {
     /// `m.megolm_backup.v1.curve25519-aes-sha2`
-    #[serde(rename = "m.megolm_backup.v1.curve25519-aes-sha2")]
     MMegolmBackupV1Curve25519AesSha2,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Algorithm {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::MMegolmBackupV1Curve25519AesSha2 => {
                 "m.megolm_backup.v1.curve25519-aes-sha2"
             }
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "m.megolm_backup.v1.curve25519-aes-sha2" => {
+                Some(Self::MMegolmBackupV1Curve25519AesSha2)
+            }
+            _ => None,
         }
     }
 }
@@ -345,14 +345,25 @@ impl std::fmt::Display for Algorithm {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Algorithm {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "m.megolm_backup.v1.curve25519-aes-sha2" => {
-                Ok(Self::MMegolmBackupV1Curve25519AesSha2)
-            }
-            _ => Err(crate::UnknownValue::new("Algorithm", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Algorithm", value))
+    }
+}
+impl serde::Serialize for Algorithm {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Algorithm::Other`].
+impl<'de> serde::Deserialize<'de> for Algorithm {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

@@ -340,38 +340,36 @@ impl RoomEventsCriteria {
     }
 }
 /// An item of the `keys` field of [`RoomEventsCriteria`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum KeysItem {
     /// `content.body`
-    #[serde(rename = "content.body")]
     ContentBody,
     /// `content.name`
-    #[serde(rename = "content.name")]
     ContentName,
     /// `content.topic`
-    #[serde(rename = "content.topic")]
     ContentTopic,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl KeysItem {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::ContentBody => "content.body",
             Self::ContentName => "content.name",
             Self::ContentTopic => "content.topic",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "content.body" => Some(Self::ContentBody),
+            "content.name" => Some(Self::ContentName),
+            "content.topic" => Some(Self::ContentTopic),
+            _ => None,
         }
     }
 }
@@ -380,49 +378,58 @@ impl std::fmt::Display for KeysItem {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for KeysItem {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "content.body" => Ok(Self::ContentBody),
-            "content.name" => Ok(Self::ContentName),
-            "content.topic" => Ok(Self::ContentTopic),
-            _ => Err(crate::UnknownValue::new("KeysItem", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("KeysItem", value))
+    }
+}
+impl serde::Serialize for KeysItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`KeysItem::Other`].
+impl<'de> serde::Deserialize<'de> for KeysItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// Ordering
 ///
 /// The order in which to search for results.
 /// By default, this is `"rank"`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Ordering {
     /// `recent`
-    #[serde(rename = "recent")]
     Recent,
     /// `rank`
-    #[serde(rename = "rank")]
     Rank,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Ordering {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Recent => "recent",
             Self::Rank => "rank",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "recent" => Some(Self::Recent),
+            "rank" => Some(Self::Rank),
+            _ => None,
         }
     }
 }
@@ -431,14 +438,26 @@ impl std::fmt::Display for Ordering {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Ordering {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "recent" => Ok(Self::Recent),
-            "rank" => Ok(Self::Rank),
-            _ => Err(crate::UnknownValue::new("Ordering", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Ordering", value))
+    }
+}
+impl serde::Serialize for Ordering {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Ordering::Other`].
+impl<'de> serde::Deserialize<'de> for Ordering {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// Include Event Context
@@ -512,34 +531,32 @@ impl Group {
 /// Group Key
 ///
 /// Key that defines the group.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum GroupKey {
     /// `room_id`
-    #[serde(rename = "room_id")]
     RoomId,
     /// `sender`
-    #[serde(rename = "sender")]
     Sender,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl GroupKey {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::RoomId => "room_id",
             Self::Sender => "sender",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "room_id" => Some(Self::RoomId),
+            "sender" => Some(Self::Sender),
+            _ => None,
         }
     }
 }
@@ -548,14 +565,26 @@ impl std::fmt::Display for GroupKey {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for GroupKey {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "room_id" => Ok(Self::RoomId),
-            "sender" => Ok(Self::Sender),
-            _ => Err(crate::UnknownValue::new("GroupKey", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("GroupKey", value))
+    }
+}
+impl serde::Serialize for GroupKey {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`GroupKey::Other`].
+impl<'de> serde::Deserialize<'de> for GroupKey {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// Results

@@ -257,46 +257,44 @@ impl crate::Endpoint for Request {
     }
 }
 /// The values of the `kind` parameter of [`Request`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Kind {
     /// `override`
-    #[serde(rename = "override")]
     Override,
     /// `underride`
-    #[serde(rename = "underride")]
     Underride,
     /// `sender`
-    #[serde(rename = "sender")]
     Sender,
     /// `room`
-    #[serde(rename = "room")]
     Room,
     /// `content`
-    #[serde(rename = "content")]
     Content,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Kind {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Override => "override",
             Self::Underride => "underride",
             Self::Sender => "sender",
             Self::Room => "room",
             Self::Content => "content",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "override" => Some(Self::Override),
+            "underride" => Some(Self::Underride),
+            "sender" => Some(Self::Sender),
+            "room" => Some(Self::Room),
+            "content" => Some(Self::Content),
+            _ => None,
         }
     }
 }
@@ -305,17 +303,26 @@ impl std::fmt::Display for Kind {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Kind {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "override" => Ok(Self::Override),
-            "underride" => Ok(Self::Underride),
-            "sender" => Ok(Self::Sender),
-            "room" => Ok(Self::Room),
-            "content" => Ok(Self::Content),
-            _ => Err(crate::UnknownValue::new("Kind", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Kind", value))
+    }
+}
+impl serde::Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Kind::Other`].
+impl<'de> serde::Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The JSON body of `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`.

@@ -358,38 +358,36 @@ impl crate::Endpoint for Request {
     }
 }
 /// The values of the `set_presence` parameter of [`Request`].
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum SetPresence {
     /// `offline`
-    #[serde(rename = "offline")]
     Offline,
     /// `online`
-    #[serde(rename = "online")]
     Online,
     /// `unavailable`
-    #[serde(rename = "unavailable")]
     Unavailable,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl SetPresence {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Offline => "offline",
             Self::Online => "online",
             Self::Unavailable => "unavailable",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "offline" => Some(Self::Offline),
+            "online" => Some(Self::Online),
+            "unavailable" => Some(Self::Unavailable),
+            _ => None,
         }
     }
 }
@@ -398,15 +396,26 @@ impl std::fmt::Display for SetPresence {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for SetPresence {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "offline" => Ok(Self::Offline),
-            "online" => Ok(Self::Online),
-            "unavailable" => Ok(Self::Unavailable),
-            _ => Err(crate::UnknownValue::new("SetPresence", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("SetPresence", value))
+    }
+}
+impl serde::Serialize for SetPresence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`SetPresence::Other`].
+impl<'de> serde::Deserialize<'de> for SetPresence {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The body of a `200` response to `GET /_matrix/client/v3/sync`.

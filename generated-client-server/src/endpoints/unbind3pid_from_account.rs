@@ -257,34 +257,32 @@ impl RequestBody {
 /// The `medium` field of [`RequestBody`].
 ///
 /// The medium of the third-party identifier being removed.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Medium {
     /// `email`
-    #[serde(rename = "email")]
     Email,
     /// `msisdn`
-    #[serde(rename = "msisdn")]
     Msisdn,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl Medium {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Email => "email",
             Self::Msisdn => "msisdn",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "email" => Some(Self::Email),
+            "msisdn" => Some(Self::Msisdn),
+            _ => None,
         }
     }
 }
@@ -293,14 +291,26 @@ impl std::fmt::Display for Medium {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Medium {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "email" => Ok(Self::Email),
-            "msisdn" => Ok(Self::Msisdn),
-            _ => Err(crate::UnknownValue::new("Medium", value)),
-        }
+        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Medium", value))
+    }
+}
+impl serde::Serialize for Medium {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`Medium::Other`].
+impl<'de> serde::Deserialize<'de> for Medium {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The body of a `200` response to `POST /_matrix/client/v3/account/3pid/unbind`.
@@ -328,34 +338,32 @@ impl ResponseBody {
 /// identifier whereas `no-support` indicates that the identity server
 /// refuses to support the request or the homeserver was not able to determine
 /// an identity server to unbind from.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum IdServerUnbindResult {
     /// `no-support`
-    #[serde(rename = "no-support")]
     NoSupport,
     /// `success`
-    #[serde(rename = "success")]
     Success,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl IdServerUnbindResult {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::NoSupport => "no-support",
             Self::Success => "success",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "no-support" => Some(Self::NoSupport),
+            "success" => Some(Self::Success),
+            _ => None,
         }
     }
 }
@@ -364,13 +372,26 @@ impl std::fmt::Display for IdServerUnbindResult {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for IdServerUnbindResult {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "no-support" => Ok(Self::NoSupport),
-            "success" => Ok(Self::Success),
-            _ => Err(crate::UnknownValue::new("IdServerUnbindResult", value)),
-        }
+        Self::known(value)
+            .ok_or_else(|| crate::UnknownValue::new("IdServerUnbindResult", value))
+    }
+}
+impl serde::Serialize for IdServerUnbindResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`IdServerUnbindResult::Other`].
+impl<'de> serde::Deserialize<'de> for IdServerUnbindResult {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }

@@ -285,36 +285,33 @@ impl crate::Endpoint for Request {
 /// The values of the `kind` parameter of [`Request`].
 ///
 /// The kind of account to register. Defaults to `user`.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum RegistrationKind {
     /// `guest`
-    #[serde(rename = "guest")]
     Guest,
     /// `user`
     #[default]
-    #[serde(rename = "user")]
     User,
+    /// A value this version of the spec does not list (a later one may), kept as it came.
+    Other(String),
 }
 impl RegistrationKind {
     /// The value on the wire.
     #[must_use]
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Guest => "guest",
             Self::User => "user",
+            Self::Other(value) => value,
+        }
+    }
+    /// The value the spec lists for `value`, if it lists one.
+    fn known(value: &str) -> Option<Self> {
+        match value {
+            "guest" => Some(Self::Guest),
+            "user" => Some(Self::User),
+            _ => None,
         }
     }
 }
@@ -323,14 +320,27 @@ impl std::fmt::Display for RegistrationKind {
         f.write_str(self.as_str())
     }
 }
+/// Strict: a request parameter the server must check refuses a value the spec does not
+/// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for RegistrationKind {
     type Err = crate::UnknownValue;
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "guest" => Ok(Self::Guest),
-            "user" => Ok(Self::User),
-            _ => Err(crate::UnknownValue::new("RegistrationKind", value)),
-        }
+        Self::known(value)
+            .ok_or_else(|| crate::UnknownValue::new("RegistrationKind", value))
+    }
+}
+impl serde::Serialize for RegistrationKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+/// Lenient: a value a later spec adds decodes as [`RegistrationKind::Other`].
+impl<'de> serde::Deserialize<'de> for RegistrationKind {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
 /// The JSON body of `POST /register`.

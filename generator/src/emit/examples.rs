@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{external_type, ident};
-use crate::model::Api;
+use crate::model::{Api, EnumValue, TypeId, TypeKind, TypeRef};
 use crate::naming::{self, Scope};
 
 /// `tests/spec_examples.rs`.
@@ -40,6 +40,8 @@ pub(super) fn tests(api: &Api) -> TokenStream {
             },
         }
     });
+    let tests: Vec<TokenStream> = tests.collect();
+    let enums = unknown_values(api, &root, &mut scope);
     let known = api.examples.iter().any(|e| e.known_error.is_some());
     let fitting = api
         .examples
@@ -57,8 +59,37 @@ pub(super) fn tests(api: &Api) -> TokenStream {
         //! checked to still be wrong.
         #import
         #(#tests)*
+        #(#enums)*
         #helpers
     }
+}
+
+/// For each string enum: a value a later spec may add decodes into the variant that keeps it and
+/// goes back out unchanged, while parsing it as a parameter (what a server checks) still fails.
+fn unknown_values(api: &Api, root: &TokenStream, scope: &mut Scope) -> Vec<TokenStream> {
+    let string_enums = api.types.iter().enumerate().filter(|(_, def)| match &def.kind {
+        TypeKind::Enum(e) => e.variants.iter().all(|v| matches!(v.wire, EnumValue::Str(_))),
+        _ => false,
+    });
+    string_enums
+        .map(|(index, def)| {
+            let ty = external_type(api, &TypeRef::Named(TypeId(index)), root);
+            let place = format!("{}::{}", Api::module_name(&def.module), def.name);
+            let test = format_ident!(
+                "{}",
+                scope.claim(&[format!("{}_keeps_an_unknown_value", test_name(&place))])
+            );
+            quote! {
+                #[test]
+                fn #test() {
+                    let value: #ty = serde_json::from_str("\"org.example.later\"").expect("an unknown value decodes");
+                    assert_eq!(value.as_str(), "org.example.later");
+                    assert_eq!(serde_json::to_string(&value).expect("it encodes"), "\"org.example.later\"");
+                    assert!("org.example.later".parse::<#ty>().is_err(), "a parameter stays strict");
+                }
+            }
+        })
+        .collect()
 }
 
 fn test_name(example: &str) -> String {

@@ -272,27 +272,59 @@ fn union(api: &Api, def: &TypeDef, u: &Union, doc: TokenStream) -> TokenStream {
 }
 
 fn enumeration(def: &TypeDef, e: &Enum, doc: TokenStream) -> TokenStream {
-    let name = ident(&def.name);
     let integer = e.variants.iter().any(|v| matches!(v.wire, EnumValue::Int(_)));
+    if integer {
+        return integer_enumeration(def, e, doc);
+    }
+    let name = ident(&def.name);
     let default = e.default.is_some().then(|| quote! { Default, });
-    let serde_derive = (!integer).then(|| quote! { serde::Serialize, serde::Deserialize, });
     let variants = e.variants.iter().enumerate().map(|(i, v)| {
         let variant = ident(&v.ident);
         let is_default = (e.default == Some(i)).then(|| quote! { #[default] });
-        let (rename, doc) = match &v.wire {
-            EnumValue::Str(s) => (Some(quote! { #[serde(rename = #s)] }), doc1(&format!("`{s}`"))),
-            EnumValue::Int(n) => (None, doc1(&format!("`{n}`"))),
+        let doc = match &v.wire {
+            EnumValue::Str(s) => doc1(&format!("`{s}`")),
+            EnumValue::Int(n) => doc1(&format!("`{n}`")),
         };
-        quote! { #doc #is_default #rename #variant, }
+        quote! { #doc #is_default #variant, }
     });
-    let wire_impls = if integer {
-        integer_impls(def, e)
-    } else {
-        string_impls(def, e)
-    };
+    let other = ident(&other_variant(e));
+    let wire_impls = string_impls(def, e);
     quote! {
         #doc
-        #[derive(Clone, Copy, Debug, #default PartialEq, Eq, PartialOrd, Ord, Hash, #serde_derive)]
+        #[derive(Clone, Debug, #default PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#variants)*
+            /// A value this version of the spec does not list (a later one may), kept as it came.
+            #other(String),
+        }
+        #wire_impls
+    }
+}
+
+/// The variant that keeps an unknown value: `Other`, unless the spec has a value by that name.
+fn other_variant(e: &Enum) -> String {
+    let taken: Vec<&str> = e.variants.iter().map(|v| v.ident.as_str()).collect();
+    crate::naming::other_variant(&taken)
+}
+
+/// An integer enum: a closed set of numbers, with serde through `i64`.
+fn integer_enumeration(def: &TypeDef, e: &Enum, doc: TokenStream) -> TokenStream {
+    let name = ident(&def.name);
+    let default = e.default.is_some().then(|| quote! { Default, });
+    let variants = e.variants.iter().enumerate().map(|(i, v)| {
+        let variant = ident(&v.ident);
+        let is_default = (e.default == Some(i)).then(|| quote! { #[default] });
+        let doc = match &v.wire {
+            EnumValue::Str(s) => doc1(&format!("`{s}`")),
+            EnumValue::Int(n) => doc1(&format!("`{n}`")),
+        };
+        quote! { #doc #is_default #variant, }
+    });
+    let wire_impls = integer_impls(def, e);
+    quote! {
+        #doc
+        #[derive(Clone, Copy, Debug, #default PartialEq, Eq, PartialOrd, Ord, Hash)]
         #[non_exhaustive]
         pub enum #name { #(#variants)* }
         #wire_impls
@@ -302,18 +334,33 @@ fn enumeration(def: &TypeDef, e: &Enum, doc: TokenStream) -> TokenStream {
 fn string_impls(def: &TypeDef, e: &Enum) -> TokenStream {
     let name = ident(&def.name);
     let text = &def.name;
+    let other = ident(&other_variant(e));
     let arms = e.variants.iter().filter_map(|v| {
         let variant = ident(&v.ident);
         let EnumValue::Str(s) = &v.wire else { return None };
-        Some((quote! { Self::#variant => #s }, quote! { #s => Ok(Self::#variant) }))
+        Some((quote! { Self::#variant => #s }, quote! { #s => Some(Self::#variant) }))
     });
-    let (to_str, from_str): (Vec<_>, Vec<_>) = arms.unzip();
+    let (to_str, known): (Vec<_>, Vec<_>) = arms.unzip();
+    let lenient_doc = doc1(&format!(
+        "Lenient: a value a later spec adds decodes as [`{text}::{other}`]."
+    ));
     quote! {
         impl #name {
             /// The value on the wire.
             #[must_use]
-            pub const fn as_str(self) -> &'static str {
-                match self { #(#to_str,)* }
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str,)*
+                    Self::#other(value) => value,
+                }
+            }
+
+            /// The value the spec lists for `value`, if it lists one.
+            fn known(value: &str) -> Option<Self> {
+                match value {
+                    #(#known,)*
+                    _ => None,
+                }
             }
         }
         impl std::fmt::Display for #name {
@@ -321,13 +368,24 @@ fn string_impls(def: &TypeDef, e: &Enum) -> TokenStream {
                 f.write_str(self.as_str())
             }
         }
+        /// Strict: a request parameter the server must check refuses a value the spec does not
+        /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
         impl std::str::FromStr for #name {
             type Err = crate::UnknownValue;
             fn from_str(value: &str) -> Result<Self, Self::Err> {
-                match value {
-                    #(#from_str,)*
-                    _ => Err(crate::UnknownValue::new(#text, value)),
-                }
+                Self::known(value).ok_or_else(|| crate::UnknownValue::new(#text, value))
+            }
+        }
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+        #lenient_doc
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = String::deserialize(deserializer)?;
+                Ok(Self::known(&value).unwrap_or(Self::#other(value)))
             }
         }
     }
