@@ -5,10 +5,12 @@
 //!
 //! `Err` is for transport failures and answers that cannot be read ([`ClientError`]). Use
 //! `into_result` on an answer to get the success body or the answer as an error, for `?`.
+
 pub use crate::runtime::client::{
     Client, ClientError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_STAGE_LIMIT, RateLimitRetry,
 };
+
 impl Client {
     /// `POST /_matrix/client/v3/account/3pid/add`
     ///
@@ -22,6 +24,7 @@ impl Client {
     ) -> Result<crate::endpoints::add3_pid::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/3pid/add` through User-Interactive Authentication.
     ///
     /// Sends `request`; while the server answers with the authentication state (flows, params,
@@ -61,6 +64,7 @@ impl Client {
         };
         self.interactive(request, uiaa, next).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/ban`
     ///
     /// Ban a user in the room.
@@ -73,6 +77,7 @@ impl Client {
     ) -> Result<crate::endpoints::ban::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/3pid/bind`
     ///
     /// Binds a 3PID to the user's account through an Identity Service.
@@ -85,6 +90,7 @@ impl Client {
     ) -> Result<crate::endpoints::bind3_pid::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/password`
     ///
     /// Changes a user's password.
@@ -97,6 +103,7 @@ impl Client {
     ) -> Result<crate::endpoints::change_password::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/password` through User-Interactive Authentication.
     ///
     /// Sends `request`; while the server answers with the authentication state (flows, params,
@@ -138,6 +145,7 @@ impl Client {
         };
         self.interactive(request, uiaa, next).await
     }
+
     /// `GET /_matrix/client/v3/register/available`
     ///
     /// Checks to see if a username is available on the server.
@@ -150,6 +158,7 @@ impl Client {
     ) -> Result<crate::endpoints::check_username_availability::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/keys/claim`
     ///
     /// Claim one-time encryption keys.
@@ -162,6 +171,7 @@ impl Client {
     ) -> Result<crate::endpoints::claim_keys::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/media/v1/create`
     ///
     /// Create a new `mxc://` URI without uploading the content.
@@ -174,6 +184,7 @@ impl Client {
     ) -> Result<crate::endpoints::create_content::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/createRoom`
     ///
     /// Create a new room
@@ -186,6 +197,7 @@ impl Client {
     ) -> Result<crate::endpoints::create_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/deactivate`
     ///
     /// Deactivate a user's account.
@@ -198,6 +210,7 @@ impl Client {
     ) -> Result<crate::endpoints::deactivate_account::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/deactivate` through User-Interactive Authentication.
     ///
     /// Sends `request`; while the server answers with the authentication state (flows, params,
@@ -239,6 +252,7 @@ impl Client {
         };
         self.interactive(request, uiaa, next).await
     }
+
     /// `POST /_matrix/client/v3/user/{userId}/filter`
     ///
     /// Upload a new filter.
@@ -251,6 +265,7 @@ impl Client {
     ) -> Result<crate::endpoints::define_filter::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/3pid/delete`
     ///
     /// Deletes a third-party identifier from the user's account
@@ -263,6 +278,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete3pid_from_account::Response, ClientError> {
         self.send(request).await
     }
+
     /// `DELETE /_matrix/client/v3/devices/{deviceId}`
     ///
     /// Delete a device
@@ -275,6 +291,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_device::Response, ClientError> {
         self.send(request).await
     }
+
     /// `DELETE /_matrix/client/v3/devices/{deviceId}` through User-Interactive Authentication.
     ///
     /// Sends `request`; while the server answers with the authentication state (flows, params,
@@ -316,6 +333,7 @@ impl Client {
         };
         self.interactive(request, uiaa, next).await
     }
+
     /// `POST /_matrix/client/v3/delete_devices`
     ///
     /// Bulk deletion of devices
@@ -328,6 +346,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_devices::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/delete_devices` through User-Interactive Authentication.
     ///
     /// Sends `request`; while the server answers with the authentication state (flows, params,
@@ -369,6 +388,7 @@ impl Client {
         };
         self.interactive(request, uiaa, next).await
     }
+
     /// `DELETE /_matrix/client/v3/profile/{userId}/{keyName}`
     ///
     /// Remove a profile field from a user.
@@ -381,6 +401,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_profile_field::Response, ClientError> {
         self.send(request).await
     }
+
     /// `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
     ///
     /// Delete a push rule.
@@ -393,6 +414,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_push_rule::Response, ClientError> {
         self.send(request).await
     }
+
     /// `DELETE /_matrix/client/v3/directory/room/{roomAlias}`
     ///
     /// Remove a mapping of room alias to room ID.
@@ -405,6 +427,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_room_alias::Response, ClientError> {
         self.send(request).await
     }
+
     /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
     ///
     /// Delete a key from the backup.
@@ -417,6 +440,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_room_key_by_session_id::Response, ClientError> {
         self.send(request).await
     }
+
     /// `DELETE /_matrix/client/v3/room_keys/keys`
     ///
     /// Delete the keys from the backup.
@@ -429,6 +453,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_room_keys::Response, ClientError> {
         self.send(request).await
     }
+
     /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}`
     ///
     /// Delete the keys from the backup for a given room.
@@ -441,6 +466,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_room_keys_by_room_id::Response, ClientError> {
         self.send(request).await
     }
+
     /// `DELETE /_matrix/client/v3/room_keys/version/{version}`
     ///
     /// Delete an existing key backup.
@@ -453,6 +479,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_room_keys_version::Response, ClientError> {
         self.send(request).await
     }
+
     /// `DELETE /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`
     ///
     /// Remove a tag from the room.
@@ -465,6 +492,7 @@ impl Client {
     ) -> Result<crate::endpoints::delete_room_tag::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/forget`
     ///
     /// Stop the requesting user remembering about a particular room.
@@ -477,6 +505,7 @@ impl Client {
     ) -> Result<crate::endpoints::forget_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v1/login/get_token`
     ///
     /// Optional endpoint to generate a single-use, time-limited, `m.login.token` token.
@@ -489,6 +518,7 @@ impl Client {
     ) -> Result<crate::endpoints::generate_login_token::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v1/login/get_token` through User-Interactive Authentication.
     ///
     /// Sends `request`; while the server answers with the authentication state (flows, params,
@@ -530,6 +560,7 @@ impl Client {
         };
         self.interactive(request, uiaa, next).await
     }
+
     /// `GET /_matrix/client/v3/account/3pid`
     ///
     /// Gets a list of a user's third-party identifiers.
@@ -542,6 +573,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_account3_pi_ds::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/user/{userId}/account_data/{type}`
     ///
     /// Get some account data for the user.
@@ -554,6 +586,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_account_data::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
     ///
     /// Get some account data for the user that is specific to a room.
@@ -566,6 +599,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_account_data_per_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/admin/lock/{userId}`
     ///
     /// Gets information about the locked status of a particular user.
@@ -578,6 +612,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_admin_lock_user::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/admin/suspend/{userId}`
     ///
     /// Gets information about the suspended status of a particular user.
@@ -590,6 +625,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_admin_suspend_user::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/auth_metadata`
     ///
     /// Get the OAuth 2.0 authorisation server metadata.
@@ -602,6 +638,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_auth_metadata::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/capabilities`
     ///
     /// Gets information about the server's capabilities.
@@ -614,6 +651,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_capabilities::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/media/v3/config`
     ///
     /// Get the configuration for the content repository.
@@ -626,6 +664,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_config::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/media/config`
     ///
     /// Get the configuration for the content repository.
@@ -638,6 +677,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_config_authed::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}`
     ///
     /// Download content from the content repository.
@@ -650,6 +690,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_content::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}`
     ///
     /// Download content from the content repository.
@@ -662,6 +703,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_content_authed::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}`
     ///
     /// Download content from the content repository overriding the file name
@@ -674,6 +716,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_content_override_name::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}`
     ///
     /// Download content from the content repository overriding the file name.
@@ -689,6 +732,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}`
     ///
     /// Download a thumbnail of content from the content repository
@@ -701,6 +745,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_content_thumbnail::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}`
     ///
     /// Download a thumbnail of content from the content repository
@@ -713,6 +758,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_content_thumbnail_authed::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/devices/{deviceId}`
     ///
     /// Get a single device
@@ -725,6 +771,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_device::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/devices`
     ///
     /// List registered devices for the current user
@@ -737,6 +784,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_devices::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event`
     ///
     /// Get the closest event ID to the given timestamp
@@ -749,6 +797,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_event_by_timestamp::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}`
     ///
     /// Get events and state around the specified event.
@@ -761,6 +810,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_event_context::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/events`
     ///
     /// Listen on the event stream.
@@ -773,6 +823,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_events::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/user/{userId}/filter/{filterId}`
     ///
     /// Download a filter
@@ -785,6 +836,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_filter::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/joined_members`
     ///
     /// Gets the list of currently joined users and their profile data.
@@ -797,6 +849,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_joined_members_by_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/joined_rooms`
     ///
     /// Lists the user's current rooms.
@@ -809,6 +862,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_joined_rooms::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/keys/changes`
     ///
     /// Query users with recent device key updates.
@@ -821,6 +875,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_keys_changes::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/aliases`
     ///
     /// Get a list of local aliases on a given room.
@@ -833,6 +888,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_local_aliases::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/login`
     ///
     /// Get the supported login types to authenticate users
@@ -845,6 +901,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_login_flows::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/members`
     ///
     /// Get the m.room.member events for the room.
@@ -857,6 +914,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_members_by_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/mutual_rooms`
     ///
     /// Get the list of rooms that the user shares with another user.
@@ -869,6 +927,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_mutual_rooms::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/notifications`
     ///
     /// Gets a list of events that the user has been notified about
@@ -881,6 +940,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_notifications::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/events/{eventId}`
     ///
     /// Get a single event by event ID.
@@ -893,6 +953,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_one_event::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}`
     ///
     /// Get a single event by event ID.
@@ -905,6 +966,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_one_room_event::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/presence/{userId}/status`
     ///
     /// Get this user's presence state.
@@ -917,6 +979,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_presence::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/profile/{userId}/{keyName}`
     ///
     /// Get a profile field for a user.
@@ -929,6 +992,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_profile_field::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/thirdparty/protocol/{protocol}`
     ///
     /// Retrieve metadata about a specific protocol that the homeserver supports.
@@ -941,6 +1005,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_protocol_metadata::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/thirdparty/protocols`
     ///
     /// Retrieve metadata about all protocols that a homeserver supports.
@@ -953,6 +1018,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_protocols::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/publicRooms`
     ///
     /// Lists a server's published room directory
@@ -965,6 +1031,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_public_rooms::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
     ///
     /// Retrieve a push rule.
@@ -977,6 +1044,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_push_rule::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
     ///
     /// The actions for a push rule
@@ -989,6 +1057,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_push_rule_actions::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/pushrules/`
     ///
     /// Retrieve all push rulesets.
@@ -1001,6 +1070,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_push_rules::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/pushrules/global/`
     ///
     /// Retrieve all push rules.
@@ -1013,6 +1083,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_push_rules_global::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/pushers`
     ///
     /// Gets the current pushers for the authenticated user
@@ -1025,6 +1096,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_pushers::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}`
     ///
     /// Get the child events for a given parent event.
@@ -1037,6 +1109,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_relating_events::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}`
     ///
     /// Get the child events for a given parent event, with a given `relType`.
@@ -1052,6 +1125,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}`
     ///
     /// Get the child events for a given parent event, with a given `relType` and `eventType`.
@@ -1067,6 +1141,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/messages`
     ///
     /// Get a list of events for this room
@@ -1079,6 +1154,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_events::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/directory/room/{roomAlias}`
     ///
     /// Get the room ID corresponding to this room alias.
@@ -1091,6 +1167,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_id_by_alias::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
     ///
     /// Retrieve a key from the backup.
@@ -1103,6 +1180,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_key_by_session_id::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/room_keys/keys`
     ///
     /// Retrieve the keys from the backup.
@@ -1115,6 +1193,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_keys::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/room_keys/keys/{roomId}`
     ///
     /// Retrieve the keys from the backup for a given room.
@@ -1127,6 +1206,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_keys_by_room_id::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/room_keys/version/{version}`
     ///
     /// Get information about an existing backup.
@@ -1139,6 +1219,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_keys_version::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/room_keys/version`
     ///
     /// Get information about the latest backup version.
@@ -1151,6 +1232,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_keys_version_current::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/state`
     ///
     /// Get all state events in the current state of a room.
@@ -1163,6 +1245,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_state::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
     ///
     /// Get the state identified by the type and key.
@@ -1175,6 +1258,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_state_with_key::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}`
     ///
     /// Retrieves a summary for a room.
@@ -1187,6 +1271,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_summary::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags`
     ///
     /// List the tags for a room.
@@ -1199,6 +1284,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_room_tags::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/directory/list/room/{roomId}`
     ///
     /// Gets the visibility of a room in the directory
@@ -1214,6 +1300,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/hierarchy`
     ///
     /// Retrieve a portion of a space tree.
@@ -1226,6 +1313,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_space_hierarchy::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/threads`
     ///
     /// Fetches a list of the threads in a room.
@@ -1238,6 +1326,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_thread_roots::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/account/whoami`
     ///
     /// Gets information about the owner of an access token.
@@ -1250,6 +1339,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_token_owner::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/voip/turnServer`
     ///
     /// Obtain TURN server credentials.
@@ -1262,6 +1352,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_turn_server::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/media/v3/preview_url`
     ///
     /// Get information about a URL for a client
@@ -1274,6 +1365,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_url_preview::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v1/media/preview_url`
     ///
     /// Get information about a URL for a client
@@ -1286,6 +1378,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_url_preview_authed::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/profile/{userId}`
     ///
     /// Get all profile information for a user.
@@ -1298,6 +1391,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_user_profile::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/versions`
     ///
     /// Gets the versions of the specification supported by the server.
@@ -1310,6 +1404,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_versions::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /.well-known/matrix/client`
     ///
     /// Gets Matrix server discovery information about the domain.
@@ -1322,6 +1417,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_wellknown::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /.well-known/matrix/policy_server`
     ///
     /// Gets information about a Policy Server's configuration, if available.
@@ -1334,6 +1430,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_wellknown_policy::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /.well-known/matrix/support`
     ///
     /// Gets homeserver contacts and support details.
@@ -1346,6 +1443,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_wellknown_support::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/admin/whois/{userId}`
     ///
     /// Gets information about a particular user.
@@ -1358,6 +1456,7 @@ impl Client {
     ) -> Result<crate::endpoints::get_who_is::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/initialSync`
     ///
     /// Get the user's current state.
@@ -1370,6 +1469,7 @@ impl Client {
     ) -> Result<crate::endpoints::initial_sync::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
     ///
     /// Invite a user to participate in a particular room.
@@ -1382,6 +1482,7 @@ impl Client {
     ) -> Result<crate::endpoints::invite_by3_pid::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
     ///
     /// Invite a user to participate in a particular room.
@@ -1394,6 +1495,7 @@ impl Client {
     ) -> Result<crate::endpoints::invite_user::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
     ///
     /// Get whether a push rule is enabled
@@ -1406,6 +1508,7 @@ impl Client {
     ) -> Result<crate::endpoints::is_push_rule_enabled::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/join/{roomIdOrAlias}`
     ///
     /// Join the requesting user to a particular room.
@@ -1418,6 +1521,7 @@ impl Client {
     ) -> Result<crate::endpoints::join_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/join`
     ///
     /// Join the requesting user to a particular room.
@@ -1430,6 +1534,7 @@ impl Client {
     ) -> Result<crate::endpoints::join_room_by_id::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/kick`
     ///
     /// Kick a user from the room.
@@ -1442,6 +1547,7 @@ impl Client {
     ) -> Result<crate::endpoints::kick::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/knock/{roomIdOrAlias}`
     ///
     /// Knock on a room, requesting permission to join.
@@ -1454,6 +1560,7 @@ impl Client {
     ) -> Result<crate::endpoints::knock_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/leave`
     ///
     /// Stop the requesting user participating in a particular room.
@@ -1466,6 +1573,7 @@ impl Client {
     ) -> Result<crate::endpoints::leave_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/login`
     ///
     /// Authenticates the user.
@@ -1478,6 +1586,7 @@ impl Client {
     ) -> Result<crate::endpoints::login::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/logout`
     ///
     /// Invalidates a user access token
@@ -1490,6 +1599,7 @@ impl Client {
     ) -> Result<crate::endpoints::logout::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/logout/all`
     ///
     /// Invalidates all access tokens for a user
@@ -1502,6 +1612,7 @@ impl Client {
     ) -> Result<crate::endpoints::logout_all::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/events`
     ///
     /// Listen on the event stream of a particular room.
@@ -1514,6 +1625,7 @@ impl Client {
     ) -> Result<crate::endpoints::peek_events::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v1/appservice/{appserviceId}/ping`
     ///
     /// Ask the homeserver to ping the application service to ensure the connection works.
@@ -1526,6 +1638,7 @@ impl Client {
     ) -> Result<crate::endpoints::ping_appservice::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/3pid`
     ///
     /// Adds contact information to the user's account.
@@ -1538,6 +1651,7 @@ impl Client {
     ) -> Result<crate::endpoints::post3_pi_ds::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/pushers/set`
     ///
     /// Modify a pusher for this user on the homeserver.
@@ -1550,6 +1664,7 @@ impl Client {
     ) -> Result<crate::endpoints::post_pusher::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`
     ///
     /// Send a receipt for the given event ID.
@@ -1562,6 +1677,7 @@ impl Client {
     ) -> Result<crate::endpoints::post_receipt::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/room_keys/version`
     ///
     /// Create a new backup.
@@ -1574,6 +1690,7 @@ impl Client {
     ) -> Result<crate::endpoints::post_room_keys_version::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
     ///
     /// Store a key in the backup.
@@ -1586,6 +1703,7 @@ impl Client {
     ) -> Result<crate::endpoints::put_room_key_by_session_id::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/room_keys/keys`
     ///
     /// Store several keys in the backup.
@@ -1598,6 +1716,7 @@ impl Client {
     ) -> Result<crate::endpoints::put_room_keys::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}`
     ///
     /// Store several keys in the backup for a given room.
@@ -1610,6 +1729,7 @@ impl Client {
     ) -> Result<crate::endpoints::put_room_keys_by_room_id::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/room_keys/version/{version}`
     ///
     /// Update information about an existing backup.
@@ -1622,6 +1742,7 @@ impl Client {
     ) -> Result<crate::endpoints::put_room_keys_version::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/keys/query`
     ///
     /// Download device identity keys.
@@ -1634,6 +1755,7 @@ impl Client {
     ) -> Result<crate::endpoints::query_keys::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/thirdparty/location`
     ///
     /// Reverse-lookup third-party locations given a Matrix room alias.
@@ -1646,6 +1768,7 @@ impl Client {
     ) -> Result<crate::endpoints::query_location_by_alias::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/thirdparty/location/{protocol}`
     ///
     /// Retrieve Matrix-side portals rooms leading to a third-party location.
@@ -1658,6 +1781,7 @@ impl Client {
     ) -> Result<crate::endpoints::query_location_by_protocol::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/publicRooms`
     ///
     /// Lists a server's published room directory with an optional filter
@@ -1670,6 +1794,7 @@ impl Client {
     ) -> Result<crate::endpoints::query_public_rooms::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/thirdparty/user`
     ///
     /// Reverse-lookup third-party users given a Matrix User ID.
@@ -1682,6 +1807,7 @@ impl Client {
     ) -> Result<crate::endpoints::query_user_by_id::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/thirdparty/user/{protocol}`
     ///
     /// Retrieve the Matrix User ID of a corresponding third-party user.
@@ -1694,6 +1820,7 @@ impl Client {
     ) -> Result<crate::endpoints::query_user_by_protocol::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}`
     ///
     /// Strips all non-integrity-critical information out of an event.
@@ -1706,6 +1833,7 @@ impl Client {
     ) -> Result<crate::endpoints::redact_event::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/login/sso/redirect/{idpId}`
     ///
     /// Redirect the user's browser to the SSO interface for an IdP.
@@ -1718,6 +1846,7 @@ impl Client {
     ) -> Result<crate::endpoints::redirect_to_id_p::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/login/sso/redirect`
     ///
     /// Redirect the user's browser to the SSO interface.
@@ -1730,6 +1859,7 @@ impl Client {
     ) -> Result<crate::endpoints::redirect_to_sso::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/refresh`
     ///
     /// Refresh an access token
@@ -1742,6 +1872,7 @@ impl Client {
     ) -> Result<crate::endpoints::refresh::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/register`
     ///
     /// Register for an account on this homeserver.
@@ -1754,6 +1885,7 @@ impl Client {
     ) -> Result<crate::endpoints::register::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/register` through User-Interactive Authentication.
     ///
     /// Sends `request`; while the server answers with the authentication state (flows, params,
@@ -1793,6 +1925,7 @@ impl Client {
         };
         self.interactive(request, uiaa, next).await
     }
+
     /// `GET /_matrix/client/v1/register/m.login.registration_token/validity`
     ///
     /// Query if a given registration token is still valid.
@@ -1805,6 +1938,7 @@ impl Client {
     ) -> Result<crate::endpoints::registration_token_validity::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/report/{eventId}`
     ///
     /// Report an event in a joined room as inappropriate.
@@ -1817,6 +1951,7 @@ impl Client {
     ) -> Result<crate::endpoints::report_event::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/report`
     ///
     /// Report a room as inappropriate.
@@ -1829,6 +1964,7 @@ impl Client {
     ) -> Result<crate::endpoints::report_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/users/{userId}/report`
     ///
     /// Report a user as inappropriate.
@@ -1841,6 +1977,7 @@ impl Client {
     ) -> Result<crate::endpoints::report_user::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/user/{userId}/openid/request_token`
     ///
     /// Get an OpenID token object to verify the requester's identity.
@@ -1853,6 +1990,7 @@ impl Client {
     ) -> Result<crate::endpoints::request_open_id_token::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/3pid/email/requestToken`
     ///
     /// Begins the validation process for an email address for association with the user's account.
@@ -1865,6 +2003,7 @@ impl Client {
     ) -> Result<crate::endpoints::request_token_to3_pid_email::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/3pid/msisdn/requestToken`
     ///
     /// Begins the validation process for a phone number for association with the user's account.
@@ -1877,6 +2016,7 @@ impl Client {
     ) -> Result<crate::endpoints::request_token_to3_pidmsisdn::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/register/email/requestToken`
     ///
     /// Begins the validation process for an email to be used during registration.
@@ -1892,6 +2032,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/register/msisdn/requestToken`
     ///
     /// Requests a validation token be sent to the given phone number for the purpose of registering an account
@@ -1907,6 +2048,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/password/email/requestToken`
     ///
     /// Requests a validation token be sent to the given email address for the purpose of resetting a user's password
@@ -1922,6 +2064,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/password/msisdn/requestToken`
     ///
     /// Requests a validation token be sent to the given phone number for the purpose of resetting a user's password.
@@ -1937,6 +2080,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/initialSync`
     ///
     /// Snapshot the current state of a room and its most recent messages.
@@ -1949,6 +2093,7 @@ impl Client {
     ) -> Result<crate::endpoints::room_initial_sync::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/search`
     ///
     /// Perform a server-side search.
@@ -1961,6 +2106,7 @@ impl Client {
     ) -> Result<crate::endpoints::search::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/user_directory/search`
     ///
     /// Searches the user directory.
@@ -1973,6 +2119,7 @@ impl Client {
     ) -> Result<crate::endpoints::search_user_directory::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`
     ///
     /// Send a message event to the given room.
@@ -1985,6 +2132,7 @@ impl Client {
     ) -> Result<crate::endpoints::send_message::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}`
     ///
     /// Send an event to a given set of devices.
@@ -1997,6 +2145,7 @@ impl Client {
     ) -> Result<crate::endpoints::send_to_device::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/user/{userId}/account_data/{type}`
     ///
     /// Set some account data for the user.
@@ -2009,6 +2158,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_account_data::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
     ///
     /// Set some account data for the user that is specific to a room.
@@ -2021,6 +2171,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_account_data_per_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v1/admin/lock/{userId}`
     ///
     /// Set the locked status of a particular user.
@@ -2033,6 +2184,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_admin_lock_user::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v1/admin/suspend/{userId}`
     ///
     /// Set the suspended status of a particular user.
@@ -2045,6 +2197,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_admin_suspend_user::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/presence/{userId}/status`
     ///
     /// Update this user's presence state.
@@ -2057,6 +2210,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_presence::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/profile/{userId}/{keyName}`
     ///
     /// Set a profile field for a user.
@@ -2069,6 +2223,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_profile_field::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
     ///
     /// Add or change a push rule.
@@ -2081,6 +2236,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_push_rule::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
     ///
     /// Set the actions for a push rule.
@@ -2093,6 +2249,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_push_rule_actions::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
     ///
     /// Enable or disable a push rule.
@@ -2105,6 +2262,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_push_rule_enabled::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/read_markers`
     ///
     /// Set the position of the read marker for a room.
@@ -2117,6 +2275,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_read_marker::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/directory/room/{roomAlias}`
     ///
     /// Create a new mapping from room alias to room ID.
@@ -2129,6 +2288,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_room_alias::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
     ///
     /// Send a state event to the given room.
@@ -2141,6 +2301,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_room_state_with_key::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`
     ///
     /// Add a tag to a room.
@@ -2153,6 +2314,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_room_tag::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/directory/list/room/{roomId}`
     ///
     /// Sets the visibility of a room in the directory
@@ -2168,6 +2330,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/rooms/{roomId}/typing/{userId}`
     ///
     /// Informs the server that the user has started or stopped typing.
@@ -2180,6 +2343,7 @@ impl Client {
     ) -> Result<crate::endpoints::set_typing::Response, ClientError> {
         self.send(request).await
     }
+
     /// `GET /_matrix/client/v3/sync`
     ///
     /// Synchronise the client's state and receive new messages.
@@ -2192,6 +2356,7 @@ impl Client {
     ) -> Result<crate::endpoints::sync::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/unban`
     ///
     /// Unban a user from the room.
@@ -2204,6 +2369,7 @@ impl Client {
     ) -> Result<crate::endpoints::unban::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/account/3pid/unbind`
     ///
     /// Removes a user's third-party identifier from an identity server.
@@ -2216,6 +2382,7 @@ impl Client {
     ) -> Result<crate::endpoints::unbind3pid_from_account::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}`
     ///
     /// Updates a room's visibility in the application service's published room
@@ -2232,6 +2399,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `PUT /_matrix/client/v3/devices/{deviceId}`
     ///
     /// Create or update a device
@@ -2244,6 +2412,7 @@ impl Client {
     ) -> Result<crate::endpoints::update_device::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/upgrade`
     ///
     /// Upgrades a room to a new room version.
@@ -2256,6 +2425,7 @@ impl Client {
     ) -> Result<crate::endpoints::upgrade_room::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/media/v3/upload`
     ///
     /// Upload some content to the content repository.
@@ -2268,6 +2438,7 @@ impl Client {
     ) -> Result<crate::endpoints::upload_content::Response, ClientError> {
         self.send(request).await
     }
+
     /// `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}`
     ///
     /// Upload content to an `mxc://` URI that was created earlier.
@@ -2280,6 +2451,7 @@ impl Client {
     ) -> Result<crate::endpoints::upload_content_to_mxc::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/keys/device_signing/upload`
     ///
     /// Upload cross-signing keys.
@@ -2292,6 +2464,7 @@ impl Client {
     ) -> Result<crate::endpoints::upload_cross_signing_keys::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/keys/signatures/upload`
     ///
     /// Upload cross-signing signatures.
@@ -2307,6 +2480,7 @@ impl Client {
     > {
         self.send(request).await
     }
+
     /// `POST /_matrix/client/v3/keys/upload`
     ///
     /// Upload end-to-end encryption keys.

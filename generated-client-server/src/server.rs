@@ -13,10 +13,12 @@
 //! and sees its request's [`RequestContext`]: the client's address, the headers, and the
 //! extensions your layers set. Every answer carries the CORS headers of [`ServerOptions::cors`]
 //! and every `OPTIONS` preflight is answered, so that web clients work (on by default).
+
 use std::future::Future;
 use std::sync::Arc;
 pub use crate::runtime::server::{Cors, HandlerError, RequestContext, ServerOptions};
 use crate::runtime::server::Failure;
+
 /// One async method per operation. Each has a default that answers 404
 /// `M_UNRECOGNIZED`, so a server implements what it supports and still compiles when
 /// a spec bump adds operations.
@@ -24,12 +26,14 @@ pub trait Server: Send + Sync + 'static {
     /// Who an access token belongs to (your user and device, say); the methods of
     /// operations with an access token receive it.
     type Identity: Send + Sync + 'static;
+
     /// Finds who `token` belongs to; `None` answers 401 `M_UNKNOWN_TOKEN`. Called
     /// before every operation that was sent a token. Compare tokens in constant time.
     fn authenticate(
         &self,
         token: &str,
     ) -> impl Future<Output = Result<Option<Self::Identity>, HandlerError>> + Send;
+
     /// `POST /_matrix/client/v3/account/3pid/add`
     ///
     /// Adds contact information to the user's account.
@@ -46,6 +50,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::add3_pid::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/ban`
     ///
     /// Ban a user in the room.
@@ -62,6 +67,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::ban::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/account/3pid/bind`
     ///
     /// Binds a 3PID to the user's account through an Identity Service.
@@ -78,6 +84,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::bind3_pid::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/account/password`
     ///
     /// Changes a user's password.
@@ -94,6 +101,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::change_password::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/register/available`
     ///
     /// Checks to see if a username is available on the server.
@@ -114,6 +122,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::check_username_availability::Response::unrecognized())
         }
     }
+
     /// `POST /_matrix/client/v3/keys/claim`
     ///
     /// Claim one-time encryption keys.
@@ -130,6 +139,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::claim_keys::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/media/v1/create`
     ///
     /// Create a new `mxc://` URI without uploading the content.
@@ -146,6 +156,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::create_content::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/createRoom`
     ///
     /// Create a new room
@@ -162,6 +173,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::create_room::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/account/deactivate`
     ///
     /// Deactivate a user's account.
@@ -178,6 +190,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::deactivate_account::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/user/{userId}/filter`
     ///
     /// Upload a new filter.
@@ -194,6 +207,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::define_filter::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/account/3pid/delete`
     ///
     /// Deletes a third-party identifier from the user's account
@@ -213,6 +227,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete3pid_from_account::Response::unrecognized()) }
     }
+
     /// `DELETE /_matrix/client/v3/devices/{deviceId}`
     ///
     /// Delete a device
@@ -229,6 +244,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_device::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/delete_devices`
     ///
     /// Bulk deletion of devices
@@ -245,6 +261,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_devices::Response::unrecognized()) }
     }
+
     /// `DELETE /_matrix/client/v3/profile/{userId}/{keyName}`
     ///
     /// Remove a profile field from a user.
@@ -261,6 +278,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_profile_field::Response::unrecognized()) }
     }
+
     /// `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
     ///
     /// Delete a push rule.
@@ -277,6 +295,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_push_rule::Response::unrecognized()) }
     }
+
     /// `DELETE /_matrix/client/v3/directory/room/{roomAlias}`
     ///
     /// Remove a mapping of room alias to room ID.
@@ -293,6 +312,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_room_alias::Response::unrecognized()) }
     }
+
     /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
     ///
     /// Delete a key from the backup.
@@ -314,6 +334,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::delete_room_key_by_session_id::Response::unrecognized())
         }
     }
+
     /// `DELETE /_matrix/client/v3/room_keys/keys`
     ///
     /// Delete the keys from the backup.
@@ -330,6 +351,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_room_keys::Response::unrecognized()) }
     }
+
     /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}`
     ///
     /// Delete the keys from the backup for a given room.
@@ -351,6 +373,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::delete_room_keys_by_room_id::Response::unrecognized())
         }
     }
+
     /// `DELETE /_matrix/client/v3/room_keys/version/{version}`
     ///
     /// Delete an existing key backup.
@@ -372,6 +395,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::delete_room_keys_version::Response::unrecognized())
         }
     }
+
     /// `DELETE /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`
     ///
     /// Remove a tag from the room.
@@ -388,6 +412,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::delete_room_tag::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/forget`
     ///
     /// Stop the requesting user remembering about a particular room.
@@ -404,6 +429,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::forget_room::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v1/login/get_token`
     ///
     /// Optional endpoint to generate a single-use, time-limited, `m.login.token` token.
@@ -420,6 +446,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::generate_login_token::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/account/3pid`
     ///
     /// Gets a list of a user's third-party identifiers.
@@ -436,6 +463,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_account3_pi_ds::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/user/{userId}/account_data/{type}`
     ///
     /// Get some account data for the user.
@@ -452,6 +480,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_account_data::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
     ///
     /// Get some account data for the user that is specific to a room.
@@ -473,6 +502,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::get_account_data_per_room::Response::unrecognized())
         }
     }
+
     /// `GET /_matrix/client/v1/admin/lock/{userId}`
     ///
     /// Gets information about the locked status of a particular user.
@@ -489,6 +519,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_admin_lock_user::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/admin/suspend/{userId}`
     ///
     /// Gets information about the suspended status of a particular user.
@@ -505,6 +536,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_admin_suspend_user::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/auth_metadata`
     ///
     /// Get the OAuth 2.0 authorisation server metadata.
@@ -520,6 +552,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_auth_metadata::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/capabilities`
     ///
     /// Gets information about the server's capabilities.
@@ -536,6 +569,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_capabilities::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/media/v3/config`
     ///
     /// Get the configuration for the content repository.
@@ -552,6 +586,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_config::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/media/config`
     ///
     /// Get the configuration for the content repository.
@@ -568,6 +603,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_config_authed::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}`
     ///
     /// Download content from the content repository.
@@ -583,6 +619,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_content::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}`
     ///
     /// Download content from the content repository.
@@ -599,6 +636,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_content_authed::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}`
     ///
     /// Download content from the content repository overriding the file name
@@ -619,6 +657,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::get_content_override_name::Response::unrecognized())
         }
     }
+
     /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}`
     ///
     /// Download content from the content repository overriding the file name.
@@ -642,6 +681,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}`
     ///
     /// Download a thumbnail of content from the content repository
@@ -657,6 +697,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_content_thumbnail::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}`
     ///
     /// Download a thumbnail of content from the content repository
@@ -678,6 +719,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::get_content_thumbnail_authed::Response::unrecognized())
         }
     }
+
     /// `GET /_matrix/client/v3/devices/{deviceId}`
     ///
     /// Get a single device
@@ -694,6 +736,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_device::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/devices`
     ///
     /// List registered devices for the current user
@@ -710,6 +753,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_devices::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event`
     ///
     /// Get the closest event ID to the given timestamp
@@ -726,6 +770,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_event_by_timestamp::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}`
     ///
     /// Get events and state around the specified event.
@@ -742,6 +787,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_event_context::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/events`
     ///
     /// Listen on the event stream.
@@ -758,6 +804,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_events::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/user/{userId}/filter/{filterId}`
     ///
     /// Download a filter
@@ -774,6 +821,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_filter::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/joined_members`
     ///
     /// Gets the list of currently joined users and their profile data.
@@ -795,6 +843,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::get_joined_members_by_room::Response::unrecognized())
         }
     }
+
     /// `GET /_matrix/client/v3/joined_rooms`
     ///
     /// Lists the user's current rooms.
@@ -811,6 +860,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_joined_rooms::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/keys/changes`
     ///
     /// Query users with recent device key updates.
@@ -827,6 +877,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_keys_changes::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/aliases`
     ///
     /// Get a list of local aliases on a given room.
@@ -843,6 +894,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_local_aliases::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/login`
     ///
     /// Get the supported login types to authenticate users
@@ -858,6 +910,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_login_flows::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/members`
     ///
     /// Get the m.room.member events for the room.
@@ -874,6 +927,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_members_by_room::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/mutual_rooms`
     ///
     /// Get the list of rooms that the user shares with another user.
@@ -890,6 +944,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_mutual_rooms::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/notifications`
     ///
     /// Gets a list of events that the user has been notified about
@@ -906,6 +961,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_notifications::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/events/{eventId}`
     ///
     /// Get a single event by event ID.
@@ -922,6 +978,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_one_event::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}`
     ///
     /// Get a single event by event ID.
@@ -938,6 +995,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_one_room_event::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/presence/{userId}/status`
     ///
     /// Get this user's presence state.
@@ -954,6 +1012,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_presence::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/profile/{userId}/{keyName}`
     ///
     /// Get a profile field for a user.
@@ -969,6 +1028,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_profile_field::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/thirdparty/protocol/{protocol}`
     ///
     /// Retrieve metadata about a specific protocol that the homeserver supports.
@@ -985,6 +1045,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_protocol_metadata::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/thirdparty/protocols`
     ///
     /// Retrieve metadata about all protocols that a homeserver supports.
@@ -1001,6 +1062,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_protocols::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/publicRooms`
     ///
     /// Lists a server's published room directory
@@ -1016,6 +1078,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_public_rooms::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
     ///
     /// Retrieve a push rule.
@@ -1032,6 +1095,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_push_rule::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
     ///
     /// The actions for a push rule
@@ -1048,6 +1112,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_push_rule_actions::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/pushrules/`
     ///
     /// Retrieve all push rulesets.
@@ -1064,6 +1129,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_push_rules::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/pushrules/global/`
     ///
     /// Retrieve all push rules.
@@ -1080,6 +1146,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_push_rules_global::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/pushers`
     ///
     /// Gets the current pushers for the authenticated user
@@ -1096,6 +1163,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_pushers::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}`
     ///
     /// Get the child events for a given parent event.
@@ -1112,6 +1180,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_relating_events::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}`
     ///
     /// Get the child events for a given parent event, with a given `relType`.
@@ -1135,6 +1204,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}`
     ///
     /// Get the child events for a given parent event, with a given `relType` and `eventType`.
@@ -1158,6 +1228,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/messages`
     ///
     /// Get a list of events for this room
@@ -1174,6 +1245,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_events::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/directory/room/{roomAlias}`
     ///
     /// Get the room ID corresponding to this room alias.
@@ -1189,6 +1261,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_room_id_by_alias::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
     ///
     /// Retrieve a key from the backup.
@@ -1210,6 +1283,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::get_room_key_by_session_id::Response::unrecognized())
         }
     }
+
     /// `GET /_matrix/client/v3/room_keys/keys`
     ///
     /// Retrieve the keys from the backup.
@@ -1226,6 +1300,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_keys::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/room_keys/keys/{roomId}`
     ///
     /// Retrieve the keys from the backup for a given room.
@@ -1247,6 +1322,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::get_room_keys_by_room_id::Response::unrecognized())
         }
     }
+
     /// `GET /_matrix/client/v3/room_keys/version/{version}`
     ///
     /// Get information about an existing backup.
@@ -1263,6 +1339,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_keys_version::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/room_keys/version`
     ///
     /// Get information about the latest backup version.
@@ -1284,6 +1361,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::get_room_keys_version_current::Response::unrecognized())
         }
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/state`
     ///
     /// Get all state events in the current state of a room.
@@ -1300,6 +1378,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_state::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
     ///
     /// Get the state identified by the type and key.
@@ -1319,6 +1398,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_state_with_key::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}`
     ///
     /// Retrieves a summary for a room.
@@ -1335,6 +1415,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_summary::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags`
     ///
     /// List the tags for a room.
@@ -1351,6 +1432,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_room_tags::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/directory/list/room/{roomId}`
     ///
     /// Gets the visibility of a room in the directory
@@ -1373,6 +1455,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/hierarchy`
     ///
     /// Retrieve a portion of a space tree.
@@ -1389,6 +1472,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_space_hierarchy::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/rooms/{roomId}/threads`
     ///
     /// Fetches a list of the threads in a room.
@@ -1405,6 +1489,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_thread_roots::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/account/whoami`
     ///
     /// Gets information about the owner of an access token.
@@ -1421,6 +1506,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_token_owner::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/voip/turnServer`
     ///
     /// Obtain TURN server credentials.
@@ -1437,6 +1523,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_turn_server::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/media/v3/preview_url`
     ///
     /// Get information about a URL for a client
@@ -1453,6 +1540,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_url_preview::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/media/preview_url`
     ///
     /// Get information about a URL for a client
@@ -1469,6 +1557,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_url_preview_authed::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/profile/{userId}`
     ///
     /// Get all profile information for a user.
@@ -1484,6 +1573,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_user_profile::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/versions`
     ///
     /// Gets the versions of the specification supported by the server.
@@ -1500,6 +1590,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_versions::Response::unrecognized()) }
     }
+
     /// `GET /.well-known/matrix/client`
     ///
     /// Gets Matrix server discovery information about the domain.
@@ -1515,6 +1606,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_wellknown::Response::unrecognized()) }
     }
+
     /// `GET /.well-known/matrix/policy_server`
     ///
     /// Gets information about a Policy Server's configuration, if available.
@@ -1530,6 +1622,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_wellknown_policy::Response::unrecognized()) }
     }
+
     /// `GET /.well-known/matrix/support`
     ///
     /// Gets homeserver contacts and support details.
@@ -1545,6 +1638,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::get_wellknown_support::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/admin/whois/{userId}`
     ///
     /// Gets information about a particular user.
@@ -1561,6 +1655,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::get_who_is::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/initialSync`
     ///
     /// Get the user's current state.
@@ -1577,6 +1672,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::initial_sync::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
     ///
     /// Invite a user to participate in a particular room.
@@ -1593,6 +1689,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::invite_by3_pid::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
     ///
     /// Invite a user to participate in a particular room.
@@ -1609,6 +1706,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::invite_user::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
     ///
     /// Get whether a push rule is enabled
@@ -1625,6 +1723,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::is_push_rule_enabled::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/join/{roomIdOrAlias}`
     ///
     /// Join the requesting user to a particular room.
@@ -1641,6 +1740,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::join_room::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/join`
     ///
     /// Join the requesting user to a particular room.
@@ -1657,6 +1757,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::join_room_by_id::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/kick`
     ///
     /// Kick a user from the room.
@@ -1673,6 +1774,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::kick::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/knock/{roomIdOrAlias}`
     ///
     /// Knock on a room, requesting permission to join.
@@ -1689,6 +1791,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::knock_room::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/leave`
     ///
     /// Stop the requesting user participating in a particular room.
@@ -1705,6 +1808,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::leave_room::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/login`
     ///
     /// Authenticates the user.
@@ -1720,6 +1824,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::login::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/logout`
     ///
     /// Invalidates a user access token
@@ -1736,6 +1841,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::logout::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/logout/all`
     ///
     /// Invalidates all access tokens for a user
@@ -1752,6 +1858,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::logout_all::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/events`
     ///
     /// Listen on the event stream of a particular room.
@@ -1768,6 +1875,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::peek_events::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v1/appservice/{appserviceId}/ping`
     ///
     /// Ask the homeserver to ping the application service to ensure the connection works.
@@ -1784,6 +1892,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::ping_appservice::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/account/3pid`
     ///
     /// Adds contact information to the user's account.
@@ -1800,6 +1909,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::post3_pi_ds::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/pushers/set`
     ///
     /// Modify a pusher for this user on the homeserver.
@@ -1816,6 +1926,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::post_pusher::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`
     ///
     /// Send a receipt for the given event ID.
@@ -1832,6 +1943,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::post_receipt::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/room_keys/version`
     ///
     /// Create a new backup.
@@ -1848,6 +1960,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::post_room_keys_version::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
     ///
     /// Store a key in the backup.
@@ -1869,6 +1982,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::put_room_key_by_session_id::Response::unrecognized())
         }
     }
+
     /// `PUT /_matrix/client/v3/room_keys/keys`
     ///
     /// Store several keys in the backup.
@@ -1885,6 +1999,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::put_room_keys::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}`
     ///
     /// Store several keys in the backup for a given room.
@@ -1906,6 +2021,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::put_room_keys_by_room_id::Response::unrecognized())
         }
     }
+
     /// `PUT /_matrix/client/v3/room_keys/version/{version}`
     ///
     /// Update information about an existing backup.
@@ -1922,6 +2038,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::put_room_keys_version::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/keys/query`
     ///
     /// Download device identity keys.
@@ -1938,6 +2055,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_keys::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/thirdparty/location`
     ///
     /// Reverse-lookup third-party locations given a Matrix room alias.
@@ -1957,6 +2075,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_location_by_alias::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/thirdparty/location/{protocol}`
     ///
     /// Retrieve Matrix-side portals rooms leading to a third-party location.
@@ -1978,6 +2097,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::query_location_by_protocol::Response::unrecognized())
         }
     }
+
     /// `POST /_matrix/client/v3/publicRooms`
     ///
     /// Lists a server's published room directory with an optional filter
@@ -1994,6 +2114,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_public_rooms::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/thirdparty/user`
     ///
     /// Reverse-lookup third-party users given a Matrix User ID.
@@ -2010,6 +2131,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_user_by_id::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/thirdparty/user/{protocol}`
     ///
     /// Retrieve the Matrix User ID of a corresponding third-party user.
@@ -2026,6 +2148,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::query_user_by_protocol::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}`
     ///
     /// Strips all non-integrity-critical information out of an event.
@@ -2042,6 +2165,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::redact_event::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/login/sso/redirect/{idpId}`
     ///
     /// Redirect the user's browser to the SSO interface for an IdP.
@@ -2057,6 +2181,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::redirect_to_id_p::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/login/sso/redirect`
     ///
     /// Redirect the user's browser to the SSO interface.
@@ -2072,6 +2197,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::redirect_to_sso::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/refresh`
     ///
     /// Refresh an access token
@@ -2087,6 +2213,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::refresh::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/register`
     ///
     /// Register for an account on this homeserver.
@@ -2102,6 +2229,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::register::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v1/register/m.login.registration_token/validity`
     ///
     /// Query if a given registration token is still valid.
@@ -2122,6 +2250,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::registration_token_validity::Response::unrecognized())
         }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/report/{eventId}`
     ///
     /// Report an event in a joined room as inappropriate.
@@ -2138,6 +2267,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::report_event::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/report`
     ///
     /// Report a room as inappropriate.
@@ -2154,6 +2284,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::report_room::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/users/{userId}/report`
     ///
     /// Report a user as inappropriate.
@@ -2170,6 +2301,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::report_user::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/user/{userId}/openid/request_token`
     ///
     /// Get an OpenID token object to verify the requester's identity.
@@ -2186,6 +2318,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::request_open_id_token::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/account/3pid/email/requestToken`
     ///
     /// Begins the validation process for an email address for association with the user's account.
@@ -2206,6 +2339,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::request_token_to3_pid_email::Response::unrecognized())
         }
     }
+
     /// `POST /_matrix/client/v3/account/3pid/msisdn/requestToken`
     ///
     /// Begins the validation process for a phone number for association with the user's account.
@@ -2226,6 +2360,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::request_token_to3_pidmsisdn::Response::unrecognized())
         }
     }
+
     /// `POST /_matrix/client/v3/register/email/requestToken`
     ///
     /// Begins the validation process for an email to be used during registration.
@@ -2248,6 +2383,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `POST /_matrix/client/v3/register/msisdn/requestToken`
     ///
     /// Requests a validation token be sent to the given phone number for the purpose of registering an account
@@ -2270,6 +2406,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `POST /_matrix/client/v3/account/password/email/requestToken`
     ///
     /// Requests a validation token be sent to the given email address for the purpose of resetting a user's password
@@ -2292,6 +2429,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `POST /_matrix/client/v3/account/password/msisdn/requestToken`
     ///
     /// Requests a validation token be sent to the given phone number for the purpose of resetting a user's password.
@@ -2314,6 +2452,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `GET /_matrix/client/v3/rooms/{roomId}/initialSync`
     ///
     /// Snapshot the current state of a room and its most recent messages.
@@ -2330,6 +2469,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::room_initial_sync::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/search`
     ///
     /// Perform a server-side search.
@@ -2346,6 +2486,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::search::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/user_directory/search`
     ///
     /// Searches the user directory.
@@ -2362,6 +2503,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::search_user_directory::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`
     ///
     /// Send a message event to the given room.
@@ -2378,6 +2520,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::send_message::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}`
     ///
     /// Send an event to a given set of devices.
@@ -2394,6 +2537,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::send_to_device::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/user/{userId}/account_data/{type}`
     ///
     /// Set some account data for the user.
@@ -2410,6 +2554,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_account_data::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
     ///
     /// Set some account data for the user that is specific to a room.
@@ -2431,6 +2576,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::set_account_data_per_room::Response::unrecognized())
         }
     }
+
     /// `PUT /_matrix/client/v1/admin/lock/{userId}`
     ///
     /// Set the locked status of a particular user.
@@ -2447,6 +2593,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_admin_lock_user::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v1/admin/suspend/{userId}`
     ///
     /// Set the suspended status of a particular user.
@@ -2463,6 +2610,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_admin_suspend_user::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/presence/{userId}/status`
     ///
     /// Update this user's presence state.
@@ -2479,6 +2627,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_presence::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/profile/{userId}/{keyName}`
     ///
     /// Set a profile field for a user.
@@ -2495,6 +2644,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_profile_field::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
     ///
     /// Add or change a push rule.
@@ -2511,6 +2661,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_push_rule::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
     ///
     /// Set the actions for a push rule.
@@ -2527,6 +2678,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_push_rule_actions::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
     ///
     /// Enable or disable a push rule.
@@ -2543,6 +2695,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_push_rule_enabled::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/read_markers`
     ///
     /// Set the position of the read marker for a room.
@@ -2559,6 +2712,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_read_marker::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/directory/room/{roomAlias}`
     ///
     /// Create a new mapping from room alias to room ID.
@@ -2575,6 +2729,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_room_alias::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
     ///
     /// Send a state event to the given room.
@@ -2594,6 +2749,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_room_state_with_key::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`
     ///
     /// Add a tag to a room.
@@ -2610,6 +2766,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_room_tag::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/directory/list/room/{roomId}`
     ///
     /// Sets the visibility of a room in the directory
@@ -2633,6 +2790,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `PUT /_matrix/client/v3/rooms/{roomId}/typing/{userId}`
     ///
     /// Informs the server that the user has started or stopped typing.
@@ -2649,6 +2807,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::set_typing::Response::unrecognized()) }
     }
+
     /// `GET /_matrix/client/v3/sync`
     ///
     /// Synchronise the client's state and receive new messages.
@@ -2665,6 +2824,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::sync::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/unban`
     ///
     /// Unban a user from the room.
@@ -2681,6 +2841,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::unban::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/account/3pid/unbind`
     ///
     /// Removes a user's third-party identifier from an identity server.
@@ -2700,6 +2861,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::unbind3pid_from_account::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}`
     ///
     /// Updates a room's visibility in the application service's published room
@@ -2724,6 +2886,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `PUT /_matrix/client/v3/devices/{deviceId}`
     ///
     /// Create or update a device
@@ -2740,6 +2903,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::update_device::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/rooms/{roomId}/upgrade`
     ///
     /// Upgrades a room to a new room version.
@@ -2756,6 +2920,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::upgrade_room::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/media/v3/upload`
     ///
     /// Upload some content to the content repository.
@@ -2772,6 +2937,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::upload_content::Response::unrecognized()) }
     }
+
     /// `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}`
     ///
     /// Upload content to an `mxc://` URI that was created earlier.
@@ -2788,6 +2954,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::upload_content_to_mxc::Response::unrecognized()) }
     }
+
     /// `POST /_matrix/client/v3/keys/device_signing/upload`
     ///
     /// Upload cross-signing keys.
@@ -2809,6 +2976,7 @@ pub trait Server: Send + Sync + 'static {
             Ok(crate::endpoints::upload_cross_signing_keys::Response::unrecognized())
         }
     }
+
     /// `POST /_matrix/client/v3/keys/signatures/upload`
     ///
     /// Upload cross-signing signatures.
@@ -2832,6 +3000,7 @@ pub trait Server: Send + Sync + 'static {
             )
         }
     }
+
     /// `POST /_matrix/client/v3/keys/upload`
     ///
     /// Upload end-to-end encryption keys.
@@ -2849,16 +3018,19 @@ pub trait Server: Send + Sync + 'static {
         async { Ok(crate::endpoints::upload_keys::Response::unrecognized()) }
     }
 }
+
 /// The state every handler shares.
 struct State<S> {
     server: S,
     options: ServerOptions,
 }
+
 /// The API as an axum router, under every value of the base path's variables, with the
 /// default [`ServerOptions`]. Add layers (tracing, timeouts) with `Router::layer`.
 pub fn router<S: Server>(server: S) -> axum::Router {
     router_with(server, ServerOptions::default())
 }
+
 /// [`router`] with options.
 pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router {
     let cors = options.cors.clone();
@@ -4176,6 +4348,7 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
     let router = router.fallback(crate::runtime::server::unrecognized).with_state(state);
     crate::runtime::server::with_cors(router, cors)
 }
+
 /// Serves `POST /_matrix/client/v3/account/3pid/add`.
 async fn handle_add3_pid<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4204,6 +4377,7 @@ async fn handle_add3_pid<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/ban`.
 async fn handle_ban<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4230,6 +4404,7 @@ async fn handle_ban<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/3pid/bind`.
 async fn handle_bind3_pid<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4258,6 +4433,7 @@ async fn handle_bind3_pid<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/password`.
 async fn handle_change_password<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4286,6 +4462,7 @@ async fn handle_change_password<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/register/available`.
 async fn handle_check_username_availability<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4309,6 +4486,7 @@ async fn handle_check_username_availability<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/keys/claim`.
 async fn handle_claim_keys<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4337,6 +4515,7 @@ async fn handle_claim_keys<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/media/v1/create`.
 async fn handle_create_content<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4365,6 +4544,7 @@ async fn handle_create_content<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/createRoom`.
 async fn handle_create_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4393,6 +4573,7 @@ async fn handle_create_room<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/deactivate`.
 async fn handle_deactivate_account<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4421,6 +4602,7 @@ async fn handle_deactivate_account<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/user/{userId}/filter`.
 async fn handle_define_filter<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4449,6 +4631,7 @@ async fn handle_define_filter<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/3pid/delete`.
 async fn handle_delete3pid_from_account<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4477,6 +4660,7 @@ async fn handle_delete3pid_from_account<S: Server>(
         )
         .await
 }
+
 /// Serves `DELETE /_matrix/client/v3/devices/{deviceId}`.
 async fn handle_delete_device<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4505,6 +4689,7 @@ async fn handle_delete_device<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/delete_devices`.
 async fn handle_delete_devices<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4533,6 +4718,7 @@ async fn handle_delete_devices<S: Server>(
         )
         .await
 }
+
 /// Serves `DELETE /_matrix/client/v3/profile/{userId}/{keyName}`.
 async fn handle_delete_profile_field<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4561,6 +4747,7 @@ async fn handle_delete_profile_field<S: Server>(
         )
         .await
 }
+
 /// Serves `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`.
 async fn handle_delete_push_rule<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4589,6 +4776,7 @@ async fn handle_delete_push_rule<S: Server>(
         )
         .await
 }
+
 /// Serves `DELETE /_matrix/client/v3/directory/room/{roomAlias}`.
 async fn handle_delete_room_alias<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4617,6 +4805,7 @@ async fn handle_delete_room_alias<S: Server>(
         )
         .await
 }
+
 /// Serves `DELETE /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`.
 async fn handle_delete_room_key_by_session_id<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4647,6 +4836,7 @@ async fn handle_delete_room_key_by_session_id<S: Server>(
         )
         .await
 }
+
 /// Serves `DELETE /_matrix/client/v3/room_keys/keys`.
 async fn handle_delete_room_keys<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4675,6 +4865,7 @@ async fn handle_delete_room_keys<S: Server>(
         )
         .await
 }
+
 /// Serves `DELETE /_matrix/client/v3/room_keys/keys/{roomId}`.
 async fn handle_delete_room_keys_by_room_id<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4703,6 +4894,7 @@ async fn handle_delete_room_keys_by_room_id<S: Server>(
         )
         .await
 }
+
 /// Serves `DELETE /_matrix/client/v3/room_keys/version/{version}`.
 async fn handle_delete_room_keys_version<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4731,6 +4923,7 @@ async fn handle_delete_room_keys_version<S: Server>(
         )
         .await
 }
+
 /// Serves `DELETE /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`.
 async fn handle_delete_room_tag<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4759,6 +4952,7 @@ async fn handle_delete_room_tag<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/forget`.
 async fn handle_forget_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4787,6 +4981,7 @@ async fn handle_forget_room<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v1/login/get_token`.
 async fn handle_generate_login_token<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4815,6 +5010,7 @@ async fn handle_generate_login_token<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/account/3pid`.
 async fn handle_get_account3_pi_ds<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4843,6 +5039,7 @@ async fn handle_get_account3_pi_ds<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/user/{userId}/account_data/{type}`.
 async fn handle_get_account_data<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4871,6 +5068,7 @@ async fn handle_get_account_data<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`.
 async fn handle_get_account_data_per_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4899,6 +5097,7 @@ async fn handle_get_account_data_per_room<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/admin/lock/{userId}`.
 async fn handle_get_admin_lock_user<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4927,6 +5126,7 @@ async fn handle_get_admin_lock_user<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/admin/suspend/{userId}`.
 async fn handle_get_admin_suspend_user<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4955,6 +5155,7 @@ async fn handle_get_admin_suspend_user<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/auth_metadata`.
 async fn handle_get_auth_metadata<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -4975,6 +5176,7 @@ async fn handle_get_auth_metadata<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/capabilities`.
 async fn handle_get_capabilities<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5003,6 +5205,7 @@ async fn handle_get_capabilities<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/media/v3/config`.
 async fn handle_get_config<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5031,6 +5234,7 @@ async fn handle_get_config<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/media/config`.
 async fn handle_get_config_authed<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5059,6 +5263,7 @@ async fn handle_get_config_authed<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/media/v3/download/{serverName}/{mediaId}`.
 async fn handle_get_content<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5079,6 +5284,7 @@ async fn handle_get_content<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}`.
 async fn handle_get_content_authed<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5107,6 +5313,7 @@ async fn handle_get_content_authed<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}`.
 async fn handle_get_content_override_name<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5130,6 +5337,7 @@ async fn handle_get_content_override_name<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}`.
 async fn handle_get_content_override_name_authed<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5160,6 +5368,7 @@ async fn handle_get_content_override_name_authed<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}`.
 async fn handle_get_content_thumbnail<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5183,6 +5392,7 @@ async fn handle_get_content_thumbnail<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}`.
 async fn handle_get_content_thumbnail_authed<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5211,6 +5421,7 @@ async fn handle_get_content_thumbnail_authed<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/devices/{deviceId}`.
 async fn handle_get_device<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5239,6 +5450,7 @@ async fn handle_get_device<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/devices`.
 async fn handle_get_devices<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5267,6 +5479,7 @@ async fn handle_get_devices<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event`.
 async fn handle_get_event_by_timestamp<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5295,6 +5508,7 @@ async fn handle_get_event_by_timestamp<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}`.
 async fn handle_get_event_context<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5323,6 +5537,7 @@ async fn handle_get_event_context<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/events`, which several operations share: the first whose request reads.
 async fn handle_peek_events_or_get_events<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5366,6 +5581,7 @@ async fn handle_peek_events_or_get_events<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/user/{userId}/filter/{filterId}`.
 async fn handle_get_filter<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5394,6 +5610,7 @@ async fn handle_get_filter<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/rooms/{roomId}/joined_members`.
 async fn handle_get_joined_members_by_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5422,6 +5639,7 @@ async fn handle_get_joined_members_by_room<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/joined_rooms`.
 async fn handle_get_joined_rooms<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5450,6 +5668,7 @@ async fn handle_get_joined_rooms<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/keys/changes`.
 async fn handle_get_keys_changes<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5478,6 +5697,7 @@ async fn handle_get_keys_changes<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/rooms/{roomId}/aliases`.
 async fn handle_get_local_aliases<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5506,6 +5726,7 @@ async fn handle_get_local_aliases<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/login`.
 async fn handle_get_login_flows<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5526,6 +5747,7 @@ async fn handle_get_login_flows<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/rooms/{roomId}/members`.
 async fn handle_get_members_by_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5554,6 +5776,7 @@ async fn handle_get_members_by_room<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/mutual_rooms`.
 async fn handle_get_mutual_rooms<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5582,6 +5805,7 @@ async fn handle_get_mutual_rooms<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/notifications`.
 async fn handle_get_notifications<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5610,6 +5834,7 @@ async fn handle_get_notifications<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/events/{eventId}`.
 async fn handle_get_one_event<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5638,6 +5863,7 @@ async fn handle_get_one_event<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}`.
 async fn handle_get_one_room_event<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5666,6 +5892,7 @@ async fn handle_get_one_room_event<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/presence/{userId}/status`.
 async fn handle_get_presence<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5694,6 +5921,7 @@ async fn handle_get_presence<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/profile/{userId}/{keyName}`.
 async fn handle_get_profile_field<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5714,6 +5942,7 @@ async fn handle_get_profile_field<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/thirdparty/protocol/{protocol}`.
 async fn handle_get_protocol_metadata<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5742,6 +5971,7 @@ async fn handle_get_protocol_metadata<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/thirdparty/protocols`.
 async fn handle_get_protocols<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5770,6 +6000,7 @@ async fn handle_get_protocols<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/publicRooms`.
 async fn handle_get_public_rooms<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5790,6 +6021,7 @@ async fn handle_get_public_rooms<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`.
 async fn handle_get_push_rule<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5818,6 +6050,7 @@ async fn handle_get_push_rule<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`.
 async fn handle_get_push_rule_actions<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5846,6 +6079,7 @@ async fn handle_get_push_rule_actions<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/pushrules/`.
 async fn handle_get_push_rules<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5874,6 +6108,7 @@ async fn handle_get_push_rules<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/pushrules/global/`.
 async fn handle_get_push_rules_global<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5902,6 +6137,7 @@ async fn handle_get_push_rules_global<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/pushers`.
 async fn handle_get_pushers<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5930,6 +6166,7 @@ async fn handle_get_pushers<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}`.
 async fn handle_get_relating_events<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5958,6 +6195,7 @@ async fn handle_get_relating_events<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}`.
 async fn handle_get_relating_events_with_rel_type<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -5988,6 +6226,7 @@ async fn handle_get_relating_events_with_rel_type<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}`.
 async fn handle_get_relating_events_with_rel_type_and_event_type<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6022,6 +6261,7 @@ async fn handle_get_relating_events_with_rel_type_and_event_type<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/rooms/{roomId}/messages`.
 async fn handle_get_room_events<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6050,6 +6290,7 @@ async fn handle_get_room_events<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/directory/room/{roomAlias}`.
 async fn handle_get_room_id_by_alias<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6073,6 +6314,7 @@ async fn handle_get_room_id_by_alias<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`.
 async fn handle_get_room_key_by_session_id<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6101,6 +6343,7 @@ async fn handle_get_room_key_by_session_id<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/room_keys/keys`.
 async fn handle_get_room_keys<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6129,6 +6372,7 @@ async fn handle_get_room_keys<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/room_keys/keys/{roomId}`.
 async fn handle_get_room_keys_by_room_id<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6157,6 +6401,7 @@ async fn handle_get_room_keys_by_room_id<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/room_keys/version/{version}`.
 async fn handle_get_room_keys_version<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6185,6 +6430,7 @@ async fn handle_get_room_keys_version<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/room_keys/version`.
 async fn handle_get_room_keys_version_current<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6215,6 +6461,7 @@ async fn handle_get_room_keys_version_current<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/rooms/{roomId}/state`.
 async fn handle_get_room_state<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6243,6 +6490,7 @@ async fn handle_get_room_state<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`.
 async fn handle_get_room_state_with_key<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6271,6 +6519,7 @@ async fn handle_get_room_state_with_key<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}`.
 async fn handle_get_room_summary<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6299,6 +6548,7 @@ async fn handle_get_room_summary<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags`.
 async fn handle_get_room_tags<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6327,6 +6577,7 @@ async fn handle_get_room_tags<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/directory/list/room/{roomId}`.
 async fn handle_get_room_visibility_on_directory<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6350,6 +6601,7 @@ async fn handle_get_room_visibility_on_directory<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/rooms/{roomId}/hierarchy`.
 async fn handle_get_space_hierarchy<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6378,6 +6630,7 @@ async fn handle_get_space_hierarchy<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/rooms/{roomId}/threads`.
 async fn handle_get_thread_roots<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6406,6 +6659,7 @@ async fn handle_get_thread_roots<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/account/whoami`.
 async fn handle_get_token_owner<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6434,6 +6688,7 @@ async fn handle_get_token_owner<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/voip/turnServer`.
 async fn handle_get_turn_server<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6462,6 +6717,7 @@ async fn handle_get_turn_server<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/media/v3/preview_url`.
 async fn handle_get_url_preview<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6490,6 +6746,7 @@ async fn handle_get_url_preview<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/media/preview_url`.
 async fn handle_get_url_preview_authed<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6518,6 +6775,7 @@ async fn handle_get_url_preview_authed<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/profile/{userId}`.
 async fn handle_get_user_profile<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6538,6 +6796,7 @@ async fn handle_get_user_profile<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/versions`.
 async fn handle_get_versions<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6566,6 +6825,7 @@ async fn handle_get_versions<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /.well-known/matrix/client`.
 async fn handle_get_wellknown<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6586,6 +6846,7 @@ async fn handle_get_wellknown<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /.well-known/matrix/policy_server`.
 async fn handle_get_wellknown_policy<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6609,6 +6870,7 @@ async fn handle_get_wellknown_policy<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /.well-known/matrix/support`.
 async fn handle_get_wellknown_support<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6632,6 +6894,7 @@ async fn handle_get_wellknown_support<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/admin/whois/{userId}`.
 async fn handle_get_who_is<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6660,6 +6923,7 @@ async fn handle_get_who_is<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/initialSync`.
 async fn handle_initial_sync<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6688,6 +6952,7 @@ async fn handle_initial_sync<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/invite`, which several operations share: the first whose request reads.
 async fn handle_invite_by3_pid_or_invite_user<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6731,6 +6996,7 @@ async fn handle_invite_by3_pid_or_invite_user<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`.
 async fn handle_is_push_rule_enabled<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6759,6 +7025,7 @@ async fn handle_is_push_rule_enabled<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/join/{roomIdOrAlias}`.
 async fn handle_join_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6787,6 +7054,7 @@ async fn handle_join_room<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/join`.
 async fn handle_join_room_by_id<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6815,6 +7083,7 @@ async fn handle_join_room_by_id<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/kick`.
 async fn handle_kick<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6841,6 +7110,7 @@ async fn handle_kick<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/knock/{roomIdOrAlias}`.
 async fn handle_knock_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6869,6 +7139,7 @@ async fn handle_knock_room<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/leave`.
 async fn handle_leave_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6897,6 +7168,7 @@ async fn handle_leave_room<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/login`.
 async fn handle_login<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6917,6 +7189,7 @@ async fn handle_login<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/logout`.
 async fn handle_logout<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6945,6 +7218,7 @@ async fn handle_logout<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/logout/all`.
 async fn handle_logout_all<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -6973,6 +7247,7 @@ async fn handle_logout_all<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v1/appservice/{appserviceId}/ping`.
 async fn handle_ping_appservice<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7001,6 +7276,7 @@ async fn handle_ping_appservice<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/3pid`.
 async fn handle_post3_pi_ds<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7029,6 +7305,7 @@ async fn handle_post3_pi_ds<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/pushers/set`.
 async fn handle_post_pusher<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7057,6 +7334,7 @@ async fn handle_post_pusher<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`.
 async fn handle_post_receipt<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7085,6 +7363,7 @@ async fn handle_post_receipt<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/room_keys/version`.
 async fn handle_post_room_keys_version<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7113,6 +7392,7 @@ async fn handle_post_room_keys_version<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`.
 async fn handle_put_room_key_by_session_id<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7141,6 +7421,7 @@ async fn handle_put_room_key_by_session_id<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/room_keys/keys`.
 async fn handle_put_room_keys<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7169,6 +7450,7 @@ async fn handle_put_room_keys<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/room_keys/keys/{roomId}`.
 async fn handle_put_room_keys_by_room_id<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7197,6 +7479,7 @@ async fn handle_put_room_keys_by_room_id<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/room_keys/version/{version}`.
 async fn handle_put_room_keys_version<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7225,6 +7508,7 @@ async fn handle_put_room_keys_version<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/keys/query`.
 async fn handle_query_keys<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7253,6 +7537,7 @@ async fn handle_query_keys<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/thirdparty/location`.
 async fn handle_query_location_by_alias<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7281,6 +7566,7 @@ async fn handle_query_location_by_alias<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/thirdparty/location/{protocol}`.
 async fn handle_query_location_by_protocol<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7309,6 +7595,7 @@ async fn handle_query_location_by_protocol<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/publicRooms`.
 async fn handle_query_public_rooms<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7337,6 +7624,7 @@ async fn handle_query_public_rooms<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/thirdparty/user`.
 async fn handle_query_user_by_id<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7365,6 +7653,7 @@ async fn handle_query_user_by_id<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/thirdparty/user/{protocol}`.
 async fn handle_query_user_by_protocol<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7393,6 +7682,7 @@ async fn handle_query_user_by_protocol<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}`.
 async fn handle_redact_event<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7421,6 +7711,7 @@ async fn handle_redact_event<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/login/sso/redirect/{idpId}`.
 async fn handle_redirect_to_id_p<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7441,6 +7732,7 @@ async fn handle_redirect_to_id_p<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/login/sso/redirect`.
 async fn handle_redirect_to_sso<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7461,6 +7753,7 @@ async fn handle_redirect_to_sso<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/refresh`.
 async fn handle_refresh<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7481,6 +7774,7 @@ async fn handle_refresh<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/register`.
 async fn handle_register<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7501,6 +7795,7 @@ async fn handle_register<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v1/register/m.login.registration_token/validity`.
 async fn handle_registration_token_validity<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7524,6 +7819,7 @@ async fn handle_registration_token_validity<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/report/{eventId}`.
 async fn handle_report_event<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7552,6 +7848,7 @@ async fn handle_report_event<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/report`.
 async fn handle_report_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7580,6 +7877,7 @@ async fn handle_report_room<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/users/{userId}/report`.
 async fn handle_report_user<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7608,6 +7906,7 @@ async fn handle_report_user<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/user/{userId}/openid/request_token`.
 async fn handle_request_open_id_token<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7636,6 +7935,7 @@ async fn handle_request_open_id_token<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/3pid/email/requestToken`.
 async fn handle_request_token_to3_pid_email<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7659,6 +7959,7 @@ async fn handle_request_token_to3_pid_email<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/3pid/msisdn/requestToken`.
 async fn handle_request_token_to3_pidmsisdn<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7682,6 +7983,7 @@ async fn handle_request_token_to3_pidmsisdn<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/register/email/requestToken`.
 async fn handle_request_token_to_register_email<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7705,6 +8007,7 @@ async fn handle_request_token_to_register_email<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/register/msisdn/requestToken`.
 async fn handle_request_token_to_register_msisdn<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7728,6 +8031,7 @@ async fn handle_request_token_to_register_msisdn<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/password/email/requestToken`.
 async fn handle_request_token_to_reset_password_email<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7751,6 +8055,7 @@ async fn handle_request_token_to_reset_password_email<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/password/msisdn/requestToken`.
 async fn handle_request_token_to_reset_password_msisdn<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7774,6 +8079,7 @@ async fn handle_request_token_to_reset_password_msisdn<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/rooms/{roomId}/initialSync`.
 async fn handle_room_initial_sync<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7802,6 +8108,7 @@ async fn handle_room_initial_sync<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/search`.
 async fn handle_search<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7830,6 +8137,7 @@ async fn handle_search<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/user_directory/search`.
 async fn handle_search_user_directory<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7858,6 +8166,7 @@ async fn handle_search_user_directory<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`.
 async fn handle_send_message<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7886,6 +8195,7 @@ async fn handle_send_message<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}`.
 async fn handle_send_to_device<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7914,6 +8224,7 @@ async fn handle_send_to_device<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/user/{userId}/account_data/{type}`.
 async fn handle_set_account_data<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7942,6 +8253,7 @@ async fn handle_set_account_data<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`.
 async fn handle_set_account_data_per_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7970,6 +8282,7 @@ async fn handle_set_account_data_per_room<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v1/admin/lock/{userId}`.
 async fn handle_set_admin_lock_user<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -7998,6 +8311,7 @@ async fn handle_set_admin_lock_user<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v1/admin/suspend/{userId}`.
 async fn handle_set_admin_suspend_user<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8026,6 +8340,7 @@ async fn handle_set_admin_suspend_user<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/presence/{userId}/status`.
 async fn handle_set_presence<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8054,6 +8369,7 @@ async fn handle_set_presence<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/profile/{userId}/{keyName}`.
 async fn handle_set_profile_field<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8082,6 +8398,7 @@ async fn handle_set_profile_field<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`.
 async fn handle_set_push_rule<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8110,6 +8427,7 @@ async fn handle_set_push_rule<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`.
 async fn handle_set_push_rule_actions<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8138,6 +8456,7 @@ async fn handle_set_push_rule_actions<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`.
 async fn handle_set_push_rule_enabled<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8166,6 +8485,7 @@ async fn handle_set_push_rule_enabled<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/read_markers`.
 async fn handle_set_read_marker<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8194,6 +8514,7 @@ async fn handle_set_read_marker<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/directory/room/{roomAlias}`.
 async fn handle_set_room_alias<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8222,6 +8543,7 @@ async fn handle_set_room_alias<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`.
 async fn handle_set_room_state_with_key<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8250,6 +8572,7 @@ async fn handle_set_room_state_with_key<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`.
 async fn handle_set_room_tag<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8278,6 +8601,7 @@ async fn handle_set_room_tag<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/directory/list/room/{roomId}`.
 async fn handle_set_room_visibility_on_directory<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8308,6 +8632,7 @@ async fn handle_set_room_visibility_on_directory<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/rooms/{roomId}/typing/{userId}`.
 async fn handle_set_typing<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8336,6 +8661,7 @@ async fn handle_set_typing<S: Server>(
         )
         .await
 }
+
 /// Serves `GET /_matrix/client/v3/sync`.
 async fn handle_sync<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8362,6 +8688,7 @@ async fn handle_sync<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/unban`.
 async fn handle_unban<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8390,6 +8717,7 @@ async fn handle_unban<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/account/3pid/unbind`.
 async fn handle_unbind3pid_from_account<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8418,6 +8746,7 @@ async fn handle_unbind3pid_from_account<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}`.
 async fn handle_update_appservice_room_directory_visibility<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8452,6 +8781,7 @@ async fn handle_update_appservice_room_directory_visibility<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/client/v3/devices/{deviceId}`.
 async fn handle_update_device<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8480,6 +8810,7 @@ async fn handle_update_device<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/rooms/{roomId}/upgrade`.
 async fn handle_upgrade_room<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8508,6 +8839,7 @@ async fn handle_upgrade_room<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/media/v3/upload`.
 async fn handle_upload_content<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8536,6 +8868,7 @@ async fn handle_upload_content<S: Server>(
         )
         .await
 }
+
 /// Serves `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}`.
 async fn handle_upload_content_to_mxc<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8564,6 +8897,7 @@ async fn handle_upload_content_to_mxc<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/keys/device_signing/upload`.
 async fn handle_upload_cross_signing_keys<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8592,6 +8926,7 @@ async fn handle_upload_cross_signing_keys<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/keys/signatures/upload`.
 async fn handle_upload_cross_signing_signatures<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8622,6 +8957,7 @@ async fn handle_upload_cross_signing_signatures<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /_matrix/client/v3/keys/upload`.
 async fn handle_upload_keys<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -8650,6 +8986,7 @@ async fn handle_upload_keys<S: Server>(
         )
         .await
 }
+
 /// The identity behind a required token: 401 `M_MISSING_TOKEN` without one,
 /// `M_UNKNOWN_TOKEN` for one the server does not know.
 async fn required_identity<S: Server>(
@@ -8662,6 +8999,7 @@ async fn required_identity<S: Server>(
         .await?
         .ok_or_else(|| crate::RequestError::unknown_token().into())
 }
+
 /// The identity behind an optional token: `None` without one, 401 `M_UNKNOWN_TOKEN`
 /// for one the server does not know.
 async fn optional_identity<S: Server>(

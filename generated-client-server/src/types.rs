@@ -4,6 +4,7 @@
 //!
 //! Each keeps the spec's wire names; optional fields are `Option`s that are left out
 //! when `None`, and keys the spec allows beyond its properties are kept in a map.
+
 /// Location
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -15,6 +16,7 @@ pub struct Location {
     /// Information used to identify this third-party location.
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
+
 impl Location {
     /// Creates a value from its required fields (`alias`, `protocol`, `fields`); the others start absent or at their default.
     #[must_use]
@@ -26,6 +28,7 @@ impl Location {
         Self { alias, protocol, fields }
     }
 }
+
 /// Protocol
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -49,6 +52,7 @@ pub struct ProtocolBase {
     /// May be an empty object if no fields are defined.
     pub field_types: std::collections::BTreeMap<String, FieldType>,
 }
+
 impl ProtocolBase {
     /// Creates a value from its required fields (`user_fields`, `location_fields`, `icon`, `field_types`); the others start absent or at their default.
     #[must_use]
@@ -66,6 +70,7 @@ impl ProtocolBase {
         }
     }
 }
+
 /// Field Type
 ///
 /// Definition of valid values for a field.
@@ -79,6 +84,7 @@ pub struct FieldType {
     /// A placeholder serving as a valid example of the field value.
     pub placeholder: String,
 }
+
 impl FieldType {
     /// Creates a value from its required fields (`regexp`, `placeholder`); the others start absent or at their default.
     #[must_use]
@@ -86,6 +92,7 @@ impl FieldType {
         Self { regexp, placeholder }
     }
 }
+
 /// Protocol Instance
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -101,6 +108,7 @@ pub struct ProtocolInstance {
     /// A unique identifier across all instances.
     pub network_id: String,
 }
+
 impl ProtocolInstance {
     /// Creates a value from its required fields (`desc`, `fields`, `network_id`); the others start absent or at their default.
     #[must_use]
@@ -117,6 +125,7 @@ impl ProtocolInstance {
         }
     }
 }
+
 /// User
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -128,6 +137,7 @@ pub struct User {
     /// Information used to identify this third-party location.
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
+
 impl User {
     /// Creates a value from its required fields (`userid`, `protocol`, `fields`); the others start absent or at their default.
     #[must_use]
@@ -139,6 +149,7 @@ impl User {
         Self { userid, protocol, fields }
     }
 }
+
 /// BooleanCapability
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -146,6 +157,7 @@ pub struct BooleanCapability {
     /// True if the user can perform the action, false otherwise.
     pub enabled: bool,
 }
+
 impl BooleanCapability {
     /// Creates a value from its required fields (`enabled`); the others start absent or at their default.
     #[must_use]
@@ -153,6 +165,7 @@ impl BooleanCapability {
         Self { enabled }
     }
 }
+
 /// Authentication Data
 ///
 /// Used by clients to submit authentication information to the interactive-authentication API
@@ -174,6 +187,7 @@ pub struct AuthData {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
 impl AuthData {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -185,6 +199,7 @@ impl AuthData {
         }
     }
 }
+
 impl std::fmt::Debug for AuthData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthData")
@@ -194,6 +209,7 @@ impl std::fmt::Debug for AuthData {
             .finish()
     }
 }
+
 /// Authentication response
 ///
 /// Used by servers to indicate that additional authentication information is required,
@@ -219,6 +235,7 @@ pub struct AuthResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<Vec<String>>,
 }
+
 impl AuthResponse {
     /// Creates a value from its required fields (`flows`); the others start absent or at their default.
     #[must_use]
@@ -231,6 +248,7 @@ impl AuthResponse {
         }
     }
 }
+
 /// Flow information
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -239,6 +257,7 @@ pub struct FlowInformation {
     /// authentication flow
     pub stages: Vec<String>,
 }
+
 impl FlowInformation {
     /// Creates a value from its required fields (`stages`); the others start absent or at their default.
     #[must_use]
@@ -246,6 +265,7 @@ impl FlowInformation {
         Self { stages }
     }
 }
+
 /// Device
 ///
 /// A client device
@@ -268,6 +288,7 @@ pub struct ClientDevice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen_ts: Option<i64>,
 }
+
 impl ClientDevice {
     /// Creates a value from its required fields (`device_id`); the others start absent or at their default.
     #[must_use]
@@ -280,6 +301,7 @@ impl ClientDevice {
         }
     }
 }
+
 /// ClientEvent
 ///
 /// The format used for events when they are returned from a homeserver to a client
@@ -313,6 +335,7 @@ pub struct ClientEvent {
     /// The ID of the room associated with this event.
     pub room_id: String,
 }
+
 impl ClientEvent {
     /// Creates a value from its required fields (`event_id`, `type`, `sender`, `origin_server_ts`, `content`, `room_id`); the others start absent or at their default.
     #[must_use]
@@ -336,6 +359,7 @@ impl ClientEvent {
         }
     }
 }
+
 /// UnsignedData
 ///
 /// Contains optional extra information about the event.
@@ -391,6 +415,7 @@ pub struct UnsignedData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership: Option<String>,
 }
+
 impl UnsignedData {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -405,6 +430,7 @@ impl UnsignedData {
         }
     }
 }
+
 /// ClientEventWithoutRoomID
 ///
 /// The format used for events when they are returned from
@@ -437,6 +463,7 @@ pub struct ClientEventWithoutRoomId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsigned: Option<Unsigned>,
 }
+
 impl ClientEventWithoutRoomId {
     /// Creates a value from its required fields (`event_id`, `type`, `sender`, `origin_server_ts`, `content`); the others start absent or at their default.
     #[must_use]
@@ -458,6 +485,7 @@ impl ClientEventWithoutRoomId {
         }
     }
 }
+
 /// UnsignedData
 ///
 /// Contains optional extra information about the event.
@@ -513,6 +541,7 @@ pub struct Unsigned {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership: Option<String>,
 }
+
 impl Unsigned {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -527,6 +556,7 @@ impl Unsigned {
         }
     }
 }
+
 /// CrossSigningKey
 ///
 /// Key used for cross signing
@@ -547,6 +577,7 @@ pub struct CrossSigningKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signatures: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
 impl CrossSigningKey {
     /// Creates a value from its required fields (`user_id`, `usage`, `keys`); the others start absent or at their default.
     #[must_use]
@@ -563,6 +594,7 @@ impl CrossSigningKey {
         }
     }
 }
+
 /// An item of the `usage` field of [`CrossSigningKey`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -576,6 +608,7 @@ pub enum UsageItem {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl UsageItem {
     /// The value on the wire.
     #[must_use]
@@ -587,6 +620,7 @@ impl UsageItem {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -597,24 +631,29 @@ impl UsageItem {
         }
     }
 }
+
 impl std::fmt::Display for UsageItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for UsageItem {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("UsageItem", value))
     }
 }
+
 impl serde::Serialize for UsageItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`UsageItem::Other`].
 impl<'de> serde::Deserialize<'de> for UsageItem {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -624,6 +663,7 @@ impl<'de> serde::Deserialize<'de> for UsageItem {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// DeviceKeys
 ///
 /// Device identity keys
@@ -651,6 +691,7 @@ pub struct DeviceKeys {
         std::collections::BTreeMap<String, String>,
     >,
 }
+
 impl DeviceKeys {
     /// Creates a value from its required fields (`user_id`, `device_id`, `algorithms`, `keys`, `signatures`); the others start absent or at their default.
     #[must_use]
@@ -673,6 +714,7 @@ impl DeviceKeys {
         }
     }
 }
+
 /// Error
 ///
 /// A Matrix-level Error
@@ -688,6 +730,7 @@ pub struct Error {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
 impl Error {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
@@ -699,6 +742,7 @@ impl Error {
         }
     }
 }
+
 impl std::fmt::Debug for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Error")
@@ -708,6 +752,7 @@ impl std::fmt::Debug for Error {
             .finish()
     }
 }
+
 /// Error
 ///
 /// A Matrix-level Error
@@ -727,6 +772,7 @@ pub struct RateLimited {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
 impl RateLimited {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
@@ -739,6 +785,7 @@ impl RateLimited {
         }
     }
 }
+
 impl std::fmt::Debug for RateLimited {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RateLimited")
@@ -749,6 +796,7 @@ impl std::fmt::Debug for RateLimited {
             .finish()
     }
 }
+
 /// EventBatch
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -757,6 +805,7 @@ pub struct EventBatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<Event>>,
 }
+
 impl EventBatch {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -764,6 +813,7 @@ impl EventBatch {
         Self { events: None }
     }
 }
+
 /// Event
 ///
 /// The basic set of fields all events must have.
@@ -775,6 +825,7 @@ pub struct Event {
     /// The type of event, as defined by [the event type specification](https://spec.matrix.org/v1.19/client-server-api/#types-of-room-events).
     pub r#type: String,
 }
+
 impl Event {
     /// Creates a value from its required fields (`content`, `type`); the others start absent or at their default.
     #[must_use]
@@ -785,6 +836,7 @@ impl Event {
         Self { content, r#type }
     }
 }
+
 /// EventFilter
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -808,6 +860,7 @@ pub struct EventFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub types: Option<Vec<String>>,
 }
+
 impl EventFilter {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -821,6 +874,7 @@ impl EventFilter {
         }
     }
 }
+
 /// Invite3pid
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -837,6 +891,7 @@ pub struct Invite3pid {
     /// The invitee's third-party identifier.
     pub address: String,
 }
+
 impl Invite3pid {
     /// Creates a value from its required fields (`id_server`, `id_access_token`, `medium`, `address`); the others start absent or at their default.
     #[must_use]
@@ -854,6 +909,7 @@ impl Invite3pid {
         }
     }
 }
+
 /// KeyBackupData
 ///
 /// The key data
@@ -872,6 +928,7 @@ pub struct KeyBackupData {
     /// expected format of the data.
     pub session_data: serde_json::Map<String, serde_json::Value>,
 }
+
 impl KeyBackupData {
     /// Creates a value from its required fields (`first_message_index`, `forwarded_count`, `is_verified`, `session_data`); the others start absent or at their default.
     #[must_use]
@@ -889,6 +946,7 @@ impl KeyBackupData {
         }
     }
 }
+
 /// `OneTimeKeysValue` from the spec.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
@@ -899,6 +957,7 @@ pub enum OneTimeKeysValue {
     /// A value of the `KeyObject` case.
     KeyObject(KeyObject),
 }
+
 /// KeyObject
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -913,6 +972,7 @@ pub struct KeyObject {
         serde_json::Map<String, serde_json::Value>,
     >,
 }
+
 impl KeyObject {
     /// Creates a value from its required fields (`key`, `signatures`); the others start absent or at their default.
     #[must_use]
@@ -926,6 +986,7 @@ impl KeyObject {
         Self { key, signatures }
     }
 }
+
 /// OpenIdCredentials
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -943,6 +1004,7 @@ pub struct OpenidToken {
     /// be generated.
     pub expires_in: i64,
 }
+
 impl OpenidToken {
     /// Creates a value from its required fields (`access_token`, `token_type`, `matrix_server_name`, `expires_in`); the others start absent or at their default.
     #[must_use]
@@ -960,6 +1022,7 @@ impl OpenidToken {
         }
     }
 }
+
 impl std::fmt::Debug for OpenidToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenidToken")
@@ -970,6 +1033,7 @@ impl std::fmt::Debug for OpenidToken {
             .finish()
     }
 }
+
 /// Protocol
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1002,6 +1066,7 @@ pub struct Protocol {
     /// instance on the homeserver.
     pub instances: Vec<InstancesItem>,
 }
+
 impl Protocol {
     /// Creates a value from its required fields (`user_fields`, `location_fields`, `icon`, `field_types`, `instances`); the others start absent or at their default.
     #[must_use]
@@ -1021,6 +1086,7 @@ impl Protocol {
         }
     }
 }
+
 /// Field Type
 ///
 /// Definition of valid values for a field.
@@ -1034,6 +1100,7 @@ pub struct FieldTypesValue {
     /// A placeholder serving as a valid example of the field value.
     pub placeholder: String,
 }
+
 impl FieldTypesValue {
     /// Creates a value from its required fields (`regexp`, `placeholder`); the others start absent or at their default.
     #[must_use]
@@ -1041,6 +1108,7 @@ impl FieldTypesValue {
         Self { regexp, placeholder }
     }
 }
+
 /// Protocol Instance
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1064,6 +1132,7 @@ pub struct InstancesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
 }
+
 impl InstancesItem {
     /// Creates a value from its required fields (`desc`, `fields`, `network_id`); the others start absent or at their default.
     #[must_use]
@@ -1081,6 +1150,7 @@ impl InstancesItem {
         }
     }
 }
+
 /// PublishedRoomsChunk
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1116,6 +1186,7 @@ pub struct PublicRoomsChunk {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_type: Option<String>,
 }
+
 impl PublicRoomsChunk {
     /// Creates a value from its required fields (`num_joined_members`, `room_id`, `world_readable`, `guest_can_join`); the others start absent or at their default.
     #[must_use]
@@ -1139,6 +1210,7 @@ impl PublicRoomsChunk {
         }
     }
 }
+
 /// A list of the published rooms on the server.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1160,6 +1232,7 @@ pub struct PublicRoomsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_room_count_estimate: Option<i64>,
 }
+
 impl PublicRoomsResponse {
     /// Creates a value from its required fields (`chunk`); the others start absent or at their default.
     #[must_use]
@@ -1172,6 +1245,7 @@ impl PublicRoomsResponse {
         }
     }
 }
+
 /// PushCondition
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1208,6 +1282,7 @@ pub struct PushCondition {
     )]
     pub value: Option<Option<Value>>,
 }
+
 impl PushCondition {
     /// Creates a value from its required fields (`kind`); the others start absent or at their default.
     #[must_use]
@@ -1221,6 +1296,7 @@ impl PushCondition {
         }
     }
 }
+
 /// The `value` field of [`PushCondition`].
 ///
 /// Required for `event_property_is` and `event_property_contains` conditions.
@@ -1237,6 +1313,7 @@ pub enum Value {
     /// A value of the `String` case.
     String(String),
 }
+
 /// PushRule
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1259,6 +1336,7 @@ pub struct PushRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
 }
+
 impl PushRule {
     /// Creates a value from its required fields (`actions`, `default`, `enabled`, `rule_id`); the others start absent or at their default.
     #[must_use]
@@ -1278,6 +1356,7 @@ impl PushRule {
         }
     }
 }
+
 /// An item of the `actions` field of [`PushRule`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
@@ -1288,6 +1367,7 @@ pub enum ActionsItem {
     /// A value of the `Object` case.
     Object(serde_json::Map<String, serde_json::Value>),
 }
+
 /// `PushRuleset` from the spec.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1303,6 +1383,7 @@ pub struct PushRuleset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub underride: Option<Vec<PushRule>>,
 }
+
 impl PushRuleset {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -1316,6 +1397,7 @@ impl PushRuleset {
         }
     }
 }
+
 /// `RequestEmailValidation` from the spec.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1357,6 +1439,7 @@ pub struct RequestEmailValidation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_access_token: Option<String>,
 }
+
 impl RequestEmailValidation {
     /// Creates a value from its required fields (`client_secret`, `email`, `send_attempt`); the others start absent or at their default.
     #[must_use]
@@ -1371,6 +1454,7 @@ impl RequestEmailValidation {
         }
     }
 }
+
 impl std::fmt::Debug for RequestEmailValidation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestEmailValidation")
@@ -1383,6 +1467,7 @@ impl std::fmt::Debug for RequestEmailValidation {
             .finish()
     }
 }
+
 /// `RequestMsisdnValidation` from the spec.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1426,6 +1511,7 @@ pub struct RequestMsisdnValidation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_access_token: Option<String>,
 }
+
 impl RequestMsisdnValidation {
     /// Creates a value from its required fields (`client_secret`, `country`, `phone_number`, `send_attempt`); the others start absent or at their default.
     #[must_use]
@@ -1446,6 +1532,7 @@ impl RequestMsisdnValidation {
         }
     }
 }
+
 impl std::fmt::Debug for RequestMsisdnValidation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestMsisdnValidation")
@@ -1459,6 +1546,7 @@ impl std::fmt::Debug for RequestMsisdnValidation {
             .finish()
     }
 }
+
 /// RequestTokenResponse
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1486,6 +1574,7 @@ pub struct RequestTokenResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submit_url: Option<String>,
 }
+
 impl RequestTokenResponse {
     /// Creates a value from its required fields (`sid`); the others start absent or at their default.
     #[must_use]
@@ -1493,6 +1582,7 @@ impl RequestTokenResponse {
         Self { sid, submit_url: None }
     }
 }
+
 /// EventFilter
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1543,6 +1633,7 @@ pub struct RoomEventFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contains_url: Option<bool>,
 }
+
 impl RoomEventFilter {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -1562,6 +1653,7 @@ impl RoomEventFilter {
         }
     }
 }
+
 /// RoomKeyBackup
 ///
 /// The backed up keys for a room.
@@ -1571,6 +1663,7 @@ pub struct RoomKeyBackup {
     /// A map of session IDs to key data.
     pub sessions: std::collections::BTreeMap<String, KeyBackupData>,
 }
+
 impl RoomKeyBackup {
     /// Creates a value from its required fields (`sessions`); the others start absent or at their default.
     #[must_use]
@@ -1578,6 +1671,7 @@ impl RoomKeyBackup {
         Self { sessions }
     }
 }
+
 /// RoomSummary
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1624,6 +1718,7 @@ pub struct RoomSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_version: Option<String>,
 }
+
 impl RoomSummary {
     /// Creates a value from its required fields (`num_joined_members`, `room_id`, `world_readable`, `guest_can_join`); the others start absent or at their default.
     #[must_use]
@@ -1650,6 +1745,7 @@ impl RoomSummary {
         }
     }
 }
+
 /// The `encryption` field of [`RoomSummary`].
 ///
 /// The encryption algorithm to be used to encrypt messages sent in the
@@ -1662,6 +1758,7 @@ pub enum Encryption {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Encryption {
     /// The value on the wire.
     #[must_use]
@@ -1671,6 +1768,7 @@ impl Encryption {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -1679,24 +1777,29 @@ impl Encryption {
         }
     }
 }
+
 impl std::fmt::Display for Encryption {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Encryption {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Encryption", value))
     }
 }
+
 impl serde::Serialize for Encryption {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Encryption::Other`].
 impl<'de> serde::Deserialize<'de> for Encryption {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -1706,6 +1809,7 @@ impl<'de> serde::Deserialize<'de> for Encryption {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// StateEventBatch
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1714,6 +1818,7 @@ pub struct StateEventBatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<ClientEventWithoutRoomId>>,
 }
+
 impl StateEventBatch {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -1721,6 +1826,7 @@ impl StateEventBatch {
         Self { events: None }
     }
 }
+
 /// Filter
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1741,6 +1847,7 @@ pub struct SyncFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<RoomFilter>,
 }
+
 impl SyncFilter {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -1754,6 +1861,7 @@ impl SyncFilter {
         }
     }
 }
+
 /// The `event_format` field of [`SyncFilter`].
 ///
 /// The format to use for events. `client` will return the events in a format suitable for clients. `federation` will return the raw event as received over federation. The default is `client`.
@@ -1767,6 +1875,7 @@ pub enum EventFormat {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl EventFormat {
     /// The value on the wire.
     #[must_use]
@@ -1777,6 +1886,7 @@ impl EventFormat {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -1786,24 +1896,29 @@ impl EventFormat {
         }
     }
 }
+
 impl std::fmt::Display for EventFormat {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for EventFormat {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("EventFormat", value))
     }
 }
+
 impl serde::Serialize for EventFormat {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`EventFormat::Other`].
 impl<'de> serde::Deserialize<'de> for EventFormat {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -1813,6 +1928,7 @@ impl<'de> serde::Deserialize<'de> for EventFormat {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// RoomFilter
 ///
 /// Filters to be applied to room data.
@@ -1841,6 +1957,7 @@ pub struct RoomFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_data: Option<RoomEventFilter>,
 }
+
 impl RoomFilter {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -1856,6 +1973,7 @@ impl RoomFilter {
         }
     }
 }
+
 /// Tag
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1865,6 +1983,7 @@ pub struct Tag {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<f64>,
 }
+
 impl Tag {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -1872,6 +1991,7 @@ impl Tag {
         Self { order: None }
     }
 }
+
 /// Third-party Signed
 ///
 /// A signature of an `m.third_party_invite` token to prove that this user
@@ -1891,6 +2011,7 @@ pub struct ThirdPartySigned {
         std::collections::BTreeMap<String, String>,
     >,
 }
+
 impl ThirdPartySigned {
     /// Creates a value from its required fields (`sender`, `mxid`, `token`, `signatures`); the others start absent or at their default.
     #[must_use]
@@ -1911,6 +2032,7 @@ impl ThirdPartySigned {
         }
     }
 }
+
 /// TimelineBatch
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1925,6 +2047,7 @@ pub struct TimelineBatch {
     /// List of events.
     pub events: Vec<ClientEventWithoutRoomId>,
 }
+
 impl TimelineBatch {
     /// Creates a value from its required fields (`events`); the others start absent or at their default.
     #[must_use]
@@ -1936,6 +2059,7 @@ impl TimelineBatch {
         }
     }
 }
+
 /// User identifier
 ///
 /// Identification information for a user
@@ -1951,6 +2075,7 @@ pub struct UserIdentifier {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
 impl UserIdentifier {
     /// Creates a value from its required fields (`type`); the others start absent or at their default.
     #[must_use]
@@ -1961,6 +2086,7 @@ impl UserIdentifier {
         }
     }
 }
+
 impl std::fmt::Debug for UserIdentifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserIdentifier")
@@ -1969,6 +2095,7 @@ impl std::fmt::Debug for UserIdentifier {
             .finish()
     }
 }
+
 /// Discovery Information
 ///
 /// Used by clients to determine the homeserver, identity server, and other
@@ -1987,6 +2114,7 @@ pub struct Full {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
 impl Full {
     /// Creates a value from its required fields (`m.homeserver`); the others start absent or at their default.
     #[must_use]
@@ -1998,6 +2126,7 @@ impl Full {
         }
     }
 }
+
 impl std::fmt::Debug for Full {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Full")
@@ -2007,6 +2136,7 @@ impl std::fmt::Debug for Full {
             .finish()
     }
 }
+
 /// Homeserver Information
 ///
 /// Used by clients to discover homeserver information.
@@ -2016,6 +2146,7 @@ pub struct Homeserver {
     /// The base URL for the homeserver for client-server connections.
     pub base_url: String,
 }
+
 impl Homeserver {
     /// Creates a value from its required fields (`base_url`); the others start absent or at their default.
     #[must_use]
@@ -2023,6 +2154,7 @@ impl Homeserver {
         Self { base_url }
     }
 }
+
 /// Identity Server Information
 ///
 /// Used by clients to discover identity server information.
@@ -2032,6 +2164,7 @@ pub struct IdentityServer {
     /// The base URL for the identity server for client-server connections.
     pub base_url: String,
 }
+
 impl IdentityServer {
     /// Creates a value from its required fields (`base_url`); the others start absent or at their default.
     #[must_use]
@@ -2039,6 +2172,7 @@ impl IdentityServer {
         Self { base_url }
     }
 }
+
 /// RoomKeysUpdateResponse
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2051,6 +2185,7 @@ pub struct RoomKeysUpdateResponse {
     /// The number of keys stored in the backup
     pub count: i64,
 }
+
 impl RoomKeysUpdateResponse {
     /// Creates a value from its required fields (`etag`, `count`); the others start absent or at their default.
     #[must_use]
@@ -2058,6 +2193,7 @@ impl RoomKeysUpdateResponse {
         Self { etag, count }
     }
 }
+
 /// `Response` from the spec.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2076,6 +2212,7 @@ pub struct Response {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recursion_depth: Option<i64>,
 }
+
 impl Response {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -2087,6 +2224,7 @@ impl Response {
         }
     }
 }
+
 /// `ApiIdentityRequestEmailValidation` from the spec.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2113,6 +2251,7 @@ pub struct ApiIdentityRequestEmailValidation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
 }
+
 impl ApiIdentityRequestEmailValidation {
     /// Creates a value from its required fields (`client_secret`, `email`, `send_attempt`); the others start absent or at their default.
     #[must_use]
@@ -2125,6 +2264,7 @@ impl ApiIdentityRequestEmailValidation {
         }
     }
 }
+
 impl std::fmt::Debug for ApiIdentityRequestEmailValidation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiIdentityRequestEmailValidation")
@@ -2135,6 +2275,7 @@ impl std::fmt::Debug for ApiIdentityRequestEmailValidation {
             .finish()
     }
 }
+
 /// `ApiIdentityRequestMsisdnValidation` from the spec.
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -2163,6 +2304,7 @@ pub struct ApiIdentityRequestMsisdnValidation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
 }
+
 impl ApiIdentityRequestMsisdnValidation {
     /// Creates a value from its required fields (`client_secret`, `country`, `phone_number`, `send_attempt`); the others start absent or at their default.
     #[must_use]
@@ -2181,6 +2323,7 @@ impl ApiIdentityRequestMsisdnValidation {
         }
     }
 }
+
 impl std::fmt::Debug for ApiIdentityRequestMsisdnValidation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiIdentityRequestMsisdnValidation")
@@ -2192,6 +2335,7 @@ impl std::fmt::Debug for ApiIdentityRequestMsisdnValidation {
             .finish()
     }
 }
+
 /// RoomEvent
 ///
 /// Room Events have the following fields.
@@ -2214,6 +2358,7 @@ pub struct RoomEvent {
     /// that arrive through `/sync`, despite being required everywhere else.
     pub room_id: String,
 }
+
 impl RoomEvent {
     /// Creates a value from its required fields (`content`, `type`, `event_id`, `sender`, `origin_server_ts`, `room_id`); the others start absent or at their default.
     #[must_use]
@@ -2236,6 +2381,7 @@ impl RoomEvent {
         }
     }
 }
+
 /// UnsignedData
 ///
 /// Contains optional extra information about the event.
@@ -2246,6 +2392,7 @@ pub struct UnsignedProp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age: Option<i64>,
 }
+
 impl UnsignedProp {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -2253,6 +2400,7 @@ impl UnsignedProp {
         Self { age: None }
     }
 }
+
 /// StateEvent
 ///
 /// State Events have the following fields.
@@ -2278,6 +2426,7 @@ pub struct StateEvent {
     /// State keys starting with an `@` are reserved for referencing user IDs, such as room members. With the exception of a few events, state events set with a given user's ID as the state key MUST only be set by that user.
     pub state_key: String,
 }
+
 impl StateEvent {
     /// Creates a value from its required fields (`content`, `type`, `event_id`, `sender`, `origin_server_ts`, `room_id`, `state_key`); the others start absent or at their default.
     #[must_use]
@@ -2302,6 +2451,7 @@ impl StateEvent {
         }
     }
 }
+
 /// StrippedStateEvent
 ///
 /// A stripped down state event, with only the `type`, `state_key`,
@@ -2318,6 +2468,7 @@ pub struct StrippedState {
     /// The `sender` for the event.
     pub sender: String,
 }
+
 impl StrippedState {
     /// Creates a value from its required fields (`content`, `state_key`, `type`, `sender`); the others start absent or at their default.
     #[must_use]
@@ -2335,6 +2486,7 @@ impl StrippedState {
         }
     }
 }
+
 /// SyncRoomEvent
 ///
 /// In addition to the Event fields, Room Events have the following additional fields.
@@ -2354,6 +2506,7 @@ pub struct SyncRoomEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsigned: Option<UnsignedProp>,
 }
+
 impl SyncRoomEvent {
     /// Creates a value from its required fields (`content`, `type`, `event_id`, `sender`, `origin_server_ts`); the others start absent or at their default.
     #[must_use]
@@ -2374,6 +2527,7 @@ impl SyncRoomEvent {
         }
     }
 }
+
 /// SyncStateEvent
 ///
 /// In addition to the Room Event fields, State Events have the following additional fields.
@@ -2396,6 +2550,7 @@ pub struct SyncStateEvent {
     /// State keys starting with an `@` are reserved for referencing user IDs, such as room members. With the exception of a few events, state events set with a given user's ID as the state key MUST only be set by that user.
     pub state_key: String,
 }
+
 impl SyncStateEvent {
     /// Creates a value from its required fields (`content`, `type`, `event_id`, `sender`, `origin_server_ts`, `state_key`); the others start absent or at their default.
     #[must_use]

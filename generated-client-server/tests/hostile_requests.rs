@@ -3,9 +3,11 @@
 //! Hostile requests: whatever the method, path, query, headers and body, the router
 //! answers without panicking, never with a 500 when the server itself never fails, and
 //! every 4xx carries a Matrix error (`errcode` and `error`).
+
 #![cfg(feature = "server")]
 use proptest::prelude::*;
 use tower::ServiceExt;
+
 /// The paths of the operations, `{}` standing for a path parameter.
 const PATHS: &[&str] = &[
     "/_matrix/client/v3/account/3pid/add",
@@ -175,10 +177,13 @@ const PATHS: &[&str] = &[
     "/_matrix/client/v3/keys/signatures/upload",
     "/_matrix/client/v3/keys/upload",
 ];
+
 /// A server that implements nothing and never fails.
 struct Calm;
+
 impl matrix_client_server::server::Server for Calm {
     type Identity = ();
+
     async fn authenticate(
         &self,
         token: &str,
@@ -186,6 +191,7 @@ impl matrix_client_server::server::Server for Calm {
         Ok((token == "valid").then_some(()))
     }
 }
+
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
     RUNTIME
@@ -196,6 +202,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
                 .expect("a runtime")
         })
 }
+
 /// A path: an operation's with its parameters filled with anything, or anything.
 fn path() -> impl Strategy<Value = String> {
     let known = (prop::sample::select(PATHS), "[a-zA-Z0-9%@:!$._~-]{0,12}")
@@ -204,6 +211,7 @@ fn path() -> impl Strategy<Value = String> {
         .prop_map(|p| if p.is_empty() { "/".to_owned() } else { p });
     prop_oneof![3 => known, 1 => noise]
 }
+
 fn method() -> impl Strategy<Value = http::Method> {
     prop::sample::select(
             vec![
@@ -213,6 +221,7 @@ fn method() -> impl Strategy<Value = http::Method> {
         )
         .prop_map(|m| http::Method::from_bytes(m.as_bytes()).expect("a method"))
 }
+
 fn body() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::collection::vec(any:: < u8 > (), 0..256),
@@ -221,6 +230,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         vec![b' '; 64 * 1024 + n]),
     ]
 }
+
 fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
     let name = prop::sample::select(
         vec![
@@ -234,6 +244,7 @@ fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
     ];
     prop::collection::vec((name.prop_map(str::to_owned), value), 0..4)
 }
+
 proptest! {
     #![proptest_config(ProptestConfig { cases : 2048, failure_persistence : None,
     ..ProptestConfig::default() })] #[test] fn

@@ -2,15 +2,18 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! Every operation's request, with every input filled, and every documented response
 //! survive the trip through `http` unchanged.
+
 #![allow(clippy::unreadable_literal)]
 /// Where the sample requests are sent: the base path with its variables filled.
 const PREFIX: &str = "";
+
 /// A value of a generated type from JSON.
 #[track_caller]
 fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
     serde_json::from_str(json)
         .unwrap_or_else(|e| panic!("the sample does not fit its type: {e}: {json}"))
 }
+
 #[test]
 fn add3_pid_request() {
     let mut request = matrix_client_server::endpoints::add3_pid::Request::new(
@@ -24,6 +27,7 @@ fn add3_pid_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn add3_pid_responses() {
     use matrix_client_server::endpoints::add3_pid::Response;
@@ -55,6 +59,7 @@ fn add3_pid_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn ban_request() {
     let mut request = matrix_client_server::endpoints::ban::Request::new(
@@ -69,6 +74,7 @@ fn ban_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn ban_responses() {
     use matrix_client_server::endpoints::ban::Response;
@@ -95,6 +101,7 @@ fn ban_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn bind3_pid_request() {
     let mut request = matrix_client_server::endpoints::bind3_pid::Request::new(
@@ -108,6 +115,7 @@ fn bind3_pid_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn bind3_pid_responses() {
     use matrix_client_server::endpoints::bind3_pid::Response;
@@ -134,6 +142,7 @@ fn bind3_pid_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn change_password_request() {
     let mut request = matrix_client_server::endpoints::change_password::Request::new(
@@ -149,6 +158,7 @@ fn change_password_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn change_password_responses() {
     use matrix_client_server::endpoints::change_password::Response;
@@ -180,6 +190,7 @@ fn change_password_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn check_username_availability_request() {
     let request = matrix_client_server::endpoints::check_username_availability::Request::new(
@@ -192,6 +203,7 @@ fn check_username_availability_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn check_username_availability_responses() {
     use matrix_client_server::endpoints::check_username_availability::Response;
@@ -223,6 +235,7 @@ fn check_username_availability_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn claim_keys_request() {
     let mut request = matrix_client_server::endpoints::claim_keys::Request::new(
@@ -236,6 +249,7 @@ fn claim_keys_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn claim_keys_responses() {
     use matrix_client_server::endpoints::claim_keys::Response;
@@ -261,6 +275,7 @@ fn claim_keys_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn create_content_request() {
     let mut request = matrix_client_server::endpoints::create_content::Request::new();
@@ -272,6 +287,7 @@ fn create_content_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn create_content_responses() {
     use matrix_client_server::endpoints::create_content::Response;
@@ -307,6 +323,7 @@ fn create_content_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn create_room_request() {
     let mut request = matrix_client_server::endpoints::create_room::Request::new(
@@ -322,6 +339,7 @@ fn create_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn create_room_responses() {
     use matrix_client_server::endpoints::create_room::Response;
@@ -353,6 +371,7 @@ fn create_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn deactivate_account_request() {
     let mut request = matrix_client_server::endpoints::deactivate_account::Request::new(
@@ -368,6 +387,7 @@ fn deactivate_account_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn deactivate_account_responses() {
     use matrix_client_server::endpoints::deactivate_account::Response;
@@ -399,6 +419,7 @@ fn deactivate_account_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn define_filter_request() {
     let mut request = matrix_client_server::endpoints::define_filter::Request::new(
@@ -415,6 +436,7 @@ fn define_filter_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn define_filter_responses() {
     use matrix_client_server::endpoints::define_filter::Response;
@@ -436,6 +458,7 @@ fn define_filter_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete3pid_from_account_request() {
     let mut request = matrix_client_server::endpoints::delete3pid_from_account::Request::new(
@@ -451,6 +474,7 @@ fn delete3pid_from_account_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete3pid_from_account_responses() {
     use matrix_client_server::endpoints::delete3pid_from_account::Response;
@@ -472,6 +496,7 @@ fn delete3pid_from_account_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_device_request() {
     let mut request = matrix_client_server::endpoints::delete_device::Request::new(
@@ -488,6 +513,7 @@ fn delete_device_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_device_responses() {
     use matrix_client_server::endpoints::delete_device::Response;
@@ -514,6 +540,7 @@ fn delete_device_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_devices_request() {
     let mut request = matrix_client_server::endpoints::delete_devices::Request::new(
@@ -529,6 +556,7 @@ fn delete_devices_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_devices_responses() {
     use matrix_client_server::endpoints::delete_devices::Response;
@@ -555,6 +583,7 @@ fn delete_devices_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_profile_field_request() {
     let mut request = matrix_client_server::endpoints::delete_profile_field::Request::new(
@@ -569,6 +598,7 @@ fn delete_profile_field_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_profile_field_responses() {
     use matrix_client_server::endpoints::delete_profile_field::Response;
@@ -605,6 +635,7 @@ fn delete_profile_field_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_push_rule_request() {
     let mut request = matrix_client_server::endpoints::delete_push_rule::Request::new(
@@ -619,6 +650,7 @@ fn delete_push_rule_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_push_rule_responses() {
     use matrix_client_server::endpoints::delete_push_rule::Response;
@@ -645,6 +677,7 @@ fn delete_push_rule_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_room_alias_request() {
     let mut request = matrix_client_server::endpoints::delete_room_alias::Request::new(
@@ -658,6 +691,7 @@ fn delete_room_alias_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_room_alias_responses() {
     use matrix_client_server::endpoints::delete_room_alias::Response;
@@ -684,6 +718,7 @@ fn delete_room_alias_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_room_key_by_session_id_request() {
     let mut request = matrix_client_server::endpoints::delete_room_key_by_session_id::Request::new(
@@ -699,6 +734,7 @@ fn delete_room_key_by_session_id_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_room_key_by_session_id_responses() {
     use matrix_client_server::endpoints::delete_room_key_by_session_id::Response;
@@ -730,6 +766,7 @@ fn delete_room_key_by_session_id_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_room_keys_request() {
     let mut request = matrix_client_server::endpoints::delete_room_keys::Request::new(
@@ -743,6 +780,7 @@ fn delete_room_keys_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_room_keys_responses() {
     use matrix_client_server::endpoints::delete_room_keys::Response;
@@ -774,6 +812,7 @@ fn delete_room_keys_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_room_keys_by_room_id_request() {
     let mut request = matrix_client_server::endpoints::delete_room_keys_by_room_id::Request::new(
@@ -788,6 +827,7 @@ fn delete_room_keys_by_room_id_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_room_keys_by_room_id_responses() {
     use matrix_client_server::endpoints::delete_room_keys_by_room_id::Response;
@@ -819,6 +859,7 @@ fn delete_room_keys_by_room_id_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_room_keys_version_request() {
     let mut request = matrix_client_server::endpoints::delete_room_keys_version::Request::new(
@@ -832,6 +873,7 @@ fn delete_room_keys_version_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_room_keys_version_responses() {
     use matrix_client_server::endpoints::delete_room_keys_version::Response;
@@ -863,6 +905,7 @@ fn delete_room_keys_version_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn delete_room_tag_request() {
     let mut request = matrix_client_server::endpoints::delete_room_tag::Request::new(
@@ -878,6 +921,7 @@ fn delete_room_tag_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn delete_room_tag_responses() {
     use matrix_client_server::endpoints::delete_room_tag::Response;
@@ -899,6 +943,7 @@ fn delete_room_tag_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn forget_room_request() {
     let mut request = matrix_client_server::endpoints::forget_room::Request::new(
@@ -912,6 +957,7 @@ fn forget_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn forget_room_responses() {
     use matrix_client_server::endpoints::forget_room::Response;
@@ -943,6 +989,7 @@ fn forget_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn generate_login_token_request() {
     let mut request = matrix_client_server::endpoints::generate_login_token::Request::new(
@@ -958,6 +1005,7 @@ fn generate_login_token_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn generate_login_token_responses() {
     use matrix_client_server::endpoints::generate_login_token::Response;
@@ -996,6 +1044,7 @@ fn generate_login_token_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_account3_pi_ds_request() {
     let mut request = matrix_client_server::endpoints::get_account3_pi_ds::Request::new();
@@ -1007,6 +1056,7 @@ fn get_account3_pi_ds_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_account3_pi_ds_responses() {
     use matrix_client_server::endpoints::get_account3_pi_ds::Response;
@@ -1032,6 +1082,7 @@ fn get_account3_pi_ds_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_account_data_request() {
     let mut request = matrix_client_server::endpoints::get_account_data::Request::new(
@@ -1046,6 +1097,7 @@ fn get_account_data_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_account_data_responses() {
     use matrix_client_server::endpoints::get_account_data::Response;
@@ -1077,6 +1129,7 @@ fn get_account_data_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_account_data_per_room_request() {
     let mut request = matrix_client_server::endpoints::get_account_data_per_room::Request::new(
@@ -1092,6 +1145,7 @@ fn get_account_data_per_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_account_data_per_room_responses() {
     use matrix_client_server::endpoints::get_account_data_per_room::Response;
@@ -1128,6 +1182,7 @@ fn get_account_data_per_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_admin_lock_user_request() {
     let mut request = matrix_client_server::endpoints::get_admin_lock_user::Request::new(
@@ -1141,6 +1196,7 @@ fn get_admin_lock_user_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_admin_lock_user_responses() {
     use matrix_client_server::endpoints::get_admin_lock_user::Response;
@@ -1177,6 +1233,7 @@ fn get_admin_lock_user_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_admin_suspend_user_request() {
     let mut request = matrix_client_server::endpoints::get_admin_suspend_user::Request::new(
@@ -1190,6 +1247,7 @@ fn get_admin_suspend_user_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_admin_suspend_user_responses() {
     use matrix_client_server::endpoints::get_admin_suspend_user::Response;
@@ -1226,6 +1284,7 @@ fn get_admin_suspend_user_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_auth_metadata_request() {
     let request = matrix_client_server::endpoints::get_auth_metadata::Request::new();
@@ -1236,6 +1295,7 @@ fn get_auth_metadata_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_auth_metadata_responses() {
     use matrix_client_server::endpoints::get_auth_metadata::Response;
@@ -1266,6 +1326,7 @@ fn get_auth_metadata_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_capabilities_request() {
     let mut request = matrix_client_server::endpoints::get_capabilities::Request::new();
@@ -1277,6 +1338,7 @@ fn get_capabilities_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_capabilities_responses() {
     use matrix_client_server::endpoints::get_capabilities::Response;
@@ -1307,6 +1369,7 @@ fn get_capabilities_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_config_request() {
     let mut request = matrix_client_server::endpoints::get_config::Request::new();
@@ -1316,6 +1379,7 @@ fn get_config_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_config_responses() {
     use matrix_client_server::endpoints::get_config::Response;
@@ -1342,6 +1406,7 @@ fn get_config_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_config_authed_request() {
     let mut request = matrix_client_server::endpoints::get_config_authed::Request::new();
@@ -1353,6 +1418,7 @@ fn get_config_authed_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_config_authed_responses() {
     use matrix_client_server::endpoints::get_config_authed::Response;
@@ -1379,6 +1445,7 @@ fn get_config_authed_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_content_request() {
     let mut request = matrix_client_server::endpoints::get_content::Request::new(
@@ -1395,6 +1462,7 @@ fn get_content_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_content_responses() {
     use matrix_client_server::endpoints::get_content::Response;
@@ -1441,6 +1509,7 @@ fn get_content_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_content_authed_request() {
     let mut request = matrix_client_server::endpoints::get_content_authed::Request::new(
@@ -1456,6 +1525,7 @@ fn get_content_authed_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_content_authed_responses() {
     use matrix_client_server::endpoints::get_content_authed::Response;
@@ -1502,6 +1572,7 @@ fn get_content_authed_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_content_override_name_request() {
     let mut request = matrix_client_server::endpoints::get_content_override_name::Request::new(
@@ -1519,6 +1590,7 @@ fn get_content_override_name_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_content_override_name_responses() {
     use matrix_client_server::endpoints::get_content_override_name::Response;
@@ -1565,6 +1637,7 @@ fn get_content_override_name_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_content_override_name_authed_request() {
     let mut request = matrix_client_server::endpoints::get_content_override_name_authed::Request::new(
@@ -1581,6 +1654,7 @@ fn get_content_override_name_authed_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_content_override_name_authed_responses() {
     use matrix_client_server::endpoints::get_content_override_name_authed::Response;
@@ -1627,6 +1701,7 @@ fn get_content_override_name_authed_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_content_thumbnail_request() {
     let mut request = matrix_client_server::endpoints::get_content_thumbnail::Request::new(
@@ -1647,6 +1722,7 @@ fn get_content_thumbnail_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_content_thumbnail_responses() {
     use matrix_client_server::endpoints::get_content_thumbnail::Response;
@@ -1703,6 +1779,7 @@ fn get_content_thumbnail_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_content_thumbnail_authed_request() {
     let mut request = matrix_client_server::endpoints::get_content_thumbnail_authed::Request::new(
@@ -1722,6 +1799,7 @@ fn get_content_thumbnail_authed_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_content_thumbnail_authed_responses() {
     use matrix_client_server::endpoints::get_content_thumbnail_authed::Response;
@@ -1778,6 +1856,7 @@ fn get_content_thumbnail_authed_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_device_request() {
     let mut request = matrix_client_server::endpoints::get_device::Request::new(
@@ -1789,6 +1868,7 @@ fn get_device_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_device_responses() {
     use matrix_client_server::endpoints::get_device::Response;
@@ -1819,6 +1899,7 @@ fn get_device_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_devices_request() {
     let mut request = matrix_client_server::endpoints::get_devices::Request::new();
@@ -1830,6 +1911,7 @@ fn get_devices_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_devices_responses() {
     use matrix_client_server::endpoints::get_devices::Response;
@@ -1855,6 +1937,7 @@ fn get_devices_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_event_by_timestamp_request() {
     let mut request = matrix_client_server::endpoints::get_event_by_timestamp::Request::new(
@@ -1870,6 +1953,7 @@ fn get_event_by_timestamp_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_event_by_timestamp_responses() {
     use matrix_client_server::endpoints::get_event_by_timestamp::Response;
@@ -1903,6 +1987,7 @@ fn get_event_by_timestamp_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_event_context_request() {
     let mut request = matrix_client_server::endpoints::get_event_context::Request::new(
@@ -1919,6 +2004,7 @@ fn get_event_context_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_event_context_responses() {
     use matrix_client_server::endpoints::get_event_context::Response;
@@ -1944,6 +2030,7 @@ fn get_event_context_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_events_request() {
     let mut request = matrix_client_server::endpoints::get_events::Request::new();
@@ -1955,6 +2042,7 @@ fn get_events_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_events_responses() {
     use matrix_client_server::endpoints::get_events::Response;
@@ -1985,6 +2073,7 @@ fn get_events_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_filter_request() {
     let mut request = matrix_client_server::endpoints::get_filter::Request::new(
@@ -1997,6 +2086,7 @@ fn get_filter_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_filter_responses() {
     use matrix_client_server::endpoints::get_filter::Response;
@@ -2027,6 +2117,7 @@ fn get_filter_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_joined_members_by_room_request() {
     let mut request = matrix_client_server::endpoints::get_joined_members_by_room::Request::new(
@@ -2040,6 +2131,7 @@ fn get_joined_members_by_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_joined_members_by_room_responses() {
     use matrix_client_server::endpoints::get_joined_members_by_room::Response;
@@ -2070,6 +2162,7 @@ fn get_joined_members_by_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_joined_rooms_request() {
     let mut request = matrix_client_server::endpoints::get_joined_rooms::Request::new();
@@ -2081,6 +2174,7 @@ fn get_joined_rooms_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_joined_rooms_responses() {
     use matrix_client_server::endpoints::get_joined_rooms::Response;
@@ -2102,6 +2196,7 @@ fn get_joined_rooms_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_keys_changes_request() {
     let mut request = matrix_client_server::endpoints::get_keys_changes::Request::new(
@@ -2116,6 +2211,7 @@ fn get_keys_changes_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_keys_changes_responses() {
     use matrix_client_server::endpoints::get_keys_changes::Response;
@@ -2141,6 +2237,7 @@ fn get_keys_changes_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_local_aliases_request() {
     let mut request = matrix_client_server::endpoints::get_local_aliases::Request::new(
@@ -2154,6 +2251,7 @@ fn get_local_aliases_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_local_aliases_responses() {
     use matrix_client_server::endpoints::get_local_aliases::Response;
@@ -2190,6 +2288,7 @@ fn get_local_aliases_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_login_flows_request() {
     let request = matrix_client_server::endpoints::get_login_flows::Request::new();
@@ -2200,6 +2299,7 @@ fn get_login_flows_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_login_flows_responses() {
     use matrix_client_server::endpoints::get_login_flows::Response;
@@ -2235,6 +2335,7 @@ fn get_login_flows_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_members_by_room_request() {
     let mut request = matrix_client_server::endpoints::get_members_by_room::Request::new(
@@ -2251,6 +2352,7 @@ fn get_members_by_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_members_by_room_responses() {
     use matrix_client_server::endpoints::get_members_by_room::Response;
@@ -2281,6 +2383,7 @@ fn get_members_by_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_mutual_rooms_request() {
     let mut request = matrix_client_server::endpoints::get_mutual_rooms::Request::new(
@@ -2295,6 +2398,7 @@ fn get_mutual_rooms_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_mutual_rooms_responses() {
     use matrix_client_server::endpoints::get_mutual_rooms::Response;
@@ -2330,6 +2434,7 @@ fn get_mutual_rooms_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_notifications_request() {
     let mut request = matrix_client_server::endpoints::get_notifications::Request::new();
@@ -2344,6 +2449,7 @@ fn get_notifications_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_notifications_responses() {
     use matrix_client_server::endpoints::get_notifications::Response;
@@ -2369,6 +2475,7 @@ fn get_notifications_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_one_event_request() {
     let mut request = matrix_client_server::endpoints::get_one_event::Request::new(
@@ -2382,6 +2489,7 @@ fn get_one_event_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_one_event_responses() {
     use matrix_client_server::endpoints::get_one_event::Response;
@@ -2412,6 +2520,7 @@ fn get_one_event_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_one_room_event_request() {
     let mut request = matrix_client_server::endpoints::get_one_room_event::Request::new(
@@ -2426,6 +2535,7 @@ fn get_one_room_event_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_one_room_event_responses() {
     use matrix_client_server::endpoints::get_one_room_event::Response;
@@ -2456,6 +2566,7 @@ fn get_one_room_event_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_presence_request() {
     let mut request = matrix_client_server::endpoints::get_presence::Request::new(
@@ -2469,6 +2580,7 @@ fn get_presence_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_presence_responses() {
     use matrix_client_server::endpoints::get_presence::Response;
@@ -2504,6 +2616,7 @@ fn get_presence_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_profile_field_request() {
     let request = matrix_client_server::endpoints::get_profile_field::Request::new(
@@ -2517,6 +2630,7 @@ fn get_profile_field_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_profile_field_responses() {
     use matrix_client_server::endpoints::get_profile_field::Response;
@@ -2548,6 +2662,7 @@ fn get_profile_field_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_protocol_metadata_request() {
     let mut request = matrix_client_server::endpoints::get_protocol_metadata::Request::new(
@@ -2561,6 +2676,7 @@ fn get_protocol_metadata_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_protocol_metadata_responses() {
     use matrix_client_server::endpoints::get_protocol_metadata::Response;
@@ -2591,6 +2707,7 @@ fn get_protocol_metadata_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_protocols_request() {
     let mut request = matrix_client_server::endpoints::get_protocols::Request::new();
@@ -2602,6 +2719,7 @@ fn get_protocols_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_protocols_responses() {
     use matrix_client_server::endpoints::get_protocols::Response;
@@ -2627,6 +2745,7 @@ fn get_protocols_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_public_rooms_request() {
     let mut request = matrix_client_server::endpoints::get_public_rooms::Request::new();
@@ -2640,6 +2759,7 @@ fn get_public_rooms_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_public_rooms_responses() {
     use matrix_client_server::endpoints::get_public_rooms::Response;
@@ -2665,6 +2785,7 @@ fn get_public_rooms_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_push_rule_request() {
     let mut request = matrix_client_server::endpoints::get_push_rule::Request::new(
@@ -2679,6 +2800,7 @@ fn get_push_rule_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_push_rule_responses() {
     use matrix_client_server::endpoints::get_push_rule::Response;
@@ -2709,6 +2831,7 @@ fn get_push_rule_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_push_rule_actions_request() {
     let mut request = matrix_client_server::endpoints::get_push_rule_actions::Request::new(
@@ -2723,6 +2846,7 @@ fn get_push_rule_actions_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_push_rule_actions_responses() {
     use matrix_client_server::endpoints::get_push_rule_actions::Response;
@@ -2749,6 +2873,7 @@ fn get_push_rule_actions_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_push_rules_request() {
     let mut request = matrix_client_server::endpoints::get_push_rules::Request::new();
@@ -2760,6 +2885,7 @@ fn get_push_rules_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_push_rules_responses() {
     use matrix_client_server::endpoints::get_push_rules::Response;
@@ -2781,6 +2907,7 @@ fn get_push_rules_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_push_rules_global_request() {
     let mut request = matrix_client_server::endpoints::get_push_rules_global::Request::new();
@@ -2792,6 +2919,7 @@ fn get_push_rules_global_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_push_rules_global_responses() {
     use matrix_client_server::endpoints::get_push_rules_global::Response;
@@ -2817,6 +2945,7 @@ fn get_push_rules_global_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_pushers_request() {
     let mut request = matrix_client_server::endpoints::get_pushers::Request::new();
@@ -2828,6 +2957,7 @@ fn get_pushers_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_pushers_responses() {
     use matrix_client_server::endpoints::get_pushers::Response;
@@ -2853,6 +2983,7 @@ fn get_pushers_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_relating_events_request() {
     let mut request = matrix_client_server::endpoints::get_relating_events::Request::new(
@@ -2872,6 +3003,7 @@ fn get_relating_events_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_relating_events_responses() {
     use matrix_client_server::endpoints::get_relating_events::Response;
@@ -2902,6 +3034,7 @@ fn get_relating_events_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_relating_events_with_rel_type_request() {
     let mut request = matrix_client_server::endpoints::get_relating_events_with_rel_type::Request::new(
@@ -2922,6 +3055,7 @@ fn get_relating_events_with_rel_type_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_relating_events_with_rel_type_responses() {
     use matrix_client_server::endpoints::get_relating_events_with_rel_type::Response;
@@ -2952,6 +3086,7 @@ fn get_relating_events_with_rel_type_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request() {
     let mut request = matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::Request::new(
@@ -2973,6 +3108,7 @@ fn get_relating_events_with_rel_type_and_event_type_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_responses() {
     use matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::Response;
@@ -3003,6 +3139,7 @@ fn get_relating_events_with_rel_type_and_event_type_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_events_request() {
     let mut request = matrix_client_server::endpoints::get_room_events::Request::new(
@@ -3021,6 +3158,7 @@ fn get_room_events_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_events_responses() {
     use matrix_client_server::endpoints::get_room_events::Response;
@@ -3051,6 +3189,7 @@ fn get_room_events_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_id_by_alias_request() {
     let request = matrix_client_server::endpoints::get_room_id_by_alias::Request::new(
@@ -3063,6 +3202,7 @@ fn get_room_id_by_alias_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_id_by_alias_responses() {
     use matrix_client_server::endpoints::get_room_id_by_alias::Response;
@@ -3098,6 +3238,7 @@ fn get_room_id_by_alias_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_key_by_session_id_request() {
     let mut request = matrix_client_server::endpoints::get_room_key_by_session_id::Request::new(
@@ -3113,6 +3254,7 @@ fn get_room_key_by_session_id_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_key_by_session_id_responses() {
     use matrix_client_server::endpoints::get_room_key_by_session_id::Response;
@@ -3148,6 +3290,7 @@ fn get_room_key_by_session_id_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_keys_request() {
     let mut request = matrix_client_server::endpoints::get_room_keys::Request::new(
@@ -3161,6 +3304,7 @@ fn get_room_keys_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_keys_responses() {
     use matrix_client_server::endpoints::get_room_keys::Response;
@@ -3192,6 +3336,7 @@ fn get_room_keys_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_keys_by_room_id_request() {
     let mut request = matrix_client_server::endpoints::get_room_keys_by_room_id::Request::new(
@@ -3206,6 +3351,7 @@ fn get_room_keys_by_room_id_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_keys_by_room_id_responses() {
     use matrix_client_server::endpoints::get_room_keys_by_room_id::Response;
@@ -3241,6 +3387,7 @@ fn get_room_keys_by_room_id_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_keys_version_request() {
     let mut request = matrix_client_server::endpoints::get_room_keys_version::Request::new(
@@ -3254,6 +3401,7 @@ fn get_room_keys_version_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_keys_version_responses() {
     use matrix_client_server::endpoints::get_room_keys_version::Response;
@@ -3289,6 +3437,7 @@ fn get_room_keys_version_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_keys_version_current_request() {
     let mut request = matrix_client_server::endpoints::get_room_keys_version_current::Request::new();
@@ -3300,6 +3449,7 @@ fn get_room_keys_version_current_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_keys_version_current_responses() {
     use matrix_client_server::endpoints::get_room_keys_version_current::Response;
@@ -3335,6 +3485,7 @@ fn get_room_keys_version_current_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_state_request() {
     let mut request = matrix_client_server::endpoints::get_room_state::Request::new(
@@ -3348,6 +3499,7 @@ fn get_room_state_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_state_responses() {
     use matrix_client_server::endpoints::get_room_state::Response;
@@ -3378,6 +3530,7 @@ fn get_room_state_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_state_with_key_request() {
     let mut request = matrix_client_server::endpoints::get_room_state_with_key::Request::new(
@@ -3394,6 +3547,7 @@ fn get_room_state_with_key_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_state_with_key_responses() {
     use matrix_client_server::endpoints::get_room_state_with_key::Response;
@@ -3429,6 +3583,7 @@ fn get_room_state_with_key_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_summary_request() {
     let mut request = matrix_client_server::endpoints::get_room_summary::Request::new(
@@ -3443,6 +3598,7 @@ fn get_room_summary_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_summary_responses() {
     use matrix_client_server::endpoints::get_room_summary::Response;
@@ -3473,6 +3629,7 @@ fn get_room_summary_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_tags_request() {
     let mut request = matrix_client_server::endpoints::get_room_tags::Request::new(
@@ -3487,6 +3644,7 @@ fn get_room_tags_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_tags_responses() {
     use matrix_client_server::endpoints::get_room_tags::Response;
@@ -3508,6 +3666,7 @@ fn get_room_tags_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_room_visibility_on_directory_request() {
     let request = matrix_client_server::endpoints::get_room_visibility_on_directory::Request::new(
@@ -3520,6 +3679,7 @@ fn get_room_visibility_on_directory_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_room_visibility_on_directory_responses() {
     use matrix_client_server::endpoints::get_room_visibility_on_directory::Response;
@@ -3546,6 +3706,7 @@ fn get_room_visibility_on_directory_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_space_hierarchy_request() {
     let mut request = matrix_client_server::endpoints::get_space_hierarchy::Request::new(
@@ -3563,6 +3724,7 @@ fn get_space_hierarchy_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_space_hierarchy_responses() {
     use matrix_client_server::endpoints::get_space_hierarchy::Response;
@@ -3603,6 +3765,7 @@ fn get_space_hierarchy_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_thread_roots_request() {
     let mut request = matrix_client_server::endpoints::get_thread_roots::Request::new(
@@ -3619,6 +3782,7 @@ fn get_thread_roots_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_thread_roots_responses() {
     use matrix_client_server::endpoints::get_thread_roots::Response;
@@ -3659,6 +3823,7 @@ fn get_thread_roots_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_token_owner_request() {
     let mut request = matrix_client_server::endpoints::get_token_owner::Request::new();
@@ -3670,6 +3835,7 @@ fn get_token_owner_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_token_owner_responses() {
     use matrix_client_server::endpoints::get_token_owner::Response;
@@ -3710,6 +3876,7 @@ fn get_token_owner_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_turn_server_request() {
     let mut request = matrix_client_server::endpoints::get_turn_server::Request::new();
@@ -3721,6 +3888,7 @@ fn get_turn_server_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_turn_server_responses() {
     use matrix_client_server::endpoints::get_turn_server::Response;
@@ -3751,6 +3919,7 @@ fn get_turn_server_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_url_preview_request() {
     let mut request = matrix_client_server::endpoints::get_url_preview::Request::new(
@@ -3765,6 +3934,7 @@ fn get_url_preview_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_url_preview_responses() {
     use matrix_client_server::endpoints::get_url_preview::Response;
@@ -3795,6 +3965,7 @@ fn get_url_preview_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_url_preview_authed_request() {
     let mut request = matrix_client_server::endpoints::get_url_preview_authed::Request::new(
@@ -3809,6 +3980,7 @@ fn get_url_preview_authed_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_url_preview_authed_responses() {
     use matrix_client_server::endpoints::get_url_preview_authed::Response;
@@ -3839,6 +4011,7 @@ fn get_url_preview_authed_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_user_profile_request() {
     let request = matrix_client_server::endpoints::get_user_profile::Request::new(
@@ -3851,6 +4024,7 @@ fn get_user_profile_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_user_profile_responses() {
     use matrix_client_server::endpoints::get_user_profile::Response;
@@ -3886,6 +4060,7 @@ fn get_user_profile_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_versions_request() {
     let mut request = matrix_client_server::endpoints::get_versions::Request::new();
@@ -3897,6 +4072,7 @@ fn get_versions_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_versions_responses() {
     use matrix_client_server::endpoints::get_versions::Response;
@@ -3922,6 +4098,7 @@ fn get_versions_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_wellknown_request() {
     let request = matrix_client_server::endpoints::get_wellknown::Request::new();
@@ -3932,6 +4109,7 @@ fn get_wellknown_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_wellknown_responses() {
     use matrix_client_server::endpoints::get_wellknown::Response;
@@ -3962,6 +4140,7 @@ fn get_wellknown_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_wellknown_policy_request() {
     let request = matrix_client_server::endpoints::get_wellknown_policy::Request::new();
@@ -3972,6 +4151,7 @@ fn get_wellknown_policy_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_wellknown_policy_responses() {
     use matrix_client_server::endpoints::get_wellknown_policy::Response;
@@ -4002,6 +4182,7 @@ fn get_wellknown_policy_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_wellknown_support_request() {
     let request = matrix_client_server::endpoints::get_wellknown_support::Request::new();
@@ -4012,6 +4193,7 @@ fn get_wellknown_support_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_wellknown_support_responses() {
     use matrix_client_server::endpoints::get_wellknown_support::Response;
@@ -4042,6 +4224,7 @@ fn get_wellknown_support_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn get_who_is_request() {
     let mut request = matrix_client_server::endpoints::get_who_is::Request::new(
@@ -4053,6 +4236,7 @@ fn get_who_is_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn get_who_is_responses() {
     use matrix_client_server::endpoints::get_who_is::Response;
@@ -4076,6 +4260,7 @@ fn get_who_is_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn initial_sync_request() {
     let mut request = matrix_client_server::endpoints::initial_sync::Request::new();
@@ -4089,6 +4274,7 @@ fn initial_sync_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn initial_sync_responses() {
     use matrix_client_server::endpoints::initial_sync::Response;
@@ -4119,6 +4305,7 @@ fn initial_sync_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn invite_by3_pid_request() {
     let mut request = matrix_client_server::endpoints::invite_by3_pid::Request::new(
@@ -4135,6 +4322,7 @@ fn invite_by3_pid_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn invite_by3_pid_responses() {
     use matrix_client_server::endpoints::invite_by3_pid::Response;
@@ -4166,6 +4354,7 @@ fn invite_by3_pid_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn invite_user_request() {
     let mut request = matrix_client_server::endpoints::invite_user::Request::new(
@@ -4182,6 +4371,7 @@ fn invite_user_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn invite_user_responses() {
     use matrix_client_server::endpoints::invite_user::Response;
@@ -4218,6 +4408,7 @@ fn invite_user_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn is_push_rule_enabled_request() {
     let mut request = matrix_client_server::endpoints::is_push_rule_enabled::Request::new(
@@ -4232,6 +4423,7 @@ fn is_push_rule_enabled_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn is_push_rule_enabled_responses() {
     use matrix_client_server::endpoints::is_push_rule_enabled::Response;
@@ -4258,6 +4450,7 @@ fn is_push_rule_enabled_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn join_room_request() {
     let mut request = matrix_client_server::endpoints::join_room::Request::new(
@@ -4273,6 +4466,7 @@ fn join_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn join_room_responses() {
     use matrix_client_server::endpoints::join_room::Response;
@@ -4304,6 +4498,7 @@ fn join_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn join_room_by_id_request() {
     let mut request = matrix_client_server::endpoints::join_room_by_id::Request::new(
@@ -4320,6 +4515,7 @@ fn join_room_by_id_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn join_room_by_id_responses() {
     use matrix_client_server::endpoints::join_room_by_id::Response;
@@ -4351,6 +4547,7 @@ fn join_room_by_id_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn kick_request() {
     let mut request = matrix_client_server::endpoints::kick::Request::new(
@@ -4365,6 +4562,7 @@ fn kick_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn kick_responses() {
     use matrix_client_server::endpoints::kick::Response;
@@ -4391,6 +4589,7 @@ fn kick_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn knock_room_request() {
     let mut request = matrix_client_server::endpoints::knock_room::Request::new(
@@ -4404,6 +4603,7 @@ fn knock_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn knock_room_responses() {
     use matrix_client_server::endpoints::knock_room::Response;
@@ -4440,6 +4640,7 @@ fn knock_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn leave_room_request() {
     let mut request = matrix_client_server::endpoints::leave_room::Request::new(
@@ -4452,6 +4653,7 @@ fn leave_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn leave_room_responses() {
     use matrix_client_server::endpoints::leave_room::Response;
@@ -4478,6 +4680,7 @@ fn leave_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn login_request() {
     let request = matrix_client_server::endpoints::login::Request::new(
@@ -4490,6 +4693,7 @@ fn login_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn login_responses() {
     use matrix_client_server::endpoints::login::Response;
@@ -4530,6 +4734,7 @@ fn login_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn logout_request() {
     let mut request = matrix_client_server::endpoints::logout::Request::new();
@@ -4539,6 +4744,7 @@ fn logout_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn logout_responses() {
     use matrix_client_server::endpoints::logout::Response;
@@ -4560,6 +4766,7 @@ fn logout_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn logout_all_request() {
     let mut request = matrix_client_server::endpoints::logout_all::Request::new();
@@ -4569,6 +4776,7 @@ fn logout_all_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn logout_all_responses() {
     use matrix_client_server::endpoints::logout_all::Response;
@@ -4590,6 +4798,7 @@ fn logout_all_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn peek_events_request() {
     let mut request = matrix_client_server::endpoints::peek_events::Request::new(
@@ -4605,6 +4814,7 @@ fn peek_events_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn peek_events_responses() {
     use matrix_client_server::endpoints::peek_events::Response;
@@ -4635,6 +4845,7 @@ fn peek_events_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn ping_appservice_request() {
     let mut request = matrix_client_server::endpoints::ping_appservice::Request::new(
@@ -4649,6 +4860,7 @@ fn ping_appservice_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn ping_appservice_responses() {
     use matrix_client_server::endpoints::ping_appservice::Response;
@@ -4690,6 +4902,7 @@ fn ping_appservice_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn post3_pi_ds_request() {
     let mut request = matrix_client_server::endpoints::post3_pi_ds::Request::new(
@@ -4705,6 +4918,7 @@ fn post3_pi_ds_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn post3_pi_ds_responses() {
     use matrix_client_server::endpoints::post3_pi_ds::Response;
@@ -4731,6 +4945,7 @@ fn post3_pi_ds_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn post_pusher_request() {
     let mut request = matrix_client_server::endpoints::post_pusher::Request::new(
@@ -4746,6 +4961,7 @@ fn post_pusher_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn post_pusher_responses() {
     use matrix_client_server::endpoints::post_pusher::Response;
@@ -4777,6 +4993,7 @@ fn post_pusher_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn post_receipt_request() {
     let mut request = matrix_client_server::endpoints::post_receipt::Request::new(
@@ -4793,6 +5010,7 @@ fn post_receipt_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn post_receipt_responses() {
     use matrix_client_server::endpoints::post_receipt::Response;
@@ -4824,6 +5042,7 @@ fn post_receipt_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn post_room_keys_version_request() {
     let mut request = matrix_client_server::endpoints::post_room_keys_version::Request::new(
@@ -4839,6 +5058,7 @@ fn post_room_keys_version_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn post_room_keys_version_responses() {
     use matrix_client_server::endpoints::post_room_keys_version::Response;
@@ -4865,6 +5085,7 @@ fn post_room_keys_version_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn put_room_key_by_session_id_request() {
     let mut request = matrix_client_server::endpoints::put_room_key_by_session_id::Request::new(
@@ -4883,6 +5104,7 @@ fn put_room_key_by_session_id_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn put_room_key_by_session_id_responses() {
     use matrix_client_server::endpoints::put_room_key_by_session_id::Response;
@@ -4914,6 +5136,7 @@ fn put_room_key_by_session_id_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn put_room_keys_request() {
     let mut request = matrix_client_server::endpoints::put_room_keys::Request::new(
@@ -4928,6 +5151,7 @@ fn put_room_keys_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn put_room_keys_responses() {
     use matrix_client_server::endpoints::put_room_keys::Response;
@@ -4964,6 +5188,7 @@ fn put_room_keys_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn put_room_keys_by_room_id_request() {
     let mut request = matrix_client_server::endpoints::put_room_keys_by_room_id::Request::new(
@@ -4981,6 +5206,7 @@ fn put_room_keys_by_room_id_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn put_room_keys_by_room_id_responses() {
     use matrix_client_server::endpoints::put_room_keys_by_room_id::Response;
@@ -5017,6 +5243,7 @@ fn put_room_keys_by_room_id_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn put_room_keys_version_request() {
     let mut request = matrix_client_server::endpoints::put_room_keys_version::Request::new(
@@ -5033,6 +5260,7 @@ fn put_room_keys_version_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn put_room_keys_version_responses() {
     use matrix_client_server::endpoints::put_room_keys_version::Response;
@@ -5069,6 +5297,7 @@ fn put_room_keys_version_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn query_keys_request() {
     let mut request = matrix_client_server::endpoints::query_keys::Request::new(
@@ -5080,6 +5309,7 @@ fn query_keys_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn query_keys_responses() {
     use matrix_client_server::endpoints::query_keys::Response;
@@ -5105,6 +5335,7 @@ fn query_keys_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn query_location_by_alias_request() {
     let mut request = matrix_client_server::endpoints::query_location_by_alias::Request::new(
@@ -5118,6 +5349,7 @@ fn query_location_by_alias_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn query_location_by_alias_responses() {
     use matrix_client_server::endpoints::query_location_by_alias::Response;
@@ -5148,6 +5380,7 @@ fn query_location_by_alias_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn query_location_by_protocol_request() {
     let mut request = matrix_client_server::endpoints::query_location_by_protocol::Request::new(
@@ -5162,6 +5395,7 @@ fn query_location_by_protocol_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn query_location_by_protocol_responses() {
     use matrix_client_server::endpoints::query_location_by_protocol::Response;
@@ -5192,6 +5426,7 @@ fn query_location_by_protocol_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn query_public_rooms_request() {
     let mut request = matrix_client_server::endpoints::query_public_rooms::Request::new(
@@ -5208,6 +5443,7 @@ fn query_public_rooms_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn query_public_rooms_responses() {
     use matrix_client_server::endpoints::query_public_rooms::Response;
@@ -5233,6 +5469,7 @@ fn query_public_rooms_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn query_user_by_id_request() {
     let mut request = matrix_client_server::endpoints::query_user_by_id::Request::new(
@@ -5246,6 +5483,7 @@ fn query_user_by_id_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn query_user_by_id_responses() {
     use matrix_client_server::endpoints::query_user_by_id::Response;
@@ -5276,6 +5514,7 @@ fn query_user_by_id_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn query_user_by_protocol_request() {
     let mut request = matrix_client_server::endpoints::query_user_by_protocol::Request::new(
@@ -5290,6 +5529,7 @@ fn query_user_by_protocol_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn query_user_by_protocol_responses() {
     use matrix_client_server::endpoints::query_user_by_protocol::Response;
@@ -5320,6 +5560,7 @@ fn query_user_by_protocol_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn redact_event_request() {
     let mut request = matrix_client_server::endpoints::redact_event::Request::new(
@@ -5336,6 +5577,7 @@ fn redact_event_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn redact_event_responses() {
     use matrix_client_server::endpoints::redact_event::Response;
@@ -5357,6 +5599,7 @@ fn redact_event_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn redirect_to_id_p_request() {
     let mut request = matrix_client_server::endpoints::redirect_to_id_p::Request::new(
@@ -5371,6 +5614,7 @@ fn redirect_to_id_p_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn redirect_to_id_p_responses() {
     use matrix_client_server::endpoints::redirect_to_id_p::Response;
@@ -5399,6 +5643,7 @@ fn redirect_to_id_p_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn redirect_to_sso_request() {
     let mut request = matrix_client_server::endpoints::redirect_to_sso::Request::new(
@@ -5412,6 +5657,7 @@ fn redirect_to_sso_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn redirect_to_sso_responses() {
     use matrix_client_server::endpoints::redirect_to_sso::Response;
@@ -5435,6 +5681,7 @@ fn redirect_to_sso_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn refresh_request() {
     let request = matrix_client_server::endpoints::refresh::Request::new(
@@ -5445,6 +5692,7 @@ fn refresh_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn refresh_responses() {
     use matrix_client_server::endpoints::refresh::Response;
@@ -5480,6 +5728,7 @@ fn refresh_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn register_request() {
     let mut request = matrix_client_server::endpoints::register::Request::new(
@@ -5493,6 +5742,7 @@ fn register_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn register_responses() {
     use matrix_client_server::endpoints::register::Response;
@@ -5538,6 +5788,7 @@ fn register_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn registration_token_validity_request() {
     let request = matrix_client_server::endpoints::registration_token_validity::Request::new(
@@ -5550,6 +5801,7 @@ fn registration_token_validity_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn registration_token_validity_responses() {
     use matrix_client_server::endpoints::registration_token_validity::Response;
@@ -5581,6 +5833,7 @@ fn registration_token_validity_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn report_event_request() {
     let mut request = matrix_client_server::endpoints::report_event::Request::new(
@@ -5596,6 +5849,7 @@ fn report_event_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn report_event_responses() {
     use matrix_client_server::endpoints::report_event::Response;
@@ -5622,6 +5876,7 @@ fn report_event_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn report_room_request() {
     let mut request = matrix_client_server::endpoints::report_room::Request::new(
@@ -5636,6 +5891,7 @@ fn report_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn report_room_responses() {
     use matrix_client_server::endpoints::report_room::Response;
@@ -5667,6 +5923,7 @@ fn report_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn report_user_request() {
     let mut request = matrix_client_server::endpoints::report_user::Request::new(
@@ -5681,6 +5938,7 @@ fn report_user_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn report_user_responses() {
     use matrix_client_server::endpoints::report_user::Response;
@@ -5712,6 +5970,7 @@ fn report_user_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn request_open_id_token_request() {
     let mut request = matrix_client_server::endpoints::request_open_id_token::Request::new(
@@ -5726,6 +5985,7 @@ fn request_open_id_token_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn request_open_id_token_responses() {
     use matrix_client_server::endpoints::request_open_id_token::Response;
@@ -5756,6 +6016,7 @@ fn request_open_id_token_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn request_token_to3_pid_email_request() {
     let request = matrix_client_server::endpoints::request_token_to3_pid_email::Request::new(
@@ -5770,6 +6031,7 @@ fn request_token_to3_pid_email_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn request_token_to3_pid_email_responses() {
     use matrix_client_server::endpoints::request_token_to3_pid_email::Response;
@@ -5805,6 +6067,7 @@ fn request_token_to3_pid_email_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn request_token_to3_pidmsisdn_request() {
     let request = matrix_client_server::endpoints::request_token_to3_pidmsisdn::Request::new(
@@ -5819,6 +6082,7 @@ fn request_token_to3_pidmsisdn_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn request_token_to3_pidmsisdn_responses() {
     use matrix_client_server::endpoints::request_token_to3_pidmsisdn::Response;
@@ -5854,6 +6118,7 @@ fn request_token_to3_pidmsisdn_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn request_token_to_register_email_request() {
     let request = matrix_client_server::endpoints::request_token_to_register_email::Request::new(
@@ -5868,6 +6133,7 @@ fn request_token_to_register_email_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn request_token_to_register_email_responses() {
     use matrix_client_server::endpoints::request_token_to_register_email::Response;
@@ -5903,6 +6169,7 @@ fn request_token_to_register_email_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn request_token_to_register_msisdn_request() {
     let request = matrix_client_server::endpoints::request_token_to_register_msisdn::Request::new(
@@ -5917,6 +6184,7 @@ fn request_token_to_register_msisdn_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn request_token_to_register_msisdn_responses() {
     use matrix_client_server::endpoints::request_token_to_register_msisdn::Response;
@@ -5952,6 +6220,7 @@ fn request_token_to_register_msisdn_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn request_token_to_reset_password_email_request() {
     let request = matrix_client_server::endpoints::request_token_to_reset_password_email::Request::new(
@@ -5966,6 +6235,7 @@ fn request_token_to_reset_password_email_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn request_token_to_reset_password_email_responses() {
     use matrix_client_server::endpoints::request_token_to_reset_password_email::Response;
@@ -6001,6 +6271,7 @@ fn request_token_to_reset_password_email_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn request_token_to_reset_password_msisdn_request() {
     let request = matrix_client_server::endpoints::request_token_to_reset_password_msisdn::Request::new(
@@ -6015,6 +6286,7 @@ fn request_token_to_reset_password_msisdn_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn request_token_to_reset_password_msisdn_responses() {
     use matrix_client_server::endpoints::request_token_to_reset_password_msisdn::Response;
@@ -6050,6 +6322,7 @@ fn request_token_to_reset_password_msisdn_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn room_initial_sync_request() {
     let mut request = matrix_client_server::endpoints::room_initial_sync::Request::new(
@@ -6063,6 +6336,7 @@ fn room_initial_sync_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn room_initial_sync_responses() {
     use matrix_client_server::endpoints::room_initial_sync::Response;
@@ -6093,6 +6367,7 @@ fn room_initial_sync_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn search_request() {
     let mut request = matrix_client_server::endpoints::search::Request::new(
@@ -6107,6 +6382,7 @@ fn search_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn search_responses() {
     use matrix_client_server::endpoints::search::Response;
@@ -6142,6 +6418,7 @@ fn search_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn search_user_directory_request() {
     let mut request = matrix_client_server::endpoints::search_user_directory::Request::new(
@@ -6155,6 +6432,7 @@ fn search_user_directory_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn search_user_directory_responses() {
     use matrix_client_server::endpoints::search_user_directory::Response;
@@ -6185,6 +6463,7 @@ fn search_user_directory_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn send_message_request() {
     let mut request = matrix_client_server::endpoints::send_message::Request::new(
@@ -6201,6 +6480,7 @@ fn send_message_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn send_message_responses() {
     use matrix_client_server::endpoints::send_message::Response;
@@ -6227,6 +6507,7 @@ fn send_message_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn send_to_device_request() {
     let mut request = matrix_client_server::endpoints::send_to_device::Request::new(
@@ -6242,6 +6523,7 @@ fn send_to_device_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn send_to_device_responses() {
     use matrix_client_server::endpoints::send_to_device::Response;
@@ -6263,6 +6545,7 @@ fn send_to_device_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_account_data_request() {
     let mut request = matrix_client_server::endpoints::set_account_data::Request::new(
@@ -6278,6 +6561,7 @@ fn set_account_data_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_account_data_responses() {
     use matrix_client_server::endpoints::set_account_data::Response;
@@ -6314,6 +6598,7 @@ fn set_account_data_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_account_data_per_room_request() {
     let mut request = matrix_client_server::endpoints::set_account_data_per_room::Request::new(
@@ -6330,6 +6615,7 @@ fn set_account_data_per_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_account_data_per_room_responses() {
     use matrix_client_server::endpoints::set_account_data_per_room::Response;
@@ -6366,6 +6652,7 @@ fn set_account_data_per_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_admin_lock_user_request() {
     let mut request = matrix_client_server::endpoints::set_admin_lock_user::Request::new(
@@ -6380,6 +6667,7 @@ fn set_admin_lock_user_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_admin_lock_user_responses() {
     use matrix_client_server::endpoints::set_admin_lock_user::Response;
@@ -6416,6 +6704,7 @@ fn set_admin_lock_user_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_admin_suspend_user_request() {
     let mut request = matrix_client_server::endpoints::set_admin_suspend_user::Request::new(
@@ -6430,6 +6719,7 @@ fn set_admin_suspend_user_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_admin_suspend_user_responses() {
     use matrix_client_server::endpoints::set_admin_suspend_user::Response;
@@ -6466,6 +6756,7 @@ fn set_admin_suspend_user_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_presence_request() {
     let mut request = matrix_client_server::endpoints::set_presence::Request::new(
@@ -6482,6 +6773,7 @@ fn set_presence_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_presence_responses() {
     use matrix_client_server::endpoints::set_presence::Response;
@@ -6508,6 +6800,7 @@ fn set_presence_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_profile_field_request() {
     let mut request = matrix_client_server::endpoints::set_profile_field::Request::new(
@@ -6523,6 +6816,7 @@ fn set_profile_field_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_profile_field_responses() {
     use matrix_client_server::endpoints::set_profile_field::Response;
@@ -6559,6 +6853,7 @@ fn set_profile_field_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_push_rule_request() {
     let mut request = matrix_client_server::endpoints::set_push_rule::Request::new(
@@ -6578,6 +6873,7 @@ fn set_push_rule_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_push_rule_responses() {
     use matrix_client_server::endpoints::set_push_rule::Response;
@@ -6614,6 +6910,7 @@ fn set_push_rule_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_push_rule_actions_request() {
     let mut request = matrix_client_server::endpoints::set_push_rule_actions::Request::new(
@@ -6629,6 +6926,7 @@ fn set_push_rule_actions_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_push_rule_actions_responses() {
     use matrix_client_server::endpoints::set_push_rule_actions::Response;
@@ -6655,6 +6953,7 @@ fn set_push_rule_actions_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_push_rule_enabled_request() {
     let mut request = matrix_client_server::endpoints::set_push_rule_enabled::Request::new(
@@ -6670,6 +6969,7 @@ fn set_push_rule_enabled_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_push_rule_enabled_responses() {
     use matrix_client_server::endpoints::set_push_rule_enabled::Response;
@@ -6696,6 +6996,7 @@ fn set_push_rule_enabled_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_read_marker_request() {
     let mut request = matrix_client_server::endpoints::set_read_marker::Request::new(
@@ -6712,6 +7013,7 @@ fn set_read_marker_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_read_marker_responses() {
     use matrix_client_server::endpoints::set_read_marker::Response;
@@ -6738,6 +7040,7 @@ fn set_read_marker_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_room_alias_request() {
     let mut request = matrix_client_server::endpoints::set_room_alias::Request::new(
@@ -6752,6 +7055,7 @@ fn set_room_alias_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_room_alias_responses() {
     use matrix_client_server::endpoints::set_room_alias::Response;
@@ -6783,6 +7087,7 @@ fn set_room_alias_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_room_state_with_key_request() {
     let mut request = matrix_client_server::endpoints::set_room_state_with_key::Request::new(
@@ -6799,6 +7104,7 @@ fn set_room_state_with_key_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_room_state_with_key_responses() {
     use matrix_client_server::endpoints::set_room_state_with_key::Response;
@@ -6830,6 +7136,7 @@ fn set_room_state_with_key_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_room_tag_request() {
     let mut request = matrix_client_server::endpoints::set_room_tag::Request::new(
@@ -6846,6 +7153,7 @@ fn set_room_tag_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_room_tag_responses() {
     use matrix_client_server::endpoints::set_room_tag::Response;
@@ -6867,6 +7175,7 @@ fn set_room_tag_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_room_visibility_on_directory_request() {
     let mut request = matrix_client_server::endpoints::set_room_visibility_on_directory::Request::new(
@@ -6881,6 +7190,7 @@ fn set_room_visibility_on_directory_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_room_visibility_on_directory_responses() {
     use matrix_client_server::endpoints::set_room_visibility_on_directory::Response;
@@ -6907,6 +7217,7 @@ fn set_room_visibility_on_directory_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn set_typing_request() {
     let mut request = matrix_client_server::endpoints::set_typing::Request::new(
@@ -6920,6 +7231,7 @@ fn set_typing_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn set_typing_responses() {
     use matrix_client_server::endpoints::set_typing::Response;
@@ -6946,6 +7258,7 @@ fn set_typing_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn sync_request() {
     let mut request = matrix_client_server::endpoints::sync::Request::new();
@@ -6961,6 +7274,7 @@ fn sync_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn sync_responses() {
     use matrix_client_server::endpoints::sync::Response;
@@ -6986,6 +7300,7 @@ fn sync_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn unban_request() {
     let mut request = matrix_client_server::endpoints::unban::Request::new(
@@ -7000,6 +7315,7 @@ fn unban_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn unban_responses() {
     use matrix_client_server::endpoints::unban::Response;
@@ -7026,6 +7342,7 @@ fn unban_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn unbind3pid_from_account_request() {
     let mut request = matrix_client_server::endpoints::unbind3pid_from_account::Request::new(
@@ -7041,6 +7358,7 @@ fn unbind3pid_from_account_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn unbind3pid_from_account_responses() {
     use matrix_client_server::endpoints::unbind3pid_from_account::Response;
@@ -7062,6 +7380,7 @@ fn unbind3pid_from_account_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn update_appservice_room_directory_visibility_request() {
     let mut request = matrix_client_server::endpoints::update_appservice_room_directory_visibility::Request::new(
@@ -7077,6 +7396,7 @@ fn update_appservice_room_directory_visibility_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn update_appservice_room_directory_visibility_responses() {
     use matrix_client_server::endpoints::update_appservice_room_directory_visibility::Response;
@@ -7098,6 +7418,7 @@ fn update_appservice_room_directory_visibility_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn update_device_request() {
     let mut request = matrix_client_server::endpoints::update_device::Request::new(
@@ -7112,6 +7433,7 @@ fn update_device_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn update_device_responses() {
     use matrix_client_server::endpoints::update_device::Response;
@@ -7139,6 +7461,7 @@ fn update_device_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn upgrade_room_request() {
     let mut request = matrix_client_server::endpoints::upgrade_room::Request::new(
@@ -7155,6 +7478,7 @@ fn upgrade_room_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn upgrade_room_responses() {
     use matrix_client_server::endpoints::upgrade_room::Response;
@@ -7186,6 +7510,7 @@ fn upgrade_room_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn upload_content_request() {
     let mut request = matrix_client_server::endpoints::upload_content::Request::new(
@@ -7201,6 +7526,7 @@ fn upload_content_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn upload_content_responses() {
     use matrix_client_server::endpoints::upload_content::Response;
@@ -7237,6 +7563,7 @@ fn upload_content_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn upload_content_to_mxc_request() {
     let mut request = matrix_client_server::endpoints::upload_content_to_mxc::Request::new(
@@ -7254,6 +7581,7 @@ fn upload_content_to_mxc_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn upload_content_to_mxc_responses() {
     use matrix_client_server::endpoints::upload_content_to_mxc::Response;
@@ -7300,6 +7628,7 @@ fn upload_content_to_mxc_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn upload_cross_signing_keys_request() {
     let mut request = matrix_client_server::endpoints::upload_cross_signing_keys::Request::new(
@@ -7315,6 +7644,7 @@ fn upload_cross_signing_keys_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn upload_cross_signing_keys_responses() {
     use matrix_client_server::endpoints::upload_cross_signing_keys::Response;
@@ -7338,6 +7668,7 @@ fn upload_cross_signing_keys_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn upload_cross_signing_signatures_request() {
     let mut request = matrix_client_server::endpoints::upload_cross_signing_signatures::Request::new(
@@ -7351,6 +7682,7 @@ fn upload_cross_signing_signatures_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn upload_cross_signing_signatures_responses() {
     use matrix_client_server::endpoints::upload_cross_signing_signatures::Response;
@@ -7372,6 +7704,7 @@ fn upload_cross_signing_signatures_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn upload_keys_request() {
     let mut request = matrix_client_server::endpoints::upload_keys::Request::new(
@@ -7387,6 +7720,7 @@ fn upload_keys_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn upload_keys_responses() {
     use matrix_client_server::endpoints::upload_keys::Response;

@@ -2,16 +2,21 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! The generated router answers bad requests with Matrix errors before any server
 //! method runs, and lets good ones through.
+
 #![cfg(feature = "server")]
 #![allow(clippy::unreadable_literal)]
 use tower::ServiceExt;
+
 /// Where the sample requests are sent: the base path with its variables filled.
 const PREFIX: &str = "";
+
 /// A server that implements no operation: every method keeps its default. Its tokens:
 /// `valid` is known, `fail` makes the lookup fail, `panic` makes it panic.
 struct Trivial;
+
 impl matrix_client_server::server::Server for Trivial {
     type Identity = ();
+
     async fn authenticate(
         &self,
         token: &str,
@@ -30,12 +35,14 @@ impl matrix_client_server::server::Server for Trivial {
         }
     }
 }
+
 /// A value of a generated type from JSON.
 #[track_caller]
 fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
     serde_json::from_str(json)
         .unwrap_or_else(|e| panic!("the sample does not fit its type: {e}: {json}"))
 }
+
 /// Sends a request through the router; the status and the JSON body of the answer.
 async fn send(
     request: http::Request<bytes::Bytes>,
@@ -51,6 +58,7 @@ async fn send(
         .expect("the body is read");
     (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
 }
+
 /// Asserts a Matrix error answer.
 #[track_caller]
 fn assert_error(
@@ -62,6 +70,7 @@ fn assert_error(
     assert_eq!(answer.1["errcode"], errcode, "{answer:?}");
     assert!(answer.1["error"].is_string(), "a Matrix error has a message: {answer:?}");
 }
+
 /// The request with one query parameter set to `value`.
 fn with_query(
     mut request: http::Request<bytes::Bytes>,
@@ -82,6 +91,7 @@ fn with_query(
         .expect("a valid URI");
     request
 }
+
 #[tokio::test]
 async fn an_unknown_path_is_unrecognized() {
     let request = http::Request::get(format!("{PREFIX}/no/such/endpoint"))
@@ -89,6 +99,7 @@ async fn an_unknown_path_is_unrecognized() {
         .expect("a request");
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 /// A good `POST /_matrix/client/v3/account/3pid/add` request, as HTTP.
 fn add3_pid_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::add3_pid::Request::new(
@@ -99,17 +110,20 @@ fn add3_pid_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn add3_pid_reaches_the_default_method() {
     let request = add3_pid_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn add3_pid_with_a_wrong_method() {
     let mut request = add3_pid_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn add3_pid_with_a_body_over_the_limit() {
     let request = add3_pid_request();
@@ -121,18 +135,21 @@ async fn add3_pid_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn add3_pid_with_a_body_that_is_not_json() {
     let mut request = add3_pid_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn add3_pid_with_a_body_that_is_an_array() {
     let mut request = add3_pid_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn add3_pid_with_a_body_missing_a_required_field() {
     let mut request = add3_pid_request();
@@ -142,6 +159,7 @@ async fn add3_pid_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("client_secret"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn add3_pid_with_an_unknown_token() {
     let mut request = add3_pid_request();
@@ -153,6 +171,7 @@ async fn add3_pid_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn add3_pid_when_the_token_lookup_fails() {
     let mut request = add3_pid_request();
@@ -164,6 +183,7 @@ async fn add3_pid_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn add3_pid_when_the_token_lookup_panics() {
     let mut request = add3_pid_request();
@@ -175,12 +195,14 @@ async fn add3_pid_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn add3_pid_without_a_token() {
     let mut request = add3_pid_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/ban` request, as HTTP.
 fn ban_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::ban::Request::new(
@@ -192,17 +214,20 @@ fn ban_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn ban_reaches_the_default_method() {
     let request = ban_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn ban_with_a_wrong_method() {
     let mut request = ban_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn ban_with_a_body_over_the_limit() {
     let request = ban_request();
@@ -214,18 +239,21 @@ async fn ban_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn ban_with_a_body_that_is_not_json() {
     let mut request = ban_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn ban_with_a_body_that_is_an_array() {
     let mut request = ban_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn ban_with_a_body_missing_a_required_field() {
     let mut request = ban_request();
@@ -235,6 +263,7 @@ async fn ban_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("user_id"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn ban_with_an_unknown_token() {
     let mut request = ban_request();
@@ -246,6 +275,7 @@ async fn ban_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn ban_when_the_token_lookup_fails() {
     let mut request = ban_request();
@@ -257,6 +287,7 @@ async fn ban_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn ban_when_the_token_lookup_panics() {
     let mut request = ban_request();
@@ -268,12 +299,14 @@ async fn ban_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn ban_without_a_token() {
     let mut request = ban_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/account/3pid/bind` request, as HTTP.
 fn bind3_pid_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::bind3_pid::Request::new(
@@ -284,17 +317,20 @@ fn bind3_pid_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn bind3_pid_reaches_the_default_method() {
     let request = bind3_pid_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn bind3_pid_with_a_wrong_method() {
     let mut request = bind3_pid_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn bind3_pid_with_a_body_over_the_limit() {
     let request = bind3_pid_request();
@@ -306,18 +342,21 @@ async fn bind3_pid_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn bind3_pid_with_a_body_that_is_not_json() {
     let mut request = bind3_pid_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn bind3_pid_with_a_body_that_is_an_array() {
     let mut request = bind3_pid_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn bind3_pid_with_a_body_missing_a_required_field() {
     let mut request = bind3_pid_request();
@@ -327,6 +366,7 @@ async fn bind3_pid_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("client_secret"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn bind3_pid_with_an_unknown_token() {
     let mut request = bind3_pid_request();
@@ -338,6 +378,7 @@ async fn bind3_pid_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn bind3_pid_when_the_token_lookup_fails() {
     let mut request = bind3_pid_request();
@@ -349,6 +390,7 @@ async fn bind3_pid_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn bind3_pid_when_the_token_lookup_panics() {
     let mut request = bind3_pid_request();
@@ -360,12 +402,14 @@ async fn bind3_pid_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn bind3_pid_without_a_token() {
     let mut request = bind3_pid_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/account/password` request, as HTTP.
 fn change_password_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::change_password::Request::new(
@@ -376,17 +420,20 @@ fn change_password_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn change_password_reaches_the_default_method() {
     let request = change_password_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn change_password_with_a_wrong_method() {
     let mut request = change_password_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn change_password_with_a_body_over_the_limit() {
     let request = change_password_request();
@@ -398,18 +445,21 @@ async fn change_password_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn change_password_with_a_body_that_is_not_json() {
     let mut request = change_password_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn change_password_with_a_body_that_is_an_array() {
     let mut request = change_password_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn change_password_with_a_body_missing_a_required_field() {
     let mut request = change_password_request();
@@ -419,6 +469,7 @@ async fn change_password_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("new_password"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn change_password_with_an_unknown_token() {
     let mut request = change_password_request();
@@ -430,6 +481,7 @@ async fn change_password_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn change_password_when_the_token_lookup_fails() {
     let mut request = change_password_request();
@@ -441,6 +493,7 @@ async fn change_password_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn change_password_when_the_token_lookup_panics() {
     let mut request = change_password_request();
@@ -452,6 +505,7 @@ async fn change_password_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 /// A good `GET /_matrix/client/v3/register/available` request, as HTTP.
 fn check_username_availability_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::check_username_availability::Request::new(
@@ -459,17 +513,20 @@ fn check_username_availability_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn check_username_availability_reaches_the_default_method() {
     let request = check_username_availability_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn check_username_availability_with_a_wrong_method() {
     let mut request = check_username_availability_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn check_username_availability_with_a_body_over_the_limit() {
     let request = check_username_availability_request();
@@ -481,6 +538,7 @@ async fn check_username_availability_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `POST /_matrix/client/v3/keys/claim` request, as HTTP.
 fn claim_keys_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::claim_keys::Request::new(
@@ -491,17 +549,20 @@ fn claim_keys_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn claim_keys_reaches_the_default_method() {
     let request = claim_keys_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn claim_keys_with_a_wrong_method() {
     let mut request = claim_keys_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn claim_keys_with_a_body_over_the_limit() {
     let request = claim_keys_request();
@@ -513,18 +574,21 @@ async fn claim_keys_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn claim_keys_with_a_body_that_is_not_json() {
     let mut request = claim_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn claim_keys_with_a_body_that_is_an_array() {
     let mut request = claim_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn claim_keys_with_a_body_missing_a_required_field() {
     let mut request = claim_keys_request();
@@ -534,6 +598,7 @@ async fn claim_keys_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("one_time_keys"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn claim_keys_with_an_unknown_token() {
     let mut request = claim_keys_request();
@@ -545,6 +610,7 @@ async fn claim_keys_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn claim_keys_when_the_token_lookup_fails() {
     let mut request = claim_keys_request();
@@ -556,6 +622,7 @@ async fn claim_keys_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn claim_keys_when_the_token_lookup_panics() {
     let mut request = claim_keys_request();
@@ -567,29 +634,34 @@ async fn claim_keys_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn claim_keys_without_a_token() {
     let mut request = claim_keys_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/media/v1/create` request, as HTTP.
 fn create_content_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::create_content::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn create_content_reaches_the_default_method() {
     let request = create_content_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn create_content_with_a_wrong_method() {
     let mut request = create_content_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn create_content_with_a_body_over_the_limit() {
     let request = create_content_request();
@@ -601,6 +673,7 @@ async fn create_content_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn create_content_with_an_unknown_token() {
     let mut request = create_content_request();
@@ -612,6 +685,7 @@ async fn create_content_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn create_content_when_the_token_lookup_fails() {
     let mut request = create_content_request();
@@ -623,6 +697,7 @@ async fn create_content_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn create_content_when_the_token_lookup_panics() {
     let mut request = create_content_request();
@@ -634,12 +709,14 @@ async fn create_content_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn create_content_without_a_token() {
     let mut request = create_content_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/createRoom` request, as HTTP.
 fn create_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::create_room::Request::new(
@@ -650,17 +727,20 @@ fn create_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn create_room_reaches_the_default_method() {
     let request = create_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn create_room_with_a_wrong_method() {
     let mut request = create_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn create_room_with_a_body_over_the_limit() {
     let request = create_room_request();
@@ -672,18 +752,21 @@ async fn create_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn create_room_with_a_body_that_is_not_json() {
     let mut request = create_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn create_room_with_a_body_that_is_an_array() {
     let mut request = create_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn create_room_with_an_unknown_token() {
     let mut request = create_room_request();
@@ -695,6 +778,7 @@ async fn create_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn create_room_when_the_token_lookup_fails() {
     let mut request = create_room_request();
@@ -706,6 +790,7 @@ async fn create_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn create_room_when_the_token_lookup_panics() {
     let mut request = create_room_request();
@@ -717,12 +802,14 @@ async fn create_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn create_room_without_a_token() {
     let mut request = create_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/account/deactivate` request, as HTTP.
 fn deactivate_account_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::deactivate_account::Request::new(
@@ -733,17 +820,20 @@ fn deactivate_account_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn deactivate_account_reaches_the_default_method() {
     let request = deactivate_account_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn deactivate_account_with_a_wrong_method() {
     let mut request = deactivate_account_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn deactivate_account_with_a_body_over_the_limit() {
     let request = deactivate_account_request();
@@ -755,18 +845,21 @@ async fn deactivate_account_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn deactivate_account_with_a_body_that_is_not_json() {
     let mut request = deactivate_account_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn deactivate_account_with_a_body_that_is_an_array() {
     let mut request = deactivate_account_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn deactivate_account_with_an_unknown_token() {
     let mut request = deactivate_account_request();
@@ -778,6 +871,7 @@ async fn deactivate_account_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn deactivate_account_when_the_token_lookup_fails() {
     let mut request = deactivate_account_request();
@@ -789,6 +883,7 @@ async fn deactivate_account_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn deactivate_account_when_the_token_lookup_panics() {
     let mut request = deactivate_account_request();
@@ -800,6 +895,7 @@ async fn deactivate_account_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 /// A good `POST /_matrix/client/v3/user/{userId}/filter` request, as HTTP.
 fn define_filter_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::define_filter::Request::new(
@@ -811,17 +907,20 @@ fn define_filter_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn define_filter_reaches_the_default_method() {
     let request = define_filter_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn define_filter_with_a_wrong_method() {
     let mut request = define_filter_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn define_filter_with_a_body_over_the_limit() {
     let request = define_filter_request();
@@ -833,18 +932,21 @@ async fn define_filter_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn define_filter_with_a_body_that_is_not_json() {
     let mut request = define_filter_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn define_filter_with_a_body_that_is_an_array() {
     let mut request = define_filter_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn define_filter_with_an_unknown_token() {
     let mut request = define_filter_request();
@@ -856,6 +958,7 @@ async fn define_filter_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn define_filter_when_the_token_lookup_fails() {
     let mut request = define_filter_request();
@@ -867,6 +970,7 @@ async fn define_filter_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn define_filter_when_the_token_lookup_panics() {
     let mut request = define_filter_request();
@@ -878,12 +982,14 @@ async fn define_filter_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn define_filter_without_a_token() {
     let mut request = define_filter_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/account/3pid/delete` request, as HTTP.
 fn delete3pid_from_account_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete3pid_from_account::Request::new(
@@ -894,17 +1000,20 @@ fn delete3pid_from_account_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_reaches_the_default_method() {
     let request = delete3pid_from_account_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_with_a_wrong_method() {
     let mut request = delete3pid_from_account_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_with_a_body_over_the_limit() {
     let request = delete3pid_from_account_request();
@@ -916,18 +1025,21 @@ async fn delete3pid_from_account_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_with_a_body_that_is_not_json() {
     let mut request = delete3pid_from_account_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_with_a_body_that_is_an_array() {
     let mut request = delete3pid_from_account_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_with_a_body_missing_a_required_field() {
     let mut request = delete3pid_from_account_request();
@@ -937,6 +1049,7 @@ async fn delete3pid_from_account_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("medium"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_with_an_unknown_token() {
     let mut request = delete3pid_from_account_request();
@@ -948,6 +1061,7 @@ async fn delete3pid_from_account_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_when_the_token_lookup_fails() {
     let mut request = delete3pid_from_account_request();
@@ -959,6 +1073,7 @@ async fn delete3pid_from_account_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_when_the_token_lookup_panics() {
     let mut request = delete3pid_from_account_request();
@@ -970,12 +1085,14 @@ async fn delete3pid_from_account_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete3pid_from_account_without_a_token() {
     let mut request = delete3pid_from_account_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `DELETE /_matrix/client/v3/devices/{deviceId}` request, as HTTP.
 fn delete_device_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_device::Request::new(
@@ -987,17 +1104,20 @@ fn delete_device_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_device_reaches_the_default_method() {
     let request = delete_device_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_device_with_a_wrong_method() {
     let mut request = delete_device_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_device_with_a_body_over_the_limit() {
     let request = delete_device_request();
@@ -1009,18 +1129,21 @@ async fn delete_device_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_device_with_a_body_that_is_not_json() {
     let mut request = delete_device_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn delete_device_with_a_body_that_is_an_array() {
     let mut request = delete_device_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn delete_device_with_an_unknown_token() {
     let mut request = delete_device_request();
@@ -1032,6 +1155,7 @@ async fn delete_device_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_device_when_the_token_lookup_fails() {
     let mut request = delete_device_request();
@@ -1043,6 +1167,7 @@ async fn delete_device_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_device_when_the_token_lookup_panics() {
     let mut request = delete_device_request();
@@ -1054,12 +1179,14 @@ async fn delete_device_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_device_without_a_token() {
     let mut request = delete_device_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/delete_devices` request, as HTTP.
 fn delete_devices_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_devices::Request::new(
@@ -1070,17 +1197,20 @@ fn delete_devices_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_devices_reaches_the_default_method() {
     let request = delete_devices_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_devices_with_a_wrong_method() {
     let mut request = delete_devices_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_devices_with_a_body_over_the_limit() {
     let request = delete_devices_request();
@@ -1092,18 +1222,21 @@ async fn delete_devices_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_devices_with_a_body_that_is_not_json() {
     let mut request = delete_devices_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn delete_devices_with_a_body_that_is_an_array() {
     let mut request = delete_devices_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn delete_devices_with_a_body_missing_a_required_field() {
     let mut request = delete_devices_request();
@@ -1113,6 +1246,7 @@ async fn delete_devices_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("devices"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn delete_devices_with_an_unknown_token() {
     let mut request = delete_devices_request();
@@ -1124,6 +1258,7 @@ async fn delete_devices_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_devices_when_the_token_lookup_fails() {
     let mut request = delete_devices_request();
@@ -1135,6 +1270,7 @@ async fn delete_devices_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_devices_when_the_token_lookup_panics() {
     let mut request = delete_devices_request();
@@ -1146,12 +1282,14 @@ async fn delete_devices_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_devices_without_a_token() {
     let mut request = delete_devices_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `DELETE /_matrix/client/v3/profile/{userId}/{keyName}` request, as HTTP.
 fn delete_profile_field_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_profile_field::Request::new(
@@ -1161,17 +1299,20 @@ fn delete_profile_field_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_profile_field_reaches_the_default_method() {
     let request = delete_profile_field_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_profile_field_with_a_wrong_method() {
     let mut request = delete_profile_field_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_profile_field_with_a_body_over_the_limit() {
     let request = delete_profile_field_request();
@@ -1183,6 +1324,7 @@ async fn delete_profile_field_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_profile_field_with_an_unknown_token() {
     let mut request = delete_profile_field_request();
@@ -1194,6 +1336,7 @@ async fn delete_profile_field_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_profile_field_when_the_token_lookup_fails() {
     let mut request = delete_profile_field_request();
@@ -1205,6 +1348,7 @@ async fn delete_profile_field_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_profile_field_when_the_token_lookup_panics() {
     let mut request = delete_profile_field_request();
@@ -1216,12 +1360,14 @@ async fn delete_profile_field_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_profile_field_without_a_token() {
     let mut request = delete_profile_field_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` request, as HTTP.
 fn delete_push_rule_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_push_rule::Request::new(
@@ -1231,17 +1377,20 @@ fn delete_push_rule_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_push_rule_reaches_the_default_method() {
     let request = delete_push_rule_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_push_rule_with_a_wrong_method() {
     let mut request = delete_push_rule_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_push_rule_with_a_body_over_the_limit() {
     let request = delete_push_rule_request();
@@ -1253,6 +1402,7 @@ async fn delete_push_rule_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_push_rule_with_an_unknown_token() {
     let mut request = delete_push_rule_request();
@@ -1264,6 +1414,7 @@ async fn delete_push_rule_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_push_rule_when_the_token_lookup_fails() {
     let mut request = delete_push_rule_request();
@@ -1275,6 +1426,7 @@ async fn delete_push_rule_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_push_rule_when_the_token_lookup_panics() {
     let mut request = delete_push_rule_request();
@@ -1286,12 +1438,14 @@ async fn delete_push_rule_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_push_rule_without_a_token() {
     let mut request = delete_push_rule_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `DELETE /_matrix/client/v3/directory/room/{roomAlias}` request, as HTTP.
 fn delete_room_alias_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_room_alias::Request::new(
@@ -1300,17 +1454,20 @@ fn delete_room_alias_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_room_alias_reaches_the_default_method() {
     let request = delete_room_alias_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_alias_with_a_wrong_method() {
     let mut request = delete_room_alias_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_alias_with_a_body_over_the_limit() {
     let request = delete_room_alias_request();
@@ -1322,6 +1479,7 @@ async fn delete_room_alias_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_room_alias_with_an_unknown_token() {
     let mut request = delete_room_alias_request();
@@ -1333,6 +1491,7 @@ async fn delete_room_alias_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_room_alias_when_the_token_lookup_fails() {
     let mut request = delete_room_alias_request();
@@ -1344,6 +1503,7 @@ async fn delete_room_alias_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_alias_when_the_token_lookup_panics() {
     let mut request = delete_room_alias_request();
@@ -1355,12 +1515,14 @@ async fn delete_room_alias_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_alias_without_a_token() {
     let mut request = delete_room_alias_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `DELETE /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` request, as HTTP.
 fn delete_room_key_by_session_id_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_room_key_by_session_id::Request::new(
@@ -1371,17 +1533,20 @@ fn delete_room_key_by_session_id_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_room_key_by_session_id_reaches_the_default_method() {
     let request = delete_room_key_by_session_id_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_key_by_session_id_with_a_wrong_method() {
     let mut request = delete_room_key_by_session_id_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_key_by_session_id_with_a_body_over_the_limit() {
     let request = delete_room_key_by_session_id_request();
@@ -1393,6 +1558,7 @@ async fn delete_room_key_by_session_id_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_room_key_by_session_id_with_an_unknown_token() {
     let mut request = delete_room_key_by_session_id_request();
@@ -1404,6 +1570,7 @@ async fn delete_room_key_by_session_id_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_room_key_by_session_id_when_the_token_lookup_fails() {
     let mut request = delete_room_key_by_session_id_request();
@@ -1415,6 +1582,7 @@ async fn delete_room_key_by_session_id_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_key_by_session_id_when_the_token_lookup_panics() {
     let mut request = delete_room_key_by_session_id_request();
@@ -1426,12 +1594,14 @@ async fn delete_room_key_by_session_id_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_key_by_session_id_without_a_token() {
     let mut request = delete_room_key_by_session_id_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `DELETE /_matrix/client/v3/room_keys/keys` request, as HTTP.
 fn delete_room_keys_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_room_keys::Request::new(
@@ -1440,17 +1610,20 @@ fn delete_room_keys_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_room_keys_reaches_the_default_method() {
     let request = delete_room_keys_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_keys_with_a_wrong_method() {
     let mut request = delete_room_keys_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_keys_with_a_body_over_the_limit() {
     let request = delete_room_keys_request();
@@ -1462,6 +1635,7 @@ async fn delete_room_keys_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_room_keys_with_an_unknown_token() {
     let mut request = delete_room_keys_request();
@@ -1473,6 +1647,7 @@ async fn delete_room_keys_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_room_keys_when_the_token_lookup_fails() {
     let mut request = delete_room_keys_request();
@@ -1484,6 +1659,7 @@ async fn delete_room_keys_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_keys_when_the_token_lookup_panics() {
     let mut request = delete_room_keys_request();
@@ -1495,12 +1671,14 @@ async fn delete_room_keys_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_keys_without_a_token() {
     let mut request = delete_room_keys_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `DELETE /_matrix/client/v3/room_keys/keys/{roomId}` request, as HTTP.
 fn delete_room_keys_by_room_id_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_room_keys_by_room_id::Request::new(
@@ -1510,17 +1688,20 @@ fn delete_room_keys_by_room_id_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_room_keys_by_room_id_reaches_the_default_method() {
     let request = delete_room_keys_by_room_id_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_keys_by_room_id_with_a_wrong_method() {
     let mut request = delete_room_keys_by_room_id_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_keys_by_room_id_with_a_body_over_the_limit() {
     let request = delete_room_keys_by_room_id_request();
@@ -1532,6 +1713,7 @@ async fn delete_room_keys_by_room_id_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_room_keys_by_room_id_with_an_unknown_token() {
     let mut request = delete_room_keys_by_room_id_request();
@@ -1543,6 +1725,7 @@ async fn delete_room_keys_by_room_id_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_room_keys_by_room_id_when_the_token_lookup_fails() {
     let mut request = delete_room_keys_by_room_id_request();
@@ -1554,6 +1737,7 @@ async fn delete_room_keys_by_room_id_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_keys_by_room_id_when_the_token_lookup_panics() {
     let mut request = delete_room_keys_by_room_id_request();
@@ -1565,12 +1749,14 @@ async fn delete_room_keys_by_room_id_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_keys_by_room_id_without_a_token() {
     let mut request = delete_room_keys_by_room_id_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `DELETE /_matrix/client/v3/room_keys/version/{version}` request, as HTTP.
 fn delete_room_keys_version_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_room_keys_version::Request::new(
@@ -1579,17 +1765,20 @@ fn delete_room_keys_version_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_room_keys_version_reaches_the_default_method() {
     let request = delete_room_keys_version_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_keys_version_with_a_wrong_method() {
     let mut request = delete_room_keys_version_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_keys_version_with_a_body_over_the_limit() {
     let request = delete_room_keys_version_request();
@@ -1601,6 +1790,7 @@ async fn delete_room_keys_version_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_room_keys_version_with_an_unknown_token() {
     let mut request = delete_room_keys_version_request();
@@ -1612,6 +1802,7 @@ async fn delete_room_keys_version_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_room_keys_version_when_the_token_lookup_fails() {
     let mut request = delete_room_keys_version_request();
@@ -1623,6 +1814,7 @@ async fn delete_room_keys_version_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_keys_version_when_the_token_lookup_panics() {
     let mut request = delete_room_keys_version_request();
@@ -1634,12 +1826,14 @@ async fn delete_room_keys_version_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_keys_version_without_a_token() {
     let mut request = delete_room_keys_version_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `DELETE /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}` request, as HTTP.
 fn delete_room_tag_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::delete_room_tag::Request::new(
@@ -1650,17 +1844,20 @@ fn delete_room_tag_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn delete_room_tag_reaches_the_default_method() {
     let request = delete_room_tag_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_tag_with_a_wrong_method() {
     let mut request = delete_room_tag_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn delete_room_tag_with_a_body_over_the_limit() {
     let request = delete_room_tag_request();
@@ -1672,6 +1869,7 @@ async fn delete_room_tag_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn delete_room_tag_with_an_unknown_token() {
     let mut request = delete_room_tag_request();
@@ -1683,6 +1881,7 @@ async fn delete_room_tag_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn delete_room_tag_when_the_token_lookup_fails() {
     let mut request = delete_room_tag_request();
@@ -1694,6 +1893,7 @@ async fn delete_room_tag_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_tag_when_the_token_lookup_panics() {
     let mut request = delete_room_tag_request();
@@ -1705,12 +1905,14 @@ async fn delete_room_tag_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn delete_room_tag_without_a_token() {
     let mut request = delete_room_tag_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/forget` request, as HTTP.
 fn forget_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::forget_room::Request::new(
@@ -1719,17 +1921,20 @@ fn forget_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn forget_room_reaches_the_default_method() {
     let request = forget_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn forget_room_with_a_wrong_method() {
     let mut request = forget_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn forget_room_with_a_body_over_the_limit() {
     let request = forget_room_request();
@@ -1741,6 +1946,7 @@ async fn forget_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn forget_room_with_an_unknown_token() {
     let mut request = forget_room_request();
@@ -1752,6 +1958,7 @@ async fn forget_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn forget_room_when_the_token_lookup_fails() {
     let mut request = forget_room_request();
@@ -1763,6 +1970,7 @@ async fn forget_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn forget_room_when_the_token_lookup_panics() {
     let mut request = forget_room_request();
@@ -1774,12 +1982,14 @@ async fn forget_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn forget_room_without_a_token() {
     let mut request = forget_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v1/login/get_token` request, as HTTP.
 fn generate_login_token_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::generate_login_token::Request::new(
@@ -1790,17 +2000,20 @@ fn generate_login_token_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn generate_login_token_reaches_the_default_method() {
     let request = generate_login_token_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn generate_login_token_with_a_wrong_method() {
     let mut request = generate_login_token_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn generate_login_token_with_a_body_over_the_limit() {
     let request = generate_login_token_request();
@@ -1812,18 +2025,21 @@ async fn generate_login_token_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn generate_login_token_with_a_body_that_is_not_json() {
     let mut request = generate_login_token_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn generate_login_token_with_a_body_that_is_an_array() {
     let mut request = generate_login_token_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn generate_login_token_with_an_unknown_token() {
     let mut request = generate_login_token_request();
@@ -1835,6 +2051,7 @@ async fn generate_login_token_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn generate_login_token_when_the_token_lookup_fails() {
     let mut request = generate_login_token_request();
@@ -1846,6 +2063,7 @@ async fn generate_login_token_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn generate_login_token_when_the_token_lookup_panics() {
     let mut request = generate_login_token_request();
@@ -1857,29 +2075,34 @@ async fn generate_login_token_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn generate_login_token_without_a_token() {
     let mut request = generate_login_token_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/account/3pid` request, as HTTP.
 fn get_account3_pi_ds_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_account3_pi_ds::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_account3_pi_ds_reaches_the_default_method() {
     let request = get_account3_pi_ds_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_account3_pi_ds_with_a_wrong_method() {
     let mut request = get_account3_pi_ds_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_account3_pi_ds_with_a_body_over_the_limit() {
     let request = get_account3_pi_ds_request();
@@ -1891,6 +2114,7 @@ async fn get_account3_pi_ds_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_account3_pi_ds_with_an_unknown_token() {
     let mut request = get_account3_pi_ds_request();
@@ -1902,6 +2126,7 @@ async fn get_account3_pi_ds_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_account3_pi_ds_when_the_token_lookup_fails() {
     let mut request = get_account3_pi_ds_request();
@@ -1913,6 +2138,7 @@ async fn get_account3_pi_ds_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_account3_pi_ds_when_the_token_lookup_panics() {
     let mut request = get_account3_pi_ds_request();
@@ -1924,12 +2150,14 @@ async fn get_account3_pi_ds_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_account3_pi_ds_without_a_token() {
     let mut request = get_account3_pi_ds_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/user/{userId}/account_data/{type}` request, as HTTP.
 fn get_account_data_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_account_data::Request::new(
@@ -1939,17 +2167,20 @@ fn get_account_data_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_account_data_reaches_the_default_method() {
     let request = get_account_data_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_account_data_with_a_wrong_method() {
     let mut request = get_account_data_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_account_data_with_a_body_over_the_limit() {
     let request = get_account_data_request();
@@ -1961,6 +2192,7 @@ async fn get_account_data_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_account_data_with_an_unknown_token() {
     let mut request = get_account_data_request();
@@ -1972,6 +2204,7 @@ async fn get_account_data_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_account_data_when_the_token_lookup_fails() {
     let mut request = get_account_data_request();
@@ -1983,6 +2216,7 @@ async fn get_account_data_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_account_data_when_the_token_lookup_panics() {
     let mut request = get_account_data_request();
@@ -1994,12 +2228,14 @@ async fn get_account_data_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_account_data_without_a_token() {
     let mut request = get_account_data_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}` request, as HTTP.
 fn get_account_data_per_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_account_data_per_room::Request::new(
@@ -2010,17 +2246,20 @@ fn get_account_data_per_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_account_data_per_room_reaches_the_default_method() {
     let request = get_account_data_per_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_account_data_per_room_with_a_wrong_method() {
     let mut request = get_account_data_per_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_account_data_per_room_with_a_body_over_the_limit() {
     let request = get_account_data_per_room_request();
@@ -2032,6 +2271,7 @@ async fn get_account_data_per_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_account_data_per_room_with_an_unknown_token() {
     let mut request = get_account_data_per_room_request();
@@ -2043,6 +2283,7 @@ async fn get_account_data_per_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_account_data_per_room_when_the_token_lookup_fails() {
     let mut request = get_account_data_per_room_request();
@@ -2054,6 +2295,7 @@ async fn get_account_data_per_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_account_data_per_room_when_the_token_lookup_panics() {
     let mut request = get_account_data_per_room_request();
@@ -2065,12 +2307,14 @@ async fn get_account_data_per_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_account_data_per_room_without_a_token() {
     let mut request = get_account_data_per_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/admin/lock/{userId}` request, as HTTP.
 fn get_admin_lock_user_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_admin_lock_user::Request::new(
@@ -2079,17 +2323,20 @@ fn get_admin_lock_user_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_admin_lock_user_reaches_the_default_method() {
     let request = get_admin_lock_user_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_admin_lock_user_with_a_wrong_method() {
     let mut request = get_admin_lock_user_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_admin_lock_user_with_a_body_over_the_limit() {
     let request = get_admin_lock_user_request();
@@ -2101,6 +2348,7 @@ async fn get_admin_lock_user_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_admin_lock_user_with_an_unknown_token() {
     let mut request = get_admin_lock_user_request();
@@ -2112,6 +2360,7 @@ async fn get_admin_lock_user_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_admin_lock_user_when_the_token_lookup_fails() {
     let mut request = get_admin_lock_user_request();
@@ -2123,6 +2372,7 @@ async fn get_admin_lock_user_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_admin_lock_user_when_the_token_lookup_panics() {
     let mut request = get_admin_lock_user_request();
@@ -2134,12 +2384,14 @@ async fn get_admin_lock_user_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_admin_lock_user_without_a_token() {
     let mut request = get_admin_lock_user_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/admin/suspend/{userId}` request, as HTTP.
 fn get_admin_suspend_user_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_admin_suspend_user::Request::new(
@@ -2148,17 +2400,20 @@ fn get_admin_suspend_user_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_admin_suspend_user_reaches_the_default_method() {
     let request = get_admin_suspend_user_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_admin_suspend_user_with_a_wrong_method() {
     let mut request = get_admin_suspend_user_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_admin_suspend_user_with_a_body_over_the_limit() {
     let request = get_admin_suspend_user_request();
@@ -2170,6 +2425,7 @@ async fn get_admin_suspend_user_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_admin_suspend_user_with_an_unknown_token() {
     let mut request = get_admin_suspend_user_request();
@@ -2181,6 +2437,7 @@ async fn get_admin_suspend_user_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_admin_suspend_user_when_the_token_lookup_fails() {
     let mut request = get_admin_suspend_user_request();
@@ -2192,6 +2449,7 @@ async fn get_admin_suspend_user_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_admin_suspend_user_when_the_token_lookup_panics() {
     let mut request = get_admin_suspend_user_request();
@@ -2203,28 +2461,33 @@ async fn get_admin_suspend_user_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_admin_suspend_user_without_a_token() {
     let mut request = get_admin_suspend_user_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/auth_metadata` request, as HTTP.
 fn get_auth_metadata_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::get_auth_metadata::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_auth_metadata_reaches_the_default_method() {
     let request = get_auth_metadata_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_auth_metadata_with_a_wrong_method() {
     let mut request = get_auth_metadata_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_auth_metadata_with_a_body_over_the_limit() {
     let request = get_auth_metadata_request();
@@ -2236,23 +2499,27 @@ async fn get_auth_metadata_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `GET /_matrix/client/v3/capabilities` request, as HTTP.
 fn get_capabilities_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_capabilities::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_capabilities_reaches_the_default_method() {
     let request = get_capabilities_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_capabilities_with_a_wrong_method() {
     let mut request = get_capabilities_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_capabilities_with_a_body_over_the_limit() {
     let request = get_capabilities_request();
@@ -2264,6 +2531,7 @@ async fn get_capabilities_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_capabilities_with_an_unknown_token() {
     let mut request = get_capabilities_request();
@@ -2275,6 +2543,7 @@ async fn get_capabilities_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_capabilities_when_the_token_lookup_fails() {
     let mut request = get_capabilities_request();
@@ -2286,6 +2555,7 @@ async fn get_capabilities_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_capabilities_when_the_token_lookup_panics() {
     let mut request = get_capabilities_request();
@@ -2297,29 +2567,34 @@ async fn get_capabilities_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_capabilities_without_a_token() {
     let mut request = get_capabilities_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/media/v3/config` request, as HTTP.
 fn get_config_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_config::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_config_reaches_the_default_method() {
     let request = get_config_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_config_with_a_wrong_method() {
     let mut request = get_config_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_config_with_a_body_over_the_limit() {
     let request = get_config_request();
@@ -2331,6 +2606,7 @@ async fn get_config_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_config_with_an_unknown_token() {
     let mut request = get_config_request();
@@ -2342,6 +2618,7 @@ async fn get_config_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_config_when_the_token_lookup_fails() {
     let mut request = get_config_request();
@@ -2353,6 +2630,7 @@ async fn get_config_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_config_when_the_token_lookup_panics() {
     let mut request = get_config_request();
@@ -2364,29 +2642,34 @@ async fn get_config_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_config_without_a_token() {
     let mut request = get_config_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/media/config` request, as HTTP.
 fn get_config_authed_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_config_authed::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_config_authed_reaches_the_default_method() {
     let request = get_config_authed_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_config_authed_with_a_wrong_method() {
     let mut request = get_config_authed_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_config_authed_with_a_body_over_the_limit() {
     let request = get_config_authed_request();
@@ -2398,6 +2681,7 @@ async fn get_config_authed_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_config_authed_with_an_unknown_token() {
     let mut request = get_config_authed_request();
@@ -2409,6 +2693,7 @@ async fn get_config_authed_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_config_authed_when_the_token_lookup_fails() {
     let mut request = get_config_authed_request();
@@ -2420,6 +2705,7 @@ async fn get_config_authed_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_config_authed_when_the_token_lookup_panics() {
     let mut request = get_config_authed_request();
@@ -2431,12 +2717,14 @@ async fn get_config_authed_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_config_authed_without_a_token() {
     let mut request = get_config_authed_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/media/v3/download/{serverName}/{mediaId}` request, as HTTP.
 fn get_content_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_content::Request::new(
@@ -2448,17 +2736,20 @@ fn get_content_request() -> http::Request<bytes::Bytes> {
     request.allow_redirect = sample("true");
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_content_reaches_the_default_method() {
     let request = get_content_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_with_a_wrong_method() {
     let mut request = get_content_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_with_a_body_over_the_limit() {
     let request = get_content_request();
@@ -2470,24 +2761,28 @@ async fn get_content_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_content_with_an_invalid_allow_remote() {
     let request = get_content_request();
     let request = with_query(request, "allow_remote", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_with_an_invalid_timeout_ms() {
     let request = get_content_request();
     let request = with_query(request, "timeout_ms", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_with_an_invalid_allow_redirect() {
     let request = get_content_request();
     let request = with_query(request, "allow_redirect", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 /// A good `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}` request, as HTTP.
 fn get_content_authed_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_content_authed::Request::new(
@@ -2498,17 +2793,20 @@ fn get_content_authed_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_content_authed_reaches_the_default_method() {
     let request = get_content_authed_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_authed_with_a_wrong_method() {
     let mut request = get_content_authed_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_authed_with_a_body_over_the_limit() {
     let request = get_content_authed_request();
@@ -2520,12 +2818,14 @@ async fn get_content_authed_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_content_authed_with_an_invalid_timeout_ms() {
     let request = get_content_authed_request();
     let request = with_query(request, "timeout_ms", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_authed_with_an_unknown_token() {
     let mut request = get_content_authed_request();
@@ -2537,6 +2837,7 @@ async fn get_content_authed_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_content_authed_when_the_token_lookup_fails() {
     let mut request = get_content_authed_request();
@@ -2548,6 +2849,7 @@ async fn get_content_authed_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_content_authed_when_the_token_lookup_panics() {
     let mut request = get_content_authed_request();
@@ -2559,12 +2861,14 @@ async fn get_content_authed_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_content_authed_without_a_token() {
     let mut request = get_content_authed_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}` request, as HTTP.
 fn get_content_override_name_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_content_override_name::Request::new(
@@ -2577,17 +2881,20 @@ fn get_content_override_name_request() -> http::Request<bytes::Bytes> {
     request.allow_redirect = sample("true");
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_content_override_name_reaches_the_default_method() {
     let request = get_content_override_name_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_override_name_with_a_wrong_method() {
     let mut request = get_content_override_name_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_override_name_with_a_body_over_the_limit() {
     let request = get_content_override_name_request();
@@ -2599,24 +2906,28 @@ async fn get_content_override_name_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_content_override_name_with_an_invalid_allow_remote() {
     let request = get_content_override_name_request();
     let request = with_query(request, "allow_remote", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_override_name_with_an_invalid_timeout_ms() {
     let request = get_content_override_name_request();
     let request = with_query(request, "timeout_ms", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_override_name_with_an_invalid_allow_redirect() {
     let request = get_content_override_name_request();
     let request = with_query(request, "allow_redirect", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 /// A good `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}` request, as HTTP.
 fn get_content_override_name_authed_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_content_override_name_authed::Request::new(
@@ -2628,17 +2939,20 @@ fn get_content_override_name_authed_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_content_override_name_authed_reaches_the_default_method() {
     let request = get_content_override_name_authed_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_override_name_authed_with_a_wrong_method() {
     let mut request = get_content_override_name_authed_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_override_name_authed_with_a_body_over_the_limit() {
     let request = get_content_override_name_authed_request();
@@ -2650,12 +2964,14 @@ async fn get_content_override_name_authed_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_content_override_name_authed_with_an_invalid_timeout_ms() {
     let request = get_content_override_name_authed_request();
     let request = with_query(request, "timeout_ms", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_override_name_authed_with_an_unknown_token() {
     let mut request = get_content_override_name_authed_request();
@@ -2667,6 +2983,7 @@ async fn get_content_override_name_authed_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_content_override_name_authed_when_the_token_lookup_fails() {
     let mut request = get_content_override_name_authed_request();
@@ -2678,6 +2995,7 @@ async fn get_content_override_name_authed_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_content_override_name_authed_when_the_token_lookup_panics() {
     let mut request = get_content_override_name_authed_request();
@@ -2689,12 +3007,14 @@ async fn get_content_override_name_authed_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_content_override_name_authed_without_a_token() {
     let mut request = get_content_override_name_authed_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}` request, as HTTP.
 fn get_content_thumbnail_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_content_thumbnail::Request::new(
@@ -2710,17 +3030,20 @@ fn get_content_thumbnail_request() -> http::Request<bytes::Bytes> {
     request.animated = Some(sample("true"));
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_reaches_the_default_method() {
     let request = get_content_thumbnail_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_with_a_wrong_method() {
     let mut request = get_content_thumbnail_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_with_a_body_over_the_limit() {
     let request = get_content_thumbnail_request();
@@ -2732,48 +3055,56 @@ async fn get_content_thumbnail_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_with_an_invalid_width() {
     let request = get_content_thumbnail_request();
     let request = with_query(request, "width", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_with_an_invalid_height() {
     let request = get_content_thumbnail_request();
     let request = with_query(request, "height", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_with_an_invalid_method() {
     let request = get_content_thumbnail_request();
     let request = with_query(request, "method", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_with_an_invalid_allow_remote() {
     let request = get_content_thumbnail_request();
     let request = with_query(request, "allow_remote", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_with_an_invalid_timeout_ms() {
     let request = get_content_thumbnail_request();
     let request = with_query(request, "timeout_ms", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_with_an_invalid_allow_redirect() {
     let request = get_content_thumbnail_request();
     let request = with_query(request, "allow_redirect", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_with_an_invalid_animated() {
     let request = get_content_thumbnail_request();
     let request = with_query(request, "animated", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 /// A good `GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}` request, as HTTP.
 fn get_content_thumbnail_authed_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_content_thumbnail_authed::Request::new(
@@ -2788,17 +3119,20 @@ fn get_content_thumbnail_authed_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_reaches_the_default_method() {
     let request = get_content_thumbnail_authed_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_with_a_wrong_method() {
     let mut request = get_content_thumbnail_authed_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_with_a_body_over_the_limit() {
     let request = get_content_thumbnail_authed_request();
@@ -2810,36 +3144,42 @@ async fn get_content_thumbnail_authed_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_with_an_invalid_width() {
     let request = get_content_thumbnail_authed_request();
     let request = with_query(request, "width", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_with_an_invalid_height() {
     let request = get_content_thumbnail_authed_request();
     let request = with_query(request, "height", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_with_an_invalid_method() {
     let request = get_content_thumbnail_authed_request();
     let request = with_query(request, "method", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_with_an_invalid_timeout_ms() {
     let request = get_content_thumbnail_authed_request();
     let request = with_query(request, "timeout_ms", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_with_an_invalid_animated() {
     let request = get_content_thumbnail_authed_request();
     let request = with_query(request, "animated", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_with_an_unknown_token() {
     let mut request = get_content_thumbnail_authed_request();
@@ -2851,6 +3191,7 @@ async fn get_content_thumbnail_authed_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_when_the_token_lookup_fails() {
     let mut request = get_content_thumbnail_authed_request();
@@ -2862,6 +3203,7 @@ async fn get_content_thumbnail_authed_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_when_the_token_lookup_panics() {
     let mut request = get_content_thumbnail_authed_request();
@@ -2873,12 +3215,14 @@ async fn get_content_thumbnail_authed_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_content_thumbnail_authed_without_a_token() {
     let mut request = get_content_thumbnail_authed_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/devices/{deviceId}` request, as HTTP.
 fn get_device_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_device::Request::new(
@@ -2887,17 +3231,20 @@ fn get_device_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_device_reaches_the_default_method() {
     let request = get_device_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_device_with_a_wrong_method() {
     let mut request = get_device_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_device_with_a_body_over_the_limit() {
     let request = get_device_request();
@@ -2909,6 +3256,7 @@ async fn get_device_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_device_with_an_unknown_token() {
     let mut request = get_device_request();
@@ -2920,6 +3268,7 @@ async fn get_device_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_device_when_the_token_lookup_fails() {
     let mut request = get_device_request();
@@ -2931,6 +3280,7 @@ async fn get_device_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_device_when_the_token_lookup_panics() {
     let mut request = get_device_request();
@@ -2942,29 +3292,34 @@ async fn get_device_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_device_without_a_token() {
     let mut request = get_device_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/devices` request, as HTTP.
 fn get_devices_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_devices::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_devices_reaches_the_default_method() {
     let request = get_devices_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_devices_with_a_wrong_method() {
     let mut request = get_devices_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_devices_with_a_body_over_the_limit() {
     let request = get_devices_request();
@@ -2976,6 +3331,7 @@ async fn get_devices_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_devices_with_an_unknown_token() {
     let mut request = get_devices_request();
@@ -2987,6 +3343,7 @@ async fn get_devices_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_devices_when_the_token_lookup_fails() {
     let mut request = get_devices_request();
@@ -2998,6 +3355,7 @@ async fn get_devices_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_devices_when_the_token_lookup_panics() {
     let mut request = get_devices_request();
@@ -3009,12 +3367,14 @@ async fn get_devices_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_devices_without_a_token() {
     let mut request = get_devices_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event` request, as HTTP.
 fn get_event_by_timestamp_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_event_by_timestamp::Request::new(
@@ -3025,17 +3385,20 @@ fn get_event_by_timestamp_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_event_by_timestamp_reaches_the_default_method() {
     let request = get_event_by_timestamp_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_event_by_timestamp_with_a_wrong_method() {
     let mut request = get_event_by_timestamp_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_event_by_timestamp_with_a_body_over_the_limit() {
     let request = get_event_by_timestamp_request();
@@ -3047,18 +3410,21 @@ async fn get_event_by_timestamp_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_event_by_timestamp_with_an_invalid_ts() {
     let request = get_event_by_timestamp_request();
     let request = with_query(request, "ts", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_event_by_timestamp_with_an_invalid_dir() {
     let request = get_event_by_timestamp_request();
     let request = with_query(request, "dir", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_event_by_timestamp_with_an_unknown_token() {
     let mut request = get_event_by_timestamp_request();
@@ -3070,6 +3436,7 @@ async fn get_event_by_timestamp_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_event_by_timestamp_when_the_token_lookup_fails() {
     let mut request = get_event_by_timestamp_request();
@@ -3081,6 +3448,7 @@ async fn get_event_by_timestamp_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_event_by_timestamp_when_the_token_lookup_panics() {
     let mut request = get_event_by_timestamp_request();
@@ -3092,12 +3460,14 @@ async fn get_event_by_timestamp_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_event_by_timestamp_without_a_token() {
     let mut request = get_event_by_timestamp_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}` request, as HTTP.
 fn get_event_context_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_event_context::Request::new(
@@ -3109,17 +3479,20 @@ fn get_event_context_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_event_context_reaches_the_default_method() {
     let request = get_event_context_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_event_context_with_a_wrong_method() {
     let mut request = get_event_context_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_event_context_with_a_body_over_the_limit() {
     let request = get_event_context_request();
@@ -3131,12 +3504,14 @@ async fn get_event_context_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_event_context_with_an_invalid_limit() {
     let request = get_event_context_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_event_context_with_an_unknown_token() {
     let mut request = get_event_context_request();
@@ -3148,6 +3523,7 @@ async fn get_event_context_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_event_context_when_the_token_lookup_fails() {
     let mut request = get_event_context_request();
@@ -3159,6 +3535,7 @@ async fn get_event_context_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_event_context_when_the_token_lookup_panics() {
     let mut request = get_event_context_request();
@@ -3170,12 +3547,14 @@ async fn get_event_context_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_event_context_without_a_token() {
     let mut request = get_event_context_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/events` request, as HTTP.
 fn get_events_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_events::Request::new();
@@ -3184,17 +3563,20 @@ fn get_events_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_events_reaches_the_default_method() {
     let request = get_events_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_events_with_a_wrong_method() {
     let mut request = get_events_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_events_with_a_body_over_the_limit() {
     let request = get_events_request();
@@ -3206,12 +3588,14 @@ async fn get_events_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_events_with_an_invalid_timeout() {
     let request = get_events_request();
     let request = with_query(request, "timeout", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_events_with_an_unknown_token() {
     let mut request = get_events_request();
@@ -3223,6 +3607,7 @@ async fn get_events_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_events_when_the_token_lookup_fails() {
     let mut request = get_events_request();
@@ -3234,6 +3619,7 @@ async fn get_events_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_events_when_the_token_lookup_panics() {
     let mut request = get_events_request();
@@ -3245,12 +3631,14 @@ async fn get_events_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_events_without_a_token() {
     let mut request = get_events_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/user/{userId}/filter/{filterId}` request, as HTTP.
 fn get_filter_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_filter::Request::new(
@@ -3260,17 +3648,20 @@ fn get_filter_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_filter_reaches_the_default_method() {
     let request = get_filter_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_filter_with_a_wrong_method() {
     let mut request = get_filter_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_filter_with_a_body_over_the_limit() {
     let request = get_filter_request();
@@ -3282,6 +3673,7 @@ async fn get_filter_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_filter_with_an_unknown_token() {
     let mut request = get_filter_request();
@@ -3293,6 +3685,7 @@ async fn get_filter_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_filter_when_the_token_lookup_fails() {
     let mut request = get_filter_request();
@@ -3304,6 +3697,7 @@ async fn get_filter_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_filter_when_the_token_lookup_panics() {
     let mut request = get_filter_request();
@@ -3315,12 +3709,14 @@ async fn get_filter_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_filter_without_a_token() {
     let mut request = get_filter_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/joined_members` request, as HTTP.
 fn get_joined_members_by_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_joined_members_by_room::Request::new(
@@ -3329,17 +3725,20 @@ fn get_joined_members_by_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_joined_members_by_room_reaches_the_default_method() {
     let request = get_joined_members_by_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_joined_members_by_room_with_a_wrong_method() {
     let mut request = get_joined_members_by_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_joined_members_by_room_with_a_body_over_the_limit() {
     let request = get_joined_members_by_room_request();
@@ -3351,6 +3750,7 @@ async fn get_joined_members_by_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_joined_members_by_room_with_an_unknown_token() {
     let mut request = get_joined_members_by_room_request();
@@ -3362,6 +3762,7 @@ async fn get_joined_members_by_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_joined_members_by_room_when_the_token_lookup_fails() {
     let mut request = get_joined_members_by_room_request();
@@ -3373,6 +3774,7 @@ async fn get_joined_members_by_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_joined_members_by_room_when_the_token_lookup_panics() {
     let mut request = get_joined_members_by_room_request();
@@ -3384,29 +3786,34 @@ async fn get_joined_members_by_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_joined_members_by_room_without_a_token() {
     let mut request = get_joined_members_by_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/joined_rooms` request, as HTTP.
 fn get_joined_rooms_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_joined_rooms::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_joined_rooms_reaches_the_default_method() {
     let request = get_joined_rooms_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_joined_rooms_with_a_wrong_method() {
     let mut request = get_joined_rooms_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_joined_rooms_with_a_body_over_the_limit() {
     let request = get_joined_rooms_request();
@@ -3418,6 +3825,7 @@ async fn get_joined_rooms_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_joined_rooms_with_an_unknown_token() {
     let mut request = get_joined_rooms_request();
@@ -3429,6 +3837,7 @@ async fn get_joined_rooms_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_joined_rooms_when_the_token_lookup_fails() {
     let mut request = get_joined_rooms_request();
@@ -3440,6 +3849,7 @@ async fn get_joined_rooms_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_joined_rooms_when_the_token_lookup_panics() {
     let mut request = get_joined_rooms_request();
@@ -3451,12 +3861,14 @@ async fn get_joined_rooms_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_joined_rooms_without_a_token() {
     let mut request = get_joined_rooms_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/keys/changes` request, as HTTP.
 fn get_keys_changes_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_keys_changes::Request::new(
@@ -3466,17 +3878,20 @@ fn get_keys_changes_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_keys_changes_reaches_the_default_method() {
     let request = get_keys_changes_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_keys_changes_with_a_wrong_method() {
     let mut request = get_keys_changes_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_keys_changes_with_a_body_over_the_limit() {
     let request = get_keys_changes_request();
@@ -3488,6 +3903,7 @@ async fn get_keys_changes_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_keys_changes_with_an_unknown_token() {
     let mut request = get_keys_changes_request();
@@ -3499,6 +3915,7 @@ async fn get_keys_changes_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_keys_changes_when_the_token_lookup_fails() {
     let mut request = get_keys_changes_request();
@@ -3510,6 +3927,7 @@ async fn get_keys_changes_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_keys_changes_when_the_token_lookup_panics() {
     let mut request = get_keys_changes_request();
@@ -3521,12 +3939,14 @@ async fn get_keys_changes_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_keys_changes_without_a_token() {
     let mut request = get_keys_changes_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/aliases` request, as HTTP.
 fn get_local_aliases_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_local_aliases::Request::new(
@@ -3535,17 +3955,20 @@ fn get_local_aliases_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_local_aliases_reaches_the_default_method() {
     let request = get_local_aliases_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_local_aliases_with_a_wrong_method() {
     let mut request = get_local_aliases_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_local_aliases_with_a_body_over_the_limit() {
     let request = get_local_aliases_request();
@@ -3557,6 +3980,7 @@ async fn get_local_aliases_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_local_aliases_with_an_unknown_token() {
     let mut request = get_local_aliases_request();
@@ -3568,6 +3992,7 @@ async fn get_local_aliases_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_local_aliases_when_the_token_lookup_fails() {
     let mut request = get_local_aliases_request();
@@ -3579,6 +4004,7 @@ async fn get_local_aliases_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_local_aliases_when_the_token_lookup_panics() {
     let mut request = get_local_aliases_request();
@@ -3590,28 +4016,33 @@ async fn get_local_aliases_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_local_aliases_without_a_token() {
     let mut request = get_local_aliases_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/login` request, as HTTP.
 fn get_login_flows_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::get_login_flows::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_login_flows_reaches_the_default_method() {
     let request = get_login_flows_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_login_flows_with_a_wrong_method() {
     let mut request = get_login_flows_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_login_flows_with_a_body_over_the_limit() {
     let request = get_login_flows_request();
@@ -3623,6 +4054,7 @@ async fn get_login_flows_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/members` request, as HTTP.
 fn get_members_by_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_members_by_room::Request::new(
@@ -3634,17 +4066,20 @@ fn get_members_by_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_members_by_room_reaches_the_default_method() {
     let request = get_members_by_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_members_by_room_with_a_wrong_method() {
     let mut request = get_members_by_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_members_by_room_with_a_body_over_the_limit() {
     let request = get_members_by_room_request();
@@ -3656,18 +4091,21 @@ async fn get_members_by_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_members_by_room_with_an_invalid_membership() {
     let request = get_members_by_room_request();
     let request = with_query(request, "membership", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_members_by_room_with_an_invalid_not_membership() {
     let request = get_members_by_room_request();
     let request = with_query(request, "not_membership", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_members_by_room_with_an_unknown_token() {
     let mut request = get_members_by_room_request();
@@ -3679,6 +4117,7 @@ async fn get_members_by_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_members_by_room_when_the_token_lookup_fails() {
     let mut request = get_members_by_room_request();
@@ -3690,6 +4129,7 @@ async fn get_members_by_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_members_by_room_when_the_token_lookup_panics() {
     let mut request = get_members_by_room_request();
@@ -3701,12 +4141,14 @@ async fn get_members_by_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_members_by_room_without_a_token() {
     let mut request = get_members_by_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/mutual_rooms` request, as HTTP.
 fn get_mutual_rooms_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_mutual_rooms::Request::new(
@@ -3716,17 +4158,20 @@ fn get_mutual_rooms_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_mutual_rooms_reaches_the_default_method() {
     let request = get_mutual_rooms_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_mutual_rooms_with_a_wrong_method() {
     let mut request = get_mutual_rooms_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_mutual_rooms_with_a_body_over_the_limit() {
     let request = get_mutual_rooms_request();
@@ -3738,6 +4183,7 @@ async fn get_mutual_rooms_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_mutual_rooms_with_an_unknown_token() {
     let mut request = get_mutual_rooms_request();
@@ -3749,6 +4195,7 @@ async fn get_mutual_rooms_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_mutual_rooms_when_the_token_lookup_fails() {
     let mut request = get_mutual_rooms_request();
@@ -3760,6 +4207,7 @@ async fn get_mutual_rooms_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_mutual_rooms_when_the_token_lookup_panics() {
     let mut request = get_mutual_rooms_request();
@@ -3771,12 +4219,14 @@ async fn get_mutual_rooms_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_mutual_rooms_without_a_token() {
     let mut request = get_mutual_rooms_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/notifications` request, as HTTP.
 fn get_notifications_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_notifications::Request::new();
@@ -3786,17 +4236,20 @@ fn get_notifications_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_notifications_reaches_the_default_method() {
     let request = get_notifications_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_notifications_with_a_wrong_method() {
     let mut request = get_notifications_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_notifications_with_a_body_over_the_limit() {
     let request = get_notifications_request();
@@ -3808,12 +4261,14 @@ async fn get_notifications_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_notifications_with_an_invalid_limit() {
     let request = get_notifications_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_notifications_with_an_unknown_token() {
     let mut request = get_notifications_request();
@@ -3825,6 +4280,7 @@ async fn get_notifications_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_notifications_when_the_token_lookup_fails() {
     let mut request = get_notifications_request();
@@ -3836,6 +4292,7 @@ async fn get_notifications_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_notifications_when_the_token_lookup_panics() {
     let mut request = get_notifications_request();
@@ -3847,12 +4304,14 @@ async fn get_notifications_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_notifications_without_a_token() {
     let mut request = get_notifications_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/events/{eventId}` request, as HTTP.
 fn get_one_event_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_one_event::Request::new(
@@ -3861,17 +4320,20 @@ fn get_one_event_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_one_event_reaches_the_default_method() {
     let request = get_one_event_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_one_event_with_a_wrong_method() {
     let mut request = get_one_event_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_one_event_with_a_body_over_the_limit() {
     let request = get_one_event_request();
@@ -3883,6 +4345,7 @@ async fn get_one_event_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_one_event_with_an_unknown_token() {
     let mut request = get_one_event_request();
@@ -3894,6 +4357,7 @@ async fn get_one_event_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_one_event_when_the_token_lookup_fails() {
     let mut request = get_one_event_request();
@@ -3905,6 +4369,7 @@ async fn get_one_event_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_one_event_when_the_token_lookup_panics() {
     let mut request = get_one_event_request();
@@ -3916,12 +4381,14 @@ async fn get_one_event_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_one_event_without_a_token() {
     let mut request = get_one_event_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}` request, as HTTP.
 fn get_one_room_event_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_one_room_event::Request::new(
@@ -3931,17 +4398,20 @@ fn get_one_room_event_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_one_room_event_reaches_the_default_method() {
     let request = get_one_room_event_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_one_room_event_with_a_wrong_method() {
     let mut request = get_one_room_event_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_one_room_event_with_a_body_over_the_limit() {
     let request = get_one_room_event_request();
@@ -3953,6 +4423,7 @@ async fn get_one_room_event_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_one_room_event_with_an_unknown_token() {
     let mut request = get_one_room_event_request();
@@ -3964,6 +4435,7 @@ async fn get_one_room_event_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_one_room_event_when_the_token_lookup_fails() {
     let mut request = get_one_room_event_request();
@@ -3975,6 +4447,7 @@ async fn get_one_room_event_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_one_room_event_when_the_token_lookup_panics() {
     let mut request = get_one_room_event_request();
@@ -3986,12 +4459,14 @@ async fn get_one_room_event_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_one_room_event_without_a_token() {
     let mut request = get_one_room_event_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/presence/{userId}/status` request, as HTTP.
 fn get_presence_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_presence::Request::new(
@@ -4000,17 +4475,20 @@ fn get_presence_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_presence_reaches_the_default_method() {
     let request = get_presence_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_presence_with_a_wrong_method() {
     let mut request = get_presence_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_presence_with_a_body_over_the_limit() {
     let request = get_presence_request();
@@ -4022,6 +4500,7 @@ async fn get_presence_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_presence_with_an_unknown_token() {
     let mut request = get_presence_request();
@@ -4033,6 +4512,7 @@ async fn get_presence_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_presence_when_the_token_lookup_fails() {
     let mut request = get_presence_request();
@@ -4044,6 +4524,7 @@ async fn get_presence_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_presence_when_the_token_lookup_panics() {
     let mut request = get_presence_request();
@@ -4055,12 +4536,14 @@ async fn get_presence_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_presence_without_a_token() {
     let mut request = get_presence_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/profile/{userId}/{keyName}` request, as HTTP.
 fn get_profile_field_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::get_profile_field::Request::new(
@@ -4069,17 +4552,20 @@ fn get_profile_field_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_profile_field_reaches_the_default_method() {
     let request = get_profile_field_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_profile_field_with_a_wrong_method() {
     let mut request = get_profile_field_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_profile_field_with_a_body_over_the_limit() {
     let request = get_profile_field_request();
@@ -4091,6 +4577,7 @@ async fn get_profile_field_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `GET /_matrix/client/v3/thirdparty/protocol/{protocol}` request, as HTTP.
 fn get_protocol_metadata_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_protocol_metadata::Request::new(
@@ -4099,17 +4586,20 @@ fn get_protocol_metadata_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_protocol_metadata_reaches_the_default_method() {
     let request = get_protocol_metadata_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_protocol_metadata_with_a_wrong_method() {
     let mut request = get_protocol_metadata_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_protocol_metadata_with_a_body_over_the_limit() {
     let request = get_protocol_metadata_request();
@@ -4121,6 +4611,7 @@ async fn get_protocol_metadata_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_protocol_metadata_with_an_unknown_token() {
     let mut request = get_protocol_metadata_request();
@@ -4132,6 +4623,7 @@ async fn get_protocol_metadata_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_protocol_metadata_when_the_token_lookup_fails() {
     let mut request = get_protocol_metadata_request();
@@ -4143,6 +4635,7 @@ async fn get_protocol_metadata_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_protocol_metadata_when_the_token_lookup_panics() {
     let mut request = get_protocol_metadata_request();
@@ -4154,29 +4647,34 @@ async fn get_protocol_metadata_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_protocol_metadata_without_a_token() {
     let mut request = get_protocol_metadata_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/thirdparty/protocols` request, as HTTP.
 fn get_protocols_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_protocols::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_protocols_reaches_the_default_method() {
     let request = get_protocols_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_protocols_with_a_wrong_method() {
     let mut request = get_protocols_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_protocols_with_a_body_over_the_limit() {
     let request = get_protocols_request();
@@ -4188,6 +4686,7 @@ async fn get_protocols_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_protocols_with_an_unknown_token() {
     let mut request = get_protocols_request();
@@ -4199,6 +4698,7 @@ async fn get_protocols_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_protocols_when_the_token_lookup_fails() {
     let mut request = get_protocols_request();
@@ -4210,6 +4710,7 @@ async fn get_protocols_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_protocols_when_the_token_lookup_panics() {
     let mut request = get_protocols_request();
@@ -4221,12 +4722,14 @@ async fn get_protocols_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_protocols_without_a_token() {
     let mut request = get_protocols_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/publicRooms` request, as HTTP.
 fn get_public_rooms_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_public_rooms::Request::new();
@@ -4235,17 +4738,20 @@ fn get_public_rooms_request() -> http::Request<bytes::Bytes> {
     request.server = Some(sample("\"@alice:example.org/x y\""));
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_public_rooms_reaches_the_default_method() {
     let request = get_public_rooms_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_public_rooms_with_a_wrong_method() {
     let mut request = get_public_rooms_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_public_rooms_with_a_body_over_the_limit() {
     let request = get_public_rooms_request();
@@ -4257,12 +4763,14 @@ async fn get_public_rooms_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_public_rooms_with_an_invalid_limit() {
     let request = get_public_rooms_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 /// A good `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` request, as HTTP.
 fn get_push_rule_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_push_rule::Request::new(
@@ -4272,17 +4780,20 @@ fn get_push_rule_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_push_rule_reaches_the_default_method() {
     let request = get_push_rule_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_push_rule_with_a_wrong_method() {
     let mut request = get_push_rule_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_push_rule_with_a_body_over_the_limit() {
     let request = get_push_rule_request();
@@ -4294,6 +4805,7 @@ async fn get_push_rule_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_push_rule_with_an_unknown_token() {
     let mut request = get_push_rule_request();
@@ -4305,6 +4817,7 @@ async fn get_push_rule_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_push_rule_when_the_token_lookup_fails() {
     let mut request = get_push_rule_request();
@@ -4316,6 +4829,7 @@ async fn get_push_rule_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_push_rule_when_the_token_lookup_panics() {
     let mut request = get_push_rule_request();
@@ -4327,12 +4841,14 @@ async fn get_push_rule_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_push_rule_without_a_token() {
     let mut request = get_push_rule_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions` request, as HTTP.
 fn get_push_rule_actions_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_push_rule_actions::Request::new(
@@ -4342,17 +4858,20 @@ fn get_push_rule_actions_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_push_rule_actions_reaches_the_default_method() {
     let request = get_push_rule_actions_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_push_rule_actions_with_a_wrong_method() {
     let mut request = get_push_rule_actions_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_push_rule_actions_with_a_body_over_the_limit() {
     let request = get_push_rule_actions_request();
@@ -4364,6 +4883,7 @@ async fn get_push_rule_actions_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_push_rule_actions_with_an_unknown_token() {
     let mut request = get_push_rule_actions_request();
@@ -4375,6 +4895,7 @@ async fn get_push_rule_actions_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_push_rule_actions_when_the_token_lookup_fails() {
     let mut request = get_push_rule_actions_request();
@@ -4386,6 +4907,7 @@ async fn get_push_rule_actions_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_push_rule_actions_when_the_token_lookup_panics() {
     let mut request = get_push_rule_actions_request();
@@ -4397,29 +4919,34 @@ async fn get_push_rule_actions_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_push_rule_actions_without_a_token() {
     let mut request = get_push_rule_actions_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/pushrules/` request, as HTTP.
 fn get_push_rules_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_push_rules::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_push_rules_reaches_the_default_method() {
     let request = get_push_rules_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_push_rules_with_a_wrong_method() {
     let mut request = get_push_rules_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_push_rules_with_a_body_over_the_limit() {
     let request = get_push_rules_request();
@@ -4431,6 +4958,7 @@ async fn get_push_rules_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_push_rules_with_an_unknown_token() {
     let mut request = get_push_rules_request();
@@ -4442,6 +4970,7 @@ async fn get_push_rules_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_push_rules_when_the_token_lookup_fails() {
     let mut request = get_push_rules_request();
@@ -4453,6 +4982,7 @@ async fn get_push_rules_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_push_rules_when_the_token_lookup_panics() {
     let mut request = get_push_rules_request();
@@ -4464,29 +4994,34 @@ async fn get_push_rules_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_push_rules_without_a_token() {
     let mut request = get_push_rules_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/pushrules/global/` request, as HTTP.
 fn get_push_rules_global_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_push_rules_global::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_push_rules_global_reaches_the_default_method() {
     let request = get_push_rules_global_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_push_rules_global_with_a_wrong_method() {
     let mut request = get_push_rules_global_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_push_rules_global_with_a_body_over_the_limit() {
     let request = get_push_rules_global_request();
@@ -4498,6 +5033,7 @@ async fn get_push_rules_global_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_push_rules_global_with_an_unknown_token() {
     let mut request = get_push_rules_global_request();
@@ -4509,6 +5045,7 @@ async fn get_push_rules_global_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_push_rules_global_when_the_token_lookup_fails() {
     let mut request = get_push_rules_global_request();
@@ -4520,6 +5057,7 @@ async fn get_push_rules_global_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_push_rules_global_when_the_token_lookup_panics() {
     let mut request = get_push_rules_global_request();
@@ -4531,29 +5069,34 @@ async fn get_push_rules_global_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_push_rules_global_without_a_token() {
     let mut request = get_push_rules_global_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/pushers` request, as HTTP.
 fn get_pushers_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_pushers::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_pushers_reaches_the_default_method() {
     let request = get_pushers_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_pushers_with_a_wrong_method() {
     let mut request = get_pushers_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_pushers_with_a_body_over_the_limit() {
     let request = get_pushers_request();
@@ -4565,6 +5108,7 @@ async fn get_pushers_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_pushers_with_an_unknown_token() {
     let mut request = get_pushers_request();
@@ -4576,6 +5120,7 @@ async fn get_pushers_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_pushers_when_the_token_lookup_fails() {
     let mut request = get_pushers_request();
@@ -4587,6 +5132,7 @@ async fn get_pushers_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_pushers_when_the_token_lookup_panics() {
     let mut request = get_pushers_request();
@@ -4598,12 +5144,14 @@ async fn get_pushers_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_pushers_without_a_token() {
     let mut request = get_pushers_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}` request, as HTTP.
 fn get_relating_events_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_relating_events::Request::new(
@@ -4618,17 +5166,20 @@ fn get_relating_events_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_relating_events_reaches_the_default_method() {
     let request = get_relating_events_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_a_wrong_method() {
     let mut request = get_relating_events_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_a_body_over_the_limit() {
     let request = get_relating_events_request();
@@ -4640,24 +5191,28 @@ async fn get_relating_events_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_an_invalid_limit() {
     let request = get_relating_events_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_an_invalid_dir() {
     let request = get_relating_events_request();
     let request = with_query(request, "dir", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_an_invalid_recurse() {
     let request = get_relating_events_request();
     let request = with_query(request, "recurse", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_an_unknown_token() {
     let mut request = get_relating_events_request();
@@ -4669,6 +5224,7 @@ async fn get_relating_events_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_relating_events_when_the_token_lookup_fails() {
     let mut request = get_relating_events_request();
@@ -4680,6 +5236,7 @@ async fn get_relating_events_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_relating_events_when_the_token_lookup_panics() {
     let mut request = get_relating_events_request();
@@ -4691,12 +5248,14 @@ async fn get_relating_events_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_relating_events_without_a_token() {
     let mut request = get_relating_events_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}` request, as HTTP.
 fn get_relating_events_with_rel_type_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_relating_events_with_rel_type::Request::new(
@@ -4712,17 +5271,20 @@ fn get_relating_events_with_rel_type_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_reaches_the_default_method() {
     let request = get_relating_events_with_rel_type_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_with_a_wrong_method() {
     let mut request = get_relating_events_with_rel_type_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_with_a_body_over_the_limit() {
     let request = get_relating_events_with_rel_type_request();
@@ -4734,24 +5296,28 @@ async fn get_relating_events_with_rel_type_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_with_an_invalid_limit() {
     let request = get_relating_events_with_rel_type_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_with_an_invalid_dir() {
     let request = get_relating_events_with_rel_type_request();
     let request = with_query(request, "dir", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_with_an_invalid_recurse() {
     let request = get_relating_events_with_rel_type_request();
     let request = with_query(request, "recurse", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_with_an_unknown_token() {
     let mut request = get_relating_events_with_rel_type_request();
@@ -4763,6 +5329,7 @@ async fn get_relating_events_with_rel_type_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_when_the_token_lookup_fails() {
     let mut request = get_relating_events_with_rel_type_request();
@@ -4774,6 +5341,7 @@ async fn get_relating_events_with_rel_type_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_when_the_token_lookup_panics() {
     let mut request = get_relating_events_with_rel_type_request();
@@ -4785,12 +5353,14 @@ async fn get_relating_events_with_rel_type_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_without_a_token() {
     let mut request = get_relating_events_with_rel_type_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}` request, as HTTP.
 fn get_relating_events_with_rel_type_and_event_type_request() -> http::Request<
     bytes::Bytes,
@@ -4809,17 +5379,20 @@ fn get_relating_events_with_rel_type_and_event_type_request() -> http::Request<
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_reaches_the_default_method() {
     let request = get_relating_events_with_rel_type_and_event_type_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_with_a_wrong_method() {
     let mut request = get_relating_events_with_rel_type_and_event_type_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_with_a_body_over_the_limit() {
     let request = get_relating_events_with_rel_type_and_event_type_request();
@@ -4831,24 +5404,28 @@ async fn get_relating_events_with_rel_type_and_event_type_with_a_body_over_the_l
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_with_an_invalid_limit() {
     let request = get_relating_events_with_rel_type_and_event_type_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_with_an_invalid_dir() {
     let request = get_relating_events_with_rel_type_and_event_type_request();
     let request = with_query(request, "dir", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_with_an_invalid_recurse() {
     let request = get_relating_events_with_rel_type_and_event_type_request();
     let request = with_query(request, "recurse", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_with_an_unknown_token() {
     let mut request = get_relating_events_with_rel_type_and_event_type_request();
@@ -4860,6 +5437,7 @@ async fn get_relating_events_with_rel_type_and_event_type_with_an_unknown_token(
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_when_the_token_lookup_fails() {
     let mut request = get_relating_events_with_rel_type_and_event_type_request();
@@ -4871,6 +5449,7 @@ async fn get_relating_events_with_rel_type_and_event_type_when_the_token_lookup_
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_when_the_token_lookup_panics() {
     let mut request = get_relating_events_with_rel_type_and_event_type_request();
@@ -4882,12 +5461,14 @@ async fn get_relating_events_with_rel_type_and_event_type_when_the_token_lookup_
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_relating_events_with_rel_type_and_event_type_without_a_token() {
     let mut request = get_relating_events_with_rel_type_and_event_type_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/messages` request, as HTTP.
 fn get_room_events_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_events::Request::new(
@@ -4901,17 +5482,20 @@ fn get_room_events_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_events_reaches_the_default_method() {
     let request = get_room_events_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_events_with_a_wrong_method() {
     let mut request = get_room_events_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_events_with_a_body_over_the_limit() {
     let request = get_room_events_request();
@@ -4923,18 +5507,21 @@ async fn get_room_events_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_events_with_an_invalid_dir() {
     let request = get_room_events_request();
     let request = with_query(request, "dir", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_room_events_with_an_invalid_limit() {
     let request = get_room_events_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_room_events_with_an_unknown_token() {
     let mut request = get_room_events_request();
@@ -4946,6 +5533,7 @@ async fn get_room_events_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_events_when_the_token_lookup_fails() {
     let mut request = get_room_events_request();
@@ -4957,6 +5545,7 @@ async fn get_room_events_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_events_when_the_token_lookup_panics() {
     let mut request = get_room_events_request();
@@ -4968,12 +5557,14 @@ async fn get_room_events_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_events_without_a_token() {
     let mut request = get_room_events_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/directory/room/{roomAlias}` request, as HTTP.
 fn get_room_id_by_alias_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::get_room_id_by_alias::Request::new(
@@ -4981,17 +5572,20 @@ fn get_room_id_by_alias_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_id_by_alias_reaches_the_default_method() {
     let request = get_room_id_by_alias_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_id_by_alias_with_a_wrong_method() {
     let mut request = get_room_id_by_alias_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_id_by_alias_with_a_body_over_the_limit() {
     let request = get_room_id_by_alias_request();
@@ -5003,6 +5597,7 @@ async fn get_room_id_by_alias_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` request, as HTTP.
 fn get_room_key_by_session_id_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_key_by_session_id::Request::new(
@@ -5013,17 +5608,20 @@ fn get_room_key_by_session_id_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_key_by_session_id_reaches_the_default_method() {
     let request = get_room_key_by_session_id_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_key_by_session_id_with_a_wrong_method() {
     let mut request = get_room_key_by_session_id_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_key_by_session_id_with_a_body_over_the_limit() {
     let request = get_room_key_by_session_id_request();
@@ -5035,6 +5633,7 @@ async fn get_room_key_by_session_id_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_key_by_session_id_with_an_unknown_token() {
     let mut request = get_room_key_by_session_id_request();
@@ -5046,6 +5645,7 @@ async fn get_room_key_by_session_id_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_key_by_session_id_when_the_token_lookup_fails() {
     let mut request = get_room_key_by_session_id_request();
@@ -5057,6 +5657,7 @@ async fn get_room_key_by_session_id_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_key_by_session_id_when_the_token_lookup_panics() {
     let mut request = get_room_key_by_session_id_request();
@@ -5068,12 +5669,14 @@ async fn get_room_key_by_session_id_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_key_by_session_id_without_a_token() {
     let mut request = get_room_key_by_session_id_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/room_keys/keys` request, as HTTP.
 fn get_room_keys_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_keys::Request::new(
@@ -5082,17 +5685,20 @@ fn get_room_keys_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_keys_reaches_the_default_method() {
     let request = get_room_keys_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_keys_with_a_wrong_method() {
     let mut request = get_room_keys_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_keys_with_a_body_over_the_limit() {
     let request = get_room_keys_request();
@@ -5104,6 +5710,7 @@ async fn get_room_keys_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_keys_with_an_unknown_token() {
     let mut request = get_room_keys_request();
@@ -5115,6 +5722,7 @@ async fn get_room_keys_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_keys_when_the_token_lookup_fails() {
     let mut request = get_room_keys_request();
@@ -5126,6 +5734,7 @@ async fn get_room_keys_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_keys_when_the_token_lookup_panics() {
     let mut request = get_room_keys_request();
@@ -5137,12 +5746,14 @@ async fn get_room_keys_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_keys_without_a_token() {
     let mut request = get_room_keys_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/room_keys/keys/{roomId}` request, as HTTP.
 fn get_room_keys_by_room_id_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_keys_by_room_id::Request::new(
@@ -5152,17 +5763,20 @@ fn get_room_keys_by_room_id_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_keys_by_room_id_reaches_the_default_method() {
     let request = get_room_keys_by_room_id_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_keys_by_room_id_with_a_wrong_method() {
     let mut request = get_room_keys_by_room_id_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_keys_by_room_id_with_a_body_over_the_limit() {
     let request = get_room_keys_by_room_id_request();
@@ -5174,6 +5788,7 @@ async fn get_room_keys_by_room_id_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_keys_by_room_id_with_an_unknown_token() {
     let mut request = get_room_keys_by_room_id_request();
@@ -5185,6 +5800,7 @@ async fn get_room_keys_by_room_id_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_keys_by_room_id_when_the_token_lookup_fails() {
     let mut request = get_room_keys_by_room_id_request();
@@ -5196,6 +5812,7 @@ async fn get_room_keys_by_room_id_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_keys_by_room_id_when_the_token_lookup_panics() {
     let mut request = get_room_keys_by_room_id_request();
@@ -5207,12 +5824,14 @@ async fn get_room_keys_by_room_id_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_keys_by_room_id_without_a_token() {
     let mut request = get_room_keys_by_room_id_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/room_keys/version/{version}` request, as HTTP.
 fn get_room_keys_version_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_keys_version::Request::new(
@@ -5221,17 +5840,20 @@ fn get_room_keys_version_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_keys_version_reaches_the_default_method() {
     let request = get_room_keys_version_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_with_a_wrong_method() {
     let mut request = get_room_keys_version_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_with_a_body_over_the_limit() {
     let request = get_room_keys_version_request();
@@ -5243,6 +5865,7 @@ async fn get_room_keys_version_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_with_an_unknown_token() {
     let mut request = get_room_keys_version_request();
@@ -5254,6 +5877,7 @@ async fn get_room_keys_version_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_when_the_token_lookup_fails() {
     let mut request = get_room_keys_version_request();
@@ -5265,6 +5889,7 @@ async fn get_room_keys_version_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_when_the_token_lookup_panics() {
     let mut request = get_room_keys_version_request();
@@ -5276,29 +5901,34 @@ async fn get_room_keys_version_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_without_a_token() {
     let mut request = get_room_keys_version_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/room_keys/version` request, as HTTP.
 fn get_room_keys_version_current_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_keys_version_current::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_keys_version_current_reaches_the_default_method() {
     let request = get_room_keys_version_current_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_current_with_a_wrong_method() {
     let mut request = get_room_keys_version_current_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_current_with_a_body_over_the_limit() {
     let request = get_room_keys_version_current_request();
@@ -5310,6 +5940,7 @@ async fn get_room_keys_version_current_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_current_with_an_unknown_token() {
     let mut request = get_room_keys_version_current_request();
@@ -5321,6 +5952,7 @@ async fn get_room_keys_version_current_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_current_when_the_token_lookup_fails() {
     let mut request = get_room_keys_version_current_request();
@@ -5332,6 +5964,7 @@ async fn get_room_keys_version_current_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_current_when_the_token_lookup_panics() {
     let mut request = get_room_keys_version_current_request();
@@ -5343,12 +5976,14 @@ async fn get_room_keys_version_current_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_keys_version_current_without_a_token() {
     let mut request = get_room_keys_version_current_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/state` request, as HTTP.
 fn get_room_state_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_state::Request::new(
@@ -5357,17 +5992,20 @@ fn get_room_state_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_state_reaches_the_default_method() {
     let request = get_room_state_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_state_with_a_wrong_method() {
     let mut request = get_room_state_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_state_with_a_body_over_the_limit() {
     let request = get_room_state_request();
@@ -5379,6 +6017,7 @@ async fn get_room_state_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_state_with_an_unknown_token() {
     let mut request = get_room_state_request();
@@ -5390,6 +6029,7 @@ async fn get_room_state_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_state_when_the_token_lookup_fails() {
     let mut request = get_room_state_request();
@@ -5401,6 +6041,7 @@ async fn get_room_state_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_state_when_the_token_lookup_panics() {
     let mut request = get_room_state_request();
@@ -5412,12 +6053,14 @@ async fn get_room_state_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_state_without_a_token() {
     let mut request = get_room_state_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` request, as HTTP.
 fn get_room_state_with_key_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_state_with_key::Request::new(
@@ -5429,17 +6072,20 @@ fn get_room_state_with_key_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_state_with_key_reaches_the_default_method() {
     let request = get_room_state_with_key_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_state_with_key_with_a_wrong_method() {
     let mut request = get_room_state_with_key_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_state_with_key_with_a_body_over_the_limit() {
     let request = get_room_state_with_key_request();
@@ -5451,12 +6097,14 @@ async fn get_room_state_with_key_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_state_with_key_with_an_invalid_format() {
     let request = get_room_state_with_key_request();
     let request = with_query(request, "format", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_room_state_with_key_with_an_unknown_token() {
     let mut request = get_room_state_with_key_request();
@@ -5468,6 +6116,7 @@ async fn get_room_state_with_key_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_state_with_key_when_the_token_lookup_fails() {
     let mut request = get_room_state_with_key_request();
@@ -5479,6 +6128,7 @@ async fn get_room_state_with_key_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_state_with_key_when_the_token_lookup_panics() {
     let mut request = get_room_state_with_key_request();
@@ -5490,12 +6140,14 @@ async fn get_room_state_with_key_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_state_with_key_without_a_token() {
     let mut request = get_room_state_with_key_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}` request, as HTTP.
 fn get_room_summary_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_summary::Request::new(
@@ -5505,17 +6157,20 @@ fn get_room_summary_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_summary_reaches_the_default_method() {
     let request = get_room_summary_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_summary_with_a_wrong_method() {
     let mut request = get_room_summary_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_summary_with_a_body_over_the_limit() {
     let request = get_room_summary_request();
@@ -5527,6 +6182,7 @@ async fn get_room_summary_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_summary_with_an_unknown_token() {
     let mut request = get_room_summary_request();
@@ -5538,6 +6194,7 @@ async fn get_room_summary_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_summary_when_the_token_lookup_fails() {
     let mut request = get_room_summary_request();
@@ -5549,6 +6206,7 @@ async fn get_room_summary_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_summary_when_the_token_lookup_panics() {
     let mut request = get_room_summary_request();
@@ -5560,12 +6218,14 @@ async fn get_room_summary_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_summary_without_a_token() {
     let mut request = get_room_summary_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags` request, as HTTP.
 fn get_room_tags_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_room_tags::Request::new(
@@ -5575,17 +6235,20 @@ fn get_room_tags_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_tags_reaches_the_default_method() {
     let request = get_room_tags_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_tags_with_a_wrong_method() {
     let mut request = get_room_tags_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_tags_with_a_body_over_the_limit() {
     let request = get_room_tags_request();
@@ -5597,6 +6260,7 @@ async fn get_room_tags_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_room_tags_with_an_unknown_token() {
     let mut request = get_room_tags_request();
@@ -5608,6 +6272,7 @@ async fn get_room_tags_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_room_tags_when_the_token_lookup_fails() {
     let mut request = get_room_tags_request();
@@ -5619,6 +6284,7 @@ async fn get_room_tags_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_tags_when_the_token_lookup_panics() {
     let mut request = get_room_tags_request();
@@ -5630,12 +6296,14 @@ async fn get_room_tags_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_room_tags_without_a_token() {
     let mut request = get_room_tags_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/directory/list/room/{roomId}` request, as HTTP.
 fn get_room_visibility_on_directory_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::get_room_visibility_on_directory::Request::new(
@@ -5643,17 +6311,20 @@ fn get_room_visibility_on_directory_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_room_visibility_on_directory_reaches_the_default_method() {
     let request = get_room_visibility_on_directory_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_visibility_on_directory_with_a_wrong_method() {
     let mut request = get_room_visibility_on_directory_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_room_visibility_on_directory_with_a_body_over_the_limit() {
     let request = get_room_visibility_on_directory_request();
@@ -5665,6 +6336,7 @@ async fn get_room_visibility_on_directory_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/hierarchy` request, as HTTP.
 fn get_space_hierarchy_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_space_hierarchy::Request::new(
@@ -5677,17 +6349,20 @@ fn get_space_hierarchy_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_reaches_the_default_method() {
     let request = get_space_hierarchy_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_with_a_wrong_method() {
     let mut request = get_space_hierarchy_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_with_a_body_over_the_limit() {
     let request = get_space_hierarchy_request();
@@ -5699,24 +6374,28 @@ async fn get_space_hierarchy_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_with_an_invalid_suggested_only() {
     let request = get_space_hierarchy_request();
     let request = with_query(request, "suggested_only", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_with_an_invalid_limit() {
     let request = get_space_hierarchy_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_with_an_invalid_max_depth() {
     let request = get_space_hierarchy_request();
     let request = with_query(request, "max_depth", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_with_an_unknown_token() {
     let mut request = get_space_hierarchy_request();
@@ -5728,6 +6407,7 @@ async fn get_space_hierarchy_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_when_the_token_lookup_fails() {
     let mut request = get_space_hierarchy_request();
@@ -5739,6 +6419,7 @@ async fn get_space_hierarchy_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_when_the_token_lookup_panics() {
     let mut request = get_space_hierarchy_request();
@@ -5750,12 +6431,14 @@ async fn get_space_hierarchy_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_space_hierarchy_without_a_token() {
     let mut request = get_space_hierarchy_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/threads` request, as HTTP.
 fn get_thread_roots_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_thread_roots::Request::new(
@@ -5767,17 +6450,20 @@ fn get_thread_roots_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_thread_roots_reaches_the_default_method() {
     let request = get_thread_roots_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_thread_roots_with_a_wrong_method() {
     let mut request = get_thread_roots_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_thread_roots_with_a_body_over_the_limit() {
     let request = get_thread_roots_request();
@@ -5789,18 +6475,21 @@ async fn get_thread_roots_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_thread_roots_with_an_invalid_include() {
     let request = get_thread_roots_request();
     let request = with_query(request, "include", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_thread_roots_with_an_invalid_limit() {
     let request = get_thread_roots_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_thread_roots_with_an_unknown_token() {
     let mut request = get_thread_roots_request();
@@ -5812,6 +6501,7 @@ async fn get_thread_roots_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_thread_roots_when_the_token_lookup_fails() {
     let mut request = get_thread_roots_request();
@@ -5823,6 +6513,7 @@ async fn get_thread_roots_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_thread_roots_when_the_token_lookup_panics() {
     let mut request = get_thread_roots_request();
@@ -5834,29 +6525,34 @@ async fn get_thread_roots_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_thread_roots_without_a_token() {
     let mut request = get_thread_roots_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/account/whoami` request, as HTTP.
 fn get_token_owner_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_token_owner::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_token_owner_reaches_the_default_method() {
     let request = get_token_owner_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_token_owner_with_a_wrong_method() {
     let mut request = get_token_owner_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_token_owner_with_a_body_over_the_limit() {
     let request = get_token_owner_request();
@@ -5868,6 +6564,7 @@ async fn get_token_owner_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_token_owner_with_an_unknown_token() {
     let mut request = get_token_owner_request();
@@ -5879,6 +6576,7 @@ async fn get_token_owner_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_token_owner_when_the_token_lookup_fails() {
     let mut request = get_token_owner_request();
@@ -5890,6 +6588,7 @@ async fn get_token_owner_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_token_owner_when_the_token_lookup_panics() {
     let mut request = get_token_owner_request();
@@ -5901,29 +6600,34 @@ async fn get_token_owner_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_token_owner_without_a_token() {
     let mut request = get_token_owner_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/voip/turnServer` request, as HTTP.
 fn get_turn_server_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_turn_server::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_turn_server_reaches_the_default_method() {
     let request = get_turn_server_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_turn_server_with_a_wrong_method() {
     let mut request = get_turn_server_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_turn_server_with_a_body_over_the_limit() {
     let request = get_turn_server_request();
@@ -5935,6 +6639,7 @@ async fn get_turn_server_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_turn_server_with_an_unknown_token() {
     let mut request = get_turn_server_request();
@@ -5946,6 +6651,7 @@ async fn get_turn_server_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_turn_server_when_the_token_lookup_fails() {
     let mut request = get_turn_server_request();
@@ -5957,6 +6663,7 @@ async fn get_turn_server_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_turn_server_when_the_token_lookup_panics() {
     let mut request = get_turn_server_request();
@@ -5968,12 +6675,14 @@ async fn get_turn_server_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_turn_server_without_a_token() {
     let mut request = get_turn_server_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/media/v3/preview_url` request, as HTTP.
 fn get_url_preview_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_url_preview::Request::new(
@@ -5983,17 +6692,20 @@ fn get_url_preview_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_url_preview_reaches_the_default_method() {
     let request = get_url_preview_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_url_preview_with_a_wrong_method() {
     let mut request = get_url_preview_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_url_preview_with_a_body_over_the_limit() {
     let request = get_url_preview_request();
@@ -6005,12 +6717,14 @@ async fn get_url_preview_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_url_preview_with_an_invalid_ts() {
     let request = get_url_preview_request();
     let request = with_query(request, "ts", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_url_preview_with_an_unknown_token() {
     let mut request = get_url_preview_request();
@@ -6022,6 +6736,7 @@ async fn get_url_preview_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_url_preview_when_the_token_lookup_fails() {
     let mut request = get_url_preview_request();
@@ -6033,6 +6748,7 @@ async fn get_url_preview_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_url_preview_when_the_token_lookup_panics() {
     let mut request = get_url_preview_request();
@@ -6044,12 +6760,14 @@ async fn get_url_preview_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_url_preview_without_a_token() {
     let mut request = get_url_preview_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v1/media/preview_url` request, as HTTP.
 fn get_url_preview_authed_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_url_preview_authed::Request::new(
@@ -6059,17 +6777,20 @@ fn get_url_preview_authed_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_url_preview_authed_reaches_the_default_method() {
     let request = get_url_preview_authed_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_url_preview_authed_with_a_wrong_method() {
     let mut request = get_url_preview_authed_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_url_preview_authed_with_a_body_over_the_limit() {
     let request = get_url_preview_authed_request();
@@ -6081,12 +6802,14 @@ async fn get_url_preview_authed_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_url_preview_authed_with_an_invalid_ts() {
     let request = get_url_preview_authed_request();
     let request = with_query(request, "ts", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn get_url_preview_authed_with_an_unknown_token() {
     let mut request = get_url_preview_authed_request();
@@ -6098,6 +6821,7 @@ async fn get_url_preview_authed_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_url_preview_authed_when_the_token_lookup_fails() {
     let mut request = get_url_preview_authed_request();
@@ -6109,6 +6833,7 @@ async fn get_url_preview_authed_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_url_preview_authed_when_the_token_lookup_panics() {
     let mut request = get_url_preview_authed_request();
@@ -6120,12 +6845,14 @@ async fn get_url_preview_authed_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_url_preview_authed_without_a_token() {
     let mut request = get_url_preview_authed_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/profile/{userId}` request, as HTTP.
 fn get_user_profile_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::get_user_profile::Request::new(
@@ -6133,17 +6860,20 @@ fn get_user_profile_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_user_profile_reaches_the_default_method() {
     let request = get_user_profile_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_user_profile_with_a_wrong_method() {
     let mut request = get_user_profile_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_user_profile_with_a_body_over_the_limit() {
     let request = get_user_profile_request();
@@ -6155,23 +6885,27 @@ async fn get_user_profile_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `GET /_matrix/client/versions` request, as HTTP.
 fn get_versions_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_versions::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_versions_reaches_the_default_method() {
     let request = get_versions_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_versions_with_a_wrong_method() {
     let mut request = get_versions_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_versions_with_a_body_over_the_limit() {
     let request = get_versions_request();
@@ -6183,6 +6917,7 @@ async fn get_versions_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_versions_with_an_unknown_token() {
     let mut request = get_versions_request();
@@ -6194,6 +6929,7 @@ async fn get_versions_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_versions_when_the_token_lookup_fails() {
     let mut request = get_versions_request();
@@ -6205,6 +6941,7 @@ async fn get_versions_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_versions_when_the_token_lookup_panics() {
     let mut request = get_versions_request();
@@ -6216,22 +6953,26 @@ async fn get_versions_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 /// A good `GET /.well-known/matrix/client` request, as HTTP.
 fn get_wellknown_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::get_wellknown::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_wellknown_reaches_the_default_method() {
     let request = get_wellknown_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_wellknown_with_a_wrong_method() {
     let mut request = get_wellknown_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_wellknown_with_a_body_over_the_limit() {
     let request = get_wellknown_request();
@@ -6243,22 +6984,26 @@ async fn get_wellknown_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `GET /.well-known/matrix/policy_server` request, as HTTP.
 fn get_wellknown_policy_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::get_wellknown_policy::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_wellknown_policy_reaches_the_default_method() {
     let request = get_wellknown_policy_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_wellknown_policy_with_a_wrong_method() {
     let mut request = get_wellknown_policy_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_wellknown_policy_with_a_body_over_the_limit() {
     let request = get_wellknown_policy_request();
@@ -6270,22 +7015,26 @@ async fn get_wellknown_policy_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `GET /.well-known/matrix/support` request, as HTTP.
 fn get_wellknown_support_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::get_wellknown_support::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_wellknown_support_reaches_the_default_method() {
     let request = get_wellknown_support_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_wellknown_support_with_a_wrong_method() {
     let mut request = get_wellknown_support_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_wellknown_support_with_a_body_over_the_limit() {
     let request = get_wellknown_support_request();
@@ -6297,6 +7046,7 @@ async fn get_wellknown_support_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `GET /_matrix/client/v3/admin/whois/{userId}` request, as HTTP.
 fn get_who_is_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::get_who_is::Request::new(
@@ -6305,17 +7055,20 @@ fn get_who_is_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn get_who_is_reaches_the_default_method() {
     let request = get_who_is_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_who_is_with_a_wrong_method() {
     let mut request = get_who_is_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn get_who_is_with_a_body_over_the_limit() {
     let request = get_who_is_request();
@@ -6327,6 +7080,7 @@ async fn get_who_is_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn get_who_is_with_an_unknown_token() {
     let mut request = get_who_is_request();
@@ -6338,6 +7092,7 @@ async fn get_who_is_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn get_who_is_when_the_token_lookup_fails() {
     let mut request = get_who_is_request();
@@ -6349,6 +7104,7 @@ async fn get_who_is_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_who_is_when_the_token_lookup_panics() {
     let mut request = get_who_is_request();
@@ -6360,12 +7116,14 @@ async fn get_who_is_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn get_who_is_without_a_token() {
     let mut request = get_who_is_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/initialSync` request, as HTTP.
 fn initial_sync_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::initial_sync::Request::new();
@@ -6374,17 +7132,20 @@ fn initial_sync_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn initial_sync_reaches_the_default_method() {
     let request = initial_sync_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn initial_sync_with_a_wrong_method() {
     let mut request = initial_sync_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn initial_sync_with_a_body_over_the_limit() {
     let request = initial_sync_request();
@@ -6396,18 +7157,21 @@ async fn initial_sync_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn initial_sync_with_an_invalid_limit() {
     let request = initial_sync_request();
     let request = with_query(request, "limit", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn initial_sync_with_an_invalid_archived() {
     let request = initial_sync_request();
     let request = with_query(request, "archived", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn initial_sync_with_an_unknown_token() {
     let mut request = initial_sync_request();
@@ -6419,6 +7183,7 @@ async fn initial_sync_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn initial_sync_when_the_token_lookup_fails() {
     let mut request = initial_sync_request();
@@ -6430,6 +7195,7 @@ async fn initial_sync_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn initial_sync_when_the_token_lookup_panics() {
     let mut request = initial_sync_request();
@@ -6441,12 +7207,14 @@ async fn initial_sync_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn initial_sync_without_a_token() {
     let mut request = initial_sync_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/invite` request, as HTTP.
 fn invite_by3_pid_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::invite_by3_pid::Request::new(
@@ -6458,17 +7226,20 @@ fn invite_by3_pid_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn invite_by3_pid_reaches_the_default_method() {
     let request = invite_by3_pid_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn invite_by3_pid_with_a_wrong_method() {
     let mut request = invite_by3_pid_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn invite_by3_pid_with_a_body_over_the_limit() {
     let request = invite_by3_pid_request();
@@ -6480,18 +7251,21 @@ async fn invite_by3_pid_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn invite_by3_pid_with_a_body_that_is_not_json() {
     let mut request = invite_by3_pid_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn invite_by3_pid_with_a_body_that_is_an_array() {
     let mut request = invite_by3_pid_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn invite_by3_pid_with_an_unknown_token() {
     let mut request = invite_by3_pid_request();
@@ -6503,6 +7277,7 @@ async fn invite_by3_pid_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn invite_by3_pid_when_the_token_lookup_fails() {
     let mut request = invite_by3_pid_request();
@@ -6514,6 +7289,7 @@ async fn invite_by3_pid_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn invite_by3_pid_when_the_token_lookup_panics() {
     let mut request = invite_by3_pid_request();
@@ -6525,12 +7301,14 @@ async fn invite_by3_pid_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn invite_by3_pid_without_a_token() {
     let mut request = invite_by3_pid_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/invite` request, as HTTP.
 fn invite_user_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::invite_user::Request::new(
@@ -6542,17 +7320,20 @@ fn invite_user_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn invite_user_reaches_the_default_method() {
     let request = invite_user_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn invite_user_with_a_wrong_method() {
     let mut request = invite_user_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn invite_user_with_a_body_over_the_limit() {
     let request = invite_user_request();
@@ -6564,18 +7345,21 @@ async fn invite_user_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn invite_user_with_a_body_that_is_not_json() {
     let mut request = invite_user_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn invite_user_with_a_body_that_is_an_array() {
     let mut request = invite_user_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn invite_user_with_an_unknown_token() {
     let mut request = invite_user_request();
@@ -6587,6 +7371,7 @@ async fn invite_user_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn invite_user_when_the_token_lookup_fails() {
     let mut request = invite_user_request();
@@ -6598,6 +7383,7 @@ async fn invite_user_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn invite_user_when_the_token_lookup_panics() {
     let mut request = invite_user_request();
@@ -6609,12 +7395,14 @@ async fn invite_user_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn invite_user_without_a_token() {
     let mut request = invite_user_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled` request, as HTTP.
 fn is_push_rule_enabled_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::is_push_rule_enabled::Request::new(
@@ -6624,17 +7412,20 @@ fn is_push_rule_enabled_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn is_push_rule_enabled_reaches_the_default_method() {
     let request = is_push_rule_enabled_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn is_push_rule_enabled_with_a_wrong_method() {
     let mut request = is_push_rule_enabled_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn is_push_rule_enabled_with_a_body_over_the_limit() {
     let request = is_push_rule_enabled_request();
@@ -6646,6 +7437,7 @@ async fn is_push_rule_enabled_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn is_push_rule_enabled_with_an_unknown_token() {
     let mut request = is_push_rule_enabled_request();
@@ -6657,6 +7449,7 @@ async fn is_push_rule_enabled_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn is_push_rule_enabled_when_the_token_lookup_fails() {
     let mut request = is_push_rule_enabled_request();
@@ -6668,6 +7461,7 @@ async fn is_push_rule_enabled_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn is_push_rule_enabled_when_the_token_lookup_panics() {
     let mut request = is_push_rule_enabled_request();
@@ -6679,12 +7473,14 @@ async fn is_push_rule_enabled_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn is_push_rule_enabled_without_a_token() {
     let mut request = is_push_rule_enabled_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/join/{roomIdOrAlias}` request, as HTTP.
 fn join_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::join_room::Request::new(
@@ -6697,17 +7493,20 @@ fn join_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn join_room_reaches_the_default_method() {
     let request = join_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn join_room_with_a_wrong_method() {
     let mut request = join_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn join_room_with_a_body_over_the_limit() {
     let request = join_room_request();
@@ -6719,18 +7518,21 @@ async fn join_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn join_room_with_a_body_that_is_not_json() {
     let mut request = join_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn join_room_with_a_body_that_is_an_array() {
     let mut request = join_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn join_room_with_an_unknown_token() {
     let mut request = join_room_request();
@@ -6742,6 +7544,7 @@ async fn join_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn join_room_when_the_token_lookup_fails() {
     let mut request = join_room_request();
@@ -6753,6 +7556,7 @@ async fn join_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn join_room_when_the_token_lookup_panics() {
     let mut request = join_room_request();
@@ -6764,12 +7568,14 @@ async fn join_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn join_room_without_a_token() {
     let mut request = join_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/join` request, as HTTP.
 fn join_room_by_id_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::join_room_by_id::Request::new(
@@ -6781,17 +7587,20 @@ fn join_room_by_id_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn join_room_by_id_reaches_the_default_method() {
     let request = join_room_by_id_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn join_room_by_id_with_a_wrong_method() {
     let mut request = join_room_by_id_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn join_room_by_id_with_a_body_over_the_limit() {
     let request = join_room_by_id_request();
@@ -6803,18 +7612,21 @@ async fn join_room_by_id_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn join_room_by_id_with_a_body_that_is_not_json() {
     let mut request = join_room_by_id_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn join_room_by_id_with_a_body_that_is_an_array() {
     let mut request = join_room_by_id_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn join_room_by_id_with_an_unknown_token() {
     let mut request = join_room_by_id_request();
@@ -6826,6 +7638,7 @@ async fn join_room_by_id_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn join_room_by_id_when_the_token_lookup_fails() {
     let mut request = join_room_by_id_request();
@@ -6837,6 +7650,7 @@ async fn join_room_by_id_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn join_room_by_id_when_the_token_lookup_panics() {
     let mut request = join_room_by_id_request();
@@ -6848,12 +7662,14 @@ async fn join_room_by_id_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn join_room_by_id_without_a_token() {
     let mut request = join_room_by_id_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/kick` request, as HTTP.
 fn kick_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::kick::Request::new(
@@ -6865,17 +7681,20 @@ fn kick_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn kick_reaches_the_default_method() {
     let request = kick_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn kick_with_a_wrong_method() {
     let mut request = kick_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn kick_with_a_body_over_the_limit() {
     let request = kick_request();
@@ -6887,18 +7706,21 @@ async fn kick_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn kick_with_a_body_that_is_not_json() {
     let mut request = kick_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn kick_with_a_body_that_is_an_array() {
     let mut request = kick_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn kick_with_a_body_missing_a_required_field() {
     let mut request = kick_request();
@@ -6908,6 +7730,7 @@ async fn kick_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("user_id"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn kick_with_an_unknown_token() {
     let mut request = kick_request();
@@ -6919,6 +7742,7 @@ async fn kick_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn kick_when_the_token_lookup_fails() {
     let mut request = kick_request();
@@ -6930,6 +7754,7 @@ async fn kick_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn kick_when_the_token_lookup_panics() {
     let mut request = kick_request();
@@ -6941,12 +7766,14 @@ async fn kick_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn kick_without_a_token() {
     let mut request = kick_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/knock/{roomIdOrAlias}` request, as HTTP.
 fn knock_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::knock_room::Request::new(
@@ -6957,17 +7784,20 @@ fn knock_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn knock_room_reaches_the_default_method() {
     let request = knock_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn knock_room_with_a_wrong_method() {
     let mut request = knock_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn knock_room_with_a_body_over_the_limit() {
     let request = knock_room_request();
@@ -6979,18 +7809,21 @@ async fn knock_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn knock_room_with_a_body_that_is_not_json() {
     let mut request = knock_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn knock_room_with_a_body_that_is_an_array() {
     let mut request = knock_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn knock_room_with_an_unknown_token() {
     let mut request = knock_room_request();
@@ -7002,6 +7835,7 @@ async fn knock_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn knock_room_when_the_token_lookup_fails() {
     let mut request = knock_room_request();
@@ -7013,6 +7847,7 @@ async fn knock_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn knock_room_when_the_token_lookup_panics() {
     let mut request = knock_room_request();
@@ -7024,12 +7859,14 @@ async fn knock_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn knock_room_without_a_token() {
     let mut request = knock_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/leave` request, as HTTP.
 fn leave_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::leave_room::Request::new(
@@ -7039,17 +7876,20 @@ fn leave_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn leave_room_reaches_the_default_method() {
     let request = leave_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn leave_room_with_a_wrong_method() {
     let mut request = leave_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn leave_room_with_a_body_over_the_limit() {
     let request = leave_room_request();
@@ -7061,18 +7901,21 @@ async fn leave_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn leave_room_with_a_body_that_is_not_json() {
     let mut request = leave_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn leave_room_with_a_body_that_is_an_array() {
     let mut request = leave_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn leave_room_with_an_unknown_token() {
     let mut request = leave_room_request();
@@ -7084,6 +7927,7 @@ async fn leave_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn leave_room_when_the_token_lookup_fails() {
     let mut request = leave_room_request();
@@ -7095,6 +7939,7 @@ async fn leave_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn leave_room_when_the_token_lookup_panics() {
     let mut request = leave_room_request();
@@ -7106,12 +7951,14 @@ async fn leave_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn leave_room_without_a_token() {
     let mut request = leave_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/login` request, as HTTP.
 fn login_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::login::Request::new(
@@ -7121,17 +7968,20 @@ fn login_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn login_reaches_the_default_method() {
     let request = login_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn login_with_a_wrong_method() {
     let mut request = login_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn login_with_a_body_over_the_limit() {
     let request = login_request();
@@ -7143,18 +7993,21 @@ async fn login_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn login_with_a_body_that_is_not_json() {
     let mut request = login_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn login_with_a_body_that_is_an_array() {
     let mut request = login_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn login_with_a_body_missing_a_required_field() {
     let mut request = login_request();
@@ -7164,23 +8017,27 @@ async fn login_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("type"), "the error names the field: {message}");
 }
+
 /// A good `POST /_matrix/client/v3/logout` request, as HTTP.
 fn logout_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::logout::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn logout_reaches_the_default_method() {
     let request = logout_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn logout_with_a_wrong_method() {
     let mut request = logout_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn logout_with_a_body_over_the_limit() {
     let request = logout_request();
@@ -7192,6 +8049,7 @@ async fn logout_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn logout_with_an_unknown_token() {
     let mut request = logout_request();
@@ -7203,6 +8061,7 @@ async fn logout_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn logout_when_the_token_lookup_fails() {
     let mut request = logout_request();
@@ -7214,6 +8073,7 @@ async fn logout_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn logout_when_the_token_lookup_panics() {
     let mut request = logout_request();
@@ -7225,29 +8085,34 @@ async fn logout_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn logout_without_a_token() {
     let mut request = logout_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/logout/all` request, as HTTP.
 fn logout_all_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::logout_all::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn logout_all_reaches_the_default_method() {
     let request = logout_all_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn logout_all_with_a_wrong_method() {
     let mut request = logout_all_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn logout_all_with_a_body_over_the_limit() {
     let request = logout_all_request();
@@ -7259,6 +8124,7 @@ async fn logout_all_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn logout_all_with_an_unknown_token() {
     let mut request = logout_all_request();
@@ -7270,6 +8136,7 @@ async fn logout_all_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn logout_all_when_the_token_lookup_fails() {
     let mut request = logout_all_request();
@@ -7281,6 +8148,7 @@ async fn logout_all_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn logout_all_when_the_token_lookup_panics() {
     let mut request = logout_all_request();
@@ -7292,12 +8160,14 @@ async fn logout_all_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn logout_all_without_a_token() {
     let mut request = logout_all_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/events` request, as HTTP.
 fn peek_events_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::peek_events::Request::new(
@@ -7308,17 +8178,20 @@ fn peek_events_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn peek_events_reaches_the_default_method() {
     let request = peek_events_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn peek_events_with_a_wrong_method() {
     let mut request = peek_events_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn peek_events_with_a_body_over_the_limit() {
     let request = peek_events_request();
@@ -7330,12 +8203,14 @@ async fn peek_events_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn peek_events_with_an_invalid_timeout() {
     let request = peek_events_request();
     let request = with_query(request, "timeout", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn peek_events_with_an_unknown_token() {
     let mut request = peek_events_request();
@@ -7347,6 +8222,7 @@ async fn peek_events_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn peek_events_when_the_token_lookup_fails() {
     let mut request = peek_events_request();
@@ -7358,6 +8234,7 @@ async fn peek_events_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn peek_events_when_the_token_lookup_panics() {
     let mut request = peek_events_request();
@@ -7369,12 +8246,14 @@ async fn peek_events_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn peek_events_without_a_token() {
     let mut request = peek_events_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v1/appservice/{appserviceId}/ping` request, as HTTP.
 fn ping_appservice_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::ping_appservice::Request::new(
@@ -7384,17 +8263,20 @@ fn ping_appservice_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn ping_appservice_reaches_the_default_method() {
     let request = ping_appservice_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn ping_appservice_with_a_wrong_method() {
     let mut request = ping_appservice_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn ping_appservice_with_a_body_over_the_limit() {
     let request = ping_appservice_request();
@@ -7406,18 +8288,21 @@ async fn ping_appservice_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn ping_appservice_with_a_body_that_is_not_json() {
     let mut request = ping_appservice_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn ping_appservice_with_a_body_that_is_an_array() {
     let mut request = ping_appservice_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn ping_appservice_with_an_unknown_token() {
     let mut request = ping_appservice_request();
@@ -7429,6 +8314,7 @@ async fn ping_appservice_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn ping_appservice_when_the_token_lookup_fails() {
     let mut request = ping_appservice_request();
@@ -7440,6 +8326,7 @@ async fn ping_appservice_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn ping_appservice_when_the_token_lookup_panics() {
     let mut request = ping_appservice_request();
@@ -7451,12 +8338,14 @@ async fn ping_appservice_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn ping_appservice_without_a_token() {
     let mut request = ping_appservice_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/account/3pid` request, as HTTP.
 fn post3_pi_ds_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::post3_pi_ds::Request::new(
@@ -7467,17 +8356,20 @@ fn post3_pi_ds_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn post3_pi_ds_reaches_the_default_method() {
     let request = post3_pi_ds_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn post3_pi_ds_with_a_wrong_method() {
     let mut request = post3_pi_ds_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn post3_pi_ds_with_a_body_over_the_limit() {
     let request = post3_pi_ds_request();
@@ -7489,18 +8381,21 @@ async fn post3_pi_ds_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn post3_pi_ds_with_a_body_that_is_not_json() {
     let mut request = post3_pi_ds_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn post3_pi_ds_with_a_body_that_is_an_array() {
     let mut request = post3_pi_ds_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn post3_pi_ds_with_a_body_missing_a_required_field() {
     let mut request = post3_pi_ds_request();
@@ -7510,6 +8405,7 @@ async fn post3_pi_ds_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("three_pid_creds"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn post3_pi_ds_with_an_unknown_token() {
     let mut request = post3_pi_ds_request();
@@ -7521,6 +8417,7 @@ async fn post3_pi_ds_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn post3_pi_ds_when_the_token_lookup_fails() {
     let mut request = post3_pi_ds_request();
@@ -7532,6 +8429,7 @@ async fn post3_pi_ds_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn post3_pi_ds_when_the_token_lookup_panics() {
     let mut request = post3_pi_ds_request();
@@ -7543,12 +8441,14 @@ async fn post3_pi_ds_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn post3_pi_ds_without_a_token() {
     let mut request = post3_pi_ds_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/pushers/set` request, as HTTP.
 fn post_pusher_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::post_pusher::Request::new(
@@ -7559,17 +8459,20 @@ fn post_pusher_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn post_pusher_reaches_the_default_method() {
     let request = post_pusher_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn post_pusher_with_a_wrong_method() {
     let mut request = post_pusher_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn post_pusher_with_a_body_over_the_limit() {
     let request = post_pusher_request();
@@ -7581,18 +8484,21 @@ async fn post_pusher_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn post_pusher_with_a_body_that_is_not_json() {
     let mut request = post_pusher_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn post_pusher_with_a_body_that_is_an_array() {
     let mut request = post_pusher_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn post_pusher_with_a_body_missing_a_required_field() {
     let mut request = post_pusher_request();
@@ -7602,6 +8508,7 @@ async fn post_pusher_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("pushkey"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn post_pusher_with_an_unknown_token() {
     let mut request = post_pusher_request();
@@ -7613,6 +8520,7 @@ async fn post_pusher_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn post_pusher_when_the_token_lookup_fails() {
     let mut request = post_pusher_request();
@@ -7624,6 +8532,7 @@ async fn post_pusher_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn post_pusher_when_the_token_lookup_panics() {
     let mut request = post_pusher_request();
@@ -7635,12 +8544,14 @@ async fn post_pusher_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn post_pusher_without_a_token() {
     let mut request = post_pusher_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` request, as HTTP.
 fn post_receipt_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::post_receipt::Request::new(
@@ -7652,17 +8563,20 @@ fn post_receipt_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn post_receipt_reaches_the_default_method() {
     let request = post_receipt_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn post_receipt_with_a_wrong_method() {
     let mut request = post_receipt_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn post_receipt_with_a_body_over_the_limit() {
     let request = post_receipt_request();
@@ -7674,18 +8588,21 @@ async fn post_receipt_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn post_receipt_with_a_body_that_is_not_json() {
     let mut request = post_receipt_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn post_receipt_with_a_body_that_is_an_array() {
     let mut request = post_receipt_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn post_receipt_with_an_unknown_token() {
     let mut request = post_receipt_request();
@@ -7697,6 +8614,7 @@ async fn post_receipt_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn post_receipt_when_the_token_lookup_fails() {
     let mut request = post_receipt_request();
@@ -7708,6 +8626,7 @@ async fn post_receipt_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn post_receipt_when_the_token_lookup_panics() {
     let mut request = post_receipt_request();
@@ -7719,12 +8638,14 @@ async fn post_receipt_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn post_receipt_without_a_token() {
     let mut request = post_receipt_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/room_keys/version` request, as HTTP.
 fn post_room_keys_version_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::post_room_keys_version::Request::new(
@@ -7735,17 +8656,20 @@ fn post_room_keys_version_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn post_room_keys_version_reaches_the_default_method() {
     let request = post_room_keys_version_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn post_room_keys_version_with_a_wrong_method() {
     let mut request = post_room_keys_version_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn post_room_keys_version_with_a_body_over_the_limit() {
     let request = post_room_keys_version_request();
@@ -7757,18 +8681,21 @@ async fn post_room_keys_version_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn post_room_keys_version_with_a_body_that_is_not_json() {
     let mut request = post_room_keys_version_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn post_room_keys_version_with_a_body_that_is_an_array() {
     let mut request = post_room_keys_version_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn post_room_keys_version_with_a_body_missing_a_required_field() {
     let mut request = post_room_keys_version_request();
@@ -7778,6 +8705,7 @@ async fn post_room_keys_version_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("algorithm"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn post_room_keys_version_with_an_unknown_token() {
     let mut request = post_room_keys_version_request();
@@ -7789,6 +8717,7 @@ async fn post_room_keys_version_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn post_room_keys_version_when_the_token_lookup_fails() {
     let mut request = post_room_keys_version_request();
@@ -7800,6 +8729,7 @@ async fn post_room_keys_version_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn post_room_keys_version_when_the_token_lookup_panics() {
     let mut request = post_room_keys_version_request();
@@ -7811,12 +8741,14 @@ async fn post_room_keys_version_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn post_room_keys_version_without_a_token() {
     let mut request = post_room_keys_version_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` request, as HTTP.
 fn put_room_key_by_session_id_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::put_room_key_by_session_id::Request::new(
@@ -7830,17 +8762,20 @@ fn put_room_key_by_session_id_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_reaches_the_default_method() {
     let request = put_room_key_by_session_id_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_with_a_wrong_method() {
     let mut request = put_room_key_by_session_id_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_with_a_body_over_the_limit() {
     let request = put_room_key_by_session_id_request();
@@ -7852,18 +8787,21 @@ async fn put_room_key_by_session_id_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_with_a_body_that_is_not_json() {
     let mut request = put_room_key_by_session_id_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_with_a_body_that_is_an_array() {
     let mut request = put_room_key_by_session_id_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_with_a_body_missing_a_required_field() {
     let mut request = put_room_key_by_session_id_request();
@@ -7875,6 +8813,7 @@ async fn put_room_key_by_session_id_with_a_body_missing_a_required_field() {
         message.contains("first_message_index"), "the error names the field: {message}"
     );
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_with_an_unknown_token() {
     let mut request = put_room_key_by_session_id_request();
@@ -7886,6 +8825,7 @@ async fn put_room_key_by_session_id_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_when_the_token_lookup_fails() {
     let mut request = put_room_key_by_session_id_request();
@@ -7897,6 +8837,7 @@ async fn put_room_key_by_session_id_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_when_the_token_lookup_panics() {
     let mut request = put_room_key_by_session_id_request();
@@ -7908,12 +8849,14 @@ async fn put_room_key_by_session_id_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn put_room_key_by_session_id_without_a_token() {
     let mut request = put_room_key_by_session_id_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/room_keys/keys` request, as HTTP.
 fn put_room_keys_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::put_room_keys::Request::new(
@@ -7923,17 +8866,20 @@ fn put_room_keys_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn put_room_keys_reaches_the_default_method() {
     let request = put_room_keys_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn put_room_keys_with_a_wrong_method() {
     let mut request = put_room_keys_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn put_room_keys_with_a_body_over_the_limit() {
     let request = put_room_keys_request();
@@ -7945,18 +8891,21 @@ async fn put_room_keys_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn put_room_keys_with_a_body_that_is_not_json() {
     let mut request = put_room_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn put_room_keys_with_a_body_that_is_an_array() {
     let mut request = put_room_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn put_room_keys_with_a_body_missing_a_required_field() {
     let mut request = put_room_keys_request();
@@ -7966,6 +8915,7 @@ async fn put_room_keys_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("rooms"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn put_room_keys_with_an_unknown_token() {
     let mut request = put_room_keys_request();
@@ -7977,6 +8927,7 @@ async fn put_room_keys_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn put_room_keys_when_the_token_lookup_fails() {
     let mut request = put_room_keys_request();
@@ -7988,6 +8939,7 @@ async fn put_room_keys_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn put_room_keys_when_the_token_lookup_panics() {
     let mut request = put_room_keys_request();
@@ -7999,12 +8951,14 @@ async fn put_room_keys_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn put_room_keys_without_a_token() {
     let mut request = put_room_keys_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/room_keys/keys/{roomId}` request, as HTTP.
 fn put_room_keys_by_room_id_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::put_room_keys_by_room_id::Request::new(
@@ -8017,17 +8971,20 @@ fn put_room_keys_by_room_id_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_reaches_the_default_method() {
     let request = put_room_keys_by_room_id_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_with_a_wrong_method() {
     let mut request = put_room_keys_by_room_id_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_with_a_body_over_the_limit() {
     let request = put_room_keys_by_room_id_request();
@@ -8039,18 +8996,21 @@ async fn put_room_keys_by_room_id_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_with_a_body_that_is_not_json() {
     let mut request = put_room_keys_by_room_id_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_with_a_body_that_is_an_array() {
     let mut request = put_room_keys_by_room_id_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_with_a_body_missing_a_required_field() {
     let mut request = put_room_keys_by_room_id_request();
@@ -8060,6 +9020,7 @@ async fn put_room_keys_by_room_id_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("sessions"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_with_an_unknown_token() {
     let mut request = put_room_keys_by_room_id_request();
@@ -8071,6 +9032,7 @@ async fn put_room_keys_by_room_id_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_when_the_token_lookup_fails() {
     let mut request = put_room_keys_by_room_id_request();
@@ -8082,6 +9044,7 @@ async fn put_room_keys_by_room_id_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_when_the_token_lookup_panics() {
     let mut request = put_room_keys_by_room_id_request();
@@ -8093,12 +9056,14 @@ async fn put_room_keys_by_room_id_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn put_room_keys_by_room_id_without_a_token() {
     let mut request = put_room_keys_by_room_id_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/room_keys/version/{version}` request, as HTTP.
 fn put_room_keys_version_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::put_room_keys_version::Request::new(
@@ -8110,17 +9075,20 @@ fn put_room_keys_version_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn put_room_keys_version_reaches_the_default_method() {
     let request = put_room_keys_version_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn put_room_keys_version_with_a_wrong_method() {
     let mut request = put_room_keys_version_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn put_room_keys_version_with_a_body_over_the_limit() {
     let request = put_room_keys_version_request();
@@ -8132,18 +9100,21 @@ async fn put_room_keys_version_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn put_room_keys_version_with_a_body_that_is_not_json() {
     let mut request = put_room_keys_version_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn put_room_keys_version_with_a_body_that_is_an_array() {
     let mut request = put_room_keys_version_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn put_room_keys_version_with_a_body_missing_a_required_field() {
     let mut request = put_room_keys_version_request();
@@ -8153,6 +9124,7 @@ async fn put_room_keys_version_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("algorithm"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn put_room_keys_version_with_an_unknown_token() {
     let mut request = put_room_keys_version_request();
@@ -8164,6 +9136,7 @@ async fn put_room_keys_version_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn put_room_keys_version_when_the_token_lookup_fails() {
     let mut request = put_room_keys_version_request();
@@ -8175,6 +9148,7 @@ async fn put_room_keys_version_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn put_room_keys_version_when_the_token_lookup_panics() {
     let mut request = put_room_keys_version_request();
@@ -8186,12 +9160,14 @@ async fn put_room_keys_version_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn put_room_keys_version_without_a_token() {
     let mut request = put_room_keys_version_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/keys/query` request, as HTTP.
 fn query_keys_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::query_keys::Request::new(
@@ -8200,17 +9176,20 @@ fn query_keys_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn query_keys_reaches_the_default_method() {
     let request = query_keys_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_keys_with_a_wrong_method() {
     let mut request = query_keys_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_keys_with_a_body_over_the_limit() {
     let request = query_keys_request();
@@ -8222,18 +9201,21 @@ async fn query_keys_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn query_keys_with_a_body_that_is_not_json() {
     let mut request = query_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn query_keys_with_a_body_that_is_an_array() {
     let mut request = query_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn query_keys_with_a_body_missing_a_required_field() {
     let mut request = query_keys_request();
@@ -8243,6 +9225,7 @@ async fn query_keys_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("device_keys"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn query_keys_with_an_unknown_token() {
     let mut request = query_keys_request();
@@ -8254,6 +9237,7 @@ async fn query_keys_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn query_keys_when_the_token_lookup_fails() {
     let mut request = query_keys_request();
@@ -8265,6 +9249,7 @@ async fn query_keys_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_keys_when_the_token_lookup_panics() {
     let mut request = query_keys_request();
@@ -8276,12 +9261,14 @@ async fn query_keys_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_keys_without_a_token() {
     let mut request = query_keys_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/thirdparty/location` request, as HTTP.
 fn query_location_by_alias_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::query_location_by_alias::Request::new(
@@ -8290,17 +9277,20 @@ fn query_location_by_alias_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn query_location_by_alias_reaches_the_default_method() {
     let request = query_location_by_alias_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_location_by_alias_with_a_wrong_method() {
     let mut request = query_location_by_alias_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_location_by_alias_with_a_body_over_the_limit() {
     let request = query_location_by_alias_request();
@@ -8312,6 +9302,7 @@ async fn query_location_by_alias_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn query_location_by_alias_with_an_unknown_token() {
     let mut request = query_location_by_alias_request();
@@ -8323,6 +9314,7 @@ async fn query_location_by_alias_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn query_location_by_alias_when_the_token_lookup_fails() {
     let mut request = query_location_by_alias_request();
@@ -8334,6 +9326,7 @@ async fn query_location_by_alias_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_location_by_alias_when_the_token_lookup_panics() {
     let mut request = query_location_by_alias_request();
@@ -8345,12 +9338,14 @@ async fn query_location_by_alias_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_location_by_alias_without_a_token() {
     let mut request = query_location_by_alias_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/thirdparty/location/{protocol}` request, as HTTP.
 fn query_location_by_protocol_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::query_location_by_protocol::Request::new(
@@ -8360,17 +9355,20 @@ fn query_location_by_protocol_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn query_location_by_protocol_reaches_the_default_method() {
     let request = query_location_by_protocol_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_location_by_protocol_with_a_wrong_method() {
     let mut request = query_location_by_protocol_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_location_by_protocol_with_a_body_over_the_limit() {
     let request = query_location_by_protocol_request();
@@ -8382,6 +9380,7 @@ async fn query_location_by_protocol_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn query_location_by_protocol_with_an_unknown_token() {
     let mut request = query_location_by_protocol_request();
@@ -8393,6 +9392,7 @@ async fn query_location_by_protocol_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn query_location_by_protocol_when_the_token_lookup_fails() {
     let mut request = query_location_by_protocol_request();
@@ -8404,6 +9404,7 @@ async fn query_location_by_protocol_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_location_by_protocol_when_the_token_lookup_panics() {
     let mut request = query_location_by_protocol_request();
@@ -8415,12 +9416,14 @@ async fn query_location_by_protocol_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_location_by_protocol_without_a_token() {
     let mut request = query_location_by_protocol_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/publicRooms` request, as HTTP.
 fn query_public_rooms_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::query_public_rooms::Request::new(
@@ -8432,17 +9435,20 @@ fn query_public_rooms_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn query_public_rooms_reaches_the_default_method() {
     let request = query_public_rooms_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_public_rooms_with_a_wrong_method() {
     let mut request = query_public_rooms_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_public_rooms_with_a_body_over_the_limit() {
     let request = query_public_rooms_request();
@@ -8454,18 +9460,21 @@ async fn query_public_rooms_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn query_public_rooms_with_a_body_that_is_not_json() {
     let mut request = query_public_rooms_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn query_public_rooms_with_a_body_that_is_an_array() {
     let mut request = query_public_rooms_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn query_public_rooms_with_an_unknown_token() {
     let mut request = query_public_rooms_request();
@@ -8477,6 +9486,7 @@ async fn query_public_rooms_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn query_public_rooms_when_the_token_lookup_fails() {
     let mut request = query_public_rooms_request();
@@ -8488,6 +9498,7 @@ async fn query_public_rooms_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_public_rooms_when_the_token_lookup_panics() {
     let mut request = query_public_rooms_request();
@@ -8499,12 +9510,14 @@ async fn query_public_rooms_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_public_rooms_without_a_token() {
     let mut request = query_public_rooms_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/thirdparty/user` request, as HTTP.
 fn query_user_by_id_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::query_user_by_id::Request::new(
@@ -8513,17 +9526,20 @@ fn query_user_by_id_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn query_user_by_id_reaches_the_default_method() {
     let request = query_user_by_id_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_user_by_id_with_a_wrong_method() {
     let mut request = query_user_by_id_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_user_by_id_with_a_body_over_the_limit() {
     let request = query_user_by_id_request();
@@ -8535,6 +9551,7 @@ async fn query_user_by_id_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn query_user_by_id_with_an_unknown_token() {
     let mut request = query_user_by_id_request();
@@ -8546,6 +9563,7 @@ async fn query_user_by_id_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn query_user_by_id_when_the_token_lookup_fails() {
     let mut request = query_user_by_id_request();
@@ -8557,6 +9575,7 @@ async fn query_user_by_id_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_user_by_id_when_the_token_lookup_panics() {
     let mut request = query_user_by_id_request();
@@ -8568,12 +9587,14 @@ async fn query_user_by_id_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_user_by_id_without_a_token() {
     let mut request = query_user_by_id_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/thirdparty/user/{protocol}` request, as HTTP.
 fn query_user_by_protocol_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::query_user_by_protocol::Request::new(
@@ -8583,17 +9604,20 @@ fn query_user_by_protocol_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn query_user_by_protocol_reaches_the_default_method() {
     let request = query_user_by_protocol_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_user_by_protocol_with_a_wrong_method() {
     let mut request = query_user_by_protocol_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn query_user_by_protocol_with_a_body_over_the_limit() {
     let request = query_user_by_protocol_request();
@@ -8605,6 +9629,7 @@ async fn query_user_by_protocol_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn query_user_by_protocol_with_an_unknown_token() {
     let mut request = query_user_by_protocol_request();
@@ -8616,6 +9641,7 @@ async fn query_user_by_protocol_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn query_user_by_protocol_when_the_token_lookup_fails() {
     let mut request = query_user_by_protocol_request();
@@ -8627,6 +9653,7 @@ async fn query_user_by_protocol_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_user_by_protocol_when_the_token_lookup_panics() {
     let mut request = query_user_by_protocol_request();
@@ -8638,12 +9665,14 @@ async fn query_user_by_protocol_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn query_user_by_protocol_without_a_token() {
     let mut request = query_user_by_protocol_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}` request, as HTTP.
 fn redact_event_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::redact_event::Request::new(
@@ -8655,17 +9684,20 @@ fn redact_event_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn redact_event_reaches_the_default_method() {
     let request = redact_event_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn redact_event_with_a_wrong_method() {
     let mut request = redact_event_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn redact_event_with_a_body_over_the_limit() {
     let request = redact_event_request();
@@ -8677,18 +9709,21 @@ async fn redact_event_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn redact_event_with_a_body_that_is_not_json() {
     let mut request = redact_event_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn redact_event_with_a_body_that_is_an_array() {
     let mut request = redact_event_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn redact_event_with_an_unknown_token() {
     let mut request = redact_event_request();
@@ -8700,6 +9735,7 @@ async fn redact_event_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn redact_event_when_the_token_lookup_fails() {
     let mut request = redact_event_request();
@@ -8711,6 +9747,7 @@ async fn redact_event_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn redact_event_when_the_token_lookup_panics() {
     let mut request = redact_event_request();
@@ -8722,12 +9759,14 @@ async fn redact_event_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn redact_event_without_a_token() {
     let mut request = redact_event_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/login/sso/redirect/{idpId}` request, as HTTP.
 fn redirect_to_id_p_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::redirect_to_id_p::Request::new(
@@ -8737,17 +9776,20 @@ fn redirect_to_id_p_request() -> http::Request<bytes::Bytes> {
     request.action = Some(sample("\"register\""));
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn redirect_to_id_p_reaches_the_default_method() {
     let request = redirect_to_id_p_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn redirect_to_id_p_with_a_wrong_method() {
     let mut request = redirect_to_id_p_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn redirect_to_id_p_with_a_body_over_the_limit() {
     let request = redirect_to_id_p_request();
@@ -8759,12 +9801,14 @@ async fn redirect_to_id_p_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn redirect_to_id_p_with_an_invalid_action() {
     let request = redirect_to_id_p_request();
     let request = with_query(request, "action", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 /// A good `GET /_matrix/client/v3/login/sso/redirect` request, as HTTP.
 fn redirect_to_sso_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::redirect_to_sso::Request::new(
@@ -8773,17 +9817,20 @@ fn redirect_to_sso_request() -> http::Request<bytes::Bytes> {
     request.action = Some(sample("\"register\""));
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn redirect_to_sso_reaches_the_default_method() {
     let request = redirect_to_sso_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn redirect_to_sso_with_a_wrong_method() {
     let mut request = redirect_to_sso_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn redirect_to_sso_with_a_body_over_the_limit() {
     let request = redirect_to_sso_request();
@@ -8795,12 +9842,14 @@ async fn redirect_to_sso_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn redirect_to_sso_with_an_invalid_action() {
     let request = redirect_to_sso_request();
     let request = with_query(request, "action", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 /// A good `POST /_matrix/client/v3/refresh` request, as HTTP.
 fn refresh_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::refresh::Request::new(
@@ -8808,17 +9857,20 @@ fn refresh_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn refresh_reaches_the_default_method() {
     let request = refresh_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn refresh_with_a_wrong_method() {
     let mut request = refresh_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn refresh_with_a_body_over_the_limit() {
     let request = refresh_request();
@@ -8830,18 +9882,21 @@ async fn refresh_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn refresh_with_a_body_that_is_not_json() {
     let mut request = refresh_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn refresh_with_a_body_that_is_an_array() {
     let mut request = refresh_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn refresh_with_a_body_missing_a_required_field() {
     let mut request = refresh_request();
@@ -8851,6 +9906,7 @@ async fn refresh_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("refresh_token"), "the error names the field: {message}");
 }
+
 /// A good `POST /_matrix/client/v3/register` request, as HTTP.
 fn register_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::register::Request::new(
@@ -8861,17 +9917,20 @@ fn register_request() -> http::Request<bytes::Bytes> {
     request.kind = sample("\"guest\"");
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn register_reaches_the_default_method() {
     let request = register_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn register_with_a_wrong_method() {
     let mut request = register_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn register_with_a_body_over_the_limit() {
     let request = register_request();
@@ -8883,24 +9942,28 @@ async fn register_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn register_with_a_body_that_is_not_json() {
     let mut request = register_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn register_with_a_body_that_is_an_array() {
     let mut request = register_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn register_with_an_invalid_kind() {
     let request = register_request();
     let request = with_query(request, "kind", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 /// A good `GET /_matrix/client/v1/register/m.login.registration_token/validity` request, as HTTP.
 fn registration_token_validity_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::registration_token_validity::Request::new(
@@ -8908,17 +9971,20 @@ fn registration_token_validity_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn registration_token_validity_reaches_the_default_method() {
     let request = registration_token_validity_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn registration_token_validity_with_a_wrong_method() {
     let mut request = registration_token_validity_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn registration_token_validity_with_a_body_over_the_limit() {
     let request = registration_token_validity_request();
@@ -8930,6 +9996,7 @@ async fn registration_token_validity_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/report/{eventId}` request, as HTTP.
 fn report_event_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::report_event::Request::new(
@@ -8940,17 +10007,20 @@ fn report_event_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn report_event_reaches_the_default_method() {
     let request = report_event_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn report_event_with_a_wrong_method() {
     let mut request = report_event_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn report_event_with_a_body_over_the_limit() {
     let request = report_event_request();
@@ -8962,18 +10032,21 @@ async fn report_event_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn report_event_with_a_body_that_is_not_json() {
     let mut request = report_event_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn report_event_with_a_body_that_is_an_array() {
     let mut request = report_event_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn report_event_with_an_unknown_token() {
     let mut request = report_event_request();
@@ -8985,6 +10058,7 @@ async fn report_event_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn report_event_when_the_token_lookup_fails() {
     let mut request = report_event_request();
@@ -8996,6 +10070,7 @@ async fn report_event_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn report_event_when_the_token_lookup_panics() {
     let mut request = report_event_request();
@@ -9007,12 +10082,14 @@ async fn report_event_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn report_event_without_a_token() {
     let mut request = report_event_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/report` request, as HTTP.
 fn report_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::report_room::Request::new(
@@ -9022,17 +10099,20 @@ fn report_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn report_room_reaches_the_default_method() {
     let request = report_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn report_room_with_a_wrong_method() {
     let mut request = report_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn report_room_with_a_body_over_the_limit() {
     let request = report_room_request();
@@ -9044,18 +10124,21 @@ async fn report_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn report_room_with_a_body_that_is_not_json() {
     let mut request = report_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn report_room_with_a_body_that_is_an_array() {
     let mut request = report_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn report_room_with_a_body_missing_a_required_field() {
     let mut request = report_room_request();
@@ -9065,6 +10148,7 @@ async fn report_room_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("reason"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn report_room_with_an_unknown_token() {
     let mut request = report_room_request();
@@ -9076,6 +10160,7 @@ async fn report_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn report_room_when_the_token_lookup_fails() {
     let mut request = report_room_request();
@@ -9087,6 +10172,7 @@ async fn report_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn report_room_when_the_token_lookup_panics() {
     let mut request = report_room_request();
@@ -9098,12 +10184,14 @@ async fn report_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn report_room_without_a_token() {
     let mut request = report_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/users/{userId}/report` request, as HTTP.
 fn report_user_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::report_user::Request::new(
@@ -9113,17 +10201,20 @@ fn report_user_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn report_user_reaches_the_default_method() {
     let request = report_user_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn report_user_with_a_wrong_method() {
     let mut request = report_user_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn report_user_with_a_body_over_the_limit() {
     let request = report_user_request();
@@ -9135,18 +10226,21 @@ async fn report_user_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn report_user_with_a_body_that_is_not_json() {
     let mut request = report_user_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn report_user_with_a_body_that_is_an_array() {
     let mut request = report_user_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn report_user_with_a_body_missing_a_required_field() {
     let mut request = report_user_request();
@@ -9156,6 +10250,7 @@ async fn report_user_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("reason"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn report_user_with_an_unknown_token() {
     let mut request = report_user_request();
@@ -9167,6 +10262,7 @@ async fn report_user_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn report_user_when_the_token_lookup_fails() {
     let mut request = report_user_request();
@@ -9178,6 +10274,7 @@ async fn report_user_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn report_user_when_the_token_lookup_panics() {
     let mut request = report_user_request();
@@ -9189,12 +10286,14 @@ async fn report_user_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn report_user_without_a_token() {
     let mut request = report_user_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/user/{userId}/openid/request_token` request, as HTTP.
 fn request_open_id_token_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::request_open_id_token::Request::new(
@@ -9204,17 +10303,20 @@ fn request_open_id_token_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn request_open_id_token_reaches_the_default_method() {
     let request = request_open_id_token_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_open_id_token_with_a_wrong_method() {
     let mut request = request_open_id_token_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_open_id_token_with_a_body_over_the_limit() {
     let request = request_open_id_token_request();
@@ -9226,18 +10328,21 @@ async fn request_open_id_token_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn request_open_id_token_with_a_body_that_is_not_json() {
     let mut request = request_open_id_token_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn request_open_id_token_with_a_body_that_is_an_array() {
     let mut request = request_open_id_token_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn request_open_id_token_with_an_unknown_token() {
     let mut request = request_open_id_token_request();
@@ -9249,6 +10354,7 @@ async fn request_open_id_token_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn request_open_id_token_when_the_token_lookup_fails() {
     let mut request = request_open_id_token_request();
@@ -9260,6 +10366,7 @@ async fn request_open_id_token_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn request_open_id_token_when_the_token_lookup_panics() {
     let mut request = request_open_id_token_request();
@@ -9271,12 +10378,14 @@ async fn request_open_id_token_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn request_open_id_token_without_a_token() {
     let mut request = request_open_id_token_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/account/3pid/email/requestToken` request, as HTTP.
 fn request_token_to3_pid_email_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::request_token_to3_pid_email::Request::new(
@@ -9286,17 +10395,20 @@ fn request_token_to3_pid_email_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn request_token_to3_pid_email_reaches_the_default_method() {
     let request = request_token_to3_pid_email_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to3_pid_email_with_a_wrong_method() {
     let mut request = request_token_to3_pid_email_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to3_pid_email_with_a_body_over_the_limit() {
     let request = request_token_to3_pid_email_request();
@@ -9308,18 +10420,21 @@ async fn request_token_to3_pid_email_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn request_token_to3_pid_email_with_a_body_that_is_not_json() {
     let mut request = request_token_to3_pid_email_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to3_pid_email_with_a_body_that_is_an_array() {
     let mut request = request_token_to3_pid_email_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to3_pid_email_with_a_body_missing_a_required_field() {
     let mut request = request_token_to3_pid_email_request();
@@ -9329,6 +10444,7 @@ async fn request_token_to3_pid_email_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("client_secret"), "the error names the field: {message}");
 }
+
 /// A good `POST /_matrix/client/v3/account/3pid/msisdn/requestToken` request, as HTTP.
 fn request_token_to3_pidmsisdn_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::request_token_to3_pidmsisdn::Request::new(
@@ -9338,17 +10454,20 @@ fn request_token_to3_pidmsisdn_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn request_token_to3_pidmsisdn_reaches_the_default_method() {
     let request = request_token_to3_pidmsisdn_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to3_pidmsisdn_with_a_wrong_method() {
     let mut request = request_token_to3_pidmsisdn_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to3_pidmsisdn_with_a_body_over_the_limit() {
     let request = request_token_to3_pidmsisdn_request();
@@ -9360,18 +10479,21 @@ async fn request_token_to3_pidmsisdn_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn request_token_to3_pidmsisdn_with_a_body_that_is_not_json() {
     let mut request = request_token_to3_pidmsisdn_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to3_pidmsisdn_with_a_body_that_is_an_array() {
     let mut request = request_token_to3_pidmsisdn_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to3_pidmsisdn_with_a_body_missing_a_required_field() {
     let mut request = request_token_to3_pidmsisdn_request();
@@ -9381,6 +10503,7 @@ async fn request_token_to3_pidmsisdn_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("client_secret"), "the error names the field: {message}");
 }
+
 /// A good `POST /_matrix/client/v3/register/email/requestToken` request, as HTTP.
 fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::request_token_to_register_email::Request::new(
@@ -9390,17 +10513,20 @@ fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_reaches_the_default_method() {
     let request = request_token_to_register_email_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_wrong_method() {
     let mut request = request_token_to_register_email_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_over_the_limit() {
     let request = request_token_to_register_email_request();
@@ -9412,18 +10538,21 @@ async fn request_token_to_register_email_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_that_is_not_json() {
     let mut request = request_token_to_register_email_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_that_is_an_array() {
     let mut request = request_token_to_register_email_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_missing_a_required_field() {
     let mut request = request_token_to_register_email_request();
@@ -9433,6 +10562,7 @@ async fn request_token_to_register_email_with_a_body_missing_a_required_field() 
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("client_secret"), "the error names the field: {message}");
 }
+
 /// A good `POST /_matrix/client/v3/register/msisdn/requestToken` request, as HTTP.
 fn request_token_to_register_msisdn_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::request_token_to_register_msisdn::Request::new(
@@ -9442,17 +10572,20 @@ fn request_token_to_register_msisdn_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn request_token_to_register_msisdn_reaches_the_default_method() {
     let request = request_token_to_register_msisdn_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_register_msisdn_with_a_wrong_method() {
     let mut request = request_token_to_register_msisdn_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_register_msisdn_with_a_body_over_the_limit() {
     let request = request_token_to_register_msisdn_request();
@@ -9464,18 +10597,21 @@ async fn request_token_to_register_msisdn_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn request_token_to_register_msisdn_with_a_body_that_is_not_json() {
     let mut request = request_token_to_register_msisdn_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_register_msisdn_with_a_body_that_is_an_array() {
     let mut request = request_token_to_register_msisdn_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_register_msisdn_with_a_body_missing_a_required_field() {
     let mut request = request_token_to_register_msisdn_request();
@@ -9485,6 +10621,7 @@ async fn request_token_to_register_msisdn_with_a_body_missing_a_required_field()
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("client_secret"), "the error names the field: {message}");
 }
+
 /// A good `POST /_matrix/client/v3/account/password/email/requestToken` request, as HTTP.
 fn request_token_to_reset_password_email_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::request_token_to_reset_password_email::Request::new(
@@ -9494,17 +10631,20 @@ fn request_token_to_reset_password_email_request() -> http::Request<bytes::Bytes
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_email_reaches_the_default_method() {
     let request = request_token_to_reset_password_email_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_email_with_a_wrong_method() {
     let mut request = request_token_to_reset_password_email_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_email_with_a_body_over_the_limit() {
     let request = request_token_to_reset_password_email_request();
@@ -9516,18 +10656,21 @@ async fn request_token_to_reset_password_email_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_email_with_a_body_that_is_not_json() {
     let mut request = request_token_to_reset_password_email_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_email_with_a_body_that_is_an_array() {
     let mut request = request_token_to_reset_password_email_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_email_with_a_body_missing_a_required_field() {
     let mut request = request_token_to_reset_password_email_request();
@@ -9537,6 +10680,7 @@ async fn request_token_to_reset_password_email_with_a_body_missing_a_required_fi
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("client_secret"), "the error names the field: {message}");
 }
+
 /// A good `POST /_matrix/client/v3/account/password/msisdn/requestToken` request, as HTTP.
 fn request_token_to_reset_password_msisdn_request() -> http::Request<bytes::Bytes> {
     let request = matrix_client_server::endpoints::request_token_to_reset_password_msisdn::Request::new(
@@ -9546,17 +10690,20 @@ fn request_token_to_reset_password_msisdn_request() -> http::Request<bytes::Byte
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_msisdn_reaches_the_default_method() {
     let request = request_token_to_reset_password_msisdn_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_msisdn_with_a_wrong_method() {
     let mut request = request_token_to_reset_password_msisdn_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_msisdn_with_a_body_over_the_limit() {
     let request = request_token_to_reset_password_msisdn_request();
@@ -9568,18 +10715,21 @@ async fn request_token_to_reset_password_msisdn_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_msisdn_with_a_body_that_is_not_json() {
     let mut request = request_token_to_reset_password_msisdn_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_msisdn_with_a_body_that_is_an_array() {
     let mut request = request_token_to_reset_password_msisdn_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_reset_password_msisdn_with_a_body_missing_a_required_field() {
     let mut request = request_token_to_reset_password_msisdn_request();
@@ -9589,6 +10739,7 @@ async fn request_token_to_reset_password_msisdn_with_a_body_missing_a_required_f
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("client_secret"), "the error names the field: {message}");
 }
+
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/initialSync` request, as HTTP.
 fn room_initial_sync_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::room_initial_sync::Request::new(
@@ -9597,17 +10748,20 @@ fn room_initial_sync_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn room_initial_sync_reaches_the_default_method() {
     let request = room_initial_sync_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn room_initial_sync_with_a_wrong_method() {
     let mut request = room_initial_sync_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn room_initial_sync_with_a_body_over_the_limit() {
     let request = room_initial_sync_request();
@@ -9619,6 +10773,7 @@ async fn room_initial_sync_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn room_initial_sync_with_an_unknown_token() {
     let mut request = room_initial_sync_request();
@@ -9630,6 +10785,7 @@ async fn room_initial_sync_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn room_initial_sync_when_the_token_lookup_fails() {
     let mut request = room_initial_sync_request();
@@ -9641,6 +10797,7 @@ async fn room_initial_sync_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn room_initial_sync_when_the_token_lookup_panics() {
     let mut request = room_initial_sync_request();
@@ -9652,12 +10809,14 @@ async fn room_initial_sync_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn room_initial_sync_without_a_token() {
     let mut request = room_initial_sync_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/search` request, as HTTP.
 fn search_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::search::Request::new(
@@ -9669,17 +10828,20 @@ fn search_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn search_reaches_the_default_method() {
     let request = search_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn search_with_a_wrong_method() {
     let mut request = search_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn search_with_a_body_over_the_limit() {
     let request = search_request();
@@ -9691,18 +10853,21 @@ async fn search_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn search_with_a_body_that_is_not_json() {
     let mut request = search_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn search_with_a_body_that_is_an_array() {
     let mut request = search_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn search_with_a_body_missing_a_required_field() {
     let mut request = search_request();
@@ -9714,6 +10879,7 @@ async fn search_with_a_body_missing_a_required_field() {
         message.contains("search_categories"), "the error names the field: {message}"
     );
 }
+
 #[tokio::test]
 async fn search_with_an_unknown_token() {
     let mut request = search_request();
@@ -9725,6 +10891,7 @@ async fn search_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn search_when_the_token_lookup_fails() {
     let mut request = search_request();
@@ -9736,6 +10903,7 @@ async fn search_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn search_when_the_token_lookup_panics() {
     let mut request = search_request();
@@ -9747,12 +10915,14 @@ async fn search_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn search_without_a_token() {
     let mut request = search_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/user_directory/search` request, as HTTP.
 fn search_user_directory_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::search_user_directory::Request::new(
@@ -9761,17 +10931,20 @@ fn search_user_directory_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn search_user_directory_reaches_the_default_method() {
     let request = search_user_directory_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn search_user_directory_with_a_wrong_method() {
     let mut request = search_user_directory_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn search_user_directory_with_a_body_over_the_limit() {
     let request = search_user_directory_request();
@@ -9783,18 +10956,21 @@ async fn search_user_directory_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn search_user_directory_with_a_body_that_is_not_json() {
     let mut request = search_user_directory_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn search_user_directory_with_a_body_that_is_an_array() {
     let mut request = search_user_directory_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn search_user_directory_with_a_body_missing_a_required_field() {
     let mut request = search_user_directory_request();
@@ -9804,6 +10980,7 @@ async fn search_user_directory_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("search_term"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn search_user_directory_with_an_unknown_token() {
     let mut request = search_user_directory_request();
@@ -9815,6 +10992,7 @@ async fn search_user_directory_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn search_user_directory_when_the_token_lookup_fails() {
     let mut request = search_user_directory_request();
@@ -9826,6 +11004,7 @@ async fn search_user_directory_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn search_user_directory_when_the_token_lookup_panics() {
     let mut request = search_user_directory_request();
@@ -9837,12 +11016,14 @@ async fn search_user_directory_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn search_user_directory_without_a_token() {
     let mut request = search_user_directory_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}` request, as HTTP.
 fn send_message_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::send_message::Request::new(
@@ -9854,17 +11035,20 @@ fn send_message_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn send_message_reaches_the_default_method() {
     let request = send_message_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn send_message_with_a_wrong_method() {
     let mut request = send_message_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn send_message_with_a_body_over_the_limit() {
     let request = send_message_request();
@@ -9876,18 +11060,21 @@ async fn send_message_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn send_message_with_a_body_that_is_not_json() {
     let mut request = send_message_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn send_message_with_a_body_that_is_an_array() {
     let mut request = send_message_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn send_message_with_an_unknown_token() {
     let mut request = send_message_request();
@@ -9899,6 +11086,7 @@ async fn send_message_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn send_message_when_the_token_lookup_fails() {
     let mut request = send_message_request();
@@ -9910,6 +11098,7 @@ async fn send_message_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn send_message_when_the_token_lookup_panics() {
     let mut request = send_message_request();
@@ -9921,12 +11110,14 @@ async fn send_message_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn send_message_without_a_token() {
     let mut request = send_message_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}` request, as HTTP.
 fn send_to_device_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::send_to_device::Request::new(
@@ -9937,17 +11128,20 @@ fn send_to_device_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn send_to_device_reaches_the_default_method() {
     let request = send_to_device_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn send_to_device_with_a_wrong_method() {
     let mut request = send_to_device_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn send_to_device_with_a_body_over_the_limit() {
     let request = send_to_device_request();
@@ -9959,18 +11153,21 @@ async fn send_to_device_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn send_to_device_with_a_body_that_is_not_json() {
     let mut request = send_to_device_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn send_to_device_with_a_body_that_is_an_array() {
     let mut request = send_to_device_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn send_to_device_with_a_body_missing_a_required_field() {
     let mut request = send_to_device_request();
@@ -9980,6 +11177,7 @@ async fn send_to_device_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("messages"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn send_to_device_with_an_unknown_token() {
     let mut request = send_to_device_request();
@@ -9991,6 +11189,7 @@ async fn send_to_device_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn send_to_device_when_the_token_lookup_fails() {
     let mut request = send_to_device_request();
@@ -10002,6 +11201,7 @@ async fn send_to_device_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn send_to_device_when_the_token_lookup_panics() {
     let mut request = send_to_device_request();
@@ -10013,12 +11213,14 @@ async fn send_to_device_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn send_to_device_without_a_token() {
     let mut request = send_to_device_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/user/{userId}/account_data/{type}` request, as HTTP.
 fn set_account_data_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_account_data::Request::new(
@@ -10029,17 +11231,20 @@ fn set_account_data_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_account_data_reaches_the_default_method() {
     let request = set_account_data_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_account_data_with_a_wrong_method() {
     let mut request = set_account_data_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_account_data_with_a_body_over_the_limit() {
     let request = set_account_data_request();
@@ -10051,18 +11256,21 @@ async fn set_account_data_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_account_data_with_a_body_that_is_not_json() {
     let mut request = set_account_data_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_account_data_with_a_body_that_is_an_array() {
     let mut request = set_account_data_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_account_data_with_an_unknown_token() {
     let mut request = set_account_data_request();
@@ -10074,6 +11282,7 @@ async fn set_account_data_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_account_data_when_the_token_lookup_fails() {
     let mut request = set_account_data_request();
@@ -10085,6 +11294,7 @@ async fn set_account_data_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_account_data_when_the_token_lookup_panics() {
     let mut request = set_account_data_request();
@@ -10096,12 +11306,14 @@ async fn set_account_data_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_account_data_without_a_token() {
     let mut request = set_account_data_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}` request, as HTTP.
 fn set_account_data_per_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_account_data_per_room::Request::new(
@@ -10113,17 +11325,20 @@ fn set_account_data_per_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_account_data_per_room_reaches_the_default_method() {
     let request = set_account_data_per_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_account_data_per_room_with_a_wrong_method() {
     let mut request = set_account_data_per_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_account_data_per_room_with_a_body_over_the_limit() {
     let request = set_account_data_per_room_request();
@@ -10135,18 +11350,21 @@ async fn set_account_data_per_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_account_data_per_room_with_a_body_that_is_not_json() {
     let mut request = set_account_data_per_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_account_data_per_room_with_a_body_that_is_an_array() {
     let mut request = set_account_data_per_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_account_data_per_room_with_an_unknown_token() {
     let mut request = set_account_data_per_room_request();
@@ -10158,6 +11376,7 @@ async fn set_account_data_per_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_account_data_per_room_when_the_token_lookup_fails() {
     let mut request = set_account_data_per_room_request();
@@ -10169,6 +11388,7 @@ async fn set_account_data_per_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_account_data_per_room_when_the_token_lookup_panics() {
     let mut request = set_account_data_per_room_request();
@@ -10180,12 +11400,14 @@ async fn set_account_data_per_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_account_data_per_room_without_a_token() {
     let mut request = set_account_data_per_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v1/admin/lock/{userId}` request, as HTTP.
 fn set_admin_lock_user_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_admin_lock_user::Request::new(
@@ -10195,17 +11417,20 @@ fn set_admin_lock_user_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_reaches_the_default_method() {
     let request = set_admin_lock_user_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_with_a_wrong_method() {
     let mut request = set_admin_lock_user_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_with_a_body_over_the_limit() {
     let request = set_admin_lock_user_request();
@@ -10217,18 +11442,21 @@ async fn set_admin_lock_user_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_with_a_body_that_is_not_json() {
     let mut request = set_admin_lock_user_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_with_a_body_that_is_an_array() {
     let mut request = set_admin_lock_user_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_with_a_body_missing_a_required_field() {
     let mut request = set_admin_lock_user_request();
@@ -10238,6 +11466,7 @@ async fn set_admin_lock_user_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("locked"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_with_an_unknown_token() {
     let mut request = set_admin_lock_user_request();
@@ -10249,6 +11478,7 @@ async fn set_admin_lock_user_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_when_the_token_lookup_fails() {
     let mut request = set_admin_lock_user_request();
@@ -10260,6 +11490,7 @@ async fn set_admin_lock_user_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_when_the_token_lookup_panics() {
     let mut request = set_admin_lock_user_request();
@@ -10271,12 +11502,14 @@ async fn set_admin_lock_user_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_admin_lock_user_without_a_token() {
     let mut request = set_admin_lock_user_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v1/admin/suspend/{userId}` request, as HTTP.
 fn set_admin_suspend_user_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_admin_suspend_user::Request::new(
@@ -10286,17 +11519,20 @@ fn set_admin_suspend_user_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_reaches_the_default_method() {
     let request = set_admin_suspend_user_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_with_a_wrong_method() {
     let mut request = set_admin_suspend_user_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_with_a_body_over_the_limit() {
     let request = set_admin_suspend_user_request();
@@ -10308,18 +11544,21 @@ async fn set_admin_suspend_user_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_with_a_body_that_is_not_json() {
     let mut request = set_admin_suspend_user_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_with_a_body_that_is_an_array() {
     let mut request = set_admin_suspend_user_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_with_a_body_missing_a_required_field() {
     let mut request = set_admin_suspend_user_request();
@@ -10329,6 +11568,7 @@ async fn set_admin_suspend_user_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("suspended"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_with_an_unknown_token() {
     let mut request = set_admin_suspend_user_request();
@@ -10340,6 +11580,7 @@ async fn set_admin_suspend_user_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_when_the_token_lookup_fails() {
     let mut request = set_admin_suspend_user_request();
@@ -10351,6 +11592,7 @@ async fn set_admin_suspend_user_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_when_the_token_lookup_panics() {
     let mut request = set_admin_suspend_user_request();
@@ -10362,12 +11604,14 @@ async fn set_admin_suspend_user_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_admin_suspend_user_without_a_token() {
     let mut request = set_admin_suspend_user_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/presence/{userId}/status` request, as HTTP.
 fn set_presence_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_presence::Request::new(
@@ -10379,17 +11623,20 @@ fn set_presence_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_presence_reaches_the_default_method() {
     let request = set_presence_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_presence_with_a_wrong_method() {
     let mut request = set_presence_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_presence_with_a_body_over_the_limit() {
     let request = set_presence_request();
@@ -10401,18 +11648,21 @@ async fn set_presence_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_presence_with_a_body_that_is_not_json() {
     let mut request = set_presence_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_presence_with_a_body_that_is_an_array() {
     let mut request = set_presence_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_presence_with_a_body_missing_a_required_field() {
     let mut request = set_presence_request();
@@ -10422,6 +11672,7 @@ async fn set_presence_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("presence"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn set_presence_with_an_unknown_token() {
     let mut request = set_presence_request();
@@ -10433,6 +11684,7 @@ async fn set_presence_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_presence_when_the_token_lookup_fails() {
     let mut request = set_presence_request();
@@ -10444,6 +11696,7 @@ async fn set_presence_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_presence_when_the_token_lookup_panics() {
     let mut request = set_presence_request();
@@ -10455,12 +11708,14 @@ async fn set_presence_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_presence_without_a_token() {
     let mut request = set_presence_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/profile/{userId}/{keyName}` request, as HTTP.
 fn set_profile_field_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_profile_field::Request::new(
@@ -10471,17 +11726,20 @@ fn set_profile_field_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_profile_field_reaches_the_default_method() {
     let request = set_profile_field_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_profile_field_with_a_wrong_method() {
     let mut request = set_profile_field_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_profile_field_with_a_body_over_the_limit() {
     let request = set_profile_field_request();
@@ -10493,12 +11751,14 @@ async fn set_profile_field_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_profile_field_with_a_body_that_is_not_json() {
     let mut request = set_profile_field_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_profile_field_with_an_unknown_token() {
     let mut request = set_profile_field_request();
@@ -10510,6 +11770,7 @@ async fn set_profile_field_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_profile_field_when_the_token_lookup_fails() {
     let mut request = set_profile_field_request();
@@ -10521,6 +11782,7 @@ async fn set_profile_field_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_profile_field_when_the_token_lookup_panics() {
     let mut request = set_profile_field_request();
@@ -10532,12 +11794,14 @@ async fn set_profile_field_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_profile_field_without_a_token() {
     let mut request = set_profile_field_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` request, as HTTP.
 fn set_push_rule_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_push_rule::Request::new(
@@ -10552,17 +11816,20 @@ fn set_push_rule_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_push_rule_reaches_the_default_method() {
     let request = set_push_rule_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_push_rule_with_a_wrong_method() {
     let mut request = set_push_rule_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_push_rule_with_a_body_over_the_limit() {
     let request = set_push_rule_request();
@@ -10574,18 +11841,21 @@ async fn set_push_rule_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_push_rule_with_a_body_that_is_not_json() {
     let mut request = set_push_rule_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_push_rule_with_a_body_that_is_an_array() {
     let mut request = set_push_rule_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_push_rule_with_a_body_missing_a_required_field() {
     let mut request = set_push_rule_request();
@@ -10595,6 +11865,7 @@ async fn set_push_rule_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("actions"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn set_push_rule_with_an_unknown_token() {
     let mut request = set_push_rule_request();
@@ -10606,6 +11877,7 @@ async fn set_push_rule_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_push_rule_when_the_token_lookup_fails() {
     let mut request = set_push_rule_request();
@@ -10617,6 +11889,7 @@ async fn set_push_rule_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_push_rule_when_the_token_lookup_panics() {
     let mut request = set_push_rule_request();
@@ -10628,12 +11901,14 @@ async fn set_push_rule_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_push_rule_without_a_token() {
     let mut request = set_push_rule_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions` request, as HTTP.
 fn set_push_rule_actions_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_push_rule_actions::Request::new(
@@ -10644,17 +11919,20 @@ fn set_push_rule_actions_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_reaches_the_default_method() {
     let request = set_push_rule_actions_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_with_a_wrong_method() {
     let mut request = set_push_rule_actions_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_with_a_body_over_the_limit() {
     let request = set_push_rule_actions_request();
@@ -10666,18 +11944,21 @@ async fn set_push_rule_actions_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_with_a_body_that_is_not_json() {
     let mut request = set_push_rule_actions_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_with_a_body_that_is_an_array() {
     let mut request = set_push_rule_actions_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_with_a_body_missing_a_required_field() {
     let mut request = set_push_rule_actions_request();
@@ -10687,6 +11968,7 @@ async fn set_push_rule_actions_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("actions"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_with_an_unknown_token() {
     let mut request = set_push_rule_actions_request();
@@ -10698,6 +11980,7 @@ async fn set_push_rule_actions_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_when_the_token_lookup_fails() {
     let mut request = set_push_rule_actions_request();
@@ -10709,6 +11992,7 @@ async fn set_push_rule_actions_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_when_the_token_lookup_panics() {
     let mut request = set_push_rule_actions_request();
@@ -10720,12 +12004,14 @@ async fn set_push_rule_actions_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_push_rule_actions_without_a_token() {
     let mut request = set_push_rule_actions_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled` request, as HTTP.
 fn set_push_rule_enabled_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_push_rule_enabled::Request::new(
@@ -10736,17 +12022,20 @@ fn set_push_rule_enabled_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_reaches_the_default_method() {
     let request = set_push_rule_enabled_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_with_a_wrong_method() {
     let mut request = set_push_rule_enabled_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_with_a_body_over_the_limit() {
     let request = set_push_rule_enabled_request();
@@ -10758,18 +12047,21 @@ async fn set_push_rule_enabled_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_with_a_body_that_is_not_json() {
     let mut request = set_push_rule_enabled_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_with_a_body_that_is_an_array() {
     let mut request = set_push_rule_enabled_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_with_a_body_missing_a_required_field() {
     let mut request = set_push_rule_enabled_request();
@@ -10779,6 +12071,7 @@ async fn set_push_rule_enabled_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("enabled"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_with_an_unknown_token() {
     let mut request = set_push_rule_enabled_request();
@@ -10790,6 +12083,7 @@ async fn set_push_rule_enabled_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_when_the_token_lookup_fails() {
     let mut request = set_push_rule_enabled_request();
@@ -10801,6 +12095,7 @@ async fn set_push_rule_enabled_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_when_the_token_lookup_panics() {
     let mut request = set_push_rule_enabled_request();
@@ -10812,12 +12107,14 @@ async fn set_push_rule_enabled_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_push_rule_enabled_without_a_token() {
     let mut request = set_push_rule_enabled_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/read_markers` request, as HTTP.
 fn set_read_marker_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_read_marker::Request::new(
@@ -10829,17 +12126,20 @@ fn set_read_marker_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_read_marker_reaches_the_default_method() {
     let request = set_read_marker_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_read_marker_with_a_wrong_method() {
     let mut request = set_read_marker_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_read_marker_with_a_body_over_the_limit() {
     let request = set_read_marker_request();
@@ -10851,18 +12151,21 @@ async fn set_read_marker_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_read_marker_with_a_body_that_is_not_json() {
     let mut request = set_read_marker_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_read_marker_with_a_body_that_is_an_array() {
     let mut request = set_read_marker_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_read_marker_with_an_unknown_token() {
     let mut request = set_read_marker_request();
@@ -10874,6 +12177,7 @@ async fn set_read_marker_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_read_marker_when_the_token_lookup_fails() {
     let mut request = set_read_marker_request();
@@ -10885,6 +12189,7 @@ async fn set_read_marker_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_read_marker_when_the_token_lookup_panics() {
     let mut request = set_read_marker_request();
@@ -10896,12 +12201,14 @@ async fn set_read_marker_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_read_marker_without_a_token() {
     let mut request = set_read_marker_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/directory/room/{roomAlias}` request, as HTTP.
 fn set_room_alias_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_room_alias::Request::new(
@@ -10911,17 +12218,20 @@ fn set_room_alias_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_room_alias_reaches_the_default_method() {
     let request = set_room_alias_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_room_alias_with_a_wrong_method() {
     let mut request = set_room_alias_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_room_alias_with_a_body_over_the_limit() {
     let request = set_room_alias_request();
@@ -10933,18 +12243,21 @@ async fn set_room_alias_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_room_alias_with_a_body_that_is_not_json() {
     let mut request = set_room_alias_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_room_alias_with_a_body_that_is_an_array() {
     let mut request = set_room_alias_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_room_alias_with_a_body_missing_a_required_field() {
     let mut request = set_room_alias_request();
@@ -10954,6 +12267,7 @@ async fn set_room_alias_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("room_id"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn set_room_alias_with_an_unknown_token() {
     let mut request = set_room_alias_request();
@@ -10965,6 +12279,7 @@ async fn set_room_alias_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_room_alias_when_the_token_lookup_fails() {
     let mut request = set_room_alias_request();
@@ -10976,6 +12291,7 @@ async fn set_room_alias_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_room_alias_when_the_token_lookup_panics() {
     let mut request = set_room_alias_request();
@@ -10987,12 +12303,14 @@ async fn set_room_alias_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_room_alias_without_a_token() {
     let mut request = set_room_alias_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` request, as HTTP.
 fn set_room_state_with_key_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_room_state_with_key::Request::new(
@@ -11004,17 +12322,20 @@ fn set_room_state_with_key_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_room_state_with_key_reaches_the_default_method() {
     let request = set_room_state_with_key_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_room_state_with_key_with_a_wrong_method() {
     let mut request = set_room_state_with_key_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_room_state_with_key_with_a_body_over_the_limit() {
     let request = set_room_state_with_key_request();
@@ -11026,18 +12347,21 @@ async fn set_room_state_with_key_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_room_state_with_key_with_a_body_that_is_not_json() {
     let mut request = set_room_state_with_key_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_room_state_with_key_with_a_body_that_is_an_array() {
     let mut request = set_room_state_with_key_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_room_state_with_key_with_an_unknown_token() {
     let mut request = set_room_state_with_key_request();
@@ -11049,6 +12373,7 @@ async fn set_room_state_with_key_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_room_state_with_key_when_the_token_lookup_fails() {
     let mut request = set_room_state_with_key_request();
@@ -11060,6 +12385,7 @@ async fn set_room_state_with_key_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_room_state_with_key_when_the_token_lookup_panics() {
     let mut request = set_room_state_with_key_request();
@@ -11071,12 +12397,14 @@ async fn set_room_state_with_key_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_room_state_with_key_without_a_token() {
     let mut request = set_room_state_with_key_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}` request, as HTTP.
 fn set_room_tag_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_room_tag::Request::new(
@@ -11088,17 +12416,20 @@ fn set_room_tag_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_room_tag_reaches_the_default_method() {
     let request = set_room_tag_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_room_tag_with_a_wrong_method() {
     let mut request = set_room_tag_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_room_tag_with_a_body_over_the_limit() {
     let request = set_room_tag_request();
@@ -11110,18 +12441,21 @@ async fn set_room_tag_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_room_tag_with_a_body_that_is_not_json() {
     let mut request = set_room_tag_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_room_tag_with_a_body_that_is_an_array() {
     let mut request = set_room_tag_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_room_tag_with_an_unknown_token() {
     let mut request = set_room_tag_request();
@@ -11133,6 +12467,7 @@ async fn set_room_tag_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_room_tag_when_the_token_lookup_fails() {
     let mut request = set_room_tag_request();
@@ -11144,6 +12479,7 @@ async fn set_room_tag_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_room_tag_when_the_token_lookup_panics() {
     let mut request = set_room_tag_request();
@@ -11155,12 +12491,14 @@ async fn set_room_tag_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_room_tag_without_a_token() {
     let mut request = set_room_tag_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/directory/list/room/{roomId}` request, as HTTP.
 fn set_room_visibility_on_directory_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_room_visibility_on_directory::Request::new(
@@ -11170,17 +12508,20 @@ fn set_room_visibility_on_directory_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_room_visibility_on_directory_reaches_the_default_method() {
     let request = set_room_visibility_on_directory_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_room_visibility_on_directory_with_a_wrong_method() {
     let mut request = set_room_visibility_on_directory_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_room_visibility_on_directory_with_a_body_over_the_limit() {
     let request = set_room_visibility_on_directory_request();
@@ -11192,18 +12533,21 @@ async fn set_room_visibility_on_directory_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_room_visibility_on_directory_with_a_body_that_is_not_json() {
     let mut request = set_room_visibility_on_directory_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_room_visibility_on_directory_with_a_body_that_is_an_array() {
     let mut request = set_room_visibility_on_directory_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_room_visibility_on_directory_with_an_unknown_token() {
     let mut request = set_room_visibility_on_directory_request();
@@ -11215,6 +12559,7 @@ async fn set_room_visibility_on_directory_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_room_visibility_on_directory_when_the_token_lookup_fails() {
     let mut request = set_room_visibility_on_directory_request();
@@ -11226,6 +12571,7 @@ async fn set_room_visibility_on_directory_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_room_visibility_on_directory_when_the_token_lookup_panics() {
     let mut request = set_room_visibility_on_directory_request();
@@ -11237,12 +12583,14 @@ async fn set_room_visibility_on_directory_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_room_visibility_on_directory_without_a_token() {
     let mut request = set_room_visibility_on_directory_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/rooms/{roomId}/typing/{userId}` request, as HTTP.
 fn set_typing_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::set_typing::Request::new(
@@ -11253,17 +12601,20 @@ fn set_typing_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn set_typing_reaches_the_default_method() {
     let request = set_typing_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_typing_with_a_wrong_method() {
     let mut request = set_typing_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn set_typing_with_a_body_over_the_limit() {
     let request = set_typing_request();
@@ -11275,18 +12626,21 @@ async fn set_typing_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn set_typing_with_a_body_that_is_not_json() {
     let mut request = set_typing_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn set_typing_with_a_body_that_is_an_array() {
     let mut request = set_typing_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn set_typing_with_a_body_missing_a_required_field() {
     let mut request = set_typing_request();
@@ -11296,6 +12650,7 @@ async fn set_typing_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("typing"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn set_typing_with_an_unknown_token() {
     let mut request = set_typing_request();
@@ -11307,6 +12662,7 @@ async fn set_typing_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn set_typing_when_the_token_lookup_fails() {
     let mut request = set_typing_request();
@@ -11318,6 +12674,7 @@ async fn set_typing_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_typing_when_the_token_lookup_panics() {
     let mut request = set_typing_request();
@@ -11329,12 +12686,14 @@ async fn set_typing_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn set_typing_without_a_token() {
     let mut request = set_typing_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `GET /_matrix/client/v3/sync` request, as HTTP.
 fn sync_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::sync::Request::new();
@@ -11347,17 +12706,20 @@ fn sync_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn sync_reaches_the_default_method() {
     let request = sync_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn sync_with_a_wrong_method() {
     let mut request = sync_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn sync_with_a_body_over_the_limit() {
     let request = sync_request();
@@ -11369,30 +12731,35 @@ async fn sync_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn sync_with_an_invalid_full_state() {
     let request = sync_request();
     let request = with_query(request, "full_state", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn sync_with_an_invalid_set_presence() {
     let request = sync_request();
     let request = with_query(request, "set_presence", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn sync_with_an_invalid_timeout() {
     let request = sync_request();
     let request = with_query(request, "timeout", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn sync_with_an_invalid_use_state_after() {
     let request = sync_request();
     let request = with_query(request, "use_state_after", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 #[tokio::test]
 async fn sync_with_an_unknown_token() {
     let mut request = sync_request();
@@ -11404,6 +12771,7 @@ async fn sync_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn sync_when_the_token_lookup_fails() {
     let mut request = sync_request();
@@ -11415,6 +12783,7 @@ async fn sync_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn sync_when_the_token_lookup_panics() {
     let mut request = sync_request();
@@ -11426,12 +12795,14 @@ async fn sync_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn sync_without_a_token() {
     let mut request = sync_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/unban` request, as HTTP.
 fn unban_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::unban::Request::new(
@@ -11443,17 +12814,20 @@ fn unban_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn unban_reaches_the_default_method() {
     let request = unban_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn unban_with_a_wrong_method() {
     let mut request = unban_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn unban_with_a_body_over_the_limit() {
     let request = unban_request();
@@ -11465,18 +12839,21 @@ async fn unban_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn unban_with_a_body_that_is_not_json() {
     let mut request = unban_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn unban_with_a_body_that_is_an_array() {
     let mut request = unban_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn unban_with_a_body_missing_a_required_field() {
     let mut request = unban_request();
@@ -11486,6 +12863,7 @@ async fn unban_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("user_id"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn unban_with_an_unknown_token() {
     let mut request = unban_request();
@@ -11497,6 +12875,7 @@ async fn unban_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn unban_when_the_token_lookup_fails() {
     let mut request = unban_request();
@@ -11508,6 +12887,7 @@ async fn unban_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn unban_when_the_token_lookup_panics() {
     let mut request = unban_request();
@@ -11519,12 +12899,14 @@ async fn unban_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn unban_without_a_token() {
     let mut request = unban_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/account/3pid/unbind` request, as HTTP.
 fn unbind3pid_from_account_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::unbind3pid_from_account::Request::new(
@@ -11535,17 +12917,20 @@ fn unbind3pid_from_account_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_reaches_the_default_method() {
     let request = unbind3pid_from_account_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_with_a_wrong_method() {
     let mut request = unbind3pid_from_account_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_with_a_body_over_the_limit() {
     let request = unbind3pid_from_account_request();
@@ -11557,18 +12942,21 @@ async fn unbind3pid_from_account_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_with_a_body_that_is_not_json() {
     let mut request = unbind3pid_from_account_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_with_a_body_that_is_an_array() {
     let mut request = unbind3pid_from_account_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_with_a_body_missing_a_required_field() {
     let mut request = unbind3pid_from_account_request();
@@ -11578,6 +12966,7 @@ async fn unbind3pid_from_account_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("medium"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_with_an_unknown_token() {
     let mut request = unbind3pid_from_account_request();
@@ -11589,6 +12978,7 @@ async fn unbind3pid_from_account_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_when_the_token_lookup_fails() {
     let mut request = unbind3pid_from_account_request();
@@ -11600,6 +12990,7 @@ async fn unbind3pid_from_account_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_when_the_token_lookup_panics() {
     let mut request = unbind3pid_from_account_request();
@@ -11611,12 +13002,14 @@ async fn unbind3pid_from_account_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn unbind3pid_from_account_without_a_token() {
     let mut request = unbind3pid_from_account_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}` request, as HTTP.
 fn update_appservice_room_directory_visibility_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::update_appservice_room_directory_visibility::Request::new(
@@ -11627,17 +13020,20 @@ fn update_appservice_room_directory_visibility_request() -> http::Request<bytes:
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_reaches_the_default_method() {
     let request = update_appservice_room_directory_visibility_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_with_a_wrong_method() {
     let mut request = update_appservice_room_directory_visibility_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_with_a_body_over_the_limit() {
     let request = update_appservice_room_directory_visibility_request();
@@ -11649,18 +13045,21 @@ async fn update_appservice_room_directory_visibility_with_a_body_over_the_limit(
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_with_a_body_that_is_not_json() {
     let mut request = update_appservice_room_directory_visibility_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_with_a_body_that_is_an_array() {
     let mut request = update_appservice_room_directory_visibility_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_with_a_body_missing_a_required_field() {
     let mut request = update_appservice_room_directory_visibility_request();
@@ -11670,6 +13069,7 @@ async fn update_appservice_room_directory_visibility_with_a_body_missing_a_requi
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("visibility"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_with_an_unknown_token() {
     let mut request = update_appservice_room_directory_visibility_request();
@@ -11681,6 +13081,7 @@ async fn update_appservice_room_directory_visibility_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_when_the_token_lookup_fails() {
     let mut request = update_appservice_room_directory_visibility_request();
@@ -11692,6 +13093,7 @@ async fn update_appservice_room_directory_visibility_when_the_token_lookup_fails
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_when_the_token_lookup_panics() {
     let mut request = update_appservice_room_directory_visibility_request();
@@ -11703,12 +13105,14 @@ async fn update_appservice_room_directory_visibility_when_the_token_lookup_panic
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn update_appservice_room_directory_visibility_without_a_token() {
     let mut request = update_appservice_room_directory_visibility_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/client/v3/devices/{deviceId}` request, as HTTP.
 fn update_device_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::update_device::Request::new(
@@ -11718,17 +13122,20 @@ fn update_device_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn update_device_reaches_the_default_method() {
     let request = update_device_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn update_device_with_a_wrong_method() {
     let mut request = update_device_request();
     *request.method_mut() = http::Method::PATCH;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn update_device_with_a_body_over_the_limit() {
     let request = update_device_request();
@@ -11740,18 +13147,21 @@ async fn update_device_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn update_device_with_a_body_that_is_not_json() {
     let mut request = update_device_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn update_device_with_a_body_that_is_an_array() {
     let mut request = update_device_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn update_device_with_an_unknown_token() {
     let mut request = update_device_request();
@@ -11763,6 +13173,7 @@ async fn update_device_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn update_device_when_the_token_lookup_fails() {
     let mut request = update_device_request();
@@ -11774,6 +13185,7 @@ async fn update_device_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn update_device_when_the_token_lookup_panics() {
     let mut request = update_device_request();
@@ -11785,12 +13197,14 @@ async fn update_device_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn update_device_without_a_token() {
     let mut request = update_device_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/upgrade` request, as HTTP.
 fn upgrade_room_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::upgrade_room::Request::new(
@@ -11802,17 +13216,20 @@ fn upgrade_room_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn upgrade_room_reaches_the_default_method() {
     let request = upgrade_room_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upgrade_room_with_a_wrong_method() {
     let mut request = upgrade_room_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upgrade_room_with_a_body_over_the_limit() {
     let request = upgrade_room_request();
@@ -11824,18 +13241,21 @@ async fn upgrade_room_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn upgrade_room_with_a_body_that_is_not_json() {
     let mut request = upgrade_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn upgrade_room_with_a_body_that_is_an_array() {
     let mut request = upgrade_room_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn upgrade_room_with_a_body_missing_a_required_field() {
     let mut request = upgrade_room_request();
@@ -11845,6 +13265,7 @@ async fn upgrade_room_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("new_version"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn upgrade_room_with_an_unknown_token() {
     let mut request = upgrade_room_request();
@@ -11856,6 +13277,7 @@ async fn upgrade_room_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn upgrade_room_when_the_token_lookup_fails() {
     let mut request = upgrade_room_request();
@@ -11867,6 +13289,7 @@ async fn upgrade_room_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upgrade_room_when_the_token_lookup_panics() {
     let mut request = upgrade_room_request();
@@ -11878,12 +13301,14 @@ async fn upgrade_room_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upgrade_room_without_a_token() {
     let mut request = upgrade_room_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/media/v3/upload` request, as HTTP.
 fn upload_content_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::upload_content::Request::new(
@@ -11894,17 +13319,20 @@ fn upload_content_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn upload_content_reaches_the_default_method() {
     let request = upload_content_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_content_with_a_wrong_method() {
     let mut request = upload_content_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_content_with_an_unknown_token() {
     let mut request = upload_content_request();
@@ -11916,6 +13344,7 @@ async fn upload_content_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn upload_content_when_the_token_lookup_fails() {
     let mut request = upload_content_request();
@@ -11927,6 +13356,7 @@ async fn upload_content_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_content_when_the_token_lookup_panics() {
     let mut request = upload_content_request();
@@ -11938,12 +13368,14 @@ async fn upload_content_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_content_without_a_token() {
     let mut request = upload_content_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}` request, as HTTP.
 fn upload_content_to_mxc_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::upload_content_to_mxc::Request::new(
@@ -11956,17 +13388,20 @@ fn upload_content_to_mxc_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn upload_content_to_mxc_reaches_the_default_method() {
     let request = upload_content_to_mxc_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_content_to_mxc_with_a_wrong_method() {
     let mut request = upload_content_to_mxc_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_content_to_mxc_with_an_unknown_token() {
     let mut request = upload_content_to_mxc_request();
@@ -11978,6 +13413,7 @@ async fn upload_content_to_mxc_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn upload_content_to_mxc_when_the_token_lookup_fails() {
     let mut request = upload_content_to_mxc_request();
@@ -11989,6 +13425,7 @@ async fn upload_content_to_mxc_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_content_to_mxc_when_the_token_lookup_panics() {
     let mut request = upload_content_to_mxc_request();
@@ -12000,12 +13437,14 @@ async fn upload_content_to_mxc_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_content_to_mxc_without_a_token() {
     let mut request = upload_content_to_mxc_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/keys/device_signing/upload` request, as HTTP.
 fn upload_cross_signing_keys_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::upload_cross_signing_keys::Request::new(
@@ -12016,17 +13455,20 @@ fn upload_cross_signing_keys_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn upload_cross_signing_keys_reaches_the_default_method() {
     let request = upload_cross_signing_keys_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_keys_with_a_wrong_method() {
     let mut request = upload_cross_signing_keys_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_keys_with_a_body_over_the_limit() {
     let request = upload_cross_signing_keys_request();
@@ -12038,18 +13480,21 @@ async fn upload_cross_signing_keys_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_keys_with_a_body_that_is_not_json() {
     let mut request = upload_cross_signing_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_keys_with_a_body_that_is_an_array() {
     let mut request = upload_cross_signing_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_keys_with_an_unknown_token() {
     let mut request = upload_cross_signing_keys_request();
@@ -12061,6 +13506,7 @@ async fn upload_cross_signing_keys_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_keys_when_the_token_lookup_fails() {
     let mut request = upload_cross_signing_keys_request();
@@ -12072,6 +13518,7 @@ async fn upload_cross_signing_keys_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_keys_when_the_token_lookup_panics() {
     let mut request = upload_cross_signing_keys_request();
@@ -12083,12 +13530,14 @@ async fn upload_cross_signing_keys_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_keys_without_a_token() {
     let mut request = upload_cross_signing_keys_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/keys/signatures/upload` request, as HTTP.
 fn upload_cross_signing_signatures_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::upload_cross_signing_signatures::Request::new(
@@ -12097,17 +13546,20 @@ fn upload_cross_signing_signatures_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn upload_cross_signing_signatures_reaches_the_default_method() {
     let request = upload_cross_signing_signatures_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_signatures_with_a_wrong_method() {
     let mut request = upload_cross_signing_signatures_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_signatures_with_a_body_over_the_limit() {
     let request = upload_cross_signing_signatures_request();
@@ -12119,12 +13571,14 @@ async fn upload_cross_signing_signatures_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_signatures_with_a_body_that_is_not_json() {
     let mut request = upload_cross_signing_signatures_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_signatures_with_an_unknown_token() {
     let mut request = upload_cross_signing_signatures_request();
@@ -12136,6 +13590,7 @@ async fn upload_cross_signing_signatures_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_signatures_when_the_token_lookup_fails() {
     let mut request = upload_cross_signing_signatures_request();
@@ -12147,6 +13602,7 @@ async fn upload_cross_signing_signatures_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_signatures_when_the_token_lookup_panics() {
     let mut request = upload_cross_signing_signatures_request();
@@ -12158,12 +13614,14 @@ async fn upload_cross_signing_signatures_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_cross_signing_signatures_without_a_token() {
     let mut request = upload_cross_signing_signatures_request();
     request.headers_mut().remove(http::header::AUTHORIZATION);
     assert_error(&send(request).await, 401, "M_MISSING_TOKEN");
 }
+
 /// A good `POST /_matrix/client/v3/keys/upload` request, as HTTP.
 fn upload_keys_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_client_server::endpoints::upload_keys::Request::new(
@@ -12174,17 +13632,20 @@ fn upload_keys_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn upload_keys_reaches_the_default_method() {
     let request = upload_keys_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_keys_with_a_wrong_method() {
     let mut request = upload_keys_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn upload_keys_with_a_body_over_the_limit() {
     let request = upload_keys_request();
@@ -12196,18 +13657,21 @@ async fn upload_keys_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn upload_keys_with_a_body_that_is_not_json() {
     let mut request = upload_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn upload_keys_with_a_body_that_is_an_array() {
     let mut request = upload_keys_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn upload_keys_with_an_unknown_token() {
     let mut request = upload_keys_request();
@@ -12219,6 +13683,7 @@ async fn upload_keys_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn upload_keys_when_the_token_lookup_fails() {
     let mut request = upload_keys_request();
@@ -12230,6 +13695,7 @@ async fn upload_keys_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_keys_when_the_token_lookup_panics() {
     let mut request = upload_keys_request();
@@ -12241,6 +13707,7 @@ async fn upload_keys_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn upload_keys_without_a_token() {
     let mut request = upload_keys_request();

@@ -3,37 +3,45 @@
 //! Every example in the spec fits the generated type it documents, and comes back
 //! unchanged; examples the spec gets wrong are listed in the codegen config and
 //! checked to still be wrong.
+
 use serde_json::Value;
+
 #[test]
 fn types_location_alias() {
     round_trip::<String>("types::Location.alias", "\"#freenode_#matrix:matrix.org\"");
 }
+
 #[test]
 fn types_location_protocol() {
     round_trip::<String>("types::Location.protocol", "\"irc\"");
 }
+
 #[test]
 fn types_location_fields() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("types::Location.fields", "{\"network\":\"freenode\",\"channel\":\"#matrix\"}");
 }
+
 #[test]
 fn types_protocol_base_user_fields() {
     round_trip::<
         Vec<String>,
     >("types::ProtocolBase.user_fields", "[\"network\",\"nickname\"]");
 }
+
 #[test]
 fn types_protocol_base_location_fields() {
     round_trip::<
         Vec<String>,
     >("types::ProtocolBase.location_fields", "[\"network\",\"channel\"]");
 }
+
 #[test]
 fn types_protocol_base_icon() {
     round_trip::<String>("types::ProtocolBase.icon", "\"mxc://example.org/aBcDeFgH\"");
 }
+
 #[test]
 fn types_protocol_base_field_types() {
     round_trip::<
@@ -43,44 +51,53 @@ fn types_protocol_base_field_types() {
         "{\"network\":{\"regexp\":\"([a-z0-9]+\\\\.)*[a-z0-9]+\",\"placeholder\":\"irc.example.org\"},\"nickname\":{\"regexp\":\"[^\\\\s#]+\",\"placeholder\":\"username\"},\"channel\":{\"regexp\":\"#[^\\\\s]+\",\"placeholder\":\"#foobar\"}}",
     );
 }
+
 #[test]
 fn types_protocol_instance_desc() {
     round_trip::<String>("types::ProtocolInstance.desc", "\"Freenode\"");
 }
+
 #[test]
 fn types_protocol_instance_icon() {
     round_trip::<
         String,
     >("types::ProtocolInstance.icon", "\"mxc://example.org/JkLmNoPq\"");
 }
+
 #[test]
 fn types_protocol_instance_fields() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("types::ProtocolInstance.fields", "{\"network\":\"freenode\"}");
 }
+
 #[test]
 fn types_protocol_instance_network_id() {
     round_trip::<String>("types::ProtocolInstance.network_id", "\"freenode\"");
 }
+
 #[test]
 fn types_user_userid() {
     round_trip::<String>("types::User.userid", "\"@_gitter_jim:matrix.org\"");
 }
+
 #[test]
 fn types_user_protocol() {
     round_trip::<String>("types::User.protocol", "\"gitter\"");
 }
+
 #[test]
 fn types_user_fields() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("types::User.fields", "{\"user\":\"jim\"}");
 }
+
 #[test]
 fn types_boolean_capability_enabled() {
     round_trip::<bool>("types::BooleanCapability.enabled", "false");
 }
+
 #[test]
 fn types_auth_data() {
     round_trip::<
@@ -90,10 +107,12 @@ fn types_auth_data() {
         "{\"type\":\"example.type.foo\",\"session\":\"xxxxx\",\"example_credential\":\"verypoorsharedsecret\"}",
     );
 }
+
 #[test]
 fn types_flow_information_stages() {
     round_trip::<String>("types::FlowInformation.stages[]", "\"example.type.foo\"");
 }
+
 #[test]
 fn types_auth_response_params() {
     round_trip::<
@@ -103,62 +122,76 @@ fn types_auth_response_params() {
         "{\"example.type.baz\":{\"example_key\":\"foobar\"}}",
     );
 }
+
 #[test]
 fn types_auth_response_session() {
     round_trip::<String>("types::AuthResponse.session", "\"xxxxxxyz\"");
 }
+
 #[test]
 fn types_auth_response_completed() {
     round_trip::<String>("types::AuthResponse.completed[]", "\"example.type.foo\"");
 }
+
 #[test]
 fn types_client_device_device_id() {
     round_trip::<String>("types::ClientDevice.device_id", "\"QBUAZIFURK\"");
 }
+
 #[test]
 fn types_client_device_display_name() {
     round_trip::<String>("types::ClientDevice.display_name", "\"android\"");
 }
+
 #[test]
 fn types_client_device_last_seen_ip() {
     round_trip::<String>("types::ClientDevice.last_seen_ip", "\"1.2.3.4\"");
 }
+
 #[test]
 fn types_client_device_last_seen_ts() {
     round_trip::<i64>("types::ClientDevice.last_seen_ts", "1474491775024");
 }
+
 #[test]
 fn types_client_event_event_id() {
     round_trip::<
         String,
     >("types::ClientEvent.event_id", "\"$26RqwJMLw-yds1GAH_QxjHRC1Da9oasK0e5VLnck_45\"");
 }
+
 #[test]
 fn types_client_event_type() {
     round_trip::<String>("types::ClientEvent.type", "\"m.room.member\"");
 }
+
 #[test]
 fn types_client_event_state_key() {
     round_trip::<String>("types::ClientEvent.state_key", "\"@user:example.org\"");
 }
+
 #[test]
 fn types_client_event_sender() {
     round_trip::<String>("types::ClientEvent.sender", "\"@example:example.org\"");
 }
+
 #[test]
 fn types_client_event_origin_server_ts() {
     round_trip::<i64>("types::ClientEvent.origin_server_ts", "1632489532305");
 }
+
 #[test]
 fn types_client_event_content() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("types::ClientEvent.content", "{\"membership\":\"join\"}");
 }
+
 #[test]
 fn types_unsigned_data_age() {
     round_trip::<i64>("types::UnsignedData.age", "1567437");
 }
+
 #[test]
 fn types_unsigned_data_redacted_because() {
     round_trip::<
@@ -168,16 +201,19 @@ fn types_unsigned_data_redacted_because() {
         "{\"type\":\"m.room.redaction\",\"sender\":\"@moderator:example.org\",\"content\":{\"reason\":\"spam\"},\"redacts\":\"$26RqwJMLw-yds1GAH_QxjHRC1Da9oasK0e5VLnck_45\",\"event_id\":\"$Nhl3rsgHMjk-DjMJANawr9HHAhLg4GcoTYrSiYYGqEE\",\"origin_server_ts\":1632491098485,\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"unsigned\":{\"age\":1257}}",
     );
 }
+
 #[test]
 fn types_unsigned_data_membership() {
     round_trip::<String>("types::UnsignedData.membership", "\"join\"");
 }
+
 #[test]
 fn types_client_event_room_id() {
     round_trip::<
         String,
     >("types::ClientEvent.room_id", "\"!jEsUZKDJdhlrceRyVU:example.org\"");
 }
+
 #[test]
 fn types_client_event_without_room_id_event_id() {
     round_trip::<
@@ -187,38 +223,45 @@ fn types_client_event_without_room_id_event_id() {
         "\"$26RqwJMLw-yds1GAH_QxjHRC1Da9oasK0e5VLnck_45\"",
     );
 }
+
 #[test]
 fn types_client_event_without_room_id_type() {
     round_trip::<String>("types::ClientEventWithoutRoomId.type", "\"m.room.member\"");
 }
+
 #[test]
 fn types_client_event_without_room_id_state_key() {
     round_trip::<
         String,
     >("types::ClientEventWithoutRoomId.state_key", "\"@user:example.org\"");
 }
+
 #[test]
 fn types_client_event_without_room_id_sender() {
     round_trip::<
         String,
     >("types::ClientEventWithoutRoomId.sender", "\"@example:example.org\"");
 }
+
 #[test]
 fn types_client_event_without_room_id_origin_server_ts() {
     round_trip::<
         i64,
     >("types::ClientEventWithoutRoomId.origin_server_ts", "1632489532305");
 }
+
 #[test]
 fn types_client_event_without_room_id_content() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("types::ClientEventWithoutRoomId.content", "{\"membership\":\"join\"}");
 }
+
 #[test]
 fn types_unsigned_age() {
     round_trip::<i64>("types::Unsigned.age", "1567437");
 }
+
 #[test]
 fn types_unsigned_redacted_because() {
     round_trip::<
@@ -228,14 +271,17 @@ fn types_unsigned_redacted_because() {
         "{\"type\":\"m.room.redaction\",\"sender\":\"@moderator:example.org\",\"content\":{\"reason\":\"spam\"},\"redacts\":\"$26RqwJMLw-yds1GAH_QxjHRC1Da9oasK0e5VLnck_45\",\"event_id\":\"$Nhl3rsgHMjk-DjMJANawr9HHAhLg4GcoTYrSiYYGqEE\",\"origin_server_ts\":1632491098485,\"unsigned\":{\"age\":1257,\"membership\":\"leave\"}}",
     );
 }
+
 #[test]
 fn types_unsigned_membership() {
     round_trip::<String>("types::Unsigned.membership", "\"join\"");
 }
+
 #[test]
 fn types_cross_signing_key_user_id() {
     round_trip::<String>("types::CrossSigningKey.user_id", "\"@alice:example.com\"");
 }
+
 #[test]
 fn types_cross_signing_key_keys() {
     round_trip::<
@@ -245,6 +291,7 @@ fn types_cross_signing_key_keys() {
         "{\"ed25519:alice+base64+public+key\":\"alice+base64+public+key\"}",
     );
 }
+
 #[test]
 fn types_cross_signing_key_signatures() {
     round_trip::<
@@ -254,14 +301,17 @@ fn types_cross_signing_key_signatures() {
         "{\"@alice:example.com\":{\"ed25519:alice+base64+master+key\":\"signature+of+key\"}}",
     );
 }
+
 #[test]
 fn types_device_keys_user_id() {
     round_trip::<String>("types::DeviceKeys.user_id", "\"@alice:example.com\"");
 }
+
 #[test]
 fn types_device_keys_device_id() {
     round_trip::<String>("types::DeviceKeys.device_id", "\"JLAFKJWSCS\"");
 }
+
 #[test]
 fn types_device_keys_algorithms() {
     round_trip::<
@@ -271,6 +321,7 @@ fn types_device_keys_algorithms() {
         "[\"m.olm.v1.curve25519-aes-sha2\",\"m.megolm.v1.aes-sha2\"]",
     );
 }
+
 #[test]
 fn types_device_keys_keys() {
     round_trip::<
@@ -280,6 +331,7 @@ fn types_device_keys_keys() {
         "{\"curve25519:JLAFKJWSCS\":\"3C5BFWi2Y8MaVvjM8M22DBmh24PmgR0nPvJOIArzgyI\",\"ed25519:JLAFKJWSCS\":\"lEuiRJBit0IG6nUf5pUzWTUEsRVVe/HJkoKuEww9ULI\"}",
     );
 }
+
 #[test]
 fn types_device_keys_signatures() {
     round_trip::<
@@ -289,26 +341,32 @@ fn types_device_keys_signatures() {
         "{\"@alice:example.com\":{\"ed25519:JLAFKJWSCS\":\"dSO80A01XiigH3uBiDVx/EjzaoycHcjq9lfQX0uWsqxl2giMIiSPR8a4d291W1ihKJL/a+myXS367WT6NAIcBA\"}}",
     );
 }
+
 #[test]
 fn types_error_errcode() {
     round_trip::<String>("types::Error.errcode", "\"M_UNKNOWN\"");
 }
+
 #[test]
 fn types_error_error() {
     round_trip::<String>("types::Error.error", "\"An unknown error occurred\"");
 }
+
 #[test]
 fn types_rate_limited_errcode() {
     round_trip::<String>("types::RateLimited.errcode", "\"M_LIMIT_EXCEEDED\"");
 }
+
 #[test]
 fn types_rate_limited_error() {
     round_trip::<String>("types::RateLimited.error", "\"Too many requests\"");
 }
+
 #[test]
 fn types_rate_limited_retry_after_ms() {
     round_trip::<i64>("types::RateLimited.retry_after_ms", "2000");
 }
+
 #[test]
 fn types_invite3pid() {
     round_trip::<
@@ -318,18 +376,22 @@ fn types_invite3pid() {
         "{\"id_server\":\"matrix.org\",\"id_access_token\":\"abc123_OpaqueString\",\"medium\":\"email\",\"address\":\"cheeky@monkey.com\"}",
     );
 }
+
 #[test]
 fn types_key_backup_data_first_message_index() {
     round_trip::<i64>("types::KeyBackupData.first_message_index", "1");
 }
+
 #[test]
 fn types_key_backup_data_forwarded_count() {
     round_trip::<i64>("types::KeyBackupData.forwarded_count", "0");
 }
+
 #[test]
 fn types_key_backup_data_is_verified() {
     round_trip::<bool>("types::KeyBackupData.is_verified", "false");
 }
+
 #[test]
 fn types_key_backup_data_session_data() {
     round_trip::<
@@ -339,22 +401,26 @@ fn types_key_backup_data_session_data() {
         "{\"ephemeral\":\"base64+ephemeral+key\",\"ciphertext\":\"base64+ciphertext+of+JSON+data\",\"mac\":\"base64+mac+of+ciphertext\"}",
     );
 }
+
 #[test]
 fn types_protocol_user_fields() {
     round_trip::<
         Vec<String>,
     >("types::Protocol.user_fields", "[\"network\",\"nickname\"]");
 }
+
 #[test]
 fn types_protocol_location_fields() {
     round_trip::<
         Vec<String>,
     >("types::Protocol.location_fields", "[\"network\",\"channel\"]");
 }
+
 #[test]
 fn types_protocol_icon() {
     round_trip::<String>("types::Protocol.icon", "\"mxc://example.org/aBcDeFgH\"");
 }
+
 #[test]
 fn types_protocol_field_types() {
     round_trip::<
@@ -364,68 +430,83 @@ fn types_protocol_field_types() {
         "{\"network\":{\"regexp\":\"([a-z0-9]+\\\\.)*[a-z0-9]+\",\"placeholder\":\"irc.example.org\"},\"nickname\":{\"regexp\":\"[^\\\\s#]+\",\"placeholder\":\"username\"},\"channel\":{\"regexp\":\"#[^\\\\s]+\",\"placeholder\":\"#foobar\"}}",
     );
 }
+
 #[test]
 fn types_instances_item_desc() {
     round_trip::<String>("types::InstancesItem.desc", "\"Freenode\"");
 }
+
 #[test]
 fn types_instances_item_icon() {
     round_trip::<String>("types::InstancesItem.icon", "\"mxc://example.org/JkLmNoPq\"");
 }
+
 #[test]
 fn types_instances_item_fields() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("types::InstancesItem.fields", "{\"network\":\"freenode\"}");
 }
+
 #[test]
 fn types_instances_item_network_id() {
     round_trip::<String>("types::InstancesItem.network_id", "\"freenode\"");
 }
+
 #[test]
 fn types_instances_item_instance_id() {
     round_trip::<String>("types::InstancesItem.instance_id", "\"irc-freenode\"");
 }
+
 #[test]
 fn types_public_rooms_chunk_canonical_alias() {
     round_trip::<
         String,
     >("types::PublicRoomsChunk.canonical_alias", "\"#general:example.org\"");
 }
+
 #[test]
 fn types_public_rooms_chunk_name() {
     round_trip::<String>("types::PublicRoomsChunk.name", "\"General Chat\"");
 }
+
 #[test]
 fn types_public_rooms_chunk_num_joined_members() {
     round_trip::<i64>("types::PublicRoomsChunk.num_joined_members", "42");
 }
+
 #[test]
 fn types_public_rooms_chunk_room_id() {
     round_trip::<String>("types::PublicRoomsChunk.room_id", "\"!abcdefg:example.org\"");
 }
+
 #[test]
 fn types_public_rooms_chunk_topic() {
     round_trip::<String>("types::PublicRoomsChunk.topic", "\"All things general\"");
 }
+
 #[test]
 fn types_public_rooms_chunk_world_readable() {
     round_trip::<bool>("types::PublicRoomsChunk.world_readable", "false");
 }
+
 #[test]
 fn types_public_rooms_chunk_guest_can_join() {
     round_trip::<bool>("types::PublicRoomsChunk.guest_can_join", "true");
 }
+
 #[test]
 fn types_public_rooms_chunk_avatar_url() {
     round_trip::<
         String,
     >("types::PublicRoomsChunk.avatar_url", "\"mxc://example.org/abcdef\"");
 }
+
 #[test]
 fn types_public_rooms_chunk_join_rule() {
     round_trip::<String>("types::PublicRoomsChunk.join_rule", "\"public\"");
 }
+
 #[test]
 fn types_public_rooms_response() {
     round_trip::<
@@ -435,10 +516,12 @@ fn types_public_rooms_response() {
         "{\"chunk\":[{\"avatar_url\":\"mxc://bleecker.street/CHEDDARandBRIE\",\"guest_can_join\":false,\"name\":\"CHEESE\",\"num_joined_members\":37,\"room_id\":\"!ol19s:bleecker.street\",\"topic\":\"Tasty tasty cheese\",\"world_readable\":true,\"join_rule\":\"public\",\"room_type\":\"m.space\"}],\"next_batch\":\"p190q\",\"prev_batch\":\"p1902\",\"total_room_count_estimate\":115}",
     );
 }
+
 #[test]
 fn types_push_condition_key() {
     round_trip::<String>("types::PushCondition.key", "\"content.body\"");
 }
+
 #[test]
 fn types_push_ruleset() {
     round_trip::<
@@ -448,20 +531,24 @@ fn types_push_ruleset() {
         "{\"override\":[{\"actions\":[],\"conditions\":[],\"default\":true,\"enabled\":false,\"rule_id\":\".m.rule.master\"},{\"actions\":[],\"conditions\":[{\"key\":\"content.msgtype\",\"kind\":\"event_match\",\"pattern\":\"m.notice\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.suppress_notices\"}],\"room\":[],\"sender\":[],\"underride\":[{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"ring\"},{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"key\":\"type\",\"kind\":\"event_match\",\"pattern\":\"m.call.invite\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.call\"},{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"default\"},{\"set_tweak\":\"highlight\"}],\"conditions\":[{\"kind\":\"event_property_contains\",\"key\":\"content.m\\\\.mentions.user_ids\",\"value\":\"@alice:example.com\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.is_user_mention\"},{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"default\"},{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"kind\":\"room_member_count\",\"is\":\"2\"},{\"kind\":\"event_match\",\"key\":\"type\",\"pattern\":\"m.room.message\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.room_one_to_one\"},{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"default\"},{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"key\":\"type\",\"kind\":\"event_match\",\"pattern\":\"m.room.member\"},{\"key\":\"content.membership\",\"kind\":\"event_match\",\"pattern\":\"invite\"},{\"key\":\"state_key\",\"kind\":\"event_match\",\"pattern\":\"@alice:example.com\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.invite_for_me\"},{\"actions\":[\"notify\",{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"key\":\"type\",\"kind\":\"event_match\",\"pattern\":\"m.room.member\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.member_event\"},{\"actions\":[\"notify\",{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"key\":\"type\",\"kind\":\"event_match\",\"pattern\":\"m.room.message\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.message\"}]}",
     );
 }
+
 #[test]
 fn types_request_email_validation_client_secret() {
     round_trip::<
         String,
     >("types::RequestEmailValidation.client_secret", "\"monkeys_are_GREAT\"");
 }
+
 #[test]
 fn types_request_email_validation_email() {
     round_trip::<String>("types::RequestEmailValidation.email", "\"alice@example.org\"");
 }
+
 #[test]
 fn types_request_email_validation_send_attempt() {
     round_trip::<i64>("types::RequestEmailValidation.send_attempt", "1");
 }
+
 #[test]
 fn types_request_email_validation_next_link() {
     round_trip::<
@@ -471,32 +558,38 @@ fn types_request_email_validation_next_link() {
         "\"https://example.org/congratulations.html\"",
     );
 }
+
 #[test]
 fn types_request_email_validation_id_server() {
     round_trip::<
         String,
     >("types::RequestEmailValidation.id_server", "\"id.example.com\"");
 }
+
 #[test]
 fn types_request_msisdn_validation_client_secret() {
     round_trip::<
         String,
     >("types::RequestMsisdnValidation.client_secret", "\"monkeys_are_GREAT\"");
 }
+
 #[test]
 fn types_request_msisdn_validation_country() {
     round_trip::<String>("types::RequestMsisdnValidation.country", "\"GB\"");
 }
+
 #[test]
 fn types_request_msisdn_validation_phone_number() {
     round_trip::<
         String,
     >("types::RequestMsisdnValidation.phone_number", "\"07700900001\"");
 }
+
 #[test]
 fn types_request_msisdn_validation_send_attempt() {
     round_trip::<i64>("types::RequestMsisdnValidation.send_attempt", "1");
 }
+
 #[test]
 fn types_request_msisdn_validation_next_link() {
     round_trip::<
@@ -506,16 +599,19 @@ fn types_request_msisdn_validation_next_link() {
         "\"https://example.org/congratulations.html\"",
     );
 }
+
 #[test]
 fn types_request_msisdn_validation_id_server() {
     round_trip::<
         String,
     >("types::RequestMsisdnValidation.id_server", "\"id.example.com\"");
 }
+
 #[test]
 fn types_request_token_response_sid() {
     round_trip::<String>("types::RequestTokenResponse.sid", "\"123abc\"");
 }
+
 #[test]
 fn types_request_token_response_submit_url() {
     round_trip::<
@@ -525,6 +621,7 @@ fn types_request_token_response_submit_url() {
         "\"https://example.org/path/to/submitToken\"",
     );
 }
+
 #[test]
 fn types_room_key_backup_sessions() {
     round_trip::<
@@ -534,62 +631,76 @@ fn types_room_key_backup_sessions() {
         "{\"sessionid1\":{\"first_message_index\":1,\"forwarded_count\":0,\"is_verified\":true,\"session_data\":{\"ephemeral\":\"base64+ephemeral+key\",\"ciphertext\":\"base64+ciphertext+of+JSON+data\",\"mac\":\"base64+mac+of+ciphertext\"}}}",
     );
 }
+
 #[test]
 fn types_room_summary_canonical_alias() {
     round_trip::<
         String,
     >("types::RoomSummary.canonical_alias", "\"#general:example.org\"");
 }
+
 #[test]
 fn types_room_summary_name() {
     round_trip::<String>("types::RoomSummary.name", "\"General Chat\"");
 }
+
 #[test]
 fn types_room_summary_num_joined_members() {
     round_trip::<i64>("types::RoomSummary.num_joined_members", "42");
 }
+
 #[test]
 fn types_room_summary_room_id() {
     round_trip::<String>("types::RoomSummary.room_id", "\"!abcdefg:example.org\"");
 }
+
 #[test]
 fn types_room_summary_topic() {
     round_trip::<String>("types::RoomSummary.topic", "\"All things general\"");
 }
+
 #[test]
 fn types_room_summary_world_readable() {
     round_trip::<bool>("types::RoomSummary.world_readable", "false");
 }
+
 #[test]
 fn types_room_summary_guest_can_join() {
     round_trip::<bool>("types::RoomSummary.guest_can_join", "true");
 }
+
 #[test]
 fn types_room_summary_avatar_url() {
     round_trip::<
         String,
     >("types::RoomSummary.avatar_url", "\"mxc://example.org/abcdef\"");
 }
+
 #[test]
 fn types_room_summary_join_rule() {
     round_trip::<String>("types::RoomSummary.join_rule", "\"public\"");
 }
+
 #[test]
 fn types_tag_order() {
     round_trip::<f64>("types::Tag.order", "0.25");
 }
+
 #[test]
 fn types_third_party_signed_sender() {
     round_trip::<String>("types::ThirdPartySigned.sender", "\"@alice:example.org\"");
 }
+
 #[test]
 fn types_third_party_signed_mxid() {
     round_trip::<String>("types::ThirdPartySigned.mxid", "\"@bob:example.org\"");
 }
+
 #[test]
 fn types_third_party_signed_token() {
     round_trip::<String>("types::ThirdPartySigned.token", "\"random8nonce\"");
 }
+
 #[test]
 fn types_third_party_signed_signatures() {
     round_trip::<
@@ -599,16 +710,19 @@ fn types_third_party_signed_signatures() {
         "{\"example.org\":{\"ed25519:0\":\"some9signature\"}}",
     );
 }
+
 #[test]
 fn types_homeserver_base_url() {
     round_trip::<String>("types::Homeserver.base_url", "\"https://matrix.example.com\"");
 }
+
 #[test]
 fn types_identity_server_base_url() {
     round_trip::<
         String,
     >("types::IdentityServer.base_url", "\"https://identity.example.com\"");
 }
+
 #[test]
 fn types_full() {
     round_trip::<
@@ -618,30 +732,36 @@ fn types_full() {
         "{\"m.homeserver\":{\"base_url\":\"https://matrix.example.com\"},\"m.identity_server\":{\"base_url\":\"https://identity.example.com\"},\"org.example.custom.property\":{\"app_url\":\"https://custom.app.example.org\"}}",
     );
 }
+
 #[test]
 fn types_room_keys_update_response_etag() {
     round_trip::<String>("types::RoomKeysUpdateResponse.etag", "\"abcdefg\"");
 }
+
 #[test]
 fn types_room_keys_update_response_count() {
     round_trip::<i64>("types::RoomKeysUpdateResponse.count", "10");
 }
+
 #[test]
 fn types_api_identity_request_email_validation_client_secret() {
     round_trip::<
         String,
     >("types::ApiIdentityRequestEmailValidation.client_secret", "\"monkeys_are_GREAT\"");
 }
+
 #[test]
 fn types_api_identity_request_email_validation_email() {
     round_trip::<
         String,
     >("types::ApiIdentityRequestEmailValidation.email", "\"alice@example.org\"");
 }
+
 #[test]
 fn types_api_identity_request_email_validation_send_attempt() {
     round_trip::<i64>("types::ApiIdentityRequestEmailValidation.send_attempt", "1");
 }
+
 #[test]
 fn types_api_identity_request_email_validation_next_link() {
     round_trip::<
@@ -651,6 +771,7 @@ fn types_api_identity_request_email_validation_next_link() {
         "\"https://example.org/congratulations.html\"",
     );
 }
+
 #[test]
 fn types_api_identity_request_msisdn_validation_client_secret() {
     round_trip::<
@@ -660,20 +781,24 @@ fn types_api_identity_request_msisdn_validation_client_secret() {
         "\"monkeys_are_GREAT\"",
     );
 }
+
 #[test]
 fn types_api_identity_request_msisdn_validation_country() {
     round_trip::<String>("types::ApiIdentityRequestMsisdnValidation.country", "\"GB\"");
 }
+
 #[test]
 fn types_api_identity_request_msisdn_validation_phone_number() {
     round_trip::<
         String,
     >("types::ApiIdentityRequestMsisdnValidation.phone_number", "\"07700900001\"");
 }
+
 #[test]
 fn types_api_identity_request_msisdn_validation_send_attempt() {
     round_trip::<i64>("types::ApiIdentityRequestMsisdnValidation.send_attempt", "1");
 }
+
 #[test]
 fn types_api_identity_request_msisdn_validation_next_link() {
     round_trip::<
@@ -683,24 +808,29 @@ fn types_api_identity_request_msisdn_validation_next_link() {
         "\"https://example.org/congratulations.html\"",
     );
 }
+
 #[test]
 fn add3_pid_request_body_client_secret() {
     round_trip::<String>("add3_pid::RequestBody.client_secret", "\"d0nt-T3ll\"");
 }
+
 #[test]
 fn add3_pid_request_body_sid() {
     round_trip::<String>("add3_pid::RequestBody.sid", "\"abc123987\"");
 }
+
 #[test]
 fn add3_pid_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("add3_pid::Response::Ok", "{}");
 }
+
 #[test]
 fn ban_request_room_id() {
     round_trip::<String>("ban::Request.roomId", "\"!e42d8c:matrix.org\"");
 }
+
 #[test]
 fn ban_request_body() {
     round_trip::<
@@ -710,10 +840,12 @@ fn ban_request_body() {
         "{\"reason\":\"Telling unfunny jokes\",\"user_id\":\"@cheeky_monkey:matrix.org\"}",
     );
 }
+
 #[test]
 fn ban_response_ok() {
     round_trip::<serde_json::Map<String, serde_json::Value>>("ban::Response::Ok", "{}");
 }
+
 #[test]
 fn ban_response_forbidden() {
     round_trip::<
@@ -723,6 +855,7 @@ fn ban_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You do not have a high enough power level to ban from this room.\"}",
     );
 }
+
 #[test]
 fn bind3_pid_request_body() {
     round_trip::<
@@ -732,40 +865,47 @@ fn bind3_pid_request_body() {
         "{\"id_server\":\"example.org\",\"id_access_token\":\"abc123_OpaqueString\",\"sid\":\"abc123987\",\"client_secret\":\"d0nt-T3ll\"}",
     );
 }
+
 #[test]
 fn bind3_pid_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("bind3_pid::Response::Ok", "{}");
 }
+
 #[test]
 fn change_password_request_body_new_password() {
     round_trip::<
         String,
     >("change_password::RequestBody.new_password", "\"ihatebananas\"");
 }
+
 #[test]
 fn change_password_request_body_logout_devices() {
     round_trip::<bool>("change_password::RequestBody.logout_devices", "true");
 }
+
 #[test]
 fn change_password_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("change_password::Response::Ok", "{}");
 }
+
 #[test]
 fn check_username_availability_request_username() {
     round_trip::<
         String,
     >("check_username_availability::Request.username", "\"my_cool_localpart\"");
 }
+
 #[test]
 fn check_username_availability_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::check_username_availability::ResponseBody,
     >("check_username_availability::Response::Ok", "{\"available\":true}");
 }
+
 #[test]
 fn check_username_availability_response_bad_request() {
     round_trip::<
@@ -775,16 +915,19 @@ fn check_username_availability_response_bad_request() {
         "{\"errcode\":\"M_USER_IN_USE\",\"error\":\"Desired user ID is already taken.\"}",
     );
 }
+
 #[test]
 fn claim_keys_request_body_timeout() {
     round_trip::<i64>("claim_keys::RequestBody.timeout", "10000");
 }
+
 #[test]
 fn claim_keys_request_body_one_time_keys() {
     round_trip::<
         String,
     >("claim_keys::RequestBody.one_time_keys{}{}", "\"signed_curve25519\"");
 }
+
 #[test]
 fn claim_keys_request_body_one_time_keys_2() {
     round_trip::<
@@ -794,12 +937,14 @@ fn claim_keys_request_body_one_time_keys_2() {
         "{\"@alice:example.com\":{\"JLAFKJWSCS\":\"signed_curve25519\"}}",
     );
 }
+
 #[test]
 fn claim_keys_response_body_failures() {
     round_trip::<
         std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     >("claim_keys::ResponseBody.failures", "{}");
 }
+
 #[test]
 fn claim_keys_response_body_one_time_keys() {
     round_trip::<
@@ -818,6 +963,7 @@ fn claim_keys_response_body_one_time_keys() {
         "{\"@alice:example.com\":{\"JLAFKJWSCS\":{\"signed_curve25519:AAAAHg\":{\"key\":\"zKbLg+NrIjpnagy+pIY6uPL4ZwEG2v+8F9lmgsnlZzs\",\"signatures\":{\"@alice:example.com\":{\"ed25519:JLAFKJWSCS\":\"FLWxXqGbwrb8SM3Y795eB6OA8bwBcoMZFXBqnTn58AYWZSqiD45tlBVcDa2L7RwdKXebW/VzDlnfVJ+9jok1Bw\"}}}}}}",
     );
 }
+
 #[test]
 fn create_content_response_body_content_uri() {
     round_trip::<
@@ -827,10 +973,12 @@ fn create_content_response_body_content_uri() {
         "\"mxc://example.com/AQwafuaFswefuhsfAFAgsw\"",
     );
 }
+
 #[test]
 fn create_content_response_body_unused_expires_at() {
     round_trip::<i64>("create_content::ResponseBody.unused_expires_at", "1647257217083");
 }
+
 #[test]
 fn create_content_response_forbidden() {
     round_trip::<
@@ -840,10 +988,12 @@ fn create_content_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot upload this content\"}",
     );
 }
+
 #[test]
 fn create_room_request_body_room_version() {
     round_trip::<String>("create_room::RequestBody.room_version", "\"1\"");
 }
+
 #[test]
 fn create_room_request_body() {
     round_trip::<
@@ -853,26 +1003,31 @@ fn create_room_request_body() {
         "{\"preset\":\"public_chat\",\"room_alias_name\":\"thepub\",\"name\":\"The Grand Duke Pub\",\"topic\":\"All about happy hour\",\"creation_content\":{\"m.federate\":false}}",
     );
 }
+
 #[test]
 fn create_room_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::create_room::ResponseBody,
     >("create_room::Response::Ok", "{\"room_id\":\"!sefiuhWgwghwWgh:example.com\"}");
 }
+
 #[test]
 fn deactivate_account_request_body_id_server() {
     round_trip::<String>("deactivate_account::RequestBody.id_server", "\"example.org\"");
 }
+
 #[test]
 fn deactivate_account_id_server_unbind_result() {
     round_trip::<
         matrix_client_server::endpoints::deactivate_account::IdServerUnbindResult,
     >("deactivate_account::IdServerUnbindResult", "\"success\"");
 }
+
 #[test]
 fn define_filter_request_user_id() {
     round_trip::<String>("define_filter::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn define_filter_request_body() {
     round_trip::<
@@ -882,72 +1037,85 @@ fn define_filter_request_body() {
         "{\"room\":{\"state\":{\"types\":[\"m.room.*\"],\"not_rooms\":[\"!726s6s6q:example.com\"]},\"timeline\":{\"limit\":10,\"types\":[\"m.room.message\"],\"not_rooms\":[\"!726s6s6q:example.com\"],\"not_senders\":[\"@spam:example.com\"]},\"ephemeral\":{\"types\":[\"m.receipt\",\"m.typing\"],\"not_rooms\":[\"!726s6s6q:example.com\"],\"not_senders\":[\"@spam:example.com\"]}},\"presence\":{\"types\":[\"m.presence\"],\"not_senders\":[\"@alice:example.com\"]},\"event_format\":\"client\",\"event_fields\":[\"type\",\"content\",\"sender\"]}",
     );
 }
+
 #[test]
 fn define_filter_response_body_filter_id() {
     round_trip::<String>("define_filter::ResponseBody.filter_id", "\"66696p746572\"");
 }
+
 #[test]
 fn delete3pid_from_account_request_body_id_server() {
     round_trip::<
         String,
     >("delete3pid_from_account::RequestBody.id_server", "\"example.org\"");
 }
+
 #[test]
 fn delete3pid_from_account_medium() {
     round_trip::<
         matrix_client_server::endpoints::delete3pid_from_account::Medium,
     >("delete3pid_from_account::Medium", "\"email\"");
 }
+
 #[test]
 fn delete3pid_from_account_request_body_address() {
     round_trip::<
         String,
     >("delete3pid_from_account::RequestBody.address", "\"example@example.org\"");
 }
+
 #[test]
 fn delete3pid_from_account_id_server_unbind_result() {
     round_trip::<
         matrix_client_server::endpoints::delete3pid_from_account::IdServerUnbindResult,
     >("delete3pid_from_account::IdServerUnbindResult", "\"success\"");
 }
+
 #[test]
 fn delete_device_request_device_id() {
     round_trip::<String>("delete_device::Request.deviceId", "\"QBUAZIFURK\"");
 }
+
 #[test]
 fn delete_device_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("delete_device::Response::Ok", "{}");
 }
+
 #[test]
 fn delete_devices_request_body_devices() {
     round_trip::<
         Vec<String>,
     >("delete_devices::RequestBody.devices", "[\"QBUAZIFURK\",\"AUIECTSRND\"]");
 }
+
 #[test]
 fn delete_devices_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("delete_devices::Response::Ok", "{}");
 }
+
 #[test]
 fn delete_profile_field_request_user_id() {
     round_trip::<
         String,
     >("delete_profile_field::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn delete_profile_field_request_key_name() {
     round_trip::<String>("delete_profile_field::Request.keyName", "\"displayname\"");
 }
+
 #[test]
 fn delete_profile_field_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("delete_profile_field::Response::Ok", "{}");
 }
+
 #[test]
 fn delete_profile_field_response_bad_request_bad_json() {
     round_trip::<
@@ -957,6 +1125,7 @@ fn delete_profile_field_response_bad_request_bad_json() {
         "{\"errcode\":\"M_BAD_JSON\",\"error\":\"Malformed request.\"}",
     );
 }
+
 #[test]
 fn delete_profile_field_response_bad_request_invalid_key() {
     round_trip::<
@@ -966,6 +1135,7 @@ fn delete_profile_field_response_bad_request_invalid_key() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Invalid profile key.\"}",
     );
 }
+
 #[test]
 fn delete_profile_field_response_forbidden() {
     round_trip::<
@@ -975,22 +1145,26 @@ fn delete_profile_field_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Profile deletion is not permitted.\"}",
     );
 }
+
 #[test]
 fn delete_push_rule_request_kind() {
     round_trip::<
         matrix_client_server::endpoints::delete_push_rule::Kind,
     >("delete_push_rule::Request.kind", "\"content\"");
 }
+
 #[test]
 fn delete_push_rule_request_rule_id() {
     round_trip::<String>("delete_push_rule::Request.ruleId", "\"nocake\"");
 }
+
 #[test]
 fn delete_push_rule_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("delete_push_rule::Response::Ok", "{}");
 }
+
 #[test]
 fn delete_push_rule_response_not_found() {
     round_trip::<
@@ -1000,18 +1174,21 @@ fn delete_push_rule_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
     );
 }
+
 #[test]
 fn delete_room_alias_request_room_alias() {
     round_trip::<
         String,
     >("delete_room_alias::Request.roomAlias", "\"#monkeys:matrix.org\"");
 }
+
 #[test]
 fn delete_room_alias_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("delete_room_alias::Response::Ok", "{}");
 }
+
 #[test]
 fn delete_room_alias_response_not_found() {
     round_trip::<
@@ -1021,22 +1198,26 @@ fn delete_room_alias_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room alias #monkeys:example.org not found.\"}",
     );
 }
+
 #[test]
 fn delete_room_key_by_session_id_request_version() {
     round_trip::<String>("delete_room_key_by_session_id::Request.version", "\"1\"");
 }
+
 #[test]
 fn delete_room_key_by_session_id_request_room_id() {
     round_trip::<
         String,
     >("delete_room_key_by_session_id::Request.roomId", "\"!roomid:example.org\"");
 }
+
 #[test]
 fn delete_room_key_by_session_id_request_session_id() {
     round_trip::<
         String,
     >("delete_room_key_by_session_id::Request.sessionId", "\"sessionid\"");
 }
+
 #[test]
 fn delete_room_key_by_session_id_response_not_found() {
     round_trip::<
@@ -1046,10 +1227,12 @@ fn delete_room_key_by_session_id_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
     );
 }
+
 #[test]
 fn delete_room_keys_request_version() {
     round_trip::<String>("delete_room_keys::Request.version", "\"1\"");
 }
+
 #[test]
 fn delete_room_keys_response_not_found() {
     round_trip::<
@@ -1059,16 +1242,19 @@ fn delete_room_keys_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
     );
 }
+
 #[test]
 fn delete_room_keys_by_room_id_request_version() {
     round_trip::<String>("delete_room_keys_by_room_id::Request.version", "\"1\"");
 }
+
 #[test]
 fn delete_room_keys_by_room_id_request_room_id() {
     round_trip::<
         String,
     >("delete_room_keys_by_room_id::Request.roomId", "\"!roomid:example.org\"");
 }
+
 #[test]
 fn delete_room_keys_by_room_id_response_not_found() {
     round_trip::<
@@ -1078,10 +1264,12 @@ fn delete_room_keys_by_room_id_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
     );
 }
+
 #[test]
 fn delete_room_keys_version_request_version() {
     round_trip::<String>("delete_room_keys_version::Request.version", "\"1\"");
 }
+
 #[test]
 fn delete_room_keys_version_response_not_found() {
     round_trip::<
@@ -1091,34 +1279,41 @@ fn delete_room_keys_version_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
     );
 }
+
 #[test]
 fn delete_room_tag_request_user_id() {
     round_trip::<String>("delete_room_tag::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn delete_room_tag_request_room_id() {
     round_trip::<String>("delete_room_tag::Request.roomId", "\"!726s6s6q:example.com\"");
 }
+
 #[test]
 fn delete_room_tag_request_tag() {
     round_trip::<String>("delete_room_tag::Request.tag", "\"u.work\"");
 }
+
 #[test]
 fn delete_room_tag_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("delete_room_tag::Response::Ok", "{}");
 }
+
 #[test]
 fn forget_room_request_room_id() {
     round_trip::<String>("forget_room::Request.roomId", "\"!au1ba7o:matrix.org\"");
 }
+
 #[test]
 fn forget_room_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("forget_room::Response::Ok", "{}");
 }
+
 #[test]
 fn forget_room_response_bad_request() {
     round_trip::<
@@ -1128,6 +1323,7 @@ fn forget_room_response_bad_request() {
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"User @example:matrix.org is in room !au1ba7o:matrix.org\"}",
     );
 }
+
 #[test]
 fn generate_login_token_response_ok() {
     round_trip::<
@@ -1137,6 +1333,7 @@ fn generate_login_token_response_ok() {
         "{\"login_token\":\"<opaque string>\",\"expires_in_ms\":120000}",
     );
 }
+
 #[test]
 fn get_account3_pi_ds_response_ok() {
     round_trip::<
@@ -1146,16 +1343,19 @@ fn get_account3_pi_ds_response_ok() {
         "{\"threepids\":[{\"medium\":\"email\",\"address\":\"monkey@banana.island\",\"validated_at\":1535176800000,\"added_at\":1535336848756}]}",
     );
 }
+
 #[test]
 fn get_account_data_request_user_id() {
     round_trip::<String>("get_account_data::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn get_account_data_request_type() {
     round_trip::<
         String,
     >("get_account_data::Request.type", "\"org.example.custom.config\"");
 }
+
 #[test]
 fn get_account_data_response_ok() {
     round_trip::<
@@ -1165,6 +1365,7 @@ fn get_account_data_response_ok() {
         "{\"custom_account_data_key\":\"custom_config_value\"}",
     );
 }
+
 #[test]
 fn get_account_data_response_forbidden() {
     round_trip::<
@@ -1174,6 +1375,7 @@ fn get_account_data_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot add account data for other users.\"}",
     );
 }
+
 #[test]
 fn get_account_data_response_not_found() {
     round_trip::<
@@ -1183,24 +1385,28 @@ fn get_account_data_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Account data not found.\"}",
     );
 }
+
 #[test]
 fn get_account_data_per_room_request_user_id() {
     round_trip::<
         String,
     >("get_account_data_per_room::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn get_account_data_per_room_request_room_id() {
     round_trip::<
         String,
     >("get_account_data_per_room::Request.roomId", "\"!726s6s6q:example.com\"");
 }
+
 #[test]
 fn get_account_data_per_room_request_type() {
     round_trip::<
         String,
     >("get_account_data_per_room::Request.type", "\"org.example.custom.room.config\"");
 }
+
 #[test]
 fn get_account_data_per_room_response_ok() {
     round_trip::<
@@ -1210,6 +1416,7 @@ fn get_account_data_per_room_response_ok() {
         "{\"custom_account_data_key\":\"custom_config_value\"}",
     );
 }
+
 #[test]
 fn get_account_data_per_room_response_bad_request() {
     round_trip::<
@@ -1219,6 +1426,7 @@ fn get_account_data_per_room_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"@notaroomid:example.org is not a valid room ID.\"}",
     );
 }
+
 #[test]
 fn get_account_data_per_room_response_forbidden() {
     round_trip::<
@@ -1228,6 +1436,7 @@ fn get_account_data_per_room_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot add account data for other users.\"}",
     );
 }
+
 #[test]
 fn get_account_data_per_room_response_not_found() {
     round_trip::<
@@ -1237,18 +1446,21 @@ fn get_account_data_per_room_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room account data not found.\"}",
     );
 }
+
 #[test]
 fn get_admin_lock_user_request_user_id() {
     round_trip::<
         String,
     >("get_admin_lock_user::Request.userId", "\"@peter:rabbit.rocks\"");
 }
+
 #[test]
 fn get_admin_lock_user_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::get_admin_lock_user::ResponseBody,
     >("get_admin_lock_user::Response::Ok", "{\"locked\":true}");
 }
+
 #[test]
 fn get_admin_lock_user_response_bad_request() {
     round_trip::<
@@ -1258,6 +1470,7 @@ fn get_admin_lock_user_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"User does not belong to the local server.\"}",
     );
 }
+
 #[test]
 fn get_admin_lock_user_response_forbidden() {
     round_trip::<
@@ -1267,6 +1480,7 @@ fn get_admin_lock_user_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Requesting user is not a server administrator.\"}",
     );
 }
+
 #[test]
 fn get_admin_lock_user_response_not_found() {
     round_trip::<
@@ -1276,22 +1490,26 @@ fn get_admin_lock_user_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"User not found.\"}",
     );
 }
+
 #[test]
 fn get_admin_suspend_user_request_user_id() {
     round_trip::<
         String,
     >("get_admin_suspend_user::Request.userId", "\"@peter:rabbit.rocks\"");
 }
+
 #[test]
 fn get_admin_suspend_user_response_body_suspended() {
     round_trip::<bool>("get_admin_suspend_user::ResponseBody.suspended", "true");
 }
+
 #[test]
 fn get_admin_suspend_user_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::get_admin_suspend_user::ResponseBody,
     >("get_admin_suspend_user::Response::Ok", "{\"suspended\":true}");
 }
+
 #[test]
 fn get_admin_suspend_user_response_bad_request() {
     round_trip::<
@@ -1301,6 +1519,7 @@ fn get_admin_suspend_user_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"User does not belong to the local server.\"}",
     );
 }
+
 #[test]
 fn get_admin_suspend_user_response_forbidden() {
     round_trip::<
@@ -1310,6 +1529,7 @@ fn get_admin_suspend_user_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Requesting user is not a server administrator.\"}",
     );
 }
+
 #[test]
 fn get_admin_suspend_user_response_not_found() {
     round_trip::<
@@ -1319,6 +1539,7 @@ fn get_admin_suspend_user_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"User not found.\"}",
     );
 }
+
 #[test]
 fn get_auth_metadata_response_body() {
     round_trip::<
@@ -1328,6 +1549,7 @@ fn get_auth_metadata_response_body() {
         "{\"issuer\":\"https://account.example.com/\",\"authorization_endpoint\":\"https://account.example.com/oauth2/auth\",\"token_endpoint\":\"https://account.example.com/oauth2/token\",\"registration_endpoint\":\"https://account.example.com/oauth2/clients/register\",\"device_authorization_endpoint\":\"https://account.example.com/oauth2/device\",\"revocation_endpoint\":\"https://account.example.com/oauth2/revoke\",\"response_types_supported\":[\"code\"],\"grant_types_supported\":[\"authorization_code\",\"refresh_token\",\"urn:ietf:params:oauth:grant-type:device_code\"],\"response_modes_supported\":[\"query\",\"fragment\"],\"code_challenge_methods_supported\":[\"S256\"],\"account_management_uri\":\"https://account.example.com/manage\",\"account_management_actions_supported\":[\"org.matrix.profile\",\"org.matrix.devices_list\",\"org.matrix.device_view\",\"org.matrix.device_delete\",\"org.matrix.account_deactivate\",\"org.matrix.cross_signing_reset\"]}",
     );
 }
+
 #[test]
 fn get_auth_metadata_response_not_found() {
     round_trip::<
@@ -1337,10 +1559,12 @@ fn get_auth_metadata_response_not_found() {
         "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"Legacy authentication is in use on this homeserver.\"}",
     );
 }
+
 #[test]
 fn get_capabilities_room_versions_capability_default() {
     round_trip::<String>("get_capabilities::RoomVersionsCapability.default", "\"1\"");
 }
+
 #[test]
 fn get_capabilities_profile_fields_capability_allowed() {
     round_trip::<
@@ -1350,6 +1574,7 @@ fn get_capabilities_profile_fields_capability_allowed() {
         "[\"m.example_field\",\"org.example.job_title\"]",
     );
 }
+
 #[test]
 fn get_capabilities_profile_fields_capability_disallowed() {
     round_trip::<
@@ -1359,18 +1584,22 @@ fn get_capabilities_profile_fields_capability_disallowed() {
         "[\"org.example.managed_field\"]",
     );
 }
+
 #[test]
 fn get_capabilities_profile_fields_capability_enabled() {
     round_trip::<bool>("get_capabilities::ProfileFieldsCapability.enabled", "true");
 }
+
 #[test]
 fn get_capabilities_account_moderation_capability_suspend() {
     round_trip::<bool>("get_capabilities::AccountModerationCapability.suspend", "true");
 }
+
 #[test]
 fn get_capabilities_account_moderation_capability_lock() {
     round_trip::<bool>("get_capabilities::AccountModerationCapability.lock", "true");
 }
+
 #[test]
 fn get_capabilities_response_ok() {
     round_trip::<
@@ -1380,38 +1609,46 @@ fn get_capabilities_response_ok() {
         "{\"capabilities\":{\"m.change_password\":{\"enabled\":false},\"m.room_versions\":{\"default\":\"1\",\"available\":{\"1\":\"stable\",\"2\":\"stable\",\"3\":\"unstable\",\"test-version\":\"unstable\"}},\"com.example.custom.ratelimit\":{\"max_requests_per_hour\":600}}}",
     );
 }
+
 #[test]
 fn get_config_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::get_config::ResponseBody,
     >("get_config::Response::Ok", "{\"m.upload.size\":50000000}");
 }
+
 #[test]
 fn get_config_authed_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::get_config_authed::ResponseBody,
     >("get_config_authed::Response::Ok", "{\"m.upload.size\":50000000}");
 }
+
 #[test]
 fn get_content_request_server_name() {
     round_trip::<String>("get_content::Request.serverName", "\"matrix.org\"");
 }
+
 #[test]
 fn get_content_request_media_id() {
     round_trip::<String>("get_content::Request.mediaId", "\"ascERGshawAWawugaAcauga\"");
 }
+
 #[test]
 fn get_content_request_allow_remote() {
     round_trip::<bool>("get_content::Request.allow_remote", "false");
 }
+
 #[test]
 fn get_content_request_timeout_ms() {
     round_trip::<i64>("get_content::Request.timeout_ms", "5000");
 }
+
 #[test]
 fn get_content_request_allow_redirect() {
     round_trip::<bool>("get_content::Request.allow_redirect", "false");
 }
+
 #[test]
 fn get_content_response_ok_content_disposition() {
     round_trip::<
@@ -1421,6 +1658,7 @@ fn get_content_response_ok_content_disposition() {
         "\"inline; filename=\\\"filename.jpg\\\"\"",
     );
 }
+
 #[test]
 fn get_content_response_bad_gateway() {
     round_trip::<
@@ -1430,6 +1668,7 @@ fn get_content_response_bad_gateway() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to serve\"}",
     );
 }
+
 #[test]
 fn get_content_response_gateway_timeout() {
     round_trip::<
@@ -1439,20 +1678,24 @@ fn get_content_response_gateway_timeout() {
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
     );
 }
+
 #[test]
 fn get_content_authed_request_server_name() {
     round_trip::<String>("get_content_authed::Request.serverName", "\"matrix.org\"");
 }
+
 #[test]
 fn get_content_authed_request_media_id() {
     round_trip::<
         String,
     >("get_content_authed::Request.mediaId", "\"ascERGshawAWawugaAcauga\"");
 }
+
 #[test]
 fn get_content_authed_request_timeout_ms() {
     round_trip::<i64>("get_content_authed::Request.timeout_ms", "5000");
 }
+
 #[test]
 fn get_content_authed_response_ok_content_disposition() {
     round_trip::<
@@ -1462,6 +1705,7 @@ fn get_content_authed_response_ok_content_disposition() {
         "\"inline; filename=\\\"filename.jpg\\\"\"",
     );
 }
+
 #[test]
 fn get_content_authed_response_bad_gateway() {
     round_trip::<
@@ -1471,6 +1715,7 @@ fn get_content_authed_response_bad_gateway() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to serve\"}",
     );
 }
+
 #[test]
 fn get_content_authed_response_gateway_timeout() {
     round_trip::<
@@ -1480,36 +1725,43 @@ fn get_content_authed_response_gateway_timeout() {
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
     );
 }
+
 #[test]
 fn get_content_override_name_request_server_name() {
     round_trip::<
         String,
     >("get_content_override_name::Request.serverName", "\"matrix.org\"");
 }
+
 #[test]
 fn get_content_override_name_request_media_id() {
     round_trip::<
         String,
     >("get_content_override_name::Request.mediaId", "\"ascERGshawAWawugaAcauga\"");
 }
+
 #[test]
 fn get_content_override_name_request_file_name() {
     round_trip::<
         String,
     >("get_content_override_name::Request.fileName", "\"filename.jpg\"");
 }
+
 #[test]
 fn get_content_override_name_request_allow_remote() {
     round_trip::<bool>("get_content_override_name::Request.allow_remote", "false");
 }
+
 #[test]
 fn get_content_override_name_request_timeout_ms() {
     round_trip::<i64>("get_content_override_name::Request.timeout_ms", "5000");
 }
+
 #[test]
 fn get_content_override_name_request_allow_redirect() {
     round_trip::<bool>("get_content_override_name::Request.allow_redirect", "false");
 }
+
 #[test]
 fn get_content_override_name_response_ok_content_disposition() {
     round_trip::<
@@ -1519,6 +1771,7 @@ fn get_content_override_name_response_ok_content_disposition() {
         "\"inline; filename=\\\"filename.jpg\\\"\"",
     );
 }
+
 #[test]
 fn get_content_override_name_response_bad_gateway() {
     round_trip::<
@@ -1528,6 +1781,7 @@ fn get_content_override_name_response_bad_gateway() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to serve\"}",
     );
 }
+
 #[test]
 fn get_content_override_name_response_gateway_timeout() {
     round_trip::<
@@ -1537,12 +1791,14 @@ fn get_content_override_name_response_gateway_timeout() {
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
     );
 }
+
 #[test]
 fn get_content_override_name_authed_request_server_name() {
     round_trip::<
         String,
     >("get_content_override_name_authed::Request.serverName", "\"matrix.org\"");
 }
+
 #[test]
 fn get_content_override_name_authed_request_media_id() {
     round_trip::<
@@ -1552,16 +1808,19 @@ fn get_content_override_name_authed_request_media_id() {
         "\"ascERGshawAWawugaAcauga\"",
     );
 }
+
 #[test]
 fn get_content_override_name_authed_request_file_name() {
     round_trip::<
         String,
     >("get_content_override_name_authed::Request.fileName", "\"filename.jpg\"");
 }
+
 #[test]
 fn get_content_override_name_authed_request_timeout_ms() {
     round_trip::<i64>("get_content_override_name_authed::Request.timeout_ms", "5000");
 }
+
 #[test]
 fn get_content_override_name_authed_response_ok_content_disposition() {
     round_trip::<
@@ -1571,6 +1830,7 @@ fn get_content_override_name_authed_response_ok_content_disposition() {
         "\"inline; filename=\\\"filename.jpg\\\"\"",
     );
 }
+
 #[test]
 fn get_content_override_name_authed_response_bad_gateway() {
     round_trip::<
@@ -1580,6 +1840,7 @@ fn get_content_override_name_authed_response_bad_gateway() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to serve\"}",
     );
 }
+
 #[test]
 fn get_content_override_name_authed_response_gateway_timeout() {
     round_trip::<
@@ -1589,46 +1850,56 @@ fn get_content_override_name_authed_response_gateway_timeout() {
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
     );
 }
+
 #[test]
 fn get_content_thumbnail_request_server_name() {
     round_trip::<String>("get_content_thumbnail::Request.serverName", "\"matrix.org\"");
 }
+
 #[test]
 fn get_content_thumbnail_request_media_id() {
     round_trip::<
         String,
     >("get_content_thumbnail::Request.mediaId", "\"ascERGshawAWawugaAcauga\"");
 }
+
 #[test]
 fn get_content_thumbnail_request_width() {
     round_trip::<i64>("get_content_thumbnail::Request.width", "64");
 }
+
 #[test]
 fn get_content_thumbnail_request_height() {
     round_trip::<i64>("get_content_thumbnail::Request.height", "64");
 }
+
 #[test]
 fn get_content_thumbnail_request_method() {
     round_trip::<
         matrix_client_server::endpoints::get_content_thumbnail::Method,
     >("get_content_thumbnail::Request.method", "\"scale\"");
 }
+
 #[test]
 fn get_content_thumbnail_request_allow_remote() {
     round_trip::<bool>("get_content_thumbnail::Request.allow_remote", "false");
 }
+
 #[test]
 fn get_content_thumbnail_request_timeout_ms() {
     round_trip::<i64>("get_content_thumbnail::Request.timeout_ms", "5000");
 }
+
 #[test]
 fn get_content_thumbnail_request_allow_redirect() {
     round_trip::<bool>("get_content_thumbnail::Request.allow_redirect", "false");
 }
+
 #[test]
 fn get_content_thumbnail_request_animated() {
     round_trip::<bool>("get_content_thumbnail::Request.animated", "false");
 }
+
 #[test]
 fn get_content_thumbnail_response_ok_content_disposition() {
     round_trip::<
@@ -1638,6 +1909,7 @@ fn get_content_thumbnail_response_ok_content_disposition() {
         "\"inline; filename=\\\"thumbnail.png\\\"\"",
     );
 }
+
 #[test]
 fn get_content_thumbnail_response_bad_request() {
     round_trip::<
@@ -1647,6 +1919,7 @@ fn get_content_thumbnail_response_bad_request() {
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Cannot generate thumbnails for the requested content\"}",
     );
 }
+
 #[test]
 fn get_content_thumbnail_response_payload_too_large() {
     round_trip::<
@@ -1656,6 +1929,7 @@ fn get_content_thumbnail_response_payload_too_large() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to thumbnail\"}",
     );
 }
+
 #[test]
 fn get_content_thumbnail_response_bad_gateway() {
     round_trip::<
@@ -1665,6 +1939,7 @@ fn get_content_thumbnail_response_bad_gateway() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to thumbnail\"}",
     );
 }
+
 #[test]
 fn get_content_thumbnail_response_gateway_timeout() {
     round_trip::<
@@ -1674,40 +1949,48 @@ fn get_content_thumbnail_response_gateway_timeout() {
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
     );
 }
+
 #[test]
 fn get_content_thumbnail_authed_request_server_name() {
     round_trip::<
         String,
     >("get_content_thumbnail_authed::Request.serverName", "\"matrix.org\"");
 }
+
 #[test]
 fn get_content_thumbnail_authed_request_media_id() {
     round_trip::<
         String,
     >("get_content_thumbnail_authed::Request.mediaId", "\"ascERGshawAWawugaAcauga\"");
 }
+
 #[test]
 fn get_content_thumbnail_authed_request_width() {
     round_trip::<i64>("get_content_thumbnail_authed::Request.width", "64");
 }
+
 #[test]
 fn get_content_thumbnail_authed_request_height() {
     round_trip::<i64>("get_content_thumbnail_authed::Request.height", "64");
 }
+
 #[test]
 fn get_content_thumbnail_authed_request_method() {
     round_trip::<
         matrix_client_server::endpoints::get_content_thumbnail_authed::Method,
     >("get_content_thumbnail_authed::Request.method", "\"scale\"");
 }
+
 #[test]
 fn get_content_thumbnail_authed_request_timeout_ms() {
     round_trip::<i64>("get_content_thumbnail_authed::Request.timeout_ms", "5000");
 }
+
 #[test]
 fn get_content_thumbnail_authed_request_animated() {
     round_trip::<bool>("get_content_thumbnail_authed::Request.animated", "false");
 }
+
 #[test]
 fn get_content_thumbnail_authed_response_ok_content_disposition() {
     round_trip::<
@@ -1717,6 +2000,7 @@ fn get_content_thumbnail_authed_response_ok_content_disposition() {
         "\"inline; filename=\\\"thumbnail.png\\\"\"",
     );
 }
+
 #[test]
 fn get_content_thumbnail_authed_response_bad_request() {
     round_trip::<
@@ -1726,6 +2010,7 @@ fn get_content_thumbnail_authed_response_bad_request() {
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Cannot generate thumbnails for the requested content\"}",
     );
 }
+
 #[test]
 fn get_content_thumbnail_authed_response_payload_too_large() {
     round_trip::<
@@ -1735,6 +2020,7 @@ fn get_content_thumbnail_authed_response_payload_too_large() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to thumbnail\"}",
     );
 }
+
 #[test]
 fn get_content_thumbnail_authed_response_bad_gateway() {
     round_trip::<
@@ -1744,6 +2030,7 @@ fn get_content_thumbnail_authed_response_bad_gateway() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to thumbnail\"}",
     );
 }
+
 #[test]
 fn get_content_thumbnail_authed_response_gateway_timeout() {
     round_trip::<
@@ -1753,10 +2040,12 @@ fn get_content_thumbnail_authed_response_gateway_timeout() {
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
     );
 }
+
 #[test]
 fn get_device_request_device_id() {
     round_trip::<String>("get_device::Request.deviceId", "\"QBUAZIFURK\"");
 }
+
 #[test]
 fn get_device_response_ok() {
     round_trip::<
@@ -1766,6 +2055,7 @@ fn get_device_response_ok() {
         "{\"device_id\":\"QBUAZIFURK\",\"display_name\":\"android\",\"last_seen_ip\":\"1.2.3.4\",\"last_seen_ts\":1474491775024}",
     );
 }
+
 #[test]
 fn get_devices_response_ok() {
     round_trip::<
@@ -1775,22 +2065,26 @@ fn get_devices_response_ok() {
         "{\"devices\":[{\"device_id\":\"QBUAZIFURK\",\"display_name\":\"android\",\"last_seen_ip\":\"1.2.3.4\",\"last_seen_ts\":1474491775024}]}",
     );
 }
+
 #[test]
 fn get_event_by_timestamp_request_room_id() {
     round_trip::<
         String,
     >("get_event_by_timestamp::Request.roomId", "\"!636q39766251:matrix.org\"");
 }
+
 #[test]
 fn get_event_by_timestamp_request_ts() {
     round_trip::<i64>("get_event_by_timestamp::Request.ts", "1432684800000");
 }
+
 #[test]
 fn get_event_by_timestamp_request_dir() {
     round_trip::<
         matrix_client_server::endpoints::get_event_by_timestamp::Dir,
     >("get_event_by_timestamp::Request.dir", "\"f\"");
 }
+
 #[test]
 fn get_event_by_timestamp_response_ok() {
     round_trip::<
@@ -1800,6 +2094,7 @@ fn get_event_by_timestamp_response_ok() {
         "{\"event_id\":\"$143273582443PhrSn:example.org\",\"origin_server_ts\":1432735824653}",
     );
 }
+
 #[test]
 fn get_event_by_timestamp_response_not_found() {
     round_trip::<
@@ -1809,26 +2104,31 @@ fn get_event_by_timestamp_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unable to find event from 1432684800000 in forward direction\"}",
     );
 }
+
 #[test]
 fn get_event_context_request_room_id() {
     round_trip::<
         String,
     >("get_event_context::Request.roomId", "\"!636q39766251:example.com\"");
 }
+
 #[test]
 fn get_event_context_request_event_id() {
     round_trip::<
         String,
     >("get_event_context::Request.eventId", "\"$f3h4d129462ha:example.com\"");
 }
+
 #[test]
 fn get_event_context_request_limit() {
     round_trip::<i64>("get_event_context::Request.limit", "3");
 }
+
 #[test]
 fn get_event_context_request_filter() {
     round_trip::<String>("get_event_context::Request.filter", "\"66696p746572\"");
 }
+
 #[test]
 fn get_event_context_response_ok() {
     round_trip::<
@@ -1838,14 +2138,17 @@ fn get_event_context_response_ok() {
         "{\"end\":\"t29-57_2_0_2\",\"events_after\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"event\":{\"content\":{\"body\":\"filename.jpg\",\"info\":{\"h\":398,\"w\":394,\"mimetype\":\"image/jpeg\",\"size\":31037,\"is_animated\":false},\"url\":\"mxc://example.org/JWEIFJgwEIhweiWJE\",\"msgtype\":\"m.image\"},\"type\":\"m.room.message\",\"event_id\":\"$f3h4d129462ha:example.com\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},\"events_before\":[{\"content\":{\"body\":\"something-important.doc\",\"filename\":\"something-important.doc\",\"info\":{\"mimetype\":\"application/msword\",\"size\":46144},\"msgtype\":\"m.file\",\"url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"start\":\"t27-54_2_0_2\",\"state\":[{\"content\":{\"room_version\":\"11\",\"m.federate\":true,\"predecessor\":{\"event_id\":\"$something:example.org\",\"room_id\":\"!oldroom:example.org\"}},\"type\":\"m.room.create\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"}]}",
     );
 }
+
 #[test]
 fn get_events_request_from() {
     round_trip::<String>("get_events::Request.from", "\"s3456_9_0\"");
 }
+
 #[test]
 fn get_events_request_timeout() {
     round_trip::<i64>("get_events::Request.timeout", "35000");
 }
+
 #[test]
 fn get_events_response_ok() {
     round_trip::<
@@ -1855,14 +2158,17 @@ fn get_events_response_ok() {
         "{\"start\":\"s3456_9_0\",\"end\":\"s3457_9_0\",\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}]}",
     );
 }
+
 #[test]
 fn get_filter_request_user_id() {
     round_trip::<String>("get_filter::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn get_filter_request_filter_id() {
     round_trip::<String>("get_filter::Request.filterId", "\"66696p746572\"");
 }
+
 #[test]
 fn get_filter_response_ok() {
     round_trip::<
@@ -1872,12 +2178,14 @@ fn get_filter_response_ok() {
         "{\"room\":{\"state\":{\"types\":[\"m.room.*\"],\"not_rooms\":[\"!726s6s6q:example.com\"]},\"timeline\":{\"limit\":10,\"types\":[\"m.room.message\"],\"not_rooms\":[\"!726s6s6q:example.com\"],\"not_senders\":[\"@spam:example.com\"]},\"ephemeral\":{\"types\":[\"m.receipt\",\"m.typing\"],\"not_rooms\":[\"!726s6s6q:example.com\"],\"not_senders\":[\"@spam:example.com\"]}},\"presence\":{\"types\":[\"m.presence\"],\"not_senders\":[\"@alice:example.com\"]},\"event_format\":\"client\",\"event_fields\":[\"type\",\"content\",\"sender\"]}",
     );
 }
+
 #[test]
 fn get_joined_members_by_room_request_room_id() {
     round_trip::<
         String,
     >("get_joined_members_by_room::Request.roomId", "\"!636q39766251:example.com\"");
 }
+
 #[test]
 fn get_joined_members_by_room_response_ok() {
     round_trip::<
@@ -1887,20 +2195,24 @@ fn get_joined_members_by_room_response_ok() {
         "{\"joined\":{\"@bar:example.com\":{\"display_name\":\"Bar\",\"avatar_url\":\"mxc://riot.ovh/printErCATzZijQsSDWorRaK\"}}}",
     );
 }
+
 #[test]
 fn get_joined_rooms_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::get_joined_rooms::ResponseBody,
     >("get_joined_rooms::Response::Ok", "{\"joined_rooms\":[\"!foo:example.com\"]}");
 }
+
 #[test]
 fn get_keys_changes_request_from() {
     round_trip::<String>("get_keys_changes::Request.from", "\"s72594_4483_1934\"");
 }
+
 #[test]
 fn get_keys_changes_request_to() {
     round_trip::<String>("get_keys_changes::Request.to", "\"s75689_5632_2435\"");
 }
+
 #[test]
 fn get_keys_changes_response_body_changed() {
     round_trip::<
@@ -1910,6 +2222,7 @@ fn get_keys_changes_response_body_changed() {
         "[\"@alice:example.com\",\"@bob:example.org\"]",
     );
 }
+
 #[test]
 fn get_keys_changes_response_body_left() {
     round_trip::<
@@ -1919,10 +2232,12 @@ fn get_keys_changes_response_body_left() {
         "[\"@clara:example.com\",\"@doug:example.org\"]",
     );
 }
+
 #[test]
 fn get_local_aliases_request_room_id() {
     round_trip::<String>("get_local_aliases::Request.roomId", "\"!abc123:example.org\"");
 }
+
 #[test]
 fn get_local_aliases_response_ok() {
     round_trip::<
@@ -1932,6 +2247,7 @@ fn get_local_aliases_response_ok() {
         "{\"aliases\":[\"#somewhere:example.com\",\"#another:example.com\",\"#hat_trick:example.com\"]}",
     );
 }
+
 #[test]
 fn get_local_aliases_response_bad_request() {
     round_trip::<
@@ -1941,6 +2257,7 @@ fn get_local_aliases_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Room alias invalid\"}",
     );
 }
+
 #[test]
 fn get_local_aliases_response_forbidden() {
     round_trip::<
@@ -1950,6 +2267,7 @@ fn get_local_aliases_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not a member of the room.\"}",
     );
 }
+
 #[test]
 fn get_login_flows_response_ok() {
     round_trip::<
@@ -1959,6 +2277,7 @@ fn get_login_flows_response_ok() {
         "{\"flows\":[{\"type\":\"m.login.password\"},{\"type\":\"m.login.token\",\"get_login_token\":true}]}",
     );
 }
+
 #[test]
 fn get_login_flows_response_not_found() {
     round_trip::<
@@ -1968,30 +2287,35 @@ fn get_login_flows_response_not_found() {
         "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"OAuth 2.0 authentication is in use on this homeserver.\"}",
     );
 }
+
 #[test]
 fn get_members_by_room_request_room_id() {
     round_trip::<
         String,
     >("get_members_by_room::Request.roomId", "\"!636q39766251:example.com\"");
 }
+
 #[test]
 fn get_members_by_room_request_at() {
     round_trip::<
         String,
     >("get_members_by_room::Request.at", "\"YWxsCgpOb25lLDM1ODcwOA\"");
 }
+
 #[test]
 fn get_members_by_room_request_membership() {
     round_trip::<
         matrix_client_server::endpoints::get_members_by_room::Membership,
     >("get_members_by_room::Request.membership", "\"join\"");
 }
+
 #[test]
 fn get_members_by_room_request_not_membership() {
     round_trip::<
         matrix_client_server::endpoints::get_members_by_room::NotMembership,
     >("get_members_by_room::Request.not_membership", "\"leave\"");
 }
+
 #[test]
 fn get_members_by_room_response_ok() {
     round_trip::<
@@ -2001,30 +2325,36 @@ fn get_members_by_room_response_ok() {
         "{\"chunk\":[{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"}]}",
     );
 }
+
 #[test]
 fn get_mutual_rooms_request_user_id() {
     round_trip::<String>("get_mutual_rooms::Request.user_id", "\"@alice:example.com\"");
 }
+
 #[test]
 fn get_mutual_rooms_request_from() {
     round_trip::<String>("get_mutual_rooms::Request.from", "\"next_batch_token\"");
 }
+
 #[test]
 fn get_mutual_rooms_response_body_joined() {
     round_trip::<
         String,
     >("get_mutual_rooms::ResponseBody.joined[]", "\"!OGEhHVWSdvArJzumhm:matrix.org\"");
 }
+
 #[test]
 fn get_mutual_rooms_response_body_count() {
     round_trip::<i64>("get_mutual_rooms::ResponseBody.count", "1");
 }
+
 #[test]
 fn get_mutual_rooms_response_body_next_batch() {
     round_trip::<
         String,
     >("get_mutual_rooms::ResponseBody.next_batch", "\"next_batch_token\"");
 }
+
 #[test]
 fn get_mutual_rooms_response_bad_request() {
     round_trip::<
@@ -2034,18 +2364,22 @@ fn get_mutual_rooms_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"The user ID provided was invalid\"}",
     );
 }
+
 #[test]
 fn get_notifications_request_from() {
     round_trip::<String>("get_notifications::Request.from", "\"xxxxx\"");
 }
+
 #[test]
 fn get_notifications_request_limit() {
     round_trip::<i64>("get_notifications::Request.limit", "20");
 }
+
 #[test]
 fn get_notifications_request_only() {
     round_trip::<String>("get_notifications::Request.only", "\"highlight\"");
 }
+
 #[test]
 fn get_notifications_response_ok() {
     still_wrong::<
@@ -2056,12 +2390,14 @@ fn get_notifications_response_ok() {
         "the notification's `event` is an event without `room_id` in the schema, yet the example gives one",
     );
 }
+
 #[test]
 fn get_one_event_request_event_id() {
     round_trip::<
         String,
     >("get_one_event::Request.eventId", "\"$asfDuShaf7Gafaw:matrix.org\"");
 }
+
 #[test]
 fn get_one_event_response_ok() {
     round_trip::<
@@ -2071,18 +2407,21 @@ fn get_one_event_response_ok() {
         "{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}",
     );
 }
+
 #[test]
 fn get_one_room_event_request_room_id() {
     round_trip::<
         String,
     >("get_one_room_event::Request.roomId", "\"!636q39766251:matrix.org\"");
 }
+
 #[test]
 fn get_one_room_event_request_event_id() {
     round_trip::<
         String,
     >("get_one_room_event::Request.eventId", "\"$asfDuShaf7Gafaw:matrix.org\"");
 }
+
 #[test]
 fn get_one_room_event_response_ok() {
     round_trip::<
@@ -2092,6 +2431,7 @@ fn get_one_room_event_response_ok() {
         "{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}",
     );
 }
+
 #[test]
 fn get_one_room_event_response_not_found() {
     round_trip::<
@@ -2101,10 +2441,12 @@ fn get_one_room_event_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Event not found.\"}",
     );
 }
+
 #[test]
 fn get_presence_request_user_id() {
     round_trip::<String>("get_presence::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn get_presence_response_ok() {
     round_trip::<
@@ -2114,6 +2456,7 @@ fn get_presence_response_ok() {
         "{\"presence\":\"unavailable\",\"last_active_ago\":420845}",
     );
 }
+
 #[test]
 fn get_presence_response_forbidden() {
     round_trip::<
@@ -2123,20 +2466,24 @@ fn get_presence_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not allowed to see their presence\"}",
     );
 }
+
 #[test]
 fn get_profile_field_request_user_id() {
     round_trip::<String>("get_profile_field::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn get_profile_field_request_key_name() {
     round_trip::<String>("get_profile_field::Request.keyName", "\"displayname\"");
 }
+
 #[test]
 fn get_profile_field_response_ok() {
     round_trip::<
         std::collections::BTreeMap<String, serde_json::Value>,
     >("get_profile_field::Response::Ok", "{\"displayname\":\"Alice\"}");
 }
+
 #[test]
 fn get_profile_field_response_forbidden() {
     round_trip::<
@@ -2146,16 +2493,19 @@ fn get_profile_field_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Profile lookup is disabled on this homeserver\"}",
     );
 }
+
 #[test]
 fn get_protocol_metadata_request_protocol() {
     round_trip::<String>("get_protocol_metadata::Request.protocol", "\"irc\"");
 }
+
 #[test]
 fn get_protocol_metadata_response_not_found() {
     round_trip::<
         matrix_client_server::types::Error,
     >("get_protocol_metadata::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
+
 #[test]
 fn get_protocols_response_ok() {
     still_wrong::<
@@ -2166,16 +2516,19 @@ fn get_protocols_response_ok() {
         "the example's protocol has no `icon`, which the protocol schema requires",
     );
 }
+
 #[test]
 fn get_push_rule_request_kind() {
     round_trip::<
         matrix_client_server::endpoints::get_push_rule::Kind,
     >("get_push_rule::Request.kind", "\"content\"");
 }
+
 #[test]
 fn get_push_rule_request_rule_id() {
     round_trip::<String>("get_push_rule::Request.ruleId", "\"nocake\"");
 }
+
 #[test]
 fn get_push_rule_response_ok() {
     round_trip::<
@@ -2185,6 +2538,7 @@ fn get_push_rule_response_ok() {
         "{\"actions\":[],\"pattern\":\"cake*lie\",\"rule_id\":\"nocake\",\"enabled\":true,\"default\":false}",
     );
 }
+
 #[test]
 fn get_push_rule_response_not_found() {
     round_trip::<
@@ -2194,16 +2548,19 @@ fn get_push_rule_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
     );
 }
+
 #[test]
 fn get_push_rule_actions_request_kind() {
     round_trip::<
         matrix_client_server::endpoints::get_push_rule_actions::Kind,
     >("get_push_rule_actions::Request.kind", "\"content\"");
 }
+
 #[test]
 fn get_push_rule_actions_request_rule_id() {
     round_trip::<String>("get_push_rule_actions::Request.ruleId", "\"nocake\"");
 }
+
 #[test]
 fn get_push_rule_actions_response_ok() {
     round_trip::<
@@ -2213,6 +2570,7 @@ fn get_push_rule_actions_response_ok() {
         "{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"bing\"}]}",
     );
 }
+
 #[test]
 fn get_push_rule_actions_response_not_found() {
     round_trip::<
@@ -2222,6 +2580,7 @@ fn get_push_rule_actions_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
     );
 }
+
 #[test]
 fn get_pushers_response_ok() {
     round_trip::<
@@ -2231,28 +2590,34 @@ fn get_pushers_response_ok() {
         "{\"pushers\":[{\"pushkey\":\"Xp/MzCt8/9DcSNE9cuiaoT5Ac55job3TdLSSmtmYl4A=\",\"kind\":\"http\",\"app_id\":\"face.mcapp.appy.prod\",\"app_display_name\":\"Appy McAppface\",\"device_display_name\":\"Alice's Phone\",\"profile_tag\":\"xyz\",\"lang\":\"en-US\",\"data\":{\"url\":\"https://example.com/_matrix/push/v1/notify\"}}]}",
     );
 }
+
 #[test]
 fn get_relating_events_request_room_id() {
     round_trip::<
         String,
     >("get_relating_events::Request.roomId", "\"!636q39766251:matrix.org\"");
 }
+
 #[test]
 fn get_relating_events_request_event_id() {
     round_trip::<String>("get_relating_events::Request.eventId", "\"$asfDuShaf7Gafaw\"");
 }
+
 #[test]
 fn get_relating_events_request_from() {
     round_trip::<String>("get_relating_events::Request.from", "\"page2_token\"");
 }
+
 #[test]
 fn get_relating_events_request_to() {
     round_trip::<String>("get_relating_events::Request.to", "\"page3_token\"");
 }
+
 #[test]
 fn get_relating_events_request_limit() {
     round_trip::<i64>("get_relating_events::Request.limit", "20");
 }
+
 #[test]
 fn get_relating_events_response_ok() {
     round_trip::<
@@ -2262,6 +2627,7 @@ fn get_relating_events_response_ok() {
         "{\"chunk\":[{\"content\":{\"m.relates_to\":{\"rel_type\":\"org.example.my_relation\",\"event_id\":\"$asfDuShaf7Gafaw\"}},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"page2_token\",\"prev_batch\":\"page1_token\"}",
     );
 }
+
 #[test]
 fn get_relating_events_response_not_found() {
     round_trip::<
@@ -2271,6 +2637,7 @@ fn get_relating_events_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Event not found.\"}",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_request_room_id() {
     round_trip::<
@@ -2280,12 +2647,14 @@ fn get_relating_events_with_rel_type_request_room_id() {
         "\"!636q39766251:matrix.org\"",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_request_event_id() {
     round_trip::<
         String,
     >("get_relating_events_with_rel_type::Request.eventId", "\"$asfDuShaf7Gafaw\"");
 }
+
 #[test]
 fn get_relating_events_with_rel_type_request_rel_type() {
     round_trip::<
@@ -2295,22 +2664,26 @@ fn get_relating_events_with_rel_type_request_rel_type() {
         "\"org.example.my_relation\"",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_request_from() {
     round_trip::<
         String,
     >("get_relating_events_with_rel_type::Request.from", "\"page2_token\"");
 }
+
 #[test]
 fn get_relating_events_with_rel_type_request_to() {
     round_trip::<
         String,
     >("get_relating_events_with_rel_type::Request.to", "\"page3_token\"");
 }
+
 #[test]
 fn get_relating_events_with_rel_type_request_limit() {
     round_trip::<i64>("get_relating_events_with_rel_type::Request.limit", "20");
 }
+
 #[test]
 fn get_relating_events_with_rel_type_response_ok() {
     round_trip::<
@@ -2320,6 +2693,7 @@ fn get_relating_events_with_rel_type_response_ok() {
         "{\"chunk\":[{\"content\":{\"m.relates_to\":{\"rel_type\":\"org.example.my_relation\",\"event_id\":\"$asfDuShaf7Gafaw\"}},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"page2_token\",\"prev_batch\":\"page1_token\"}",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_response_not_found() {
     round_trip::<
@@ -2329,6 +2703,7 @@ fn get_relating_events_with_rel_type_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Event not found.\"}",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request_room_id() {
     round_trip::<
@@ -2338,6 +2713,7 @@ fn get_relating_events_with_rel_type_and_event_type_request_room_id() {
         "\"!636q39766251:matrix.org\"",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request_event_id() {
     round_trip::<
@@ -2347,6 +2723,7 @@ fn get_relating_events_with_rel_type_and_event_type_request_event_id() {
         "\"$asfDuShaf7Gafaw\"",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request_rel_type() {
     round_trip::<
@@ -2356,6 +2733,7 @@ fn get_relating_events_with_rel_type_and_event_type_request_rel_type() {
         "\"org.example.my_relation\"",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request_event_type() {
     round_trip::<
@@ -2365,6 +2743,7 @@ fn get_relating_events_with_rel_type_and_event_type_request_event_type() {
         "\"m.room.message\"",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request_from() {
     round_trip::<
@@ -2374,18 +2753,21 @@ fn get_relating_events_with_rel_type_and_event_type_request_from() {
         "\"page2_token\"",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request_to() {
     round_trip::<
         String,
     >("get_relating_events_with_rel_type_and_event_type::Request.to", "\"page3_token\"");
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request_limit() {
     round_trip::<
         i64,
     >("get_relating_events_with_rel_type_and_event_type::Request.limit", "20");
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_response_ok() {
     round_trip::<
@@ -2395,6 +2777,7 @@ fn get_relating_events_with_rel_type_and_event_type_response_ok() {
         "{\"chunk\":[{\"content\":{\"m.relates_to\":{\"rel_type\":\"org.example.my_relation\",\"event_id\":\"$asfDuShaf7Gafaw\"}},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"page2_token\",\"prev_batch\":\"page1_token\"}",
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_response_not_found() {
     round_trip::<
@@ -2404,32 +2787,38 @@ fn get_relating_events_with_rel_type_and_event_type_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Event not found.\"}",
     );
 }
+
 #[test]
 fn get_room_events_request_room_id() {
     round_trip::<
         String,
     >("get_room_events::Request.roomId", "\"!636q39766251:example.com\"");
 }
+
 #[test]
 fn get_room_events_request_from() {
     round_trip::<String>("get_room_events::Request.from", "\"s345_678_333\"");
 }
+
 #[test]
 fn get_room_events_request_dir() {
     round_trip::<
         matrix_client_server::endpoints::get_room_events::Dir,
     >("get_room_events::Request.dir", "\"b\"");
 }
+
 #[test]
 fn get_room_events_request_limit() {
     round_trip::<i64>("get_room_events::Request.limit", "3");
 }
+
 #[test]
 fn get_room_events_request_filter() {
     round_trip::<
         String,
     >("get_room_events::Request.filter", "\"{\\\"contains_url\\\":true}\"");
 }
+
 #[test]
 fn get_room_events_response_ok() {
     round_trip::<
@@ -2439,12 +2828,14 @@ fn get_room_events_response_ok() {
         "{\"start\":\"t47429-4392820_219380_26003_2265\",\"end\":\"t47409-4357353_219380_26003_2265\",\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},{\"content\":{\"name\":\"The room name\"},\"type\":\"m.room.name\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"body\":\"Gangnam Style\",\"url\":\"mxc://example.org/a526eYUSFFxlgbQYZmo442\",\"info\":{\"thumbnail_url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\",\"thumbnail_info\":{\"mimetype\":\"image/jpeg\",\"size\":46144,\"w\":300,\"h\":300},\"w\":480,\"h\":320,\"duration\":2140786,\"size\":1563685,\"mimetype\":\"video/mp4\"},\"msgtype\":\"m.video\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}]}",
     );
 }
+
 #[test]
 fn get_room_id_by_alias_request_room_alias() {
     round_trip::<
         String,
     >("get_room_id_by_alias::Request.roomAlias", "\"#monkeys:matrix.org\"");
 }
+
 #[test]
 fn get_room_id_by_alias_response_ok() {
     round_trip::<
@@ -2454,6 +2845,7 @@ fn get_room_id_by_alias_response_ok() {
         "{\"room_id\":\"!abnjk1jdasj98:capuchins.com\",\"servers\":[\"capuchins.com\",\"matrix.org\",\"another.com\"]}",
     );
 }
+
 #[test]
 fn get_room_id_by_alias_response_bad_request() {
     round_trip::<
@@ -2463,6 +2855,7 @@ fn get_room_id_by_alias_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Room alias invalid\"}",
     );
 }
+
 #[test]
 fn get_room_id_by_alias_response_not_found() {
     round_trip::<
@@ -2472,22 +2865,26 @@ fn get_room_id_by_alias_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room alias #monkeys:matrix.org not found.\"}",
     );
 }
+
 #[test]
 fn get_room_key_by_session_id_request_version() {
     round_trip::<String>("get_room_key_by_session_id::Request.version", "\"1\"");
 }
+
 #[test]
 fn get_room_key_by_session_id_request_room_id() {
     round_trip::<
         String,
     >("get_room_key_by_session_id::Request.roomId", "\"!roomid:example.org\"");
 }
+
 #[test]
 fn get_room_key_by_session_id_request_session_id() {
     round_trip::<
         String,
     >("get_room_key_by_session_id::Request.sessionId", "\"sessionid\"");
 }
+
 #[test]
 fn get_room_key_by_session_id_response_not_found() {
     round_trip::<
@@ -2497,10 +2894,12 @@ fn get_room_key_by_session_id_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Key not found.\"}",
     );
 }
+
 #[test]
 fn get_room_keys_request_version() {
     round_trip::<String>("get_room_keys::Request.version", "\"1\"");
 }
+
 #[test]
 fn get_room_keys_response_body_rooms() {
     round_trip::<
@@ -2510,6 +2909,7 @@ fn get_room_keys_response_body_rooms() {
         "{\"!room:example.org\":{\"sessions\":{\"sessionid1\":{\"first_message_index\":1,\"forwarded_count\":0,\"is_verified\":true,\"session_data\":{\"ephemeral\":\"base64+ephemeral+key\",\"ciphertext\":\"base64+ciphertext+of+JSON+data\",\"mac\":\"base64+mac+of+ciphertext\"}}}}}",
     );
 }
+
 #[test]
 fn get_room_keys_response_not_found() {
     round_trip::<
@@ -2519,16 +2919,19 @@ fn get_room_keys_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version.\"}",
     );
 }
+
 #[test]
 fn get_room_keys_by_room_id_request_version() {
     round_trip::<String>("get_room_keys_by_room_id::Request.version", "\"1\"");
 }
+
 #[test]
 fn get_room_keys_by_room_id_request_room_id() {
     round_trip::<
         String,
     >("get_room_keys_by_room_id::Request.roomId", "\"!roomid:example.org\"");
 }
+
 #[test]
 fn get_room_keys_by_room_id_response_not_found() {
     round_trip::<
@@ -2538,16 +2941,19 @@ fn get_room_keys_by_room_id_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
     );
 }
+
 #[test]
 fn get_room_keys_version_request_version() {
     round_trip::<String>("get_room_keys_version::Request.version", "\"1\"");
 }
+
 #[test]
 fn get_room_keys_version_algorithm() {
     round_trip::<
         matrix_client_server::endpoints::get_room_keys_version::Algorithm,
     >("get_room_keys_version::Algorithm", "\"m.megolm_backup.v1.curve25519-aes-sha2\"");
 }
+
 #[test]
 fn get_room_keys_version_response_body_auth_data() {
     round_trip::<
@@ -2557,20 +2963,24 @@ fn get_room_keys_version_response_body_auth_data() {
         "{\"public_key\":\"abcdefg\",\"signatures\":{\"@alice:example.org\":{\"ed25519:deviceid\":\"signature\"}}}",
     );
 }
+
 #[test]
 fn get_room_keys_version_response_body_count() {
     round_trip::<i64>("get_room_keys_version::ResponseBody.count", "42");
 }
+
 #[test]
 fn get_room_keys_version_response_body_etag() {
     round_trip::<
         String,
     >("get_room_keys_version::ResponseBody.etag", "\"anopaquestring\"");
 }
+
 #[test]
 fn get_room_keys_version_response_body_version() {
     round_trip::<String>("get_room_keys_version::ResponseBody.version", "\"1\"");
 }
+
 #[test]
 fn get_room_keys_version_response_not_found() {
     round_trip::<
@@ -2580,6 +2990,7 @@ fn get_room_keys_version_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
     );
 }
+
 #[test]
 fn get_room_keys_version_current_algorithm() {
     round_trip::<
@@ -2589,6 +3000,7 @@ fn get_room_keys_version_current_algorithm() {
         "\"m.megolm_backup.v1.curve25519-aes-sha2\"",
     );
 }
+
 #[test]
 fn get_room_keys_version_current_response_body_auth_data() {
     round_trip::<
@@ -2598,20 +3010,24 @@ fn get_room_keys_version_current_response_body_auth_data() {
         "{\"public_key\":\"abcdefg\",\"signatures\":{\"@alice:example.org\":{\"ed25519:deviceid\":\"signature\"}}}",
     );
 }
+
 #[test]
 fn get_room_keys_version_current_response_body_count() {
     round_trip::<i64>("get_room_keys_version_current::ResponseBody.count", "42");
 }
+
 #[test]
 fn get_room_keys_version_current_response_body_etag() {
     round_trip::<
         String,
     >("get_room_keys_version_current::ResponseBody.etag", "\"anopaquestring\"");
 }
+
 #[test]
 fn get_room_keys_version_current_response_body_version() {
     round_trip::<String>("get_room_keys_version_current::ResponseBody.version", "\"1\"");
 }
+
 #[test]
 fn get_room_keys_version_current_response_not_found() {
     round_trip::<
@@ -2621,12 +3037,14 @@ fn get_room_keys_version_current_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"No current backup version\"}",
     );
 }
+
 #[test]
 fn get_room_state_request_room_id() {
     round_trip::<
         String,
     >("get_room_state::Request.roomId", "\"!636q39766251:example.com\"");
 }
+
 #[test]
 fn get_room_state_response_ok() {
     round_trip::<
@@ -2636,90 +3054,107 @@ fn get_room_state_response_ok() {
         "[{\"content\":{\"join_rule\":\"public\"},\"type\":\"m.room.join_rules\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"},{\"content\":{\"room_version\":\"11\",\"m.federate\":true,\"predecessor\":{\"event_id\":\"$something:example.org\",\"room_id\":\"!oldroom:example.org\"}},\"type\":\"m.room.create\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"ban\":50,\"events\":{\"m.room.name\":100,\"m.room.power_levels\":100},\"events_default\":0,\"invite\":50,\"kick\":50,\"redact\":50,\"state_default\":50,\"users\":{\"@example:localhost\":100},\"users_default\":0,\"notifications\":{\"room\":20}},\"type\":\"m.room.power_levels\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"}]",
     );
 }
+
 #[test]
 fn get_room_state_with_key_request_room_id() {
     round_trip::<
         String,
     >("get_room_state_with_key::Request.roomId", "\"!636q39766251:example.com\"");
 }
+
 #[test]
 fn get_room_state_with_key_request_event_type() {
     round_trip::<
         String,
     >("get_room_state_with_key::Request.eventType", "\"m.room.name\"");
 }
+
 #[test]
 fn get_room_state_with_key_request_state_key() {
     round_trip::<String>("get_room_state_with_key::Request.stateKey", "\"\"");
 }
+
 #[test]
 fn get_room_state_with_key_request_format() {
     round_trip::<
         matrix_client_server::endpoints::get_room_state_with_key::Format,
     >("get_room_state_with_key::Request.format", "\"event\"");
 }
+
 #[test]
 fn get_room_state_with_key_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::get_room_state_with_key::ResponseBody,
     >("get_room_state_with_key::Response::Ok", "{\"name\":\"Example room name\"}");
 }
+
 #[test]
 fn get_room_summary_request_room_id_or_alias() {
     round_trip::<
         String,
     >("get_room_summary::Request.roomIdOrAlias", "\"#monkeys:matrix.org\"");
 }
+
 #[test]
 fn get_room_summary_request_via() {
     round_trip::<
         Vec<String>,
     >("get_room_summary::Request.via", "[\"matrix.org\",\"elsewhere.ca\"]");
 }
+
 #[test]
 fn get_room_summary_room_summary_canonical_alias() {
     round_trip::<
         String,
     >("get_room_summary::RoomSummary.canonical_alias", "\"#general:example.org\"");
 }
+
 #[test]
 fn get_room_summary_room_summary_name() {
     round_trip::<String>("get_room_summary::RoomSummary.name", "\"General Chat\"");
 }
+
 #[test]
 fn get_room_summary_room_summary_num_joined_members() {
     round_trip::<i64>("get_room_summary::RoomSummary.num_joined_members", "42");
 }
+
 #[test]
 fn get_room_summary_room_summary_room_id() {
     round_trip::<
         String,
     >("get_room_summary::RoomSummary.room_id", "\"!abcdefg:example.org\"");
 }
+
 #[test]
 fn get_room_summary_room_summary_topic() {
     round_trip::<
         String,
     >("get_room_summary::RoomSummary.topic", "\"All things general\"");
 }
+
 #[test]
 fn get_room_summary_room_summary_world_readable() {
     round_trip::<bool>("get_room_summary::RoomSummary.world_readable", "false");
 }
+
 #[test]
 fn get_room_summary_room_summary_guest_can_join() {
     round_trip::<bool>("get_room_summary::RoomSummary.guest_can_join", "true");
 }
+
 #[test]
 fn get_room_summary_room_summary_avatar_url() {
     round_trip::<
         String,
     >("get_room_summary::RoomSummary.avatar_url", "\"mxc://example.org/abcdef\"");
 }
+
 #[test]
 fn get_room_summary_room_summary_join_rule() {
     round_trip::<String>("get_room_summary::RoomSummary.join_rule", "\"public\"");
 }
+
 #[test]
 fn get_room_summary_response_ok() {
     round_trip::<
@@ -2729,6 +3164,7 @@ fn get_room_summary_response_ok() {
         "{\"room_id\":\"!ol19s:bleecker.street\",\"avatar_url\":\"mxc://bleecker.street/CHEDDARandBRIE\",\"guest_can_join\":false,\"name\":\"CHEESE\",\"num_joined_members\":37,\"topic\":\"Tasty tasty cheese\",\"world_readable\":true,\"join_rule\":\"public\",\"room_type\":\"m.space\",\"membership\":\"invite\",\"encryption\":\"m.megolm.v1.aes-sha2\",\"room_version\":\"9001\"}",
     );
 }
+
 #[test]
 fn get_room_summary_response_not_found() {
     round_trip::<
@@ -2738,14 +3174,17 @@ fn get_room_summary_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room not found.\"}",
     );
 }
+
 #[test]
 fn get_room_tags_request_user_id() {
     round_trip::<String>("get_room_tags::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn get_room_tags_request_room_id() {
     round_trip::<String>("get_room_tags::Request.roomId", "\"!726s6s6q:example.com\"");
 }
+
 #[test]
 fn get_room_tags_response_ok() {
     round_trip::<
@@ -2755,18 +3194,21 @@ fn get_room_tags_response_ok() {
         "{\"tags\":{\"m.favourite\":{\"order\":0.1},\"u.Work\":{\"order\":0.7},\"u.Customers\":{}}}",
     );
 }
+
 #[test]
 fn get_room_visibility_on_directory_request_room_id() {
     round_trip::<
         String,
     >("get_room_visibility_on_directory::Request.roomId", "\"!curbf:matrix.org\"");
 }
+
 #[test]
 fn get_room_visibility_on_directory_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::get_room_visibility_on_directory::ResponseBody,
     >("get_room_visibility_on_directory::Response::Ok", "{\"visibility\":\"public\"}");
 }
+
 #[test]
 fn get_room_visibility_on_directory_response_not_found() {
     round_trip::<
@@ -2776,72 +3218,87 @@ fn get_room_visibility_on_directory_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room not found\"}",
     );
 }
+
 #[test]
 fn get_space_hierarchy_request_room_id() {
     round_trip::<
         String,
     >("get_space_hierarchy::Request.roomId", "\"!space:example.org\"");
 }
+
 #[test]
 fn get_space_hierarchy_request_suggested_only() {
     round_trip::<bool>("get_space_hierarchy::Request.suggested_only", "true");
 }
+
 #[test]
 fn get_space_hierarchy_request_limit() {
     round_trip::<i64>("get_space_hierarchy::Request.limit", "20");
 }
+
 #[test]
 fn get_space_hierarchy_request_max_depth() {
     round_trip::<i64>("get_space_hierarchy::Request.max_depth", "5");
 }
+
 #[test]
 fn get_space_hierarchy_request_from() {
     round_trip::<String>("get_space_hierarchy::Request.from", "\"next_batch_token\"");
 }
+
 #[test]
 fn get_space_hierarchy_room_summary_canonical_alias() {
     round_trip::<
         String,
     >("get_space_hierarchy::RoomSummary.canonical_alias", "\"#general:example.org\"");
 }
+
 #[test]
 fn get_space_hierarchy_room_summary_name() {
     round_trip::<String>("get_space_hierarchy::RoomSummary.name", "\"General Chat\"");
 }
+
 #[test]
 fn get_space_hierarchy_room_summary_num_joined_members() {
     round_trip::<i64>("get_space_hierarchy::RoomSummary.num_joined_members", "42");
 }
+
 #[test]
 fn get_space_hierarchy_room_summary_room_id() {
     round_trip::<
         String,
     >("get_space_hierarchy::RoomSummary.room_id", "\"!abcdefg:example.org\"");
 }
+
 #[test]
 fn get_space_hierarchy_room_summary_topic() {
     round_trip::<
         String,
     >("get_space_hierarchy::RoomSummary.topic", "\"All things general\"");
 }
+
 #[test]
 fn get_space_hierarchy_room_summary_world_readable() {
     round_trip::<bool>("get_space_hierarchy::RoomSummary.world_readable", "false");
 }
+
 #[test]
 fn get_space_hierarchy_room_summary_guest_can_join() {
     round_trip::<bool>("get_space_hierarchy::RoomSummary.guest_can_join", "true");
 }
+
 #[test]
 fn get_space_hierarchy_room_summary_avatar_url() {
     round_trip::<
         String,
     >("get_space_hierarchy::RoomSummary.avatar_url", "\"mxc://example.org/abcdef\"");
 }
+
 #[test]
 fn get_space_hierarchy_room_summary_join_rule() {
     round_trip::<String>("get_space_hierarchy::RoomSummary.join_rule", "\"public\"");
 }
+
 #[test]
 fn get_space_hierarchy_response_ok() {
     round_trip::<
@@ -2851,6 +3308,7 @@ fn get_space_hierarchy_response_ok() {
         "{\"rooms\":[{\"room_id\":\"!space:example.org\",\"avatar_url\":\"mxc://example.org/abcdef\",\"guest_can_join\":false,\"name\":\"The First Space\",\"topic\":\"No other spaces were created first, ever\",\"world_readable\":true,\"join_rule\":\"public\",\"room_type\":\"m.space\",\"num_joined_members\":42,\"canonical_alias\":\"#general:example.org\",\"children_state\":[{\"type\":\"m.space.child\",\"state_key\":\"!a:example.org\",\"content\":{\"via\":[\"example.org\"]},\"sender\":\"@alice:example.org\",\"origin_server_ts\":1629413349153}]}],\"next_batch\":\"next_batch_token\"}",
     );
 }
+
 #[test]
 fn get_space_hierarchy_response_bad_request() {
     round_trip::<
@@ -2860,6 +3318,7 @@ fn get_space_hierarchy_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"suggested_only and max_depth cannot change on paginated requests\"}",
     );
 }
+
 #[test]
 fn get_space_hierarchy_response_forbidden() {
     round_trip::<
@@ -2869,24 +3328,29 @@ fn get_space_hierarchy_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not allowed to view this room.\"}",
     );
 }
+
 #[test]
 fn get_thread_roots_request_room_id() {
     round_trip::<String>("get_thread_roots::Request.roomId", "\"!room:example.org\"");
 }
+
 #[test]
 fn get_thread_roots_request_include() {
     round_trip::<
         matrix_client_server::endpoints::get_thread_roots::Include,
     >("get_thread_roots::Request.include", "\"all\"");
 }
+
 #[test]
 fn get_thread_roots_request_limit() {
     round_trip::<i64>("get_thread_roots::Request.limit", "20");
 }
+
 #[test]
 fn get_thread_roots_request_from() {
     round_trip::<String>("get_thread_roots::Request.from", "\"next_batch_token\"");
 }
+
 #[test]
 fn get_thread_roots_response_ok() {
     round_trip::<
@@ -2896,6 +3360,7 @@ fn get_thread_roots_response_ok() {
         "{\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"next_batch_token\"}",
     );
 }
+
 #[test]
 fn get_thread_roots_response_bad_request() {
     round_trip::<
@@ -2905,6 +3370,7 @@ fn get_thread_roots_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Unknown pagination token\"}",
     );
 }
+
 #[test]
 fn get_thread_roots_response_forbidden() {
     round_trip::<
@@ -2914,6 +3380,7 @@ fn get_thread_roots_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not allowed to view this room.\"}",
     );
 }
+
 #[test]
 fn get_token_owner_response_ok() {
     round_trip::<
@@ -2923,6 +3390,7 @@ fn get_token_owner_response_ok() {
         "{\"user_id\":\"@joe:example.org\",\"device_id\":\"ABC1234\"}",
     );
 }
+
 #[test]
 fn get_token_owner_response_unauthorized() {
     round_trip::<
@@ -2932,6 +3400,7 @@ fn get_token_owner_response_unauthorized() {
         "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Unrecognised access token.\"}",
     );
 }
+
 #[test]
 fn get_token_owner_response_forbidden() {
     round_trip::<
@@ -2941,6 +3410,7 @@ fn get_token_owner_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Application service has not registered this user.\"}",
     );
 }
+
 #[test]
 fn get_turn_server_response_ok() {
     round_trip::<
@@ -2950,14 +3420,17 @@ fn get_turn_server_response_ok() {
         "{\"username\":\"1443779631:@user:example.com\",\"password\":\"JlKfBy1QwLrO20385QyAtEyIv0=\",\"uris\":[\"turn:turn.example.com:3478?transport=udp\",\"turn:10.20.30.40:3478?transport=tcp\",\"turns:10.20.30.40:443?transport=tcp\"],\"ttl\":86400}",
     );
 }
+
 #[test]
 fn get_url_preview_request_url() {
     round_trip::<String>("get_url_preview::Request.url", "\"https://matrix.org\"");
 }
+
 #[test]
 fn get_url_preview_request_ts() {
     round_trip::<i64>("get_url_preview::Request.ts", "1510610716656");
 }
+
 #[test]
 fn get_url_preview_response_ok() {
     round_trip::<
@@ -2967,16 +3440,19 @@ fn get_url_preview_response_ok() {
         "{\"og:title\":\"Matrix Blog Post\",\"og:description\":\"This is a really cool blog post from matrix.org\",\"og:image\":\"mxc://example.com/ascERGshawAWawugaAcauga\",\"og:image:type\":\"image/png\",\"og:image:height\":48,\"og:image:width\":48,\"matrix:image:size\":102400}",
     );
 }
+
 #[test]
 fn get_url_preview_authed_request_url() {
     round_trip::<
         String,
     >("get_url_preview_authed::Request.url", "\"https://matrix.org\"");
 }
+
 #[test]
 fn get_url_preview_authed_request_ts() {
     round_trip::<i64>("get_url_preview_authed::Request.ts", "1510610716656");
 }
+
 #[test]
 fn get_url_preview_authed_response_ok() {
     round_trip::<
@@ -2986,10 +3462,12 @@ fn get_url_preview_authed_response_ok() {
         "{\"og:title\":\"Matrix Blog Post\",\"og:description\":\"This is a really cool blog post from matrix.org\",\"og:image\":\"mxc://example.com/ascERGshawAWawugaAcauga\",\"og:image:type\":\"image/png\",\"og:image:height\":48,\"og:image:width\":48,\"matrix:image:size\":102400}",
     );
 }
+
 #[test]
 fn get_user_profile_request_user_id() {
     round_trip::<String>("get_user_profile::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn get_user_profile_response_ok() {
     round_trip::<
@@ -2999,6 +3477,7 @@ fn get_user_profile_response_ok() {
         "{\"avatar_url\":\"mxc://matrix.org/SDGdghriugerRg\",\"displayname\":\"Alice Margatroid\",\"m.tz\":\"Europe/London\",\"m.example_field\":\"custom_value\"}",
     );
 }
+
 #[test]
 fn get_user_profile_response_forbidden() {
     round_trip::<
@@ -3008,6 +3487,7 @@ fn get_user_profile_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Profile lookup is disabled on this homeserver\"}",
     );
 }
+
 #[test]
 fn get_user_profile_response_not_found() {
     round_trip::<
@@ -3017,6 +3497,7 @@ fn get_user_profile_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Profile not found\"}",
     );
 }
+
 #[test]
 fn get_versions_response_ok() {
     round_trip::<
@@ -3026,6 +3507,7 @@ fn get_versions_response_ok() {
         "{\"versions\":[\"r0.0.1\",\"v1.1\"],\"unstable_features\":{\"org.example.my_feature\":true}}",
     );
 }
+
 #[test]
 fn get_wellknown_policy_response_ok() {
     round_trip::<
@@ -3035,6 +3517,7 @@ fn get_wellknown_policy_response_ok() {
         "{\"public_keys\":{\"ed25519\":\"6yhHGKhCiXTSEN2ksjV7kX_N6rBQZ3Xb-M7LlC6NS-s\"}}",
     );
 }
+
 #[test]
 fn get_wellknown_support_contact() {
     round_trip::<
@@ -3044,6 +3527,7 @@ fn get_wellknown_support_contact() {
         "{\"matrix_id\":\"@admin:example.org\",\"email_address\":\"admin@example.org\",\"role\":\"m.role.admin\"}",
     );
 }
+
 #[test]
 fn get_wellknown_support_response_body_support_page() {
     round_trip::<
@@ -3053,6 +3537,7 @@ fn get_wellknown_support_response_body_support_page() {
         "\"https://example.org/support.html\"",
     );
 }
+
 #[test]
 fn get_wellknown_support_response_ok() {
     round_trip::<
@@ -3062,10 +3547,12 @@ fn get_wellknown_support_response_ok() {
         "{\"contacts\":[{\"matrix_id\":\"@admin:example.org\",\"email_address\":\"admin@example.org\",\"role\":\"m.role.admin\"},{\"email_address\":\"security@example.org\",\"role\":\"m.role.security\"}],\"support_page\":\"https://example.org/support.html\"}",
     );
 }
+
 #[test]
 fn get_who_is_request_user_id() {
     round_trip::<String>("get_who_is::Request.userId", "\"@peter:rabbit.rocks\"");
 }
+
 #[test]
 fn get_who_is_response_ok() {
     round_trip::<
@@ -3075,14 +3562,17 @@ fn get_who_is_response_ok() {
         "{\"user_id\":\"@peter:rabbit.rocks\",\"devices\":{\"teapot\":{\"sessions\":[{\"connections\":[{\"ip\":\"127.0.0.1\",\"last_seen\":1411996332123,\"user_agent\":\"curl/7.31.0-DEV\"},{\"ip\":\"10.0.0.2\",\"last_seen\":1411996332123,\"user_agent\":\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/37.0.2062.120 Safari/537.36\"}]}]}}}",
     );
 }
+
 #[test]
 fn initial_sync_request_limit() {
     round_trip::<i64>("initial_sync::Request.limit", "2");
 }
+
 #[test]
 fn initial_sync_request_archived() {
     round_trip::<bool>("initial_sync::Request.archived", "true");
 }
+
 #[test]
 fn initial_sync_response_ok() {
     still_wrong::<
@@ -3093,16 +3583,19 @@ fn initial_sync_response_ok() {
         "the example's `m.presence` event has a `sender`, which the presence event schema of /initialSync does not list",
     );
 }
+
 #[test]
 fn invite_by3_pid_request_room_id() {
     round_trip::<String>("invite_by3_pid::Request.roomId", "\"!d41d8cd:matrix.org\"");
 }
+
 #[test]
 fn invite_by3_pid_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("invite_by3_pid::Response::Ok", "{}");
 }
+
 #[test]
 fn invite_by3_pid_response_forbidden() {
     round_trip::<
@@ -3112,10 +3605,12 @@ fn invite_by3_pid_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@cheeky_monkey:matrix.org is banned from the room\"}",
     );
 }
+
 #[test]
 fn invite_user_request_room_id() {
     round_trip::<String>("invite_user::Request.roomId", "\"!d41d8cd:matrix.org\"");
 }
+
 #[test]
 fn invite_user_request_body() {
     round_trip::<
@@ -3125,12 +3620,14 @@ fn invite_user_request_body() {
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"reason\":\"Welcome to the team!\"}",
     );
 }
+
 #[test]
 fn invite_user_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("invite_user::Response::Ok", "{}");
 }
+
 #[test]
 fn invite_user_response_forbidden() {
     round_trip::<
@@ -3140,22 +3637,26 @@ fn invite_user_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@cheeky_monkey:matrix.org is banned from the room\"}",
     );
 }
+
 #[test]
 fn is_push_rule_enabled_request_kind() {
     round_trip::<
         matrix_client_server::endpoints::is_push_rule_enabled::Kind,
     >("is_push_rule_enabled::Request.kind", "\"content\"");
 }
+
 #[test]
 fn is_push_rule_enabled_request_rule_id() {
     round_trip::<String>("is_push_rule_enabled::Request.ruleId", "\"nocake\"");
 }
+
 #[test]
 fn is_push_rule_enabled_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::is_push_rule_enabled::ResponseBody,
     >("is_push_rule_enabled::Response::Ok", "{\"enabled\":true}");
 }
+
 #[test]
 fn is_push_rule_enabled_response_not_found() {
     round_trip::<
@@ -3165,26 +3666,31 @@ fn is_push_rule_enabled_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
     );
 }
+
 #[test]
 fn join_room_request_room_id_or_alias() {
     round_trip::<String>("join_room::Request.roomIdOrAlias", "\"#monkeys:matrix.org\"");
 }
+
 #[test]
 fn join_room_request_via() {
     round_trip::<
         Vec<String>,
     >("join_room::Request.via", "[\"matrix.org\",\"elsewhere.ca\"]");
 }
+
 #[test]
 fn join_room_request_body_reason() {
     round_trip::<String>("join_room::RequestBody.reason", "\"Looking for support\"");
 }
+
 #[test]
 fn join_room_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::join_room::ResponseBody,
     >("join_room::Response::Ok", "{\"room_id\":\"!d41d8cd:matrix.org\"}");
 }
+
 #[test]
 fn join_room_response_forbidden() {
     round_trip::<
@@ -3194,22 +3700,26 @@ fn join_room_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not invited to this room.\"}",
     );
 }
+
 #[test]
 fn join_room_by_id_request_room_id() {
     round_trip::<String>("join_room_by_id::Request.roomId", "\"!d41d8cd:matrix.org\"");
 }
+
 #[test]
 fn join_room_by_id_request_body_reason() {
     round_trip::<
         String,
     >("join_room_by_id::RequestBody.reason", "\"Looking for support\"");
 }
+
 #[test]
 fn join_room_by_id_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::join_room_by_id::ResponseBody,
     >("join_room_by_id::Response::Ok", "{\"room_id\":\"!d41d8cd:matrix.org\"}");
 }
+
 #[test]
 fn join_room_by_id_response_forbidden() {
     round_trip::<
@@ -3219,10 +3729,12 @@ fn join_room_by_id_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not invited to this room.\"}",
     );
 }
+
 #[test]
 fn kick_request_room_id() {
     round_trip::<String>("kick::Request.roomId", "\"!e42d8c:matrix.org\"");
 }
+
 #[test]
 fn kick_request_body() {
     round_trip::<
@@ -3232,10 +3744,12 @@ fn kick_request_body() {
         "{\"reason\":\"Telling unfunny jokes\",\"user_id\":\"@cheeky_monkey:matrix.org\"}",
     );
 }
+
 #[test]
 fn kick_response_ok() {
     round_trip::<serde_json::Map<String, serde_json::Value>>("kick::Response::Ok", "{}");
 }
+
 #[test]
 fn kick_response_forbidden() {
     round_trip::<
@@ -3245,26 +3759,31 @@ fn kick_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You do not have a high enough power level to kick from this room.\"}",
     );
 }
+
 #[test]
 fn knock_room_request_room_id_or_alias() {
     round_trip::<String>("knock_room::Request.roomIdOrAlias", "\"#monkeys:matrix.org\"");
 }
+
 #[test]
 fn knock_room_request_via() {
     round_trip::<
         Vec<String>,
     >("knock_room::Request.via", "[\"matrix.org\",\"elsewhere.ca\"]");
 }
+
 #[test]
 fn knock_room_request_body_reason() {
     round_trip::<String>("knock_room::RequestBody.reason", "\"Looking for support\"");
 }
+
 #[test]
 fn knock_room_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::knock_room::ResponseBody,
     >("knock_room::Response::Ok", "{\"room_id\":\"!d41d8cd:matrix.org\"}");
 }
+
 #[test]
 fn knock_room_response_forbidden() {
     round_trip::<
@@ -3274,6 +3793,7 @@ fn knock_room_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not allowed to knock on this room.\"}",
     );
 }
+
 #[test]
 fn knock_room_response_not_found() {
     round_trip::<
@@ -3283,10 +3803,12 @@ fn knock_room_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"That room does not appear to exist.\"}",
     );
 }
+
 #[test]
 fn leave_room_request_room_id() {
     round_trip::<String>("leave_room::Request.roomId", "\"!nkl290a:matrix.org\"");
 }
+
 #[test]
 fn leave_room_request_body() {
     round_trip::<
@@ -3296,12 +3818,14 @@ fn leave_room_request_body() {
         "{\"reason\":\"Saying farewell - thanks for the support!\"}",
     );
 }
+
 #[test]
 fn leave_room_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("leave_room::Response::Ok", "{}");
 }
+
 #[test]
 fn login_request_body() {
     round_trip::<
@@ -3311,6 +3835,7 @@ fn login_request_body() {
         "{\"type\":\"m.login.password\",\"identifier\":{\"type\":\"m.id.user\",\"user\":\"cheeky_monkey\"},\"password\":\"ilovebananas\",\"initial_device_display_name\":\"Jungle Phone\"}",
     );
 }
+
 #[test]
 fn login_response_ok() {
     round_trip::<
@@ -3320,6 +3845,7 @@ fn login_response_ok() {
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"access_token\":\"abc123\",\"refresh_token\":\"def456\",\"expires_in_ms\":60000,\"device_id\":\"GHTYAJCE\",\"well_known\":{\"m.homeserver\":{\"base_url\":\"https://example.org\"},\"m.identity_server\":{\"base_url\":\"https://id.example.org\"}}}",
     );
 }
+
 #[test]
 fn login_response_bad_request() {
     round_trip::<
@@ -3329,26 +3855,31 @@ fn login_response_bad_request() {
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Bad login type.\"}",
     );
 }
+
 #[test]
 fn login_response_forbidden() {
     round_trip::<
         matrix_client_server::types::Error,
     >("login::Response::Forbidden", "{\"errcode\":\"M_FORBIDDEN\"}");
 }
+
 #[test]
 fn peek_events_request_from() {
     round_trip::<String>("peek_events::Request.from", "\"s3456_9_0\"");
 }
+
 #[test]
 fn peek_events_request_timeout() {
     round_trip::<i64>("peek_events::Request.timeout", "35000");
 }
+
 #[test]
 fn peek_events_request_room_id() {
     round_trip::<
         String,
     >("peek_events::Request.room_id", "\"!somewhere:over.the.rainbow\"");
 }
+
 #[test]
 fn peek_events_response_ok() {
     round_trip::<
@@ -3358,10 +3889,12 @@ fn peek_events_response_ok() {
         "{\"start\":\"s3456_9_0\",\"end\":\"s3457_9_0\",\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!somewhere:over.the.rainbow\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}]}",
     );
 }
+
 #[test]
 fn ping_appservice_request_appservice_id() {
     round_trip::<String>("ping_appservice::Request.appserviceId", "\"telegram\"");
 }
+
 #[test]
 fn ping_appservice_request_body_transaction_id() {
     round_trip::<
@@ -3371,12 +3904,14 @@ fn ping_appservice_request_body_transaction_id() {
         "\"mautrix-go_1683636478256400935_123\"",
     );
 }
+
 #[test]
 fn ping_appservice_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::ping_appservice::ResponseBody,
     >("ping_appservice::Response::Ok", "{\"duration_ms\":123}");
 }
+
 #[test]
 fn ping_appservice_response_bad_request() {
     round_trip::<
@@ -3386,6 +3921,7 @@ fn ping_appservice_response_bad_request() {
         "{\"errcode\":\"M_URL_NOT_SET\",\"error\":\"Application service doesn't have a URL configured\"}",
     );
 }
+
 #[test]
 fn ping_appservice_response_forbidden() {
     round_trip::<
@@ -3395,20 +3931,24 @@ fn ping_appservice_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Provided access token is not the appservice's as_token\"}",
     );
 }
+
 #[test]
 fn ping_appservice_error_error() {
     round_trip::<String>("ping_appservice::Error.error", "\"Ping returned status 401\"");
 }
+
 #[test]
 fn ping_appservice_error_status() {
     round_trip::<i64>("ping_appservice::Error.status", "401");
 }
+
 #[test]
 fn ping_appservice_error_body() {
     round_trip::<
         String,
     >("ping_appservice::Error.body", "\"{\\\"errcode\\\": \\\"M_UNKNOWN_TOKEN\\\"}\"");
 }
+
 #[test]
 fn ping_appservice_response_bad_gateway() {
     round_trip::<
@@ -3418,6 +3958,7 @@ fn ping_appservice_response_bad_gateway() {
         "{\"errcode\":\"M_BAD_STATUS\",\"error\":\"Ping returned status 401\",\"status\":401,\"body\":\"{\\\"errcode\\\": \\\"M_UNKNOWN_TOKEN\\\"}\"}",
     );
 }
+
 #[test]
 fn ping_appservice_response_gateway_timeout() {
     round_trip::<
@@ -3427,6 +3968,7 @@ fn ping_appservice_response_gateway_timeout() {
         "{\"errcode\":\"M_CONNECTION_TIMEOUT\",\"error\":\"Connection to application service timed out\"}",
     );
 }
+
 #[test]
 fn post3_pi_ds_request_body() {
     round_trip::<
@@ -3436,6 +3978,7 @@ fn post3_pi_ds_request_body() {
         "{\"three_pid_creds\":{\"id_server\":\"matrix.org\",\"id_access_token\":\"abc123_OpaqueString\",\"sid\":\"abc123987\",\"client_secret\":\"d0nt-T3ll\"}}",
     );
 }
+
 #[test]
 fn post3_pi_ds_response_body_submit_url() {
     round_trip::<
@@ -3445,6 +3988,7 @@ fn post3_pi_ds_response_body_submit_url() {
         "\"https://example.org/path/to/submitToken\"",
     );
 }
+
 #[test]
 fn post3_pi_ds_response_ok() {
     round_trip::<
@@ -3454,6 +3998,7 @@ fn post3_pi_ds_response_ok() {
         "{\"submit_url\":\"https://example.org/path/to/submitToken\"}",
     );
 }
+
 #[test]
 fn post3_pi_ds_response_forbidden() {
     round_trip::<
@@ -3463,6 +4008,7 @@ fn post3_pi_ds_response_forbidden() {
         "{\"errcode\":\"M_THREEPID_AUTH_FAILED\",\"error\":\"The third-party credentials could not be verified by the identity server.\"}",
     );
 }
+
 #[test]
 fn post_pusher_pusher_data_url() {
     round_trip::<
@@ -3472,6 +4018,7 @@ fn post_pusher_pusher_data_url() {
         "\"https://push-gateway.location.here/_matrix/push/v1/notify\"",
     );
 }
+
 #[test]
 fn post_pusher_request_body() {
     round_trip::<
@@ -3481,12 +4028,14 @@ fn post_pusher_request_body() {
         "{\"lang\":\"en\",\"kind\":\"http\",\"app_display_name\":\"Mat Rix\",\"device_display_name\":\"iPhone 9\",\"profile_tag\":\"xxyyzz\",\"app_id\":\"com.example.app.ios\",\"pushkey\":\"APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ-hQMRKRrZuJAEcl7B338qju59zJMjw2DELjzEvxwYv7hH5Ynpc1ODQ0aT4U4OFEeco8ohsN5PjL1iC2dNtk2BAokeMCg2ZXKqpc8FXKmhX94kIxQ\",\"data\":{\"url\":\"https://push-gateway.location.here/_matrix/push/v1/notify\",\"format\":\"event_id_only\"},\"append\":false}",
     );
 }
+
 #[test]
 fn post_pusher_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("post_pusher::Response::Ok", "{}");
 }
+
 #[test]
 fn post_pusher_response_bad_request() {
     round_trip::<
@@ -3496,36 +4045,42 @@ fn post_pusher_response_bad_request() {
         "{\"error\":\"Missing parameters: lang, data\",\"errcode\":\"M_MISSING_PARAM\"}",
     );
 }
+
 #[test]
 fn post_receipt_request_room_id() {
     round_trip::<
         String,
     >("post_receipt::Request.roomId", "\"!wefuh21ffskfuh345:example.com\"");
 }
+
 #[test]
 fn post_receipt_request_receipt_type() {
     round_trip::<
         matrix_client_server::endpoints::post_receipt::ReceiptType,
     >("post_receipt::Request.receiptType", "\"m.read\"");
 }
+
 #[test]
 fn post_receipt_request_event_id() {
     round_trip::<
         String,
     >("post_receipt::Request.eventId", "\"$1924376522eioj:example.com\"");
 }
+
 #[test]
 fn post_receipt_request_body() {
     round_trip::<
         matrix_client_server::endpoints::post_receipt::RequestBody,
     >("post_receipt::RequestBody", "{\"thread_id\":\"main\"}");
 }
+
 #[test]
 fn post_receipt_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("post_receipt::Response::Ok", "{}");
 }
+
 #[test]
 fn post_receipt_response_bad_request() {
     round_trip::<
@@ -3535,12 +4090,14 @@ fn post_receipt_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"thread_id field must be a non-empty string\"}",
     );
 }
+
 #[test]
 fn post_room_keys_version_algorithm() {
     round_trip::<
         matrix_client_server::endpoints::post_room_keys_version::Algorithm,
     >("post_room_keys_version::Algorithm", "\"m.megolm_backup.v1.curve25519-aes-sha2\"");
 }
+
 #[test]
 fn post_room_keys_version_request_body_auth_data() {
     round_trip::<
@@ -3550,26 +4107,31 @@ fn post_room_keys_version_request_body_auth_data() {
         "{\"public_key\":\"abcdefg\",\"signatures\":{\"@alice:example.org\":{\"ed25519:deviceid\":\"signature\"}}}",
     );
 }
+
 #[test]
 fn post_room_keys_version_response_body_version() {
     round_trip::<String>("post_room_keys_version::ResponseBody.version", "\"1\"");
 }
+
 #[test]
 fn put_room_key_by_session_id_request_version() {
     round_trip::<String>("put_room_key_by_session_id::Request.version", "\"1\"");
 }
+
 #[test]
 fn put_room_key_by_session_id_request_room_id() {
     round_trip::<
         String,
     >("put_room_key_by_session_id::Request.roomId", "\"!roomid:example.org\"");
 }
+
 #[test]
 fn put_room_key_by_session_id_request_session_id() {
     round_trip::<
         String,
     >("put_room_key_by_session_id::Request.sessionId", "\"sessionid\"");
 }
+
 #[test]
 fn put_room_key_by_session_id_response_forbidden() {
     round_trip::<
@@ -3579,10 +4141,12 @@ fn put_room_key_by_session_id_response_forbidden() {
         "{\"errcode\":\"M_WRONG_ROOM_KEYS_VERSION\",\"error\":\"Wrong backup version.\",\"current_version\":\"42\"}",
     );
 }
+
 #[test]
 fn put_room_keys_request_version() {
     round_trip::<String>("put_room_keys::Request.version", "\"1\"");
 }
+
 #[test]
 fn put_room_keys_request_body_rooms() {
     round_trip::<
@@ -3592,6 +4156,7 @@ fn put_room_keys_request_body_rooms() {
         "{\"!room:example.org\":{\"sessions\":{\"sessionid1\":{\"first_message_index\":1,\"forwarded_count\":0,\"is_verified\":true,\"session_data\":{\"ephemeral\":\"base64+ephemeral+key\",\"ciphertext\":\"base64+ciphertext+of+JSON+data\",\"mac\":\"base64+mac+of+ciphertext\"}}}}}",
     );
 }
+
 #[test]
 fn put_room_keys_response_forbidden() {
     round_trip::<
@@ -3601,6 +4166,7 @@ fn put_room_keys_response_forbidden() {
         "{\"errcode\":\"M_WRONG_ROOM_KEYS_VERSION\",\"error\":\"Wrong backup version.\",\"current_version\":\"42\"}",
     );
 }
+
 #[test]
 fn put_room_keys_response_not_found() {
     round_trip::<
@@ -3610,16 +4176,19 @@ fn put_room_keys_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
     );
 }
+
 #[test]
 fn put_room_keys_by_room_id_request_version() {
     round_trip::<String>("put_room_keys_by_room_id::Request.version", "\"1\"");
 }
+
 #[test]
 fn put_room_keys_by_room_id_request_room_id() {
     round_trip::<
         String,
     >("put_room_keys_by_room_id::Request.roomId", "\"!roomid:example.org\"");
 }
+
 #[test]
 fn put_room_keys_by_room_id_response_forbidden() {
     round_trip::<
@@ -3629,6 +4198,7 @@ fn put_room_keys_by_room_id_response_forbidden() {
         "{\"errcode\":\"M_WRONG_ROOM_KEYS_VERSION\",\"error\":\"Wrong backup version.\",\"current_version\":\"42\"}",
     );
 }
+
 #[test]
 fn put_room_keys_by_room_id_response_not_found() {
     round_trip::<
@@ -3638,16 +4208,19 @@ fn put_room_keys_by_room_id_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
     );
 }
+
 #[test]
 fn put_room_keys_version_request_version() {
     round_trip::<String>("put_room_keys_version::Request.version", "\"1\"");
 }
+
 #[test]
 fn put_room_keys_version_algorithm() {
     round_trip::<
         matrix_client_server::endpoints::put_room_keys_version::Algorithm,
     >("put_room_keys_version::Algorithm", "\"m.megolm_backup.v1.curve25519-aes-sha2\"");
 }
+
 #[test]
 fn put_room_keys_version_request_body_auth_data() {
     round_trip::<
@@ -3657,16 +4230,19 @@ fn put_room_keys_version_request_body_auth_data() {
         "{\"public_key\":\"abcdefg\",\"signatures\":{\"@alice:example.org\":{\"ed25519:deviceid\":\"signature\"}}}",
     );
 }
+
 #[test]
 fn put_room_keys_version_request_body_version() {
     round_trip::<String>("put_room_keys_version::RequestBody.version", "\"1\"");
 }
+
 #[test]
 fn put_room_keys_version_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("put_room_keys_version::Response::Ok", "{}");
 }
+
 #[test]
 fn put_room_keys_version_response_bad_request() {
     round_trip::<
@@ -3676,6 +4252,7 @@ fn put_room_keys_version_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Algorithm does not match\"}",
     );
 }
+
 #[test]
 fn put_room_keys_version_response_not_found() {
     round_trip::<
@@ -3685,32 +4262,38 @@ fn put_room_keys_version_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
     );
 }
+
 #[test]
 fn query_keys_request_body_timeout() {
     round_trip::<i64>("query_keys::RequestBody.timeout", "10000");
 }
+
 #[test]
 fn query_keys_request_body_device_keys() {
     round_trip::<
         std::collections::BTreeMap<String, Vec<String>>,
     >("query_keys::RequestBody.device_keys", "{\"@alice:example.com\":[]}");
 }
+
 #[test]
 fn query_keys_response_body_failures() {
     round_trip::<
         std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     >("query_keys::ResponseBody.failures", "{}");
 }
+
 #[test]
 fn query_keys_device_information_user_id() {
     round_trip::<
         String,
     >("query_keys::DeviceInformation.user_id", "\"@alice:example.com\"");
 }
+
 #[test]
 fn query_keys_device_information_device_id() {
     round_trip::<String>("query_keys::DeviceInformation.device_id", "\"JLAFKJWSCS\"");
 }
+
 #[test]
 fn query_keys_device_information_algorithms() {
     round_trip::<
@@ -3720,6 +4303,7 @@ fn query_keys_device_information_algorithms() {
         "[\"m.olm.v1.curve25519-aes-sha2\",\"m.megolm.v1.aes-sha2\"]",
     );
 }
+
 #[test]
 fn query_keys_device_information_keys() {
     round_trip::<
@@ -3729,6 +4313,7 @@ fn query_keys_device_information_keys() {
         "{\"curve25519:JLAFKJWSCS\":\"3C5BFWi2Y8MaVvjM8M22DBmh24PmgR0nPvJOIArzgyI\",\"ed25519:JLAFKJWSCS\":\"lEuiRJBit0IG6nUf5pUzWTUEsRVVe/HJkoKuEww9ULI\"}",
     );
 }
+
 #[test]
 fn query_keys_device_information_signatures() {
     round_trip::<
@@ -3738,6 +4323,7 @@ fn query_keys_device_information_signatures() {
         "{\"@alice:example.com\":{\"ed25519:JLAFKJWSCS\":\"dSO80A01XiigH3uBiDVx/EjzaoycHcjq9lfQX0uWsqxl2giMIiSPR8a4d291W1ihKJL/a+myXS367WT6NAIcBA\"}}",
     );
 }
+
 #[test]
 fn query_keys_response_body_device_keys() {
     round_trip::<
@@ -3753,6 +4339,7 @@ fn query_keys_response_body_device_keys() {
         "{\"@alice:example.com\":{\"JLAFKJWSCS\":{\"user_id\":\"@alice:example.com\",\"device_id\":\"JLAFKJWSCS\",\"algorithms\":[\"m.olm.v1.curve25519-aes-sha2\",\"m.megolm.v1.aes-sha2\"],\"keys\":{\"curve25519:JLAFKJWSCS\":\"3C5BFWi2Y8MaVvjM8M22DBmh24PmgR0nPvJOIArzgyI\",\"ed25519:JLAFKJWSCS\":\"lEuiRJBit0IG6nUf5pUzWTUEsRVVe/HJkoKuEww9ULI\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:JLAFKJWSCS\":\"dSO80A01XiigH3uBiDVx/EjzaoycHcjq9lfQX0uWsqxl2giMIiSPR8a4d291W1ihKJL/a+myXS367WT6NAIcBA\"}},\"unsigned\":{\"device_display_name\":\"Alice's mobile phone\"}}}}",
     );
 }
+
 #[test]
 fn query_keys_response_body_master_keys() {
     round_trip::<
@@ -3762,6 +4349,7 @@ fn query_keys_response_body_master_keys() {
         "{\"@alice:example.com\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"master\"],\"keys\":{\"ed25519:base64+master+public+key\":\"base64+master+public+key\"}}}",
     );
 }
+
 #[test]
 fn query_keys_response_body_self_signing_keys() {
     round_trip::<
@@ -3771,6 +4359,7 @@ fn query_keys_response_body_self_signing_keys() {
         "{\"@alice:example.com\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"self_signing\"],\"keys\":{\"ed25519:base64+self+signing+public+key\":\"base64+self+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+self+signing+key\"}}}}",
     );
 }
+
 #[test]
 fn query_keys_response_body_user_signing_keys() {
     round_trip::<
@@ -3780,38 +4369,45 @@ fn query_keys_response_body_user_signing_keys() {
         "{\"@alice:example.com\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"user_signing\"],\"keys\":{\"ed25519:base64+user+signing+public+key\":\"base64+user+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+user+signing+key\"}}}}",
     );
 }
+
 #[test]
 fn query_location_by_alias_request_alias() {
     round_trip::<
         String,
     >("query_location_by_alias::Request.alias", "\"#matrix:matrix.org\"");
 }
+
 #[test]
 fn query_location_by_alias_response_not_found() {
     round_trip::<
         matrix_client_server::types::Error,
     >("query_location_by_alias::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
+
 #[test]
 fn query_location_by_protocol_request_protocol() {
     round_trip::<String>("query_location_by_protocol::Request.protocol", "\"irc\"");
 }
+
 #[test]
 fn query_location_by_protocol_response_not_found() {
     round_trip::<
         matrix_client_server::types::Error,
     >("query_location_by_protocol::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
+
 #[test]
 fn query_public_rooms_request_body_include_all_networks() {
     round_trip::<bool>("query_public_rooms::RequestBody.include_all_networks", "false");
 }
+
 #[test]
 fn query_public_rooms_request_body_third_party_instance_id() {
     round_trip::<
         String,
     >("query_public_rooms::RequestBody.third_party_instance_id", "\"irc\"");
 }
+
 #[test]
 fn query_public_rooms_request_body() {
     round_trip::<
@@ -3821,58 +4417,69 @@ fn query_public_rooms_request_body() {
         "{\"limit\":10,\"filter\":{\"generic_search_term\":\"foo\",\"room_types\":[null,\"m.space\"]},\"include_all_networks\":false,\"third_party_instance_id\":\"irc-freenode\"}",
     );
 }
+
 #[test]
 fn query_user_by_id_request_userid() {
     round_trip::<String>("query_user_by_id::Request.userid", "\"@bob:matrix.org\"");
 }
+
 #[test]
 fn query_user_by_id_response_not_found() {
     round_trip::<
         matrix_client_server::types::Error,
     >("query_user_by_id::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
+
 #[test]
 fn query_user_by_protocol_request_protocol() {
     round_trip::<String>("query_user_by_protocol::Request.protocol", "\"irc\"");
 }
+
 #[test]
 fn query_user_by_protocol_response_not_found() {
     round_trip::<
         matrix_client_server::types::Error,
     >("query_user_by_protocol::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
+
 #[test]
 fn redact_event_request_room_id() {
     round_trip::<
         String,
     >("redact_event::Request.roomId", "\"!637q39766251:example.com\"");
 }
+
 #[test]
 fn redact_event_request_event_id() {
     round_trip::<String>("redact_event::Request.eventId", "\"$bai2b1i9:matrix.org\"");
 }
+
 #[test]
 fn redact_event_request_txn_id() {
     round_trip::<String>("redact_event::Request.txnId", "\"37\"");
 }
+
 #[test]
 fn redact_event_request_body() {
     round_trip::<
         matrix_client_server::endpoints::redact_event::RequestBody,
     >("redact_event::RequestBody", "{\"reason\":\"Indecent material\"}");
 }
+
 #[test]
 fn redact_event_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::redact_event::ResponseBody,
     >("redact_event::Response::Ok", "{\"event_id\":\"$YUwQidLecu:example.com\"}");
 }
+
 #[test]
 fn refresh_request_body() {
     round_trip::<
         matrix_client_server::endpoints::refresh::RequestBody,
     >("refresh::RequestBody", "{\"refresh_token\":\"some_token\"}");
 }
+
 #[test]
 fn refresh_response_ok() {
     round_trip::<
@@ -3882,6 +4489,7 @@ fn refresh_response_ok() {
         "{\"access_token\":\"a_new_token\",\"expires_in_ms\":60000,\"refresh_token\":\"another_new_token\"}",
     );
 }
+
 #[test]
 fn refresh_response_unauthorized() {
     round_trip::<
@@ -3891,34 +4499,41 @@ fn refresh_response_unauthorized() {
         "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Soft logged out\",\"soft_logout\":true}",
     );
 }
+
 #[test]
 fn register_request_kind() {
     round_trip::<
         matrix_client_server::endpoints::register::Kind,
     >("register::Request.kind", "\"user\"");
 }
+
 #[test]
 fn register_request_body_username() {
     round_trip::<String>("register::RequestBody.username", "\"cheeky_monkey\"");
 }
+
 #[test]
 fn register_request_body_password() {
     round_trip::<String>("register::RequestBody.password", "\"ilovebananas\"");
 }
+
 #[test]
 fn register_request_body_device_id() {
     round_trip::<String>("register::RequestBody.device_id", "\"GHTYAJCE\"");
 }
+
 #[test]
 fn register_request_body_initial_device_display_name() {
     round_trip::<
         String,
     >("register::RequestBody.initial_device_display_name", "\"Jungle Phone\"");
 }
+
 #[test]
 fn register_request_body_inhibit_login() {
     round_trip::<bool>("register::RequestBody.inhibit_login", "false");
 }
+
 #[test]
 fn register_response_ok() {
     round_trip::<
@@ -3928,6 +4543,7 @@ fn register_response_ok() {
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"access_token\":\"abc123\",\"device_id\":\"GHTYAJCE\"}",
     );
 }
+
 #[test]
 fn register_response_bad_request() {
     round_trip::<
@@ -3937,6 +4553,7 @@ fn register_response_bad_request() {
         "{\"errcode\":\"M_USER_IN_USE\",\"error\":\"Desired user ID is already taken.\"}",
     );
 }
+
 #[test]
 fn register_response_forbidden() {
     round_trip::<
@@ -3946,16 +4563,19 @@ fn register_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Registration is disabled\"}",
     );
 }
+
 #[test]
 fn registration_token_validity_request_token() {
     round_trip::<String>("registration_token_validity::Request.token", "\"fBVFdqVE\"");
 }
+
 #[test]
 fn registration_token_validity_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::registration_token_validity::ResponseBody,
     >("registration_token_validity::Response::Ok", "{\"valid\":true}");
 }
+
 #[test]
 fn registration_token_validity_response_forbidden() {
     round_trip::<
@@ -3965,28 +4585,33 @@ fn registration_token_validity_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Registration is not enabled on this homeserver.\"}",
     );
 }
+
 #[test]
 fn report_event_request_room_id() {
     round_trip::<
         String,
     >("report_event::Request.roomId", "\"!637q39766251:example.com\"");
 }
+
 #[test]
 fn report_event_request_event_id() {
     round_trip::<String>("report_event::Request.eventId", "\"$something:example.org\"");
 }
+
 #[test]
 fn report_event_request_body() {
     round_trip::<
         matrix_client_server::endpoints::report_event::RequestBody,
     >("report_event::RequestBody", "{\"reason\":\"this makes me sad\"}");
 }
+
 #[test]
 fn report_event_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("report_event::Response::Ok", "{}");
 }
+
 #[test]
 fn report_event_response_not_found() {
     round_trip::<
@@ -3996,22 +4621,26 @@ fn report_event_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The event was not found or you are not joined to the room.\"}",
     );
 }
+
 #[test]
 fn report_room_request_room_id() {
     round_trip::<String>("report_room::Request.roomId", "\"!637q39766251:example.com\"");
 }
+
 #[test]
 fn report_room_request_body() {
     round_trip::<
         matrix_client_server::endpoints::report_room::RequestBody,
     >("report_room::RequestBody", "{\"reason\":\"this makes me sad\"}");
 }
+
 #[test]
 fn report_room_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("report_room::Response::Ok", "{}");
 }
+
 #[test]
 fn report_room_response_not_found() {
     round_trip::<
@@ -4021,22 +4650,26 @@ fn report_room_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The room was not found.\"}",
     );
 }
+
 #[test]
 fn report_user_request_user_id() {
     round_trip::<String>("report_user::Request.userId", "\"@someguy:example.com\"");
 }
+
 #[test]
 fn report_user_request_body() {
     round_trip::<
         matrix_client_server::endpoints::report_user::RequestBody,
     >("report_user::RequestBody", "{\"reason\":\"this makes me sad\"}");
 }
+
 #[test]
 fn report_user_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("report_user::Response::Ok", "{}");
 }
+
 #[test]
 fn report_user_response_not_found() {
     round_trip::<
@@ -4046,18 +4679,21 @@ fn report_user_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The user was not found.\"}",
     );
 }
+
 #[test]
 fn request_open_id_token_request_user_id() {
     round_trip::<
         String,
     >("request_open_id_token::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn request_open_id_token_request_body() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("request_open_id_token::RequestBody", "{}");
 }
+
 #[test]
 fn request_open_id_token_response_ok() {
     round_trip::<
@@ -4067,6 +4703,7 @@ fn request_open_id_token_response_ok() {
         "{\"access_token\":\"SomeT0kenHere\",\"token_type\":\"Bearer\",\"matrix_server_name\":\"example.com\",\"expires_in\":3600}",
     );
 }
+
 #[test]
 fn request_token_to3_pid_email_response_bad_request() {
     round_trip::<
@@ -4076,6 +4713,7 @@ fn request_token_to3_pid_email_response_bad_request() {
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"Third-party identifier already in use\"}",
     );
 }
+
 #[test]
 fn request_token_to3_pid_email_response_forbidden() {
     round_trip::<
@@ -4085,6 +4723,7 @@ fn request_token_to3_pid_email_response_forbidden() {
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
     );
 }
+
 #[test]
 fn request_token_to3_pidmsisdn_response_bad_request() {
     round_trip::<
@@ -4094,6 +4733,7 @@ fn request_token_to3_pidmsisdn_response_bad_request() {
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"Third-party identifier already in use\"}",
     );
 }
+
 #[test]
 fn request_token_to3_pidmsisdn_response_forbidden() {
     round_trip::<
@@ -4103,6 +4743,7 @@ fn request_token_to3_pidmsisdn_response_forbidden() {
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
     );
 }
+
 #[test]
 fn request_token_to_register_email_response_bad_request() {
     round_trip::<
@@ -4112,6 +4753,7 @@ fn request_token_to_register_email_response_bad_request() {
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"The specified address is already in use\"}",
     );
 }
+
 #[test]
 fn request_token_to_register_email_response_forbidden() {
     round_trip::<
@@ -4121,6 +4763,7 @@ fn request_token_to_register_email_response_forbidden() {
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
     );
 }
+
 #[test]
 fn request_token_to_register_msisdn_response_bad_request() {
     round_trip::<
@@ -4130,6 +4773,7 @@ fn request_token_to_register_msisdn_response_bad_request() {
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"The specified address is already in use\"}",
     );
 }
+
 #[test]
 fn request_token_to_register_msisdn_response_forbidden() {
     round_trip::<
@@ -4139,6 +4783,7 @@ fn request_token_to_register_msisdn_response_forbidden() {
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
     );
 }
+
 #[test]
 fn request_token_to_reset_password_email_response_bad_request() {
     round_trip::<
@@ -4148,6 +4793,7 @@ fn request_token_to_reset_password_email_response_bad_request() {
         "{\"errcode\":\"M_THREEPID_NOT_FOUND\",\"error\":\"Email not found\"}",
     );
 }
+
 #[test]
 fn request_token_to_reset_password_email_response_forbidden() {
     round_trip::<
@@ -4157,6 +4803,7 @@ fn request_token_to_reset_password_email_response_forbidden() {
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
     );
 }
+
 #[test]
 fn request_token_to_reset_password_msisdn_response_bad_request() {
     round_trip::<
@@ -4166,6 +4813,7 @@ fn request_token_to_reset_password_msisdn_response_bad_request() {
         "{\"errcode\":\"M_THREEPID_NOT_FOUND\",\"error\":\"Phone number not found\"}",
     );
 }
+
 #[test]
 fn request_token_to_reset_password_msisdn_response_forbidden() {
     round_trip::<
@@ -4175,12 +4823,14 @@ fn request_token_to_reset_password_msisdn_response_forbidden() {
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
     );
 }
+
 #[test]
 fn room_initial_sync_request_room_id() {
     round_trip::<
         String,
     >("room_initial_sync::Request.roomId", "\"!636q39766251:example.com\"");
 }
+
 #[test]
 fn room_initial_sync_response_ok() {
     round_trip::<
@@ -4190,10 +4840,12 @@ fn room_initial_sync_response_ok() {
         "{\"membership\":\"join\",\"messages\":{\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},{\"content\":{\"body\":\"something-important.doc\",\"filename\":\"something-important.doc\",\"info\":{\"mimetype\":\"application/msword\",\"size\":46144},\"msgtype\":\"m.file\",\"url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"end\":\"s3456_9_0\",\"start\":\"t44-3453_9_0\"},\"room_id\":\"!636q39766251:example.com\",\"state\":[{\"content\":{\"join_rule\":\"public\"},\"type\":\"m.room.join_rules\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"},{\"content\":{\"room_version\":\"11\",\"m.federate\":true,\"predecessor\":{\"event_id\":\"$something:example.org\",\"room_id\":\"!oldroom:example.org\"}},\"type\":\"m.room.create\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"ban\":50,\"events\":{\"m.room.name\":100,\"m.room.power_levels\":100},\"events_default\":0,\"invite\":50,\"kick\":50,\"redact\":50,\"state_default\":50,\"users\":{\"@example:localhost\":100},\"users_default\":0,\"notifications\":{\"room\":20}},\"type\":\"m.room.power_levels\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"}],\"visibility\":\"private\",\"account_data\":[{\"type\":\"m.tag\",\"content\":{\"tags\":{\"work\":{\"order\":\"1\"}}}}]}",
     );
 }
+
 #[test]
 fn search_request_next_batch() {
     round_trip::<String>("search::Request.next_batch", "\"YWxsCgpOb25lLDM1ODcwOA\"");
 }
+
 #[test]
 fn search_request_body() {
     round_trip::<
@@ -4203,6 +4855,7 @@ fn search_request_body() {
         "{\"search_categories\":{\"room_events\":{\"keys\":[\"content.body\"],\"search_term\":\"martians and men\",\"order_by\":\"recent\",\"groupings\":{\"group_by\":[{\"key\":\"room_id\"}]}}}}",
     );
 }
+
 #[test]
 fn search_response_ok() {
     round_trip::<
@@ -4212,28 +4865,34 @@ fn search_response_ok() {
         "{\"search_categories\":{\"room_events\":{\"groups\":{\"room_id\":{\"!qPewotXpIctQySfjSy:localhost\":{\"order\":1,\"next_batch\":\"BdgFsdfHSf-dsFD\",\"results\":[\"$144429830826TWwbB:localhost\"]}}},\"highlights\":[\"martians\",\"men\"],\"next_batch\":\"5FdgFsd234dfgsdfFD\",\"count\":1224,\"results\":[{\"rank\":0.00424866,\"result\":{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$144429830826TWwbB:localhost\",\"room_id\":\"!qPewotXpIctQySfjSy:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}}]}}}",
     );
 }
+
 #[test]
 fn search_user_directory_request_body_search_term() {
     round_trip::<String>("search_user_directory::RequestBody.search_term", "\"foo\"");
 }
+
 #[test]
 fn search_user_directory_request_body_limit() {
     round_trip::<i64>("search_user_directory::RequestBody.limit", "10");
 }
+
 #[test]
 fn search_user_directory_user_user_id() {
     round_trip::<String>("search_user_directory::User.user_id", "\"@foo:bar.com\"");
 }
+
 #[test]
 fn search_user_directory_user_display_name() {
     round_trip::<String>("search_user_directory::User.display_name", "\"Foo\"");
 }
+
 #[test]
 fn search_user_directory_user_avatar_url() {
     round_trip::<
         String,
     >("search_user_directory::User.avatar_url", "\"mxc://bar.com/foo\"");
 }
+
 #[test]
 fn search_user_directory_response_ok() {
     round_trip::<
@@ -4243,40 +4902,48 @@ fn search_user_directory_response_ok() {
         "{\"results\":[{\"user_id\":\"@foo:bar.com\",\"display_name\":\"Foo\",\"avatar_url\":\"mxc://bar.com/foo\"}],\"limited\":false}",
     );
 }
+
 #[test]
 fn send_message_request_room_id() {
     round_trip::<
         String,
     >("send_message::Request.roomId", "\"!636q39766251:example.com\"");
 }
+
 #[test]
 fn send_message_request_event_type() {
     round_trip::<String>("send_message::Request.eventType", "\"m.room.message\"");
 }
+
 #[test]
 fn send_message_request_txn_id() {
     round_trip::<String>("send_message::Request.txnId", "\"35\"");
 }
+
 #[test]
 fn send_message_request_body() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("send_message::RequestBody", "{\"msgtype\":\"m.text\",\"body\":\"hello\"}");
 }
+
 #[test]
 fn send_message_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::send_message::ResponseBody,
     >("send_message::Response::Ok", "{\"event_id\":\"$YUwRidLecu:example.com\"}");
 }
+
 #[test]
 fn send_to_device_request_event_type() {
     round_trip::<String>("send_to_device::Request.eventType", "\"m.new_device\"");
 }
+
 #[test]
 fn send_to_device_request_txn_id() {
     round_trip::<String>("send_to_device::Request.txnId", "\"35\"");
 }
+
 #[test]
 fn send_to_device_body_messages() {
     round_trip::<
@@ -4292,22 +4959,26 @@ fn send_to_device_body_messages() {
         "{\"@alice:example.com\":{\"TLLBEANAAG\":{\"example_content_key\":\"value\"}}}",
     );
 }
+
 #[test]
 fn send_to_device_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("send_to_device::Response::Ok", "{}");
 }
+
 #[test]
 fn set_account_data_request_user_id() {
     round_trip::<String>("set_account_data::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn set_account_data_request_type() {
     round_trip::<
         String,
     >("set_account_data::Request.type", "\"org.example.custom.config\"");
 }
+
 #[test]
 fn set_account_data_request_body() {
     round_trip::<
@@ -4317,12 +4988,14 @@ fn set_account_data_request_body() {
         "{\"custom_account_data_key\":\"custom_config_value\"}",
     );
 }
+
 #[test]
 fn set_account_data_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_account_data::Response::Ok", "{}");
 }
+
 #[test]
 fn set_account_data_response_bad_request() {
     round_trip::<
@@ -4332,6 +5005,7 @@ fn set_account_data_response_bad_request() {
         "{\"errcode\":\"M_NOT_JSON\",\"error\":\"Content must be a JSON object.\"}",
     );
 }
+
 #[test]
 fn set_account_data_response_forbidden() {
     round_trip::<
@@ -4341,6 +5015,7 @@ fn set_account_data_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot add account data for other users.\"}",
     );
 }
+
 #[test]
 fn set_account_data_response_method_not_allowed() {
     round_trip::<
@@ -4350,24 +5025,28 @@ fn set_account_data_response_method_not_allowed() {
         "{\"errcode\":\"M_BAD_JSON\",\"error\":\"Cannot set m.fully_read through this API.\"}",
     );
 }
+
 #[test]
 fn set_account_data_per_room_request_user_id() {
     round_trip::<
         String,
     >("set_account_data_per_room::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn set_account_data_per_room_request_room_id() {
     round_trip::<
         String,
     >("set_account_data_per_room::Request.roomId", "\"!726s6s6q:example.com\"");
 }
+
 #[test]
 fn set_account_data_per_room_request_type() {
     round_trip::<
         String,
     >("set_account_data_per_room::Request.type", "\"org.example.custom.room.config\"");
 }
+
 #[test]
 fn set_account_data_per_room_request_body() {
     round_trip::<
@@ -4377,12 +5056,14 @@ fn set_account_data_per_room_request_body() {
         "{\"custom_account_data_key\":\"custom_account_data_value\"}",
     );
 }
+
 #[test]
 fn set_account_data_per_room_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_account_data_per_room::Response::Ok", "{}");
 }
+
 #[test]
 fn set_account_data_per_room_response_bad_request() {
     round_trip::<
@@ -4392,6 +5073,7 @@ fn set_account_data_per_room_response_bad_request() {
         "{\"errcode\":\"M_NOT_JSON\",\"error\":\"Content must be a JSON object.\"}",
     );
 }
+
 #[test]
 fn set_account_data_per_room_response_forbidden() {
     round_trip::<
@@ -4401,6 +5083,7 @@ fn set_account_data_per_room_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot add account data for other users.\"}",
     );
 }
+
 #[test]
 fn set_account_data_per_room_response_method_not_allowed() {
     round_trip::<
@@ -4410,32 +5093,38 @@ fn set_account_data_per_room_response_method_not_allowed() {
         "{\"errcode\":\"M_BAD_JSON\",\"error\":\"Cannot set m.fully_read through this API.\"}",
     );
 }
+
 #[test]
 fn set_admin_lock_user_request_user_id() {
     round_trip::<
         String,
     >("set_admin_lock_user::Request.userId", "\"@peter:rabbit.rocks\"");
 }
+
 #[test]
 fn set_admin_lock_user_request_body_locked() {
     round_trip::<bool>("set_admin_lock_user::RequestBody.locked", "true");
 }
+
 #[test]
 fn set_admin_lock_user_request_body() {
     round_trip::<
         matrix_client_server::endpoints::set_admin_lock_user::RequestBody,
     >("set_admin_lock_user::RequestBody", "{\"locked\":true}");
 }
+
 #[test]
 fn set_admin_lock_user_response_body_locked() {
     round_trip::<bool>("set_admin_lock_user::ResponseBody.locked", "true");
 }
+
 #[test]
 fn set_admin_lock_user_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::set_admin_lock_user::ResponseBody,
     >("set_admin_lock_user::Response::Ok", "{\"locked\":true}");
 }
+
 #[test]
 fn set_admin_lock_user_response_bad_request() {
     round_trip::<
@@ -4445,6 +5134,7 @@ fn set_admin_lock_user_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"User does not belong to the local server.\"}",
     );
 }
+
 #[test]
 fn set_admin_lock_user_response_forbidden() {
     round_trip::<
@@ -4454,6 +5144,7 @@ fn set_admin_lock_user_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Requesting user is not a server administrator.\"}",
     );
 }
+
 #[test]
 fn set_admin_lock_user_response_not_found() {
     round_trip::<
@@ -4463,32 +5154,38 @@ fn set_admin_lock_user_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"User not found.\"}",
     );
 }
+
 #[test]
 fn set_admin_suspend_user_request_user_id() {
     round_trip::<
         String,
     >("set_admin_suspend_user::Request.userId", "\"@peter:rabbit.rocks\"");
 }
+
 #[test]
 fn set_admin_suspend_user_request_body_suspended() {
     round_trip::<bool>("set_admin_suspend_user::RequestBody.suspended", "true");
 }
+
 #[test]
 fn set_admin_suspend_user_request_body() {
     round_trip::<
         matrix_client_server::endpoints::set_admin_suspend_user::RequestBody,
     >("set_admin_suspend_user::RequestBody", "{\"suspended\":true}");
 }
+
 #[test]
 fn set_admin_suspend_user_response_body_suspended() {
     round_trip::<bool>("set_admin_suspend_user::ResponseBody.suspended", "true");
 }
+
 #[test]
 fn set_admin_suspend_user_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::set_admin_suspend_user::ResponseBody,
     >("set_admin_suspend_user::Response::Ok", "{\"suspended\":true}");
 }
+
 #[test]
 fn set_admin_suspend_user_response_bad_request() {
     round_trip::<
@@ -4498,6 +5195,7 @@ fn set_admin_suspend_user_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"User does not belong to the local server.\"}",
     );
 }
+
 #[test]
 fn set_admin_suspend_user_response_forbidden() {
     round_trip::<
@@ -4507,6 +5205,7 @@ fn set_admin_suspend_user_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Requesting user is not a server administrator.\"}",
     );
 }
+
 #[test]
 fn set_admin_suspend_user_response_not_found() {
     round_trip::<
@@ -4516,10 +5215,12 @@ fn set_admin_suspend_user_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"User not found.\"}",
     );
 }
+
 #[test]
 fn set_presence_request_user_id() {
     round_trip::<String>("set_presence::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn set_presence_request_body() {
     round_trip::<
@@ -4529,32 +5230,38 @@ fn set_presence_request_body() {
         "{\"presence\":\"online\",\"status_msg\":\"I am here.\"}",
     );
 }
+
 #[test]
 fn set_presence_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_presence::Response::Ok", "{}");
 }
+
 #[test]
 fn set_profile_field_request_user_id() {
     round_trip::<String>("set_profile_field::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn set_profile_field_request_key_name() {
     round_trip::<String>("set_profile_field::Request.keyName", "\"displayname\"");
 }
+
 #[test]
 fn set_profile_field_request_body() {
     round_trip::<
         std::collections::BTreeMap<String, serde_json::Value>,
     >("set_profile_field::RequestBody", "{\"displayname\":\"Alice Wonderland\"}");
 }
+
 #[test]
 fn set_profile_field_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_profile_field::Response::Ok", "{}");
 }
+
 #[test]
 fn set_profile_field_response_bad_request_bad_json() {
     round_trip::<
@@ -4564,6 +5271,7 @@ fn set_profile_field_response_bad_request_bad_json() {
         "{\"errcode\":\"M_BAD_JSON\",\"error\":\"Malformed JSON payload.\"}",
     );
 }
+
 #[test]
 fn set_profile_field_response_bad_request_invalid_key() {
     round_trip::<
@@ -4573,6 +5281,7 @@ fn set_profile_field_response_bad_request_invalid_key() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Invalid profile key.\"}",
     );
 }
+
 #[test]
 fn set_profile_field_response_forbidden() {
     round_trip::<
@@ -4582,24 +5291,29 @@ fn set_profile_field_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Profile modification is not permitted.\"}",
     );
 }
+
 #[test]
 fn set_push_rule_request_kind() {
     round_trip::<
         matrix_client_server::endpoints::set_push_rule::Kind,
     >("set_push_rule::Request.kind", "\"content\"");
 }
+
 #[test]
 fn set_push_rule_request_rule_id() {
     round_trip::<String>("set_push_rule::Request.ruleId", "\"nocake\"");
 }
+
 #[test]
 fn set_push_rule_request_before() {
     round_trip::<String>("set_push_rule::Request.before", "\"someRuleId\"");
 }
+
 #[test]
 fn set_push_rule_request_after() {
     round_trip::<String>("set_push_rule::Request.after", "\"anotherRuleId\"");
 }
+
 #[test]
 fn set_push_rule_request_body() {
     round_trip::<
@@ -4609,12 +5323,14 @@ fn set_push_rule_request_body() {
         "{\"pattern\":\"cake*lie\",\"actions\":[\"notify\"]}",
     );
 }
+
 #[test]
 fn set_push_rule_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_push_rule::Response::Ok", "{}");
 }
+
 #[test]
 fn set_push_rule_response_bad_request() {
     round_trip::<
@@ -4624,6 +5340,7 @@ fn set_push_rule_response_bad_request() {
         "{\"error\":\"before/after rule not found: someRuleId\",\"errcode\":\"M_UNKNOWN\"}",
     );
 }
+
 #[test]
 fn set_push_rule_response_not_found() {
     round_trip::<
@@ -4633,18 +5350,21 @@ fn set_push_rule_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
     );
 }
+
 #[test]
 fn set_push_rule_actions_request_kind() {
     round_trip::<
         matrix_client_server::endpoints::set_push_rule_actions::Kind,
     >("set_push_rule_actions::Request.kind", "\"room\"");
 }
+
 #[test]
 fn set_push_rule_actions_request_rule_id() {
     round_trip::<
         String,
     >("set_push_rule_actions::Request.ruleId", "\"#spam:example.com\"");
 }
+
 #[test]
 fn set_push_rule_actions_request_body() {
     round_trip::<
@@ -4654,12 +5374,14 @@ fn set_push_rule_actions_request_body() {
         "{\"actions\":[\"notify\",{\"set_tweak\":\"highlight\"}]}",
     );
 }
+
 #[test]
 fn set_push_rule_actions_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_push_rule_actions::Response::Ok", "{}");
 }
+
 #[test]
 fn set_push_rule_actions_response_not_found() {
     round_trip::<
@@ -4669,28 +5391,33 @@ fn set_push_rule_actions_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
     );
 }
+
 #[test]
 fn set_push_rule_enabled_request_kind() {
     round_trip::<
         matrix_client_server::endpoints::set_push_rule_enabled::Kind,
     >("set_push_rule_enabled::Request.kind", "\"content\"");
 }
+
 #[test]
 fn set_push_rule_enabled_request_rule_id() {
     round_trip::<String>("set_push_rule_enabled::Request.ruleId", "\"nocake\"");
 }
+
 #[test]
 fn set_push_rule_enabled_request_body() {
     round_trip::<
         matrix_client_server::endpoints::set_push_rule_enabled::RequestBody,
     >("set_push_rule_enabled::RequestBody", "{\"enabled\":true}");
 }
+
 #[test]
 fn set_push_rule_enabled_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_push_rule_enabled::Response::Ok", "{}");
 }
+
 #[test]
 fn set_push_rule_enabled_response_not_found() {
     round_trip::<
@@ -4700,46 +5427,54 @@ fn set_push_rule_enabled_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
     );
 }
+
 #[test]
 fn set_read_marker_request_room_id() {
     round_trip::<
         String,
     >("set_read_marker::Request.roomId", "\"!somewhere:example.org\"");
 }
+
 #[test]
 fn set_read_marker_request_body_m_fully_read() {
     round_trip::<
         String,
     >("set_read_marker::RequestBody.m.fully_read", "\"$somewhere:example.org\"");
 }
+
 #[test]
 fn set_read_marker_request_body_m_read() {
     round_trip::<
         String,
     >("set_read_marker::RequestBody.m.read", "\"$elsewhere:example.org\"");
 }
+
 #[test]
 fn set_read_marker_request_body_m_read_private() {
     round_trip::<
         String,
     >("set_read_marker::RequestBody.m.read.private", "\"$elsewhere:example.org\"");
 }
+
 #[test]
 fn set_room_alias_request_room_alias() {
     round_trip::<String>("set_room_alias::Request.roomAlias", "\"#monkeys:matrix.org\"");
 }
+
 #[test]
 fn set_room_alias_request_body() {
     round_trip::<
         matrix_client_server::endpoints::set_room_alias::RequestBody,
     >("set_room_alias::RequestBody", "{\"room_id\":\"!abnjk1jdasj98:capuchins.com\"}");
 }
+
 #[test]
 fn set_room_alias_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_room_alias::Response::Ok", "{}");
 }
+
 #[test]
 fn set_room_alias_response_bad_request() {
     round_trip::<
@@ -4749,6 +5484,7 @@ fn set_room_alias_response_bad_request() {
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Room alias invalid\"}",
     );
 }
+
 #[test]
 fn set_room_alias_response_conflict() {
     round_trip::<
@@ -4758,24 +5494,28 @@ fn set_room_alias_response_conflict() {
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Room alias #monkeys:matrix.org already exists.\"}",
     );
 }
+
 #[test]
 fn set_room_state_with_key_request_room_id() {
     round_trip::<
         String,
     >("set_room_state_with_key::Request.roomId", "\"!636q39766251:example.com\"");
 }
+
 #[test]
 fn set_room_state_with_key_request_event_type() {
     round_trip::<
         String,
     >("set_room_state_with_key::Request.eventType", "\"m.room.member\"");
 }
+
 #[test]
 fn set_room_state_with_key_request_state_key() {
     round_trip::<
         String,
     >("set_room_state_with_key::Request.stateKey", "\"@alice:example.com\"");
 }
+
 #[test]
 fn set_room_state_with_key_request_body() {
     round_trip::<
@@ -4785,6 +5525,7 @@ fn set_room_state_with_key_request_body() {
         "{\"membership\":\"join\",\"avatar_url\":\"mxc://localhost/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\"}",
     );
 }
+
 #[test]
 fn set_room_state_with_key_response_ok() {
     round_trip::<
@@ -4794,6 +5535,7 @@ fn set_room_state_with_key_response_ok() {
         "{\"event_id\":\"$YUwRidLecu:example.com\"}",
     );
 }
+
 #[test]
 fn set_room_state_with_key_response_bad_request() {
     round_trip::<
@@ -4803,6 +5545,7 @@ fn set_room_state_with_key_response_bad_request() {
         "{\"errcode\":\"M_BAD_ALIAS\",\"error\":\"The alias '#hello:example.org' does not point to this room.\"}",
     );
 }
+
 #[test]
 fn set_room_state_with_key_response_forbidden() {
     round_trip::<
@@ -4812,42 +5555,50 @@ fn set_room_state_with_key_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You do not have permission to send the event.\"}",
     );
 }
+
 #[test]
 fn set_room_tag_request_user_id() {
     round_trip::<String>("set_room_tag::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn set_room_tag_request_room_id() {
     round_trip::<String>("set_room_tag::Request.roomId", "\"!726s6s6q:example.com\"");
 }
+
 #[test]
 fn set_room_tag_request_tag() {
     round_trip::<String>("set_room_tag::Request.tag", "\"u.work\"");
 }
+
 #[test]
 fn set_room_tag_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_room_tag::Response::Ok", "{}");
 }
+
 #[test]
 fn set_room_visibility_on_directory_request_room_id() {
     round_trip::<
         String,
     >("set_room_visibility_on_directory::Request.roomId", "\"!curbf:matrix.org\"");
 }
+
 #[test]
 fn set_room_visibility_on_directory_request_body() {
     round_trip::<
         matrix_client_server::endpoints::set_room_visibility_on_directory::RequestBody,
     >("set_room_visibility_on_directory::RequestBody", "{\"visibility\":\"public\"}");
 }
+
 #[test]
 fn set_room_visibility_on_directory_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_room_visibility_on_directory::Response::Ok", "{}");
 }
+
 #[test]
 fn set_room_visibility_on_directory_response_not_found() {
     round_trip::<
@@ -4857,52 +5608,63 @@ fn set_room_visibility_on_directory_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room not found\"}",
     );
 }
+
 #[test]
 fn set_typing_request_user_id() {
     round_trip::<String>("set_typing::Request.userId", "\"@alice:example.com\"");
 }
+
 #[test]
 fn set_typing_request_room_id() {
     round_trip::<String>("set_typing::Request.roomId", "\"!wefh3sfukhs:example.com\"");
 }
+
 #[test]
 fn set_typing_request_body() {
     round_trip::<
         matrix_client_server::endpoints::set_typing::RequestBody,
     >("set_typing::RequestBody", "{\"typing\":true,\"timeout\":30000}");
 }
+
 #[test]
 fn set_typing_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("set_typing::Response::Ok", "{}");
 }
+
 #[test]
 fn sync_request_filter() {
     round_trip::<String>("sync::Request.filter", "\"66696p746572\"");
 }
+
 #[test]
 fn sync_request_since() {
     round_trip::<String>("sync::Request.since", "\"s72594_4483_1934\"");
 }
+
 #[test]
 fn sync_request_full_state() {
     round_trip::<bool>("sync::Request.full_state", "false");
 }
+
 #[test]
 fn sync_request_set_presence() {
     round_trip::<
         matrix_client_server::endpoints::sync::SetPresence,
     >("sync::Request.set_presence", "\"offline\"");
 }
+
 #[test]
 fn sync_request_timeout() {
     round_trip::<i64>("sync::Request.timeout", "30000");
 }
+
 #[test]
 fn sync_request_use_state_after() {
     round_trip::<bool>("sync::Request.use_state_after", "false");
 }
+
 #[test]
 fn sync_response_ok() {
     still_wrong::<
@@ -4913,10 +5675,12 @@ fn sync_response_ok() {
         "the example's `m.presence` event has a `sender`, which the presence event schema of /sync does not list",
     );
 }
+
 #[test]
 fn unban_request_room_id() {
     round_trip::<String>("unban::Request.roomId", "\"!e42d8c:matrix.org\"");
 }
+
 #[test]
 fn unban_request_body() {
     round_trip::<
@@ -4926,12 +5690,14 @@ fn unban_request_body() {
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"reason\":\"They've been banned long enough\"}",
     );
 }
+
 #[test]
 fn unban_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("unban::Response::Ok", "{}");
 }
+
 #[test]
 fn unban_response_forbidden() {
     round_trip::<
@@ -4941,36 +5707,42 @@ fn unban_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You do not have a high enough power level to unban from this room.\"}",
     );
 }
+
 #[test]
 fn unbind3pid_from_account_request_body_id_server() {
     round_trip::<
         String,
     >("unbind3pid_from_account::RequestBody.id_server", "\"example.org\"");
 }
+
 #[test]
 fn unbind3pid_from_account_medium() {
     round_trip::<
         matrix_client_server::endpoints::unbind3pid_from_account::Medium,
     >("unbind3pid_from_account::Medium", "\"email\"");
 }
+
 #[test]
 fn unbind3pid_from_account_request_body_address() {
     round_trip::<
         String,
     >("unbind3pid_from_account::RequestBody.address", "\"example@example.org\"");
 }
+
 #[test]
 fn unbind3pid_from_account_id_server_unbind_result() {
     round_trip::<
         matrix_client_server::endpoints::unbind3pid_from_account::IdServerUnbindResult,
     >("unbind3pid_from_account::IdServerUnbindResult", "\"success\"");
 }
+
 #[test]
 fn update_appservice_room_directory_visibility_request_network_id() {
     round_trip::<
         String,
     >("update_appservice_room_directory_visibility::Request.networkId", "\"irc\"");
 }
+
 #[test]
 fn update_appservice_room_directory_visibility_request_room_id() {
     round_trip::<
@@ -4980,56 +5752,66 @@ fn update_appservice_room_directory_visibility_request_room_id() {
         "\"!somewhere:example.org\"",
     );
 }
+
 #[test]
 fn update_appservice_room_directory_visibility_visibility() {
     round_trip::<
         matrix_client_server::endpoints::update_appservice_room_directory_visibility::Visibility,
     >("update_appservice_room_directory_visibility::Visibility", "\"public\"");
 }
+
 #[test]
 fn update_appservice_room_directory_visibility_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("update_appservice_room_directory_visibility::Response::Ok", "{}");
 }
+
 #[test]
 fn update_device_request_device_id() {
     round_trip::<String>("update_device::Request.deviceId", "\"QBUAZIFURK\"");
 }
+
 #[test]
 fn update_device_request_body() {
     round_trip::<
         matrix_client_server::endpoints::update_device::RequestBody,
     >("update_device::RequestBody", "{\"display_name\":\"My other phone\"}");
 }
+
 #[test]
 fn update_device_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("update_device::Response::Ok", "{}");
 }
+
 #[test]
 fn update_device_response_created() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("update_device::Response::Created", "{}");
 }
+
 #[test]
 fn upgrade_room_request_room_id() {
     round_trip::<String>("upgrade_room::Request.roomId", "\"!oldroom:example.org\"");
 }
+
 #[test]
 fn upgrade_room_request_body() {
     round_trip::<
         matrix_client_server::endpoints::upgrade_room::RequestBody,
     >("upgrade_room::RequestBody", "{\"new_version\":\"2\"}");
 }
+
 #[test]
 fn upgrade_room_response_ok() {
     round_trip::<
         matrix_client_server::endpoints::upgrade_room::ResponseBody,
     >("upgrade_room::Response::Ok", "{\"replacement_room\":\"!newroom:example.org\"}");
 }
+
 #[test]
 fn upgrade_room_response_bad_request() {
     round_trip::<
@@ -5039,6 +5821,7 @@ fn upgrade_room_response_bad_request() {
         "{\"errcode\":\"M_UNSUPPORTED_ROOM_VERSION\",\"error\":\"This server does not support that room version\"}",
     );
 }
+
 #[test]
 fn upgrade_room_response_forbidden() {
     round_trip::<
@@ -5048,14 +5831,17 @@ fn upgrade_room_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You cannot upgrade this room\"}",
     );
 }
+
 #[test]
 fn upload_content_request_content_type() {
     round_trip::<String>("upload_content::Request.Content-Type", "\"application/pdf\"");
 }
+
 #[test]
 fn upload_content_request_filename() {
     round_trip::<String>("upload_content::Request.filename", "\"War and Peace.pdf\"");
 }
+
 #[test]
 fn upload_content_response_ok() {
     round_trip::<
@@ -5065,6 +5851,7 @@ fn upload_content_response_ok() {
         "{\"content_uri\":\"mxc://example.com/AQwafuaFswefuhsfAFAgsw\"}",
     );
 }
+
 #[test]
 fn upload_content_response_forbidden() {
     round_trip::<
@@ -5074,6 +5861,7 @@ fn upload_content_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot upload this content\"}",
     );
 }
+
 #[test]
 fn upload_content_response_payload_too_large() {
     round_trip::<
@@ -5083,34 +5871,40 @@ fn upload_content_response_payload_too_large() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Cannot upload files larger than 100mb\"}",
     );
 }
+
 #[test]
 fn upload_content_to_mxc_request_server_name() {
     round_trip::<String>("upload_content_to_mxc::Request.serverName", "\"matrix.org\"");
 }
+
 #[test]
 fn upload_content_to_mxc_request_media_id() {
     round_trip::<
         String,
     >("upload_content_to_mxc::Request.mediaId", "\"ascERGshawAWawugaAcauga\"");
 }
+
 #[test]
 fn upload_content_to_mxc_request_content_type() {
     round_trip::<
         String,
     >("upload_content_to_mxc::Request.Content-Type", "\"application/pdf\"");
 }
+
 #[test]
 fn upload_content_to_mxc_request_filename() {
     round_trip::<
         String,
     >("upload_content_to_mxc::Request.filename", "\"War and Peace.pdf\"");
 }
+
 #[test]
 fn upload_content_to_mxc_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("upload_content_to_mxc::Response::Ok", "{}");
 }
+
 #[test]
 fn upload_content_to_mxc_response_forbidden() {
     round_trip::<
@@ -5120,6 +5914,7 @@ fn upload_content_to_mxc_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot upload this content\"}",
     );
 }
+
 #[test]
 fn upload_content_to_mxc_response_not_found() {
     round_trip::<
@@ -5129,6 +5924,7 @@ fn upload_content_to_mxc_response_not_found() {
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown media ID\"}",
     );
 }
+
 #[test]
 fn upload_content_to_mxc_response_conflict() {
     round_trip::<
@@ -5138,6 +5934,7 @@ fn upload_content_to_mxc_response_conflict() {
         "{\"errcode\":\"M_CANNOT_OVERWRITE_MEDIA\",\"error\":\"Media already uploaded\"}",
     );
 }
+
 #[test]
 fn upload_content_to_mxc_response_payload_too_large() {
     round_trip::<
@@ -5147,6 +5944,7 @@ fn upload_content_to_mxc_response_payload_too_large() {
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Cannot upload files larger than 100mb\"}",
     );
 }
+
 #[test]
 fn upload_cross_signing_keys_request_body() {
     round_trip::<
@@ -5156,12 +5954,14 @@ fn upload_cross_signing_keys_request_body() {
         "{\"auth\":{\"type\":\"example.type.foo\",\"session\":\"xxxxx\",\"example_credential\":\"verypoorsharedsecret\"},\"master_key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"master\"],\"keys\":{\"ed25519:base64+master+public+key\":\"base64+master+public+key\"}},\"self_signing_key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"self_signing\"],\"keys\":{\"ed25519:base64+self+signing+public+key\":\"base64+self+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+self+signing+key\"}}},\"user_signing_key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"user_signing\"],\"keys\":{\"ed25519:base64+user+signing+public+key\":\"base64+user+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+user+signing+key\"}}}}",
     );
 }
+
 #[test]
 fn upload_cross_signing_keys_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("upload_cross_signing_keys::Response::Ok", "{}");
 }
+
 #[test]
 fn upload_cross_signing_keys_response_bad_request() {
     round_trip::<
@@ -5171,6 +5971,7 @@ fn upload_cross_signing_keys_response_bad_request() {
         "{\"errcode\":\"M_INVALID_SIGNATURE\",\"error\":\"Invalid signature\"}",
     );
 }
+
 #[test]
 fn upload_cross_signing_keys_response_forbidden() {
     round_trip::<
@@ -5180,6 +5981,7 @@ fn upload_cross_signing_keys_response_forbidden() {
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Key ID in use\"}",
     );
 }
+
 #[test]
 fn upload_cross_signing_signatures_request_body() {
     round_trip::<
@@ -5195,6 +5997,7 @@ fn upload_cross_signing_signatures_request_body() {
         "{\"@alice:example.com\":{\"HIJKLMN\":{\"user_id\":\"@alice:example.com\",\"device_id\":\"HIJKLMN\",\"algorithms\":[\"m.olm.v1.curve25519-aes-sha2\",\"m.megolm.v1.aes-sha2\"],\"keys\":{\"curve25519:HIJKLMN\":\"base64+curve25519+key\",\"ed25519:HIJKLMN\":\"base64+ed25519+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+self+signing+public+key\":\"base64+signature+of+HIJKLMN\"}}},\"base64+master+public+key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"master\"],\"keys\":{\"ed25519:base64+master+public+key\":\"base64+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:HIJKLMN\":\"base64+signature+of+master+key\"}}}},\"@bob:example.com\":{\"bobs+base64+master+public+key\":{\"user_id\":\"@bob:example.com\",\"keys\":{\"ed25519:bobs+base64+master+public+key\":\"bobs+base64+master+public+key\"},\"usage\":[\"master\"],\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+user+signing+public+key\":\"base64+signature+of+bobs+master+key\"}}}}}",
     );
 }
+
 #[test]
 fn upload_cross_signing_signatures_response_body_failures() {
     round_trip::<
@@ -5210,6 +6013,7 @@ fn upload_cross_signing_signatures_response_body_failures() {
         "{\"@alice:example.com\":{\"HIJKLMN\":{\"errcode\":\"M_INVALID_SIGNATURE\",\"error\":\"Invalid signature\"}}}",
     );
 }
+
 #[test]
 fn upload_keys_request_body_one_time_keys() {
     round_trip::<
@@ -5219,6 +6023,7 @@ fn upload_keys_request_body_one_time_keys() {
         "{\"signed_curve25519:AAAAHg\":{\"key\":\"zKbLg+NrIjpnagy+pIY6uPL4ZwEG2v+8F9lmgsnlZzs\",\"signatures\":{\"@alice:example.com\":{\"ed25519:JLAFKJWSCS\":\"FLWxXqGbwrb8SM3Y795eB6OA8bwBcoMZFXBqnTn58AYWZSqiD45tlBVcDa2L7RwdKXebW/VzDlnfVJ+9jok1Bw\"}}},\"signed_curve25519:AAAAHQ\":{\"key\":\"j3fR3HemM16M7CWhoI4Sk5ZsdmdfQHsKL1xuSft6MSw\",\"signatures\":{\"@alice:example.com\":{\"ed25519:JLAFKJWSCS\":\"IQeCEPb9HFk217cU9kw9EOiusC6kMIkoIRnbnfOh5Oc63S1ghgyjShBGpu34blQomoalCyXWyhaaT3MrLZYQAA\"}}}}",
     );
 }
+
 #[test]
 fn upload_keys_request_body_fallback_keys() {
     still_wrong::<
@@ -5229,12 +6034,14 @@ fn upload_keys_request_body_fallback_keys() {
         "a fallback key carries `fallback: true`, which the key object schema it shares with one-time keys does not list",
     );
 }
+
 #[test]
 fn upload_keys_response_body_one_time_key_counts() {
     round_trip::<
         std::collections::BTreeMap<String, i64>,
     >("upload_keys::ResponseBody.one_time_key_counts", "{\"signed_curve25519\":20}");
 }
+
 #[test]
 fn types_usage_item_keeps_an_unknown_value() {
     let value: matrix_client_server::types::UsageItem = serde_json::from_str(
@@ -5250,6 +6057,7 @@ fn types_usage_item_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn types_encryption_keeps_an_unknown_value() {
     let value: matrix_client_server::types::Encryption = serde_json::from_str(
@@ -5265,6 +6073,7 @@ fn types_encryption_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn types_event_format_keeps_an_unknown_value() {
     let value: matrix_client_server::types::EventFormat = serde_json::from_str(
@@ -5280,6 +6089,7 @@ fn types_event_format_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn create_room_visibility_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::create_room::Visibility = serde_json::from_str(
@@ -5296,6 +6106,7 @@ fn create_room_visibility_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn create_room_preset_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::create_room::Preset = serde_json::from_str(
@@ -5312,6 +6123,7 @@ fn create_room_preset_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn deactivate_account_id_server_unbind_result_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::deactivate_account::IdServerUnbindResult = serde_json::from_str(
@@ -5328,6 +6140,7 @@ fn deactivate_account_id_server_unbind_result_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn delete3pid_from_account_medium_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::delete3pid_from_account::Medium = serde_json::from_str(
@@ -5344,6 +6157,7 @@ fn delete3pid_from_account_medium_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn delete3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::delete3pid_from_account::IdServerUnbindResult = serde_json::from_str(
@@ -5360,6 +6174,7 @@ fn delete3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
         ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn delete_push_rule_kind_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::delete_push_rule::Kind = serde_json::from_str(
@@ -5376,6 +6191,7 @@ fn delete_push_rule_kind_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_account3_pi_ds_medium_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_account3_pi_ds::Medium = serde_json::from_str(
@@ -5392,6 +6208,7 @@ fn get_account3_pi_ds_medium_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_auth_metadata_account_management_actions_supported_item_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_auth_metadata::AccountManagementActionsSupportedItem = serde_json::from_str(
@@ -5408,6 +6225,7 @@ fn get_auth_metadata_account_management_actions_supported_item_keeps_an_unknown_
         > ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_capabilities_room_version_stability_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_capabilities::RoomVersionStability = serde_json::from_str(
@@ -5424,6 +6242,7 @@ fn get_capabilities_room_version_stability_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_content_thumbnail_method_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_content_thumbnail::Method = serde_json::from_str(
@@ -5440,6 +6259,7 @@ fn get_content_thumbnail_method_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_content_thumbnail_content_type_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_content_thumbnail::ContentType = serde_json::from_str(
@@ -5456,6 +6276,7 @@ fn get_content_thumbnail_content_type_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_content_thumbnail_authed_method_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_content_thumbnail_authed::Method = serde_json::from_str(
@@ -5472,6 +6293,7 @@ fn get_content_thumbnail_authed_method_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_content_thumbnail_authed_content_type_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_content_thumbnail_authed::ContentType = serde_json::from_str(
@@ -5488,6 +6310,7 @@ fn get_content_thumbnail_authed_content_type_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_event_by_timestamp_dir_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_event_by_timestamp::Dir = serde_json::from_str(
@@ -5504,6 +6327,7 @@ fn get_event_by_timestamp_dir_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_members_by_room_membership_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_members_by_room::Membership = serde_json::from_str(
@@ -5520,6 +6344,7 @@ fn get_members_by_room_membership_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_members_by_room_not_membership_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_members_by_room::NotMembership = serde_json::from_str(
@@ -5536,6 +6361,7 @@ fn get_members_by_room_not_membership_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_presence_presence_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_presence::Presence = serde_json::from_str(
@@ -5552,6 +6378,7 @@ fn get_presence_presence_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_push_rule_kind_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_push_rule::Kind = serde_json::from_str(
@@ -5568,6 +6395,7 @@ fn get_push_rule_kind_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_push_rule_actions_kind_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_push_rule_actions::Kind = serde_json::from_str(
@@ -5584,6 +6412,7 @@ fn get_push_rule_actions_kind_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_relating_events_dir_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_relating_events::Dir = serde_json::from_str(
@@ -5600,6 +6429,7 @@ fn get_relating_events_dir_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_dir_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_relating_events_with_rel_type::Dir = serde_json::from_str(
@@ -5616,6 +6446,7 @@ fn get_relating_events_with_rel_type_dir_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_dir_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::Dir = serde_json::from_str(
@@ -5632,6 +6463,7 @@ fn get_relating_events_with_rel_type_and_event_type_dir_keeps_an_unknown_value()
         > ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_room_events_dir_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_room_events::Dir = serde_json::from_str(
@@ -5648,6 +6480,7 @@ fn get_room_events_dir_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_room_keys_version_algorithm_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_room_keys_version::Algorithm = serde_json::from_str(
@@ -5664,6 +6497,7 @@ fn get_room_keys_version_algorithm_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_room_keys_version_current_algorithm_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_room_keys_version_current::Algorithm = serde_json::from_str(
@@ -5680,6 +6514,7 @@ fn get_room_keys_version_current_algorithm_keeps_an_unknown_value() {
         .is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_room_state_with_key_format_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_room_state_with_key::Format = serde_json::from_str(
@@ -5696,6 +6531,7 @@ fn get_room_state_with_key_format_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_room_summary_encryption_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_room_summary::Encryption = serde_json::from_str(
@@ -5712,6 +6548,7 @@ fn get_room_summary_encryption_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_room_summary_membership_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_room_summary::Membership = serde_json::from_str(
@@ -5728,6 +6565,7 @@ fn get_room_summary_membership_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_room_visibility_on_directory::Visibility = serde_json::from_str(
@@ -5744,6 +6582,7 @@ fn get_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
         ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_space_hierarchy_encryption_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_space_hierarchy::Encryption = serde_json::from_str(
@@ -5760,6 +6599,7 @@ fn get_space_hierarchy_encryption_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_thread_roots_include_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_thread_roots::Include = serde_json::from_str(
@@ -5776,6 +6616,7 @@ fn get_thread_roots_include_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn get_wellknown_support_role_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::get_wellknown_support::Role = serde_json::from_str(
@@ -5792,6 +6633,7 @@ fn get_wellknown_support_role_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn initial_sync_membership_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::initial_sync::Membership = serde_json::from_str(
@@ -5808,6 +6650,7 @@ fn initial_sync_membership_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn initial_sync_visibility_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::initial_sync::Visibility = serde_json::from_str(
@@ -5824,6 +6667,7 @@ fn initial_sync_visibility_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn is_push_rule_enabled_kind_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::is_push_rule_enabled::Kind = serde_json::from_str(
@@ -5840,6 +6684,7 @@ fn is_push_rule_enabled_kind_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn ping_appservice_errcode_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::ping_appservice::Errcode = serde_json::from_str(
@@ -5856,6 +6701,7 @@ fn ping_appservice_errcode_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn post_pusher_format_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::post_pusher::Format = serde_json::from_str(
@@ -5872,6 +6718,7 @@ fn post_pusher_format_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn post_receipt_receipt_type_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::post_receipt::ReceiptType = serde_json::from_str(
@@ -5888,6 +6735,7 @@ fn post_receipt_receipt_type_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn post_room_keys_version_algorithm_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::post_room_keys_version::Algorithm = serde_json::from_str(
@@ -5904,6 +6752,7 @@ fn post_room_keys_version_algorithm_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn put_room_keys_version_algorithm_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::put_room_keys_version::Algorithm = serde_json::from_str(
@@ -5920,6 +6769,7 @@ fn put_room_keys_version_algorithm_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn redirect_to_id_p_action_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::redirect_to_id_p::Action = serde_json::from_str(
@@ -5936,6 +6786,7 @@ fn redirect_to_id_p_action_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn redirect_to_sso_action_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::redirect_to_sso::Action = serde_json::from_str(
@@ -5952,6 +6803,7 @@ fn redirect_to_sso_action_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn register_kind_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::register::Kind = serde_json::from_str(
@@ -5967,6 +6819,7 @@ fn register_kind_keeps_an_unknown_value() {
         ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn room_initial_sync_membership_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::room_initial_sync::Membership = serde_json::from_str(
@@ -5983,6 +6836,7 @@ fn room_initial_sync_membership_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn room_initial_sync_visibility_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::room_initial_sync::Visibility = serde_json::from_str(
@@ -5999,6 +6853,7 @@ fn room_initial_sync_visibility_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn search_keys_item_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::search::KeysItem = serde_json::from_str(
@@ -6014,6 +6869,7 @@ fn search_keys_item_keeps_an_unknown_value() {
         ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn search_ordering_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::search::Ordering = serde_json::from_str(
@@ -6029,6 +6885,7 @@ fn search_ordering_keeps_an_unknown_value() {
         ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn search_group_key_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::search::GroupKey = serde_json::from_str(
@@ -6044,6 +6901,7 @@ fn search_group_key_keeps_an_unknown_value() {
         ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn set_presence_presence_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::set_presence::Presence = serde_json::from_str(
@@ -6060,6 +6918,7 @@ fn set_presence_presence_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn set_push_rule_kind_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::set_push_rule::Kind = serde_json::from_str(
@@ -6076,6 +6935,7 @@ fn set_push_rule_kind_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn set_push_rule_actions_kind_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::set_push_rule_actions::Kind = serde_json::from_str(
@@ -6092,6 +6952,7 @@ fn set_push_rule_actions_kind_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn set_push_rule_enabled_kind_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::set_push_rule_enabled::Kind = serde_json::from_str(
@@ -6108,6 +6969,7 @@ fn set_push_rule_enabled_kind_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn set_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::set_room_visibility_on_directory::Visibility = serde_json::from_str(
@@ -6124,6 +6986,7 @@ fn set_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
         ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn sync_set_presence_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::sync::SetPresence = serde_json::from_str(
@@ -6139,6 +7002,7 @@ fn sync_set_presence_keeps_an_unknown_value() {
         > ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn unbind3pid_from_account_medium_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::unbind3pid_from_account::Medium = serde_json::from_str(
@@ -6155,6 +7019,7 @@ fn unbind3pid_from_account_medium_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 #[test]
 fn unbind3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::unbind3pid_from_account::IdServerUnbindResult = serde_json::from_str(
@@ -6171,6 +7036,7 @@ fn unbind3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
         ().is_err(), "a parameter stays strict"
     );
 }
+
 #[test]
 fn update_appservice_room_directory_visibility_visibility_keeps_an_unknown_value() {
     let value: matrix_client_server::endpoints::update_appservice_room_directory_visibility::Visibility = serde_json::from_str(
@@ -6187,6 +7053,7 @@ fn update_appservice_room_directory_visibility_visibility_keeps_an_unknown_value
         > ().is_err(), "a parameter stays strict"
     );
 }
+
 /// Reads `json` as a `T` and writes it back: it must come back as the same JSON.
 #[track_caller]
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
@@ -6204,6 +7071,7 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
         "{name}: the example changed on its way through the generated type\n spec:      {expected}\n generated: {actual}"
     );
 }
+
 /// A known spec error must still fail to fit; when it fits, the config entry is stale.
 #[track_caller]
 fn still_wrong<T: serde::de::DeserializeOwned + serde::Serialize>(
@@ -6220,6 +7088,7 @@ fn still_wrong<T: serde::de::DeserializeOwned + serde::Serialize>(
         "{name}: listed as a known spec error ({reason}), but it fits now: remove it from [[known_example_error]] in codegen.toml"
     );
 }
+
 /// JSON equality where `1` and `1.0` are the same number.
 fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {

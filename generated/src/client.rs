@@ -5,10 +5,12 @@
 //!
 //! `Err` is for transport failures and answers that cannot be read ([`ClientError`]). Use
 //! `into_result` on an answer to get the success body or the answer as an error, for `?`.
+
 pub use crate::runtime::client::{
     Client, ClientError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_STAGE_LIMIT, RateLimitRetry,
 };
+
 impl Client {
     /// `POST /account/password`
     ///
@@ -22,6 +24,7 @@ impl Client {
     ) -> Result<crate::endpoints::change_password::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /account/password` through User-Interactive Authentication.
     ///
     /// Sends `request`; while the server answers with the authentication state (flows, params,
@@ -63,6 +66,7 @@ impl Client {
         };
         self.interactive(request, uiaa, next).await
     }
+
     /// `POST /register`
     ///
     /// Register for an account on this homeserver.
@@ -75,6 +79,7 @@ impl Client {
     ) -> Result<crate::endpoints::register::Response, ClientError> {
         self.send(request).await
     }
+
     /// `POST /register` through User-Interactive Authentication.
     ///
     /// Sends `request`; while the server answers with the authentication state (flows, params,
@@ -114,6 +119,7 @@ impl Client {
         };
         self.interactive(request, uiaa, next).await
     }
+
     /// `POST /register/email/requestToken`
     ///
     /// Requests a validation token be sent to the given email address

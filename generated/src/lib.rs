@@ -8,22 +8,30 @@
 //! - [`endpoints`]: one module per operation, with its request, responses and metadata;
 //! - `server` (feature `server`): a trait with one async method per operation, and an axum router;
 //! - `client` (feature `client`): a reqwest client with one async method per operation.
+
 #![forbid(unsafe_code)]
 #![allow(clippy::type_complexity)]
 #[cfg(feature = "client")]
 pub mod client;
+
 pub mod endpoints;
+
 mod runtime;
+
 #[cfg(feature = "server")]
 pub mod server;
+
 pub mod types;
+
 pub use runtime::error::{Error, ErrorCode};
 pub use runtime::http::{DecodeError, IntoHttpError, RequestError};
 pub use runtime::{
     AccessToken, Endpoint, Metadata, Redacted, RedactedMap, UnknownValue, Variable,
 };
+
 /// The prefix of every operation's path; `{NAME}` stands for a server variable of [`VARIABLES`].
 pub const BASE_PATH: &str = "/_matrix/client/{CLIENT_MAJOR_VERSION}";
+
 /// The placeholders of [`BASE_PATH`] and the values the API is served under.
 pub const VARIABLES: &[Variable] = &[
     crate::Variable {
@@ -32,6 +40,7 @@ pub const VARIABLES: &[Variable] = &[
         default: Some("v3"),
     },
 ];
+
 /// Wire names of fields whose values are secrets: `Debug` prints them as `<redacted>`.
 pub const SECRET_FIELDS: &[&str] = &[
     "access_token",

@@ -13,10 +13,12 @@
 //! and sees its request's [`RequestContext`]: the client's address, the headers, and the
 //! extensions your layers set. Every answer carries the CORS headers of [`ServerOptions::cors`]
 //! and every `OPTIONS` preflight is answered, so that web clients work (on by default).
+
 use std::future::Future;
 use std::sync::Arc;
 pub use crate::runtime::server::{Cors, HandlerError, RequestContext, ServerOptions};
 use crate::runtime::server::Failure;
+
 /// One async method per operation. Each has a default that answers 404
 /// `M_UNRECOGNIZED`, so a server implements what it supports and still compiles when
 /// a spec bump adds operations.
@@ -24,12 +26,14 @@ pub trait Server: Send + Sync + 'static {
     /// Who an access token belongs to (your user and device, say); the methods of
     /// operations with an access token receive it.
     type Identity: Send + Sync + 'static;
+
     /// Finds who `token` belongs to; `None` answers 401 `M_UNKNOWN_TOKEN`. Called
     /// before every operation that was sent a token. Compare tokens in constant time.
     fn authenticate(
         &self,
         token: &str,
     ) -> impl Future<Output = Result<Option<Self::Identity>, HandlerError>> + Send;
+
     /// `POST /account/password`
     ///
     /// Changes a user's password.
@@ -46,6 +50,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, identity, context);
         async { Ok(crate::endpoints::change_password::Response::unrecognized()) }
     }
+
     /// `POST /register`
     ///
     /// Register for an account on this homeserver.
@@ -61,6 +66,7 @@ pub trait Server: Send + Sync + 'static {
         let _ = (request, context);
         async { Ok(crate::endpoints::register::Response::unrecognized()) }
     }
+
     /// `POST /register/email/requestToken`
     ///
     /// Requests a validation token be sent to the given email address
@@ -84,16 +90,19 @@ pub trait Server: Send + Sync + 'static {
         }
     }
 }
+
 /// The state every handler shares.
 struct State<S> {
     server: S,
     options: ServerOptions,
 }
+
 /// The API as an axum router, under every value of the base path's variables, with the
 /// default [`ServerOptions`]. Add layers (tracing, timeouts) with `Router::layer`.
 pub fn router<S: Server>(server: S) -> axum::Router {
     router_with(server, ServerOptions::default())
 }
+
 /// [`router`] with options.
 pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router {
     let cors = options.cors.clone();
@@ -125,6 +134,7 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
     let router = router.fallback(crate::runtime::server::unrecognized).with_state(state);
     crate::runtime::server::with_cors(router, cors)
 }
+
 /// Serves `POST /account/password`.
 async fn handle_change_password<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -153,6 +163,7 @@ async fn handle_change_password<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /register`.
 async fn handle_register<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -173,6 +184,7 @@ async fn handle_register<S: Server>(
         )
         .await
 }
+
 /// Serves `POST /register/email/requestToken`.
 async fn handle_request_token_to_register_email<S: Server>(
     axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
@@ -196,6 +208,7 @@ async fn handle_request_token_to_register_email<S: Server>(
         )
         .await
 }
+
 /// The identity behind an optional token: `None` without one, 401 `M_UNKNOWN_TOKEN`
 /// for one the server does not know.
 async fn optional_identity<S: Server>(

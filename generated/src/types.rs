@@ -4,6 +4,7 @@
 //!
 //! Each keeps the spec's wire names; optional fields are `Option`s that are left out
 //! when `None`, and keys the spec allows beyond its properties are kept in a map.
+
 /// Authentication Data
 ///
 /// Used by clients to submit authentication information to the interactive-authentication API
@@ -22,6 +23,7 @@ pub struct AuthData {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
 impl AuthData {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -33,6 +35,7 @@ impl AuthData {
         }
     }
 }
+
 impl std::fmt::Debug for AuthData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthData")
@@ -42,6 +45,7 @@ impl std::fmt::Debug for AuthData {
             .finish()
     }
 }
+
 /// Authentication response
 ///
 /// Used by servers to indicate that additional authentication information is required,
@@ -73,6 +77,7 @@ pub struct AuthResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
+
 impl AuthResponse {
     /// Creates a value from its required fields (`flows`); the others start absent or at their default.
     #[must_use]
@@ -87,6 +92,7 @@ impl AuthResponse {
         }
     }
 }
+
 impl std::fmt::Debug for AuthResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthResponse")
@@ -99,6 +105,7 @@ impl std::fmt::Debug for AuthResponse {
             .finish()
     }
 }
+
 /// An item of the `flows` field of [`AuthResponse`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -107,6 +114,7 @@ pub struct FlowInformation {
     /// authentication flow
     pub stages: Vec<String>,
 }
+
 impl FlowInformation {
     /// Creates a value from its required fields (`stages`); the others start absent or at their default.
     #[must_use]
@@ -114,6 +122,7 @@ impl FlowInformation {
         Self { stages }
     }
 }
+
 /// A Matrix-level Error
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -127,6 +136,7 @@ pub struct MatrixError {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
 impl MatrixError {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
@@ -138,6 +148,7 @@ impl MatrixError {
         }
     }
 }
+
 impl std::fmt::Debug for MatrixError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MatrixError")

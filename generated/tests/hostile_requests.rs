@@ -3,19 +3,24 @@
 //! Hostile requests: whatever the method, path, query, headers and body, the router
 //! answers without panicking, never with a 500 when the server itself never fails, and
 //! every 4xx carries a Matrix error (`errcode` and `error`).
+
 #![cfg(feature = "server")]
 use proptest::prelude::*;
 use tower::ServiceExt;
+
 /// The paths of the operations, `{}` standing for a path parameter.
 const PATHS: &[&str] = &[
     "/_matrix/client/v3/account/password",
     "/_matrix/client/v3/register",
     "/_matrix/client/v3/register/email/requestToken",
 ];
+
 /// A server that implements nothing and never fails.
 struct Calm;
+
 impl matrix_registration::server::Server for Calm {
     type Identity = ();
+
     async fn authenticate(
         &self,
         token: &str,
@@ -23,6 +28,7 @@ impl matrix_registration::server::Server for Calm {
         Ok((token == "valid").then_some(()))
     }
 }
+
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
     RUNTIME
@@ -33,6 +39,7 @@ fn runtime() -> &'static tokio::runtime::Runtime {
                 .expect("a runtime")
         })
 }
+
 /// A path: an operation's with its parameters filled with anything, or anything.
 fn path() -> impl Strategy<Value = String> {
     let known = (prop::sample::select(PATHS), "[a-zA-Z0-9%@:!$._~-]{0,12}")
@@ -41,6 +48,7 @@ fn path() -> impl Strategy<Value = String> {
         .prop_map(|p| if p.is_empty() { "/".to_owned() } else { p });
     prop_oneof![3 => known, 1 => noise]
 }
+
 fn method() -> impl Strategy<Value = http::Method> {
     prop::sample::select(
             vec![
@@ -50,6 +58,7 @@ fn method() -> impl Strategy<Value = http::Method> {
         )
         .prop_map(|m| http::Method::from_bytes(m.as_bytes()).expect("a method"))
 }
+
 fn body() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         prop::collection::vec(any:: < u8 > (), 0..256),
@@ -58,6 +67,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         vec![b' '; 64 * 1024 + n]),
     ]
 }
+
 fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
     let name = prop::sample::select(
         vec![
@@ -71,6 +81,7 @@ fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
     ];
     prop::collection::vec((name.prop_map(str::to_owned), value), 0..4)
 }
+
 proptest! {
     #![proptest_config(ProptestConfig { cases : 2048, failure_persistence : None,
     ..ProptestConfig::default() })] #[test] fn

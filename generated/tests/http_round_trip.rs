@@ -2,15 +2,18 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! Every operation's request, with every input filled, and every documented response
 //! survive the trip through `http` unchanged.
+
 #![allow(clippy::unreadable_literal)]
 /// Where the sample requests are sent: the base path with its variables filled.
 const PREFIX: &str = "/_matrix/client/v3";
+
 /// A value of a generated type from JSON.
 #[track_caller]
 fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
     serde_json::from_str(json)
         .unwrap_or_else(|e| panic!("the sample does not fit its type: {e}: {json}"))
 }
+
 #[test]
 fn change_password_request() {
     let mut request = matrix_registration::endpoints::change_password::Request::new(
@@ -26,6 +29,7 @@ fn change_password_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn change_password_responses() {
     use matrix_registration::endpoints::change_password::Response;
@@ -62,6 +66,7 @@ fn change_password_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn register_request() {
     let mut request = matrix_registration::endpoints::register::Request::new(
@@ -75,6 +80,7 @@ fn register_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn register_responses() {
     use matrix_registration::endpoints::register::Response;
@@ -115,6 +121,7 @@ fn register_responses() {
         assert_eq!(back, response);
     }
 }
+
 #[test]
 fn request_token_to_register_email_request() {
     let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
@@ -129,6 +136,7 @@ fn request_token_to_register_email_request() {
         .expect("the request reads back");
     assert_eq!(back, request);
 }
+
 #[test]
 fn request_token_to_register_email_responses() {
     use matrix_registration::endpoints::request_token_to_register_email::Response;

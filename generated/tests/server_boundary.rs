@@ -2,16 +2,21 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! The generated router answers bad requests with Matrix errors before any server
 //! method runs, and lets good ones through.
+
 #![cfg(feature = "server")]
 #![allow(clippy::unreadable_literal)]
 use tower::ServiceExt;
+
 /// Where the sample requests are sent: the base path with its variables filled.
 const PREFIX: &str = "/_matrix/client/v3";
+
 /// A server that implements no operation: every method keeps its default. Its tokens:
 /// `valid` is known, `fail` makes the lookup fail, `panic` makes it panic.
 struct Trivial;
+
 impl matrix_registration::server::Server for Trivial {
     type Identity = ();
+
     async fn authenticate(
         &self,
         token: &str,
@@ -30,12 +35,14 @@ impl matrix_registration::server::Server for Trivial {
         }
     }
 }
+
 /// A value of a generated type from JSON.
 #[track_caller]
 fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
     serde_json::from_str(json)
         .unwrap_or_else(|e| panic!("the sample does not fit its type: {e}: {json}"))
 }
+
 /// Sends a request through the router; the status and the JSON body of the answer.
 async fn send(
     request: http::Request<bytes::Bytes>,
@@ -51,6 +58,7 @@ async fn send(
         .expect("the body is read");
     (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
 }
+
 /// Asserts a Matrix error answer.
 #[track_caller]
 fn assert_error(
@@ -62,6 +70,7 @@ fn assert_error(
     assert_eq!(answer.1["errcode"], errcode, "{answer:?}");
     assert!(answer.1["error"].is_string(), "a Matrix error has a message: {answer:?}");
 }
+
 /// The request with one query parameter set to `value`.
 fn with_query(
     mut request: http::Request<bytes::Bytes>,
@@ -82,6 +91,7 @@ fn with_query(
         .expect("a valid URI");
     request
 }
+
 #[tokio::test]
 async fn an_unknown_path_is_unrecognized() {
     let request = http::Request::get(format!("{PREFIX}/no/such/endpoint"))
@@ -89,6 +99,7 @@ async fn an_unknown_path_is_unrecognized() {
         .expect("a request");
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 /// A good `POST /account/password` request, as HTTP.
 fn change_password_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_registration::endpoints::change_password::Request::new(
@@ -99,17 +110,20 @@ fn change_password_request() -> http::Request<bytes::Bytes> {
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn change_password_reaches_the_default_method() {
     let request = change_password_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn change_password_with_a_wrong_method() {
     let mut request = change_password_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn change_password_with_a_body_over_the_limit() {
     let request = change_password_request();
@@ -121,18 +135,21 @@ async fn change_password_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn change_password_with_a_body_that_is_not_json() {
     let mut request = change_password_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn change_password_with_a_body_that_is_an_array() {
     let mut request = change_password_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn change_password_with_a_body_missing_a_required_field() {
     let mut request = change_password_request();
@@ -142,6 +159,7 @@ async fn change_password_with_a_body_missing_a_required_field() {
     let message = answer.1["error"].as_str().unwrap_or_default();
     assert!(message.contains("new_password"), "the error names the field: {message}");
 }
+
 #[tokio::test]
 async fn change_password_with_an_unknown_token() {
     let mut request = change_password_request();
@@ -153,6 +171,7 @@ async fn change_password_with_an_unknown_token() {
         );
     assert_error(&send(request).await, 401, "M_UNKNOWN_TOKEN");
 }
+
 #[tokio::test]
 async fn change_password_when_the_token_lookup_fails() {
     let mut request = change_password_request();
@@ -164,6 +183,7 @@ async fn change_password_when_the_token_lookup_fails() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 #[tokio::test]
 async fn change_password_when_the_token_lookup_panics() {
     let mut request = change_password_request();
@@ -175,6 +195,7 @@ async fn change_password_when_the_token_lookup_panics() {
         );
     assert_error(&send(request).await, 500, "M_UNKNOWN");
 }
+
 /// A good `POST /register` request, as HTTP.
 fn register_request() -> http::Request<bytes::Bytes> {
     let mut request = matrix_registration::endpoints::register::Request::new(
@@ -185,17 +206,20 @@ fn register_request() -> http::Request<bytes::Bytes> {
     request.kind = sample("\"guest\"");
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn register_reaches_the_default_method() {
     let request = register_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn register_with_a_wrong_method() {
     let mut request = register_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn register_with_a_body_over_the_limit() {
     let request = register_request();
@@ -207,24 +231,28 @@ async fn register_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn register_with_a_body_that_is_not_json() {
     let mut request = register_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn register_with_a_body_that_is_an_array() {
     let mut request = register_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn register_with_an_invalid_kind() {
     let request = register_request();
     let request = with_query(request, "kind", "not-a-value");
     assert_error(&send(request).await, 400, "M_INVALID_PARAM");
 }
+
 /// A good `POST /register/email/requestToken` request, as HTTP.
 fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
     let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
@@ -234,17 +262,20 @@ fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_reaches_the_default_method() {
     let request = request_token_to_register_email_request();
     assert_error(&send(request).await, 404, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_wrong_method() {
     let mut request = request_token_to_register_email_request();
     *request.method_mut() = http::Method::DELETE;
     assert_error(&send(request).await, 405, "M_UNRECOGNIZED");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_over_the_limit() {
     let request = request_token_to_register_email_request();
@@ -256,18 +287,21 @@ async fn request_token_to_register_email_with_a_body_over_the_limit() {
     );
     assert_error(&send(request).await, 413, "M_TOO_LARGE");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_that_is_not_json() {
     let mut request = request_token_to_register_email_request();
     *request.body_mut() = bytes::Bytes::from_static(b"{\"unfinished\":");
     assert_error(&send(request).await, 400, "M_NOT_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_that_is_an_array() {
     let mut request = request_token_to_register_email_request();
     *request.body_mut() = bytes::Bytes::from_static(b"[\"an array\", \"is no object\"]");
     assert_error(&send(request).await, 400, "M_BAD_JSON");
 }
+
 #[tokio::test]
 async fn request_token_to_register_email_with_a_body_missing_a_required_field() {
     let mut request = request_token_to_register_email_request();

@@ -3,7 +3,9 @@
 //! Every example in the spec fits the generated type it documents, and comes back
 //! unchanged; examples the spec gets wrong are listed in the codegen config and
 //! checked to still be wrong.
+
 use serde_json::Value;
+
 #[test]
 fn types_auth_data() {
     round_trip::<
@@ -13,10 +15,12 @@ fn types_auth_data() {
         "{\"type\":\"example.type.foo\",\"session\":\"xxxxx\",\"example_credential\":\"verypoorsharedsecret\"}",
     );
 }
+
 #[test]
 fn types_flow_information_stages() {
     round_trip::<String>("types::FlowInformation.stages[]", "\"example.type.foo\"");
 }
+
 #[test]
 fn types_auth_response_params() {
     round_trip::<
@@ -26,44 +30,53 @@ fn types_auth_response_params() {
         "{\"example.type.baz\":{\"example_key\":\"foobar\"}}",
     );
 }
+
 #[test]
 fn types_auth_response_session() {
     round_trip::<String>("types::AuthResponse.session", "\"xxxxxxyz\"");
 }
+
 #[test]
 fn types_auth_response_completed() {
     round_trip::<String>("types::AuthResponse.completed[]", "\"example.type.foo\"");
 }
+
 #[test]
 fn change_password_request_body_new_password() {
     round_trip::<
         String,
     >("change_password::RequestBody.new_password", "\"ihatebananas\"");
 }
+
 #[test]
 fn change_password_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("change_password::Response::Ok", "{}");
 }
+
 #[test]
 fn register_request_kind() {
     round_trip::<
         matrix_registration::endpoints::register::RegistrationKind,
     >("register::Request.kind", "\"guest\"");
 }
+
 #[test]
 fn register_request_body_bind_email() {
     round_trip::<bool>("register::RequestBody.bind_email", "false");
 }
+
 #[test]
 fn register_request_body_username() {
     round_trip::<String>("register::RequestBody.username", "\"cheeky_monkey\"");
 }
+
 #[test]
 fn register_request_body_password() {
     round_trip::<String>("register::RequestBody.password", "\"ilovebananas\"");
 }
+
 #[test]
 fn register_response_ok() {
     round_trip::<
@@ -73,6 +86,7 @@ fn register_response_ok() {
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"access_token\":\"abc123\",\"home_server\":\"matrix.org\",\"refresh_token\":\"def456\"}",
     );
 }
+
 #[test]
 fn register_response_bad_request() {
     round_trip::<
@@ -82,6 +96,7 @@ fn register_response_bad_request() {
         "{\"errcode\":\"M_USER_IN_USE\",\"error\":\"Desired user ID is already taken.\"}",
     );
 }
+
 #[test]
 fn request_token_to_register_email_request_body_client_secret() {
     round_trip::<
@@ -91,22 +106,26 @@ fn request_token_to_register_email_request_body_client_secret() {
         "\"this_is_my_secret_string\"",
     );
 }
+
 #[test]
 fn request_token_to_register_email_request_body_email() {
     round_trip::<
         String,
     >("request_token_to_register_email::RequestBody.email", "\"example@example.com\"");
 }
+
 #[test]
 fn request_token_to_register_email_request_body_send_attempt() {
     round_trip::<i64>("request_token_to_register_email::RequestBody.send_attempt", "1");
 }
+
 #[test]
 fn request_token_to_register_email_response_ok() {
     round_trip::<
         serde_json::Map<String, serde_json::Value>,
     >("request_token_to_register_email::Response::Ok", "{}");
 }
+
 #[test]
 fn request_token_to_register_email_response_bad_request() {
     round_trip::<
@@ -116,6 +135,7 @@ fn request_token_to_register_email_response_bad_request() {
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"The specified address is already in use\"}",
     );
 }
+
 #[test]
 fn register_registration_kind_keeps_an_unknown_value() {
     let value: matrix_registration::endpoints::register::RegistrationKind = serde_json::from_str(
@@ -132,6 +152,7 @@ fn register_registration_kind_keeps_an_unknown_value() {
         "a parameter stays strict"
     );
 }
+
 /// Reads `json` as a `T` and writes it back: it must come back as the same JSON.
 #[track_caller]
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
@@ -149,6 +170,7 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
         "{name}: the example changed on its way through the generated type\n spec:      {expected}\n generated: {actual}"
     );
 }
+
 /// JSON equality where `1` and `1.0` are the same number.
 fn same_json(a: &Value, b: &Value) -> bool {
     match (a, b) {

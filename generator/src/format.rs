@@ -1,4 +1,5 @@
-//! Turns tokens into formatted Rust source: `syn::File` -> `prettyplease`, after a header.
+//! Turns tokens into formatted Rust source: `syn::File` -> `prettyplease`, after a header, then
+//! a blank line between items (prettyplease writes none), as a person lays a file out.
 
 use proc_macro2::TokenStream;
 
@@ -17,5 +18,79 @@ pub fn header(api: &Api) -> String {
 /// Formats one file; an error means the emitter produced tokens that are not a Rust file.
 pub fn rust(tokens: TokenStream, header: &str) -> Result<String, String> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| format!("the emitted code does not parse as Rust: {e}"))?;
-    Ok(format!("{header}{}", prettyplease::unparse(&file)))
+    Ok(format!("{header}{}", blank_lines_between_items(&prettyplease::unparse(&file))))
+}
+
+/// Where a line starts an item of a module, an `impl` or a `trait`: its docs, its attributes, or
+/// the item itself.
+fn starts_item(code: &str) -> bool {
+    const STARTS: &[&str] = &[
+        "///", "#[", "#![", "pub ", "pub(", "fn ", "async fn ", "const ", "static ", "struct ", "enum ", "impl",
+        "trait ", "type ", "mod ", "use ", "unsafe ", "macro_rules!", "proptest!",
+    ];
+    STARTS.iter().any(|start| code.starts_with(start))
+}
+
+/// Where a line ends an item: its closing brace or its semicolon (not a doc or attribute line).
+fn ends_item(code: &str) -> bool {
+    !code.starts_with("//") && !code.starts_with("#[") && (code.ends_with('}') || code.ends_with(';'))
+}
+
+/// `source` with a blank line between consecutive items at one indentation: between the
+/// items of a module (a run of `use` lines stays together, and the module docs are set off),
+/// and between the methods of an `impl` or `trait`. Statements, fields, variants and match arms
+/// stay as they are.
+pub fn blank_lines_between_items(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + source.len() / 16);
+    let mut previous: Option<(usize, &str)> = None;
+    for line in source.lines() {
+        let code = line.trim_start();
+        let indent = line.len() - code.len();
+        if let Some((before, last)) = previous
+            && before == indent
+            && !code.is_empty()
+            && starts_item(code)
+            && blank_between(last, code, indent)
+        {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        if !code.is_empty() {
+            previous = Some((indent, code));
+        }
+    }
+    out
+}
+
+fn blank_between(last: &str, code: &str, indent: usize) -> bool {
+    let module_docs_end = indent == 0 && last.starts_with("//!") && !code.starts_with("//!");
+    let uses = last.starts_with("use ") || last.starts_with("pub use ");
+    let next_use = code.starts_with("use ") || code.starts_with("pub use ");
+    module_docs_end || (ends_item(last) && !(uses && next_use))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_and_methods_are_set_apart_but_statements_and_arms_are_not() {
+        let source = "//! Docs.\nuse a::B;\nuse c::D;\n/// A.\npub struct A;\nimpl A {\n    fn one() {\n        let x = 1;\n        match x {\n            1 => {}\n            _ => {}\n        }\n    }\n    /// Two.\n    fn two() {}\n}\nconst C: u8 = 1;\n";
+        let expected = "//! Docs.\n\nuse a::B;\nuse c::D;\n\n/// A.\npub struct A;\n\nimpl A {\n    fn one() {\n        let x = 1;\n        match x {\n            1 => {}\n            _ => {}\n        }\n    }\n\n    /// Two.\n    fn two() {}\n}\n\nconst C: u8 = 1;\n";
+        assert_eq!(blank_lines_between_items(source), expected);
+    }
+
+    #[test]
+    fn module_docs_are_set_off_from_a_documented_item() {
+        let source = "// @generated\n//! Docs.\n/// An item.\npub const A: u8 = 1;\n";
+        let expected = "// @generated\n//! Docs.\n\n/// An item.\npub const A: u8 = 1;\n";
+        assert_eq!(blank_lines_between_items(source), expected);
+    }
+
+    #[test]
+    fn a_doc_line_ending_in_a_semicolon_stays_with_its_item() {
+        let source = "/// Ends with a semicolon;\npub fn f() {}\n";
+        assert_eq!(blank_lines_between_items(source), source);
+    }
 }

@@ -12,6 +12,7 @@
 //! This endpoint uses [capabilities negotiation](https://spec.matrix.org/v1.19/client-server-api/#capabilities-negotiation).
 //! Clients SHOULD check the value of the [`m.3pid_changes` capability](https://spec.matrix.org/v1.19/client-server-api/#m3pid_changes-capability)
 //! to determine if this endpoint is available.
+
 /// How `POST /_matrix/client/v3/account/3pid/delete` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "POST",
@@ -21,6 +22,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `POST /_matrix/client/v3/account/3pid/delete`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -32,6 +34,7 @@ pub struct Request {
     /// The JSON body.
     pub body: RequestBody,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -39,6 +42,7 @@ impl Request {
         Self { access_token: None, body }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -47,6 +51,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `POST /_matrix/client/v3/account/3pid/delete`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -74,6 +79,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -83,6 +89,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -96,6 +103,7 @@ impl Response {
         error.error = Some(message.to_owned());
         Self::Error { status, error }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -106,6 +114,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -122,7 +131,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -135,6 +146,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -157,6 +169,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/account/3pid/delete`.
     ///
     /// # Errors
@@ -178,6 +191,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -189,6 +203,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -217,21 +232,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The JSON body of `POST /_matrix/client/v3/account/3pid/delete`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -247,6 +267,7 @@ pub struct RequestBody {
     /// The third-party address being removed.
     pub address: String,
 }
+
 impl RequestBody {
     /// Creates a value from its required fields (`medium`, `address`); the others start absent or at their default.
     #[must_use]
@@ -258,6 +279,7 @@ impl RequestBody {
         }
     }
 }
+
 /// The `medium` field of [`RequestBody`].
 ///
 /// The medium of the third-party identifier being removed.
@@ -271,6 +293,7 @@ pub enum Medium {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Medium {
     /// The value on the wire.
     #[must_use]
@@ -281,6 +304,7 @@ impl Medium {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -290,24 +314,29 @@ impl Medium {
         }
     }
 }
+
 impl std::fmt::Display for Medium {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Medium {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Medium", value))
     }
 }
+
 impl serde::Serialize for Medium {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Medium::Other`].
 impl<'de> serde::Deserialize<'de> for Medium {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -317,6 +346,7 @@ impl<'de> serde::Deserialize<'de> for Medium {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// The body of a `200` response to `POST /_matrix/client/v3/account/3pid/delete`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -329,6 +359,7 @@ pub struct ResponseBody {
     /// unbind from.
     pub id_server_unbind_result: IdServerUnbindResult,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`id_server_unbind_result`); the others start absent or at their default.
     #[must_use]
@@ -336,6 +367,7 @@ impl ResponseBody {
         Self { id_server_unbind_result }
     }
 }
+
 /// The `id_server_unbind_result` field of [`ResponseBody`].
 ///
 /// An indicator as to whether or not the homeserver was able to unbind
@@ -354,6 +386,7 @@ pub enum IdServerUnbindResult {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl IdServerUnbindResult {
     /// The value on the wire.
     #[must_use]
@@ -364,6 +397,7 @@ impl IdServerUnbindResult {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -373,25 +407,30 @@ impl IdServerUnbindResult {
         }
     }
 }
+
 impl std::fmt::Display for IdServerUnbindResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for IdServerUnbindResult {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value)
             .ok_or_else(|| crate::UnknownValue::new("IdServerUnbindResult", value))
     }
 }
+
 impl serde::Serialize for IdServerUnbindResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`IdServerUnbindResult::Other`].
 impl<'de> serde::Deserialize<'de> for IdServerUnbindResult {
     fn deserialize<D: serde::Deserializer<'de>>(

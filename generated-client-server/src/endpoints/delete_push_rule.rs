@@ -3,6 +3,7 @@
 //! `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`: Delete a push rule.
 //!
 //! This endpoint removes the push rule defined in the path.
+
 /// How `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "DELETE",
@@ -12,6 +13,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -29,6 +31,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -40,6 +43,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -49,6 +53,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -79,6 +84,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -89,6 +95,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -105,6 +112,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -115,6 +123,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -131,7 +140,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -146,6 +157,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -171,6 +183,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}`.
     ///
     /// # Errors
@@ -193,6 +206,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -205,6 +219,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -234,21 +249,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The values of the `kind` parameter of [`Request`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -266,6 +286,7 @@ pub enum Kind {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Kind {
     /// The value on the wire.
     #[must_use]
@@ -279,6 +300,7 @@ impl Kind {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -291,24 +313,29 @@ impl Kind {
         }
     }
 }
+
 impl std::fmt::Display for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Kind {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Kind", value))
     }
 }
+
 impl serde::Serialize for Kind {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Kind::Other`].
 impl<'de> serde::Deserialize<'de> for Kind {
     fn deserialize<D: serde::Deserializer<'de>>(

@@ -18,6 +18,7 @@
 //! >
 //! > - Cache the metadata appropriately based on HTTP caching headers
 //! > - Refetch the metadata if it is stale
+
 /// How `GET /_matrix/client/v1/auth_metadata` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -27,10 +28,12 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `GET /_matrix/client/v1/auth_metadata`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Request {}
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -38,6 +41,7 @@ impl Request {
         Self {}
     }
 }
+
 /// Every answer to `GET /_matrix/client/v1/auth_metadata`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -69,6 +73,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -79,6 +84,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -95,6 +101,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -105,6 +112,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -121,7 +129,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -134,6 +144,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -156,6 +167,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v1/auth_metadata`.
     ///
     /// # Errors
@@ -174,6 +186,7 @@ impl Request {
         Ok(Self {})
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -186,6 +199,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -215,21 +229,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The body of a `200` response to `GET /_matrix/client/v1/auth_metadata`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -313,6 +332,7 @@ pub struct ResponseBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`issuer`, `authorization_endpoint`, `token_endpoint`, `revocation_endpoint`, `registration_endpoint`, `response_types_supported`, `grant_types_supported`, `response_modes_supported`, `code_challenge_methods_supported`); the others start absent or at their default.
     #[must_use]
@@ -345,6 +365,7 @@ impl ResponseBody {
         }
     }
 }
+
 /// An item of the `account_management_actions_supported` field of [`ResponseBody`].
 ///
 /// An action that the account management URL supports.
@@ -366,6 +387,7 @@ pub enum AccountManagementActionsSupportedItem {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl AccountManagementActionsSupportedItem {
     /// The value on the wire.
     #[must_use]
@@ -380,6 +402,7 @@ impl AccountManagementActionsSupportedItem {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -393,15 +416,18 @@ impl AccountManagementActionsSupportedItem {
         }
     }
 }
+
 impl std::fmt::Display for AccountManagementActionsSupportedItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for AccountManagementActionsSupportedItem {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value)
             .ok_or_else(|| crate::UnknownValue::new(
@@ -410,11 +436,13 @@ impl std::str::FromStr for AccountManagementActionsSupportedItem {
             ))
     }
 }
+
 impl serde::Serialize for AccountManagementActionsSupportedItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`AccountManagementActionsSupportedItem::Other`].
 impl<'de> serde::Deserialize<'de> for AccountManagementActionsSupportedItem {
     fn deserialize<D: serde::Deserializer<'de>>(

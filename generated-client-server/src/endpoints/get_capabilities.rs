@@ -4,6 +4,7 @@
 //!
 //! Gets information about the server's supported feature set
 //! and other relevant capabilities.
+
 /// How `GET /_matrix/client/v3/capabilities` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -13,6 +14,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `GET /_matrix/client/v3/capabilities`.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -22,6 +24,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -29,6 +32,7 @@ impl Request {
         Self { access_token: None }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -36,6 +40,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `GET /_matrix/client/v3/capabilities`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -66,6 +71,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -76,6 +82,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -89,6 +96,7 @@ impl Response {
         error.error = Some(message.to_owned());
         Self::Error { status, error }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -99,6 +107,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -123,7 +132,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -136,6 +147,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -158,6 +170,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/capabilities`.
     ///
     /// # Errors
@@ -178,6 +191,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -190,6 +204,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -219,21 +234,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The body of a `200` response to `GET /_matrix/client/v3/capabilities`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -242,6 +262,7 @@ pub struct ResponseBody {
     /// Java package naming convention.
     pub capabilities: Capabilities,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`capabilities`); the others start absent or at their default.
     #[must_use]
@@ -249,6 +270,7 @@ impl ResponseBody {
         Self { capabilities }
     }
 }
+
 /// Capabilities
 ///
 /// The custom capabilities the server supports, using the
@@ -325,6 +347,7 @@ pub struct Capabilities {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
 impl Capabilities {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -343,6 +366,7 @@ impl Capabilities {
         }
     }
 }
+
 impl std::fmt::Debug for Capabilities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Capabilities")
@@ -359,6 +383,7 @@ impl std::fmt::Debug for Capabilities {
             .finish()
     }
 }
+
 /// RoomVersionsCapability
 ///
 /// The room versions the server supports.
@@ -370,6 +395,7 @@ pub struct RoomVersionsCapability {
     /// A detailed description of the room versions the server supports.
     pub available: std::collections::BTreeMap<String, RoomVersionStability>,
 }
+
 impl RoomVersionsCapability {
     /// Creates a value from its required fields (`default`, `available`); the others start absent or at their default.
     #[must_use]
@@ -380,6 +406,7 @@ impl RoomVersionsCapability {
         Self { default, available }
     }
 }
+
 /// RoomVersionStability
 ///
 /// The stability of the room version.
@@ -393,6 +420,7 @@ pub enum RoomVersionStability {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl RoomVersionStability {
     /// The value on the wire.
     #[must_use]
@@ -403,6 +431,7 @@ impl RoomVersionStability {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -412,25 +441,30 @@ impl RoomVersionStability {
         }
     }
 }
+
 impl std::fmt::Display for RoomVersionStability {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for RoomVersionStability {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value)
             .ok_or_else(|| crate::UnknownValue::new("RoomVersionStability", value))
     }
 }
+
 impl serde::Serialize for RoomVersionStability {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`RoomVersionStability::Other`].
 impl<'de> serde::Deserialize<'de> for RoomVersionStability {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -440,6 +474,7 @@ impl<'de> serde::Deserialize<'de> for RoomVersionStability {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// ProfileFieldsCapability
 ///
 /// Capability to indicate if the user can set or modify extended profile fields via [`PUT /_matrix/client/v3/profile/{userId}/{keyName}`](https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3profileuseridkeyname). If absent, clients SHOULD assume custom profile fields are supported, provided the homeserver advertises a specification version that includes `m.profile_fields` in the [`/versions`](https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientversions) response.
@@ -463,6 +498,7 @@ pub struct ProfileFieldsCapability {
     /// `true` if the user can create, update or delete any profile fields, `false` otherwise.
     pub enabled: bool,
 }
+
 impl ProfileFieldsCapability {
     /// Creates a value from its required fields (`enabled`); the others start absent or at their default.
     #[must_use]
@@ -474,6 +510,7 @@ impl ProfileFieldsCapability {
         }
     }
 }
+
 /// AccountModerationCapability
 ///
 /// Capability to indicate if the user can perform account moderation actions
@@ -498,6 +535,7 @@ pub struct AccountModerationCapability {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock: Option<bool>,
 }
+
 impl AccountModerationCapability {
     /// Creates a value with every field absent or at its default.
     #[must_use]

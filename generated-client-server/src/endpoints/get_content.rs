@@ -15,6 +15,7 @@
 //! </div>
 //!
 //! **Deprecated** in the spec.
+
 /// How `GET /_matrix/media/v3/download/{serverName}/{mediaId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -24,6 +25,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: true,
 };
+
 /// Every input of `GET /_matrix/media/v3/download/{serverName}/{mediaId}`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -63,6 +65,7 @@ pub struct Request {
     /// Sent as the query parameter `allow_redirect`.
     pub allow_redirect: bool,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -76,18 +79,22 @@ impl Request {
         }
     }
 }
+
 /// The default of the parameter `allow_remote`.
 fn request_allow_remote_default() -> bool {
     true
 }
+
 /// The default of the parameter `timeout_ms`.
 fn request_timeout_ms_default() -> i64 {
     20000
 }
+
 /// The default of the parameter `allow_redirect`.
 fn request_allow_redirect_default() -> bool {
     false
 }
+
 /// Every answer to `GET /_matrix/media/v3/download/{serverName}/{mediaId}`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -187,6 +194,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -201,6 +209,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -218,6 +227,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -228,6 +238,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -254,7 +265,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -264,6 +277,7 @@ impl Response {
         if self.status().is_success() { Ok(self) } else { Err(Box::new(self)) }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -298,6 +312,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/media/v3/download/{serverName}/{mediaId}`.
     ///
     /// # Errors
@@ -329,6 +344,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -374,6 +390,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -445,15 +462,19 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {

@@ -18,6 +18,7 @@
 //! </div>
 //!
 //! **Deprecated** in the spec.
+
 /// How `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -27,6 +28,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: true,
 };
+
 /// Every input of `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -100,6 +102,7 @@ pub struct Request {
     /// Sent as the query parameter `animated`.
     pub animated: Option<bool>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -117,18 +120,22 @@ impl Request {
         }
     }
 }
+
 /// The default of the parameter `allow_remote`.
 fn request_allow_remote_default() -> bool {
     true
 }
+
 /// The default of the parameter `timeout_ms`.
 fn request_timeout_ms_default() -> i64 {
     20000
 }
+
 /// The default of the parameter `allow_redirect`.
 fn request_allow_redirect_default() -> bool {
     false
 }
+
 /// Every answer to `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -211,6 +218,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -227,6 +235,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -246,6 +255,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -256,6 +266,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -284,7 +295,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -294,6 +307,7 @@ impl Response {
         if self.status().is_success() { Ok(self) } else { Err(Box::new(self)) }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -336,6 +350,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/media/v3/thumbnail/{serverName}/{mediaId}`.
     ///
     /// # Errors
@@ -375,6 +390,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -422,6 +438,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -495,21 +512,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The values of the `method` parameter of [`Request`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -521,6 +543,7 @@ pub enum Method {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Method {
     /// The value on the wire.
     #[must_use]
@@ -531,6 +554,7 @@ impl Method {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -540,24 +564,29 @@ impl Method {
         }
     }
 }
+
 impl std::fmt::Display for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Method {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Method", value))
     }
 }
+
 impl serde::Serialize for Method {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Method::Other`].
 impl<'de> serde::Deserialize<'de> for Method {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -567,6 +596,7 @@ impl<'de> serde::Deserialize<'de> for Method {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// The `Content-Type` header.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -584,6 +614,7 @@ pub enum ContentType {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl ContentType {
     /// The value on the wire.
     #[must_use]
@@ -597,6 +628,7 @@ impl ContentType {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -609,24 +641,29 @@ impl ContentType {
         }
     }
 }
+
 impl std::fmt::Display for ContentType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for ContentType {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("ContentType", value))
     }
 }
+
 impl serde::Serialize for ContentType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`ContentType::Other`].
 impl<'de> serde::Deserialize<'de> for ContentType {
     fn deserialize<D: serde::Deserializer<'de>>(

@@ -3,6 +3,7 @@
 //! `GET /_matrix/client/v3/presence/{userId}/status`: Get this user's presence state.
 //!
 //! Get the given user's presence state.
+
 /// How `GET /_matrix/client/v3/presence/{userId}/status` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -12,6 +13,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `GET /_matrix/client/v3/presence/{userId}/status`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -25,6 +27,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -35,6 +38,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -43,6 +47,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `GET /_matrix/client/v3/presence/{userId}/status`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -78,6 +83,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -89,6 +95,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -106,6 +113,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -116,6 +124,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -134,7 +143,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -147,6 +158,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -171,6 +183,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/presence/{userId}/status`.
     ///
     /// # Errors
@@ -192,6 +205,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -205,6 +219,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -235,21 +250,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The body of a `200` response to `GET /_matrix/client/v3/presence/{userId}/status`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -271,6 +291,7 @@ pub struct ResponseBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currently_active: Option<bool>,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`presence`); the others start absent or at their default.
     #[must_use]
@@ -283,6 +304,7 @@ impl ResponseBody {
         }
     }
 }
+
 /// The `presence` field of [`ResponseBody`].
 ///
 /// This user's presence.
@@ -298,6 +320,7 @@ pub enum Presence {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Presence {
     /// The value on the wire.
     #[must_use]
@@ -309,6 +332,7 @@ impl Presence {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -319,24 +343,29 @@ impl Presence {
         }
     }
 }
+
 impl std::fmt::Display for Presence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Presence {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Presence", value))
     }
 }
+
 impl serde::Serialize for Presence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Presence::Other`].
 impl<'de> serde::Deserialize<'de> for Presence {
     fn deserialize<D: serde::Deserializer<'de>>(

@@ -11,6 +11,7 @@
 //! For example, passing a `from` token from page 2 of the results, and a `to` token
 //! from page 1, would return the empty set. The caller can use a `from` token from
 //! page 1 and a `to` token from page 2 to paginate over the same range, however.
+
 /// How `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -20,6 +21,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -87,6 +89,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -103,6 +106,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -117,6 +121,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -150,6 +155,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -160,6 +166,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -176,6 +183,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -186,6 +194,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -202,7 +211,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -215,6 +226,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -255,6 +267,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v1/rooms/{roomId}/relations/{eventId}`.
     ///
     /// # Errors
@@ -283,6 +296,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -295,6 +309,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -324,21 +339,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The values of the `dir` parameter of [`Request`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -350,6 +370,7 @@ pub enum Dir {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Dir {
     /// The value on the wire.
     #[must_use]
@@ -360,6 +381,7 @@ impl Dir {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -369,24 +391,29 @@ impl Dir {
         }
     }
 }
+
 impl std::fmt::Display for Dir {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Dir {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Dir", value))
     }
 }
+
 impl serde::Serialize for Dir {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Dir::Other`].
 impl<'de> serde::Deserialize<'de> for Dir {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -396,6 +423,7 @@ impl<'de> serde::Deserialize<'de> for Dir {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// The body of a `200` response to `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -416,6 +444,7 @@ pub struct ResponseBody {
     /// The child events of the requested event, ordered topologically most-recent first.
     pub chunk: Vec<crate::types::ClientEvent>,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`chunk`); the others start absent or at their default.
     #[must_use]

@@ -5,6 +5,7 @@
 //! Retrieve the keys from the backup for a given room.
 //!
 //! Added in Matrix 1.1.
+
 /// How `GET /_matrix/client/v3/room_keys/keys/{roomId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -14,6 +15,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: Some("1.1"),
     deprecated: false,
 };
+
 /// Every input of `GET /_matrix/client/v3/room_keys/keys/{roomId}`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -31,6 +33,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -42,6 +45,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -51,6 +55,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `GET /_matrix/client/v3/room_keys/keys/{roomId}`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -86,6 +91,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -97,6 +103,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -113,6 +120,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -123,6 +131,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -147,7 +156,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -160,6 +171,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -184,6 +196,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/room_keys/keys/{roomId}`.
     ///
     /// # Errors
@@ -209,6 +222,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -222,6 +236,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -252,15 +267,19 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {

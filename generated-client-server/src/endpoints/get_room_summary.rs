@@ -19,6 +19,7 @@
 //! request more heavily if the client is unauthenticated.
 //!
 //! Added in Matrix 1.15.
+
 /// How `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -28,6 +29,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: Some("1.15"),
     deprecated: false,
 };
+
 /// Every input of `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -47,6 +49,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -58,6 +61,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -67,6 +71,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -97,6 +102,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -107,6 +113,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -123,6 +130,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -133,6 +141,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -149,7 +158,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -162,6 +173,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -188,6 +200,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v1/room_summary/{roomIdOrAlias}`.
     ///
     /// # Errors
@@ -211,6 +224,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -223,6 +237,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -252,21 +267,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// RoomSummary
 ///
 /// A summary of the room.
@@ -319,6 +339,7 @@ pub struct RoomSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership: Option<Membership>,
 }
+
 impl RoomSummary {
     /// Creates a value from its required fields (`num_joined_members`, `room_id`, `world_readable`, `guest_can_join`); the others start absent or at their default.
     #[must_use]
@@ -346,6 +367,7 @@ impl RoomSummary {
         }
     }
 }
+
 /// The `encryption` field of [`RoomSummary`].
 ///
 /// The encryption algorithm to be used to encrypt messages sent in the
@@ -358,6 +380,7 @@ pub enum Encryption {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Encryption {
     /// The value on the wire.
     #[must_use]
@@ -367,6 +390,7 @@ impl Encryption {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -375,24 +399,29 @@ impl Encryption {
         }
     }
 }
+
 impl std::fmt::Display for Encryption {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Encryption {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Encryption", value))
     }
 }
+
 impl serde::Serialize for Encryption {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Encryption::Other`].
 impl<'de> serde::Deserialize<'de> for Encryption {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -402,6 +431,7 @@ impl<'de> serde::Deserialize<'de> for Encryption {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// The `membership` field of [`RoomSummary`].
 ///
 /// The membership state of the user if the user is joined to the room. Absent
@@ -422,6 +452,7 @@ pub enum Membership {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Membership {
     /// The value on the wire.
     #[must_use]
@@ -435,6 +466,7 @@ impl Membership {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -447,24 +479,29 @@ impl Membership {
         }
     }
 }
+
 impl std::fmt::Display for Membership {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Membership {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Membership", value))
     }
 }
+
 impl serde::Serialize for Membership {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Membership::Other`].
 impl<'de> serde::Deserialize<'de> for Membership {
     fn deserialize<D: serde::Deserializer<'de>>(

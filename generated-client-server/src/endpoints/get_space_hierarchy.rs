@@ -11,6 +11,7 @@
 //! Invalid child rooms and parent events are not covered by this endpoint.
 //!
 //! Added in Matrix 1.2.
+
 /// How `GET /_matrix/client/v1/rooms/{roomId}/hierarchy` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -20,6 +21,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: Some("1.2"),
     deprecated: false,
 };
+
 /// Every input of `GET /_matrix/client/v1/rooms/{roomId}/hierarchy`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -59,6 +61,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -73,6 +76,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -85,6 +89,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `GET /_matrix/client/v1/rooms/{roomId}/hierarchy`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -132,6 +137,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -144,6 +150,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -161,6 +168,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -171,6 +179,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -197,7 +206,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -210,6 +221,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -246,6 +258,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v1/rooms/{roomId}/hierarchy`.
     ///
     /// # Errors
@@ -272,6 +285,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -286,6 +300,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -317,21 +332,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The body of a `200` response to `GET /_matrix/client/v1/rooms/{roomId}/hierarchy`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -353,6 +373,7 @@ pub struct ResponseBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_batch: Option<String>,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`rooms`); the others start absent or at their default.
     #[must_use]
@@ -360,6 +381,7 @@ impl ResponseBody {
         Self { rooms, next_batch: None }
     }
 }
+
 /// RoomSummary
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -411,6 +433,7 @@ pub struct RoomSummary {
     /// If the room is not a space-room, this should be empty.
     pub children_state: Vec<StrippedStateEvent>,
 }
+
 impl RoomSummary {
     /// Creates a value from its required fields (`num_joined_members`, `room_id`, `world_readable`, `guest_can_join`, `children_state`); the others start absent or at their default.
     #[must_use]
@@ -439,6 +462,7 @@ impl RoomSummary {
         }
     }
 }
+
 /// The `encryption` field of [`RoomSummary`].
 ///
 /// The encryption algorithm to be used to encrypt messages sent in the
@@ -451,6 +475,7 @@ pub enum Encryption {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Encryption {
     /// The value on the wire.
     #[must_use]
@@ -460,6 +485,7 @@ impl Encryption {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -468,24 +494,29 @@ impl Encryption {
         }
     }
 }
+
 impl std::fmt::Display for Encryption {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Encryption {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Encryption", value))
     }
 }
+
 impl serde::Serialize for Encryption {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Encryption::Other`].
 impl<'de> serde::Deserialize<'de> for Encryption {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -495,6 +526,7 @@ impl<'de> serde::Deserialize<'de> for Encryption {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// StrippedStateEvent
 ///
 /// A stripped down state event, with only the `type`, `state_key`,
@@ -513,6 +545,7 @@ pub struct StrippedStateEvent {
     /// The `origin_server_ts` for the event.
     pub origin_server_ts: i64,
 }
+
 impl StrippedStateEvent {
     /// Creates a value from its required fields (`content`, `state_key`, `type`, `sender`, `origin_server_ts`); the others start absent or at their default.
     #[must_use]

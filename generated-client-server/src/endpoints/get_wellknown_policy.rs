@@ -13,6 +13,7 @@
 //! Policy Server. It may be served by another webserver.
 //!
 //! Added in Matrix 1.18.
+
 /// How `GET /.well-known/matrix/policy_server` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -22,10 +23,12 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: Some("1.18"),
     deprecated: false,
 };
+
 /// Every input of `GET /.well-known/matrix/policy_server`.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Request {}
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -33,6 +36,7 @@ impl Request {
         Self {}
     }
 }
+
 /// Every answer to `GET /.well-known/matrix/policy_server`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -64,6 +68,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -74,6 +79,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -90,6 +96,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -100,6 +107,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -116,7 +124,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -129,6 +139,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -151,6 +162,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/.well-known/matrix/policy_server`.
     ///
     /// # Errors
@@ -169,6 +181,7 @@ impl Request {
         Ok(Self {})
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -181,6 +194,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -210,21 +224,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The body of a `200` response to `GET /.well-known/matrix/policy_server`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -233,6 +252,7 @@ pub struct ResponseBody {
     /// at least `ed25519`.
     pub public_keys: PublicKeys,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`public_keys`); the others start absent or at their default.
     #[must_use]
@@ -240,6 +260,7 @@ impl ResponseBody {
         Self { public_keys }
     }
 }
+
 /// The `public_keys` field of [`ResponseBody`].
 ///
 /// The unpadded base64-encoded public keys for the Policy Server. MUST contain
@@ -255,6 +276,7 @@ pub struct PublicKeys {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, String>,
 }
+
 impl PublicKeys {
     /// Creates a value from its required fields (`ed25519`); the others start absent or at their default.
     #[must_use]
@@ -265,6 +287,7 @@ impl PublicKeys {
         }
     }
 }
+
 impl std::fmt::Debug for PublicKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PublicKeys")

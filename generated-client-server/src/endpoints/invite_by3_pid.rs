@@ -39,6 +39,7 @@
 //! - A signature of the token, signed with the identity server's private key
 //!
 //! - The matrix user ID who invited them to the room
+
 /// How `POST /_matrix/client/v3/rooms/{roomId}/invite` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "POST",
@@ -48,6 +49,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `POST /_matrix/client/v3/rooms/{roomId}/invite`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -63,6 +65,7 @@ pub struct Request {
     /// The JSON body.
     pub body: crate::types::Invite3pid,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -74,6 +77,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -83,6 +87,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `POST /_matrix/client/v3/rooms/{roomId}/invite`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -128,6 +133,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -139,6 +145,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -155,6 +162,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -165,6 +173,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -189,7 +198,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -204,6 +215,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -228,6 +240,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/rooms/{roomId}/invite`.
     ///
     /// # Errors
@@ -250,6 +263,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -263,6 +277,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -293,15 +308,19 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {

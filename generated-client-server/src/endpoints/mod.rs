@@ -170,335 +170,501 @@
 //! | [`upload_cross_signing_keys`] | `POST` | `/_matrix/client/v3/keys/device_signing/upload` | Upload cross-signing keys. |
 //! | [`upload_cross_signing_signatures`] | `POST` | `/_matrix/client/v3/keys/signatures/upload` | Upload cross-signing signatures. |
 //! | [`upload_keys`] | `POST` | `/_matrix/client/v3/keys/upload` | Upload end-to-end encryption keys. |
+
 /// `POST /_matrix/client/v3/account/3pid/add`
 pub mod add3_pid;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/ban`
 pub mod ban;
+
 /// `POST /_matrix/client/v3/account/3pid/bind`
 pub mod bind3_pid;
+
 /// `POST /_matrix/client/v3/account/password`
 pub mod change_password;
+
 /// `GET /_matrix/client/v3/register/available`
 pub mod check_username_availability;
+
 /// `POST /_matrix/client/v3/keys/claim`
 pub mod claim_keys;
+
 /// `POST /_matrix/media/v1/create`
 pub mod create_content;
+
 /// `POST /_matrix/client/v3/createRoom`
 pub mod create_room;
+
 /// `POST /_matrix/client/v3/account/deactivate`
 pub mod deactivate_account;
+
 /// `POST /_matrix/client/v3/user/{userId}/filter`
 pub mod define_filter;
+
 /// `POST /_matrix/client/v3/account/3pid/delete`
 pub mod delete3pid_from_account;
+
 /// `DELETE /_matrix/client/v3/devices/{deviceId}`
 pub mod delete_device;
+
 /// `POST /_matrix/client/v3/delete_devices`
 pub mod delete_devices;
+
 /// `DELETE /_matrix/client/v3/profile/{userId}/{keyName}`
 pub mod delete_profile_field;
+
 /// `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
 pub mod delete_push_rule;
+
 /// `DELETE /_matrix/client/v3/directory/room/{roomAlias}`
 pub mod delete_room_alias;
+
 /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
 pub mod delete_room_key_by_session_id;
+
 /// `DELETE /_matrix/client/v3/room_keys/keys`
 pub mod delete_room_keys;
+
 /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}`
 pub mod delete_room_keys_by_room_id;
+
 /// `DELETE /_matrix/client/v3/room_keys/version/{version}`
 pub mod delete_room_keys_version;
+
 /// `DELETE /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`
 pub mod delete_room_tag;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/forget`
 pub mod forget_room;
+
 /// `POST /_matrix/client/v1/login/get_token`
 pub mod generate_login_token;
+
 /// `GET /_matrix/client/v3/account/3pid`
 pub mod get_account3_pi_ds;
+
 /// `GET /_matrix/client/v3/user/{userId}/account_data/{type}`
 pub mod get_account_data;
+
 /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
 pub mod get_account_data_per_room;
+
 /// `GET /_matrix/client/v1/admin/lock/{userId}`
 pub mod get_admin_lock_user;
+
 /// `GET /_matrix/client/v1/admin/suspend/{userId}`
 pub mod get_admin_suspend_user;
+
 /// `GET /_matrix/client/v1/auth_metadata`
 pub mod get_auth_metadata;
+
 /// `GET /_matrix/client/v3/capabilities`
 pub mod get_capabilities;
+
 /// `GET /_matrix/media/v3/config`
 pub mod get_config;
+
 /// `GET /_matrix/client/v1/media/config`
 pub mod get_config_authed;
+
 /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}`
 pub mod get_content;
+
 /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}`
 pub mod get_content_authed;
+
 /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}`
 pub mod get_content_override_name;
+
 /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}`
 pub mod get_content_override_name_authed;
+
 /// `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}`
 pub mod get_content_thumbnail;
+
 /// `GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}`
 pub mod get_content_thumbnail_authed;
+
 /// `GET /_matrix/client/v3/devices/{deviceId}`
 pub mod get_device;
+
 /// `GET /_matrix/client/v3/devices`
 pub mod get_devices;
+
 /// `GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event`
 pub mod get_event_by_timestamp;
+
 /// `GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}`
 pub mod get_event_context;
+
 /// `GET /_matrix/client/v3/events`
 pub mod get_events;
+
 /// `GET /_matrix/client/v3/user/{userId}/filter/{filterId}`
 pub mod get_filter;
+
 /// `GET /_matrix/client/v3/rooms/{roomId}/joined_members`
 pub mod get_joined_members_by_room;
+
 /// `GET /_matrix/client/v3/joined_rooms`
 pub mod get_joined_rooms;
+
 /// `GET /_matrix/client/v3/keys/changes`
 pub mod get_keys_changes;
+
 /// `GET /_matrix/client/v3/rooms/{roomId}/aliases`
 pub mod get_local_aliases;
+
 /// `GET /_matrix/client/v3/login`
 pub mod get_login_flows;
+
 /// `GET /_matrix/client/v3/rooms/{roomId}/members`
 pub mod get_members_by_room;
+
 /// `GET /_matrix/client/v1/mutual_rooms`
 pub mod get_mutual_rooms;
+
 /// `GET /_matrix/client/v3/notifications`
 pub mod get_notifications;
+
 /// `GET /_matrix/client/v3/events/{eventId}`
 pub mod get_one_event;
+
 /// `GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}`
 pub mod get_one_room_event;
+
 /// `GET /_matrix/client/v3/presence/{userId}/status`
 pub mod get_presence;
+
 /// `GET /_matrix/client/v3/profile/{userId}/{keyName}`
 pub mod get_profile_field;
+
 /// `GET /_matrix/client/v3/thirdparty/protocol/{protocol}`
 pub mod get_protocol_metadata;
+
 /// `GET /_matrix/client/v3/thirdparty/protocols`
 pub mod get_protocols;
+
 /// `GET /_matrix/client/v3/publicRooms`
 pub mod get_public_rooms;
+
 /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
 pub mod get_push_rule;
+
 /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
 pub mod get_push_rule_actions;
+
 /// `GET /_matrix/client/v3/pushrules/`
 pub mod get_push_rules;
+
 /// `GET /_matrix/client/v3/pushrules/global/`
 pub mod get_push_rules_global;
+
 /// `GET /_matrix/client/v3/pushers`
 pub mod get_pushers;
+
 /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}`
 pub mod get_relating_events;
+
 /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}`
 pub mod get_relating_events_with_rel_type;
+
 /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}`
 pub mod get_relating_events_with_rel_type_and_event_type;
+
 /// `GET /_matrix/client/v3/rooms/{roomId}/messages`
 pub mod get_room_events;
+
 /// `GET /_matrix/client/v3/directory/room/{roomAlias}`
 pub mod get_room_id_by_alias;
+
 /// `GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
 pub mod get_room_key_by_session_id;
+
 /// `GET /_matrix/client/v3/room_keys/keys`
 pub mod get_room_keys;
+
 /// `GET /_matrix/client/v3/room_keys/keys/{roomId}`
 pub mod get_room_keys_by_room_id;
+
 /// `GET /_matrix/client/v3/room_keys/version/{version}`
 pub mod get_room_keys_version;
+
 /// `GET /_matrix/client/v3/room_keys/version`
 pub mod get_room_keys_version_current;
+
 /// `GET /_matrix/client/v3/rooms/{roomId}/state`
 pub mod get_room_state;
+
 /// `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
 pub mod get_room_state_with_key;
+
 /// `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}`
 pub mod get_room_summary;
+
 /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags`
 pub mod get_room_tags;
+
 /// `GET /_matrix/client/v3/directory/list/room/{roomId}`
 pub mod get_room_visibility_on_directory;
+
 /// `GET /_matrix/client/v1/rooms/{roomId}/hierarchy`
 pub mod get_space_hierarchy;
+
 /// `GET /_matrix/client/v1/rooms/{roomId}/threads`
 pub mod get_thread_roots;
+
 /// `GET /_matrix/client/v3/account/whoami`
 pub mod get_token_owner;
+
 /// `GET /_matrix/client/v3/voip/turnServer`
 pub mod get_turn_server;
+
 /// `GET /_matrix/media/v3/preview_url`
 pub mod get_url_preview;
+
 /// `GET /_matrix/client/v1/media/preview_url`
 pub mod get_url_preview_authed;
+
 /// `GET /_matrix/client/v3/profile/{userId}`
 pub mod get_user_profile;
+
 /// `GET /_matrix/client/versions`
 pub mod get_versions;
+
 /// `GET /.well-known/matrix/client`
 pub mod get_wellknown;
+
 /// `GET /.well-known/matrix/policy_server`
 pub mod get_wellknown_policy;
+
 /// `GET /.well-known/matrix/support`
 pub mod get_wellknown_support;
+
 /// `GET /_matrix/client/v3/admin/whois/{userId}`
 pub mod get_who_is;
+
 /// `GET /_matrix/client/v3/initialSync`
 pub mod initial_sync;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
 pub mod invite_by3_pid;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
 pub mod invite_user;
+
 /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
 pub mod is_push_rule_enabled;
+
 /// `POST /_matrix/client/v3/join/{roomIdOrAlias}`
 pub mod join_room;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/join`
 pub mod join_room_by_id;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/kick`
 pub mod kick;
+
 /// `POST /_matrix/client/v3/knock/{roomIdOrAlias}`
 pub mod knock_room;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/leave`
 pub mod leave_room;
+
 /// `POST /_matrix/client/v3/login`
 pub mod login;
+
 /// `POST /_matrix/client/v3/logout`
 pub mod logout;
+
 /// `POST /_matrix/client/v3/logout/all`
 pub mod logout_all;
+
 /// `GET /_matrix/client/v3/events`
 pub mod peek_events;
+
 /// `POST /_matrix/client/v1/appservice/{appserviceId}/ping`
 pub mod ping_appservice;
+
 /// `POST /_matrix/client/v3/account/3pid`
 pub mod post3_pi_ds;
+
 /// `POST /_matrix/client/v3/pushers/set`
 pub mod post_pusher;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`
 pub mod post_receipt;
+
 /// `POST /_matrix/client/v3/room_keys/version`
 pub mod post_room_keys_version;
+
 /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
 pub mod put_room_key_by_session_id;
+
 /// `PUT /_matrix/client/v3/room_keys/keys`
 pub mod put_room_keys;
+
 /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}`
 pub mod put_room_keys_by_room_id;
+
 /// `PUT /_matrix/client/v3/room_keys/version/{version}`
 pub mod put_room_keys_version;
+
 /// `POST /_matrix/client/v3/keys/query`
 pub mod query_keys;
+
 /// `GET /_matrix/client/v3/thirdparty/location`
 pub mod query_location_by_alias;
+
 /// `GET /_matrix/client/v3/thirdparty/location/{protocol}`
 pub mod query_location_by_protocol;
+
 /// `POST /_matrix/client/v3/publicRooms`
 pub mod query_public_rooms;
+
 /// `GET /_matrix/client/v3/thirdparty/user`
 pub mod query_user_by_id;
+
 /// `GET /_matrix/client/v3/thirdparty/user/{protocol}`
 pub mod query_user_by_protocol;
+
 /// `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}`
 pub mod redact_event;
+
 /// `GET /_matrix/client/v3/login/sso/redirect/{idpId}`
 pub mod redirect_to_id_p;
+
 /// `GET /_matrix/client/v3/login/sso/redirect`
 pub mod redirect_to_sso;
+
 /// `POST /_matrix/client/v3/refresh`
 pub mod refresh;
+
 /// `POST /_matrix/client/v3/register`
 pub mod register;
+
 /// `GET /_matrix/client/v1/register/m.login.registration_token/validity`
 pub mod registration_token_validity;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/report/{eventId}`
 pub mod report_event;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/report`
 pub mod report_room;
+
 /// `POST /_matrix/client/v3/users/{userId}/report`
 pub mod report_user;
+
 /// `POST /_matrix/client/v3/user/{userId}/openid/request_token`
 pub mod request_open_id_token;
+
 /// `POST /_matrix/client/v3/account/3pid/email/requestToken`
 pub mod request_token_to3_pid_email;
+
 /// `POST /_matrix/client/v3/account/3pid/msisdn/requestToken`
 pub mod request_token_to3_pidmsisdn;
+
 /// `POST /_matrix/client/v3/register/email/requestToken`
 pub mod request_token_to_register_email;
+
 /// `POST /_matrix/client/v3/register/msisdn/requestToken`
 pub mod request_token_to_register_msisdn;
+
 /// `POST /_matrix/client/v3/account/password/email/requestToken`
 pub mod request_token_to_reset_password_email;
+
 /// `POST /_matrix/client/v3/account/password/msisdn/requestToken`
 pub mod request_token_to_reset_password_msisdn;
+
 /// `GET /_matrix/client/v3/rooms/{roomId}/initialSync`
 pub mod room_initial_sync;
+
 /// `POST /_matrix/client/v3/search`
 pub mod search;
+
 /// `POST /_matrix/client/v3/user_directory/search`
 pub mod search_user_directory;
+
 /// `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`
 pub mod send_message;
+
 /// `PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}`
 pub mod send_to_device;
+
 /// `PUT /_matrix/client/v3/user/{userId}/account_data/{type}`
 pub mod set_account_data;
+
 /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
 pub mod set_account_data_per_room;
+
 /// `PUT /_matrix/client/v1/admin/lock/{userId}`
 pub mod set_admin_lock_user;
+
 /// `PUT /_matrix/client/v1/admin/suspend/{userId}`
 pub mod set_admin_suspend_user;
+
 /// `PUT /_matrix/client/v3/presence/{userId}/status`
 pub mod set_presence;
+
 /// `PUT /_matrix/client/v3/profile/{userId}/{keyName}`
 pub mod set_profile_field;
+
 /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
 pub mod set_push_rule;
+
 /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
 pub mod set_push_rule_actions;
+
 /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
 pub mod set_push_rule_enabled;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/read_markers`
 pub mod set_read_marker;
+
 /// `PUT /_matrix/client/v3/directory/room/{roomAlias}`
 pub mod set_room_alias;
+
 /// `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
 pub mod set_room_state_with_key;
+
 /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`
 pub mod set_room_tag;
+
 /// `PUT /_matrix/client/v3/directory/list/room/{roomId}`
 pub mod set_room_visibility_on_directory;
+
 /// `PUT /_matrix/client/v3/rooms/{roomId}/typing/{userId}`
 pub mod set_typing;
+
 /// `GET /_matrix/client/v3/sync`
 pub mod sync;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/unban`
 pub mod unban;
+
 /// `POST /_matrix/client/v3/account/3pid/unbind`
 pub mod unbind3pid_from_account;
+
 /// `PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}`
 pub mod update_appservice_room_directory_visibility;
+
 /// `PUT /_matrix/client/v3/devices/{deviceId}`
 pub mod update_device;
+
 /// `POST /_matrix/client/v3/rooms/{roomId}/upgrade`
 pub mod upgrade_room;
+
 /// `POST /_matrix/media/v3/upload`
 pub mod upload_content;
+
 /// `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}`
 pub mod upload_content_to_mxc;
+
 /// `POST /_matrix/client/v3/keys/device_signing/upload`
 pub mod upload_cross_signing_keys;
+
 /// `POST /_matrix/client/v3/keys/signatures/upload`
 pub mod upload_cross_signing_signatures;
+
 /// `POST /_matrix/client/v3/keys/upload`
 pub mod upload_keys;

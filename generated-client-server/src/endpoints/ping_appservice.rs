@@ -14,6 +14,7 @@
 //! is being used.
 //!
 //! Added in Matrix 1.7.
+
 /// How `POST /_matrix/client/v1/appservice/{appserviceId}/ping` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "POST",
@@ -23,6 +24,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: Some("1.7"),
     deprecated: false,
 };
+
 /// Every input of `POST /_matrix/client/v1/appservice/{appserviceId}/ping`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -40,6 +42,7 @@ pub struct Request {
     /// The JSON body.
     pub body: RequestBody,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -51,6 +54,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -60,6 +64,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `POST /_matrix/client/v1/appservice/{appserviceId}/ping`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -107,6 +112,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -120,6 +126,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -138,6 +145,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -148,6 +156,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -167,7 +176,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -180,6 +191,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -204,6 +216,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v1/appservice/{appserviceId}/ping`.
     ///
     /// # Errors
@@ -226,6 +239,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -241,6 +255,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -273,21 +288,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The JSON body of `POST /_matrix/client/v1/appservice/{appserviceId}/ping`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -296,6 +316,7 @@ pub struct RequestBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
 }
+
 impl RequestBody {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -303,6 +324,7 @@ impl RequestBody {
         Self { transaction_id: None }
     }
 }
+
 /// The body of a `200` response to `POST /_matrix/client/v1/appservice/{appserviceId}/ping`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -312,6 +334,7 @@ pub struct ResponseBody {
     /// request took from the homeserver's point of view.
     pub duration_ms: i64,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`duration_ms`); the others start absent or at their default.
     #[must_use]
@@ -319,6 +342,7 @@ impl ResponseBody {
         Self { duration_ms }
     }
 }
+
 /// Error
 ///
 /// A Matrix-level Error
@@ -337,6 +361,7 @@ pub struct Error {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }
+
 impl Error {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
@@ -349,6 +374,7 @@ impl Error {
         }
     }
 }
+
 /// The `errcode` field of [`Error`].
 ///
 /// An error code.
@@ -362,6 +388,7 @@ pub enum Errcode {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Errcode {
     /// The value on the wire.
     #[must_use]
@@ -372,6 +399,7 @@ impl Errcode {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -381,24 +409,29 @@ impl Errcode {
         }
     }
 }
+
 impl std::fmt::Display for Errcode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Errcode {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Errcode", value))
     }
 }
+
 impl serde::Serialize for Errcode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Errcode::Other`].
 impl<'de> serde::Deserialize<'de> for Errcode {
     fn deserialize<D: serde::Deserializer<'de>>(

@@ -18,6 +18,7 @@
 //! to determine if this endpoint is available.
 //!
 //! **Deprecated** in the spec.
+
 /// How `POST /_matrix/client/v3/account/3pid` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "POST",
@@ -27,6 +28,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: true,
 };
+
 /// Every input of `POST /_matrix/client/v3/account/3pid`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -38,6 +40,7 @@ pub struct Request {
     /// The JSON body.
     pub body: RequestBody,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -45,6 +48,7 @@ impl Request {
         Self { access_token: None, body }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -53,6 +57,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `POST /_matrix/client/v3/account/3pid`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -83,6 +88,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -93,6 +99,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -109,6 +116,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -119,6 +127,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -135,7 +144,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -148,6 +159,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -170,6 +182,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/account/3pid`.
     ///
     /// # Errors
@@ -191,6 +204,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -203,6 +217,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -232,21 +247,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The JSON body of `POST /_matrix/client/v3/account/3pid`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -254,6 +274,7 @@ pub struct RequestBody {
     /// The third-party credentials to associate with the account.
     pub three_pid_creds: ThreePidCredentials,
 }
+
 impl RequestBody {
     /// Creates a value from its required fields (`three_pid_creds`); the others start absent or at their default.
     #[must_use]
@@ -261,6 +282,7 @@ impl RequestBody {
         Self { three_pid_creds }
     }
 }
+
 /// ThreePidCredentials
 ///
 /// The third-party credentials to associate with the account.
@@ -278,6 +300,7 @@ pub struct ThreePidCredentials {
     /// The session identifier given by the identity server.
     pub sid: String,
 }
+
 impl ThreePidCredentials {
     /// Creates a value from its required fields (`client_secret`, `id_server`, `id_access_token`, `sid`); the others start absent or at their default.
     #[must_use]
@@ -295,6 +318,7 @@ impl ThreePidCredentials {
         }
     }
 }
+
 impl std::fmt::Debug for ThreePidCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ThreePidCredentials")
@@ -305,6 +329,7 @@ impl std::fmt::Debug for ThreePidCredentials {
             .finish()
     }
 }
+
 /// The body of a `200` response to `POST /_matrix/client/v3/account/3pid`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -323,6 +348,7 @@ pub struct ResponseBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submit_url: Option<String>,
 }
+
 impl ResponseBody {
     /// Creates a value with every field absent or at its default.
     #[must_use]

@@ -3,6 +3,7 @@
 //! `POST /_matrix/client/v3/keys/query`: Download device identity keys.
 //!
 //! Returns the current devices and identity keys for the given users.
+
 /// How `POST /_matrix/client/v3/keys/query` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "POST",
@@ -12,6 +13,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `POST /_matrix/client/v3/keys/query`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -23,6 +25,7 @@ pub struct Request {
     /// Query defining the keys to be downloaded
     pub body: RequestBody,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -30,6 +33,7 @@ impl Request {
         Self { access_token: None, body }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -38,6 +42,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `POST /_matrix/client/v3/keys/query`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -64,6 +69,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -73,6 +79,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -86,6 +93,7 @@ impl Response {
         error.error = Some(message.to_owned());
         Self::Error { status, error }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -96,6 +104,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -112,7 +121,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -125,6 +136,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -147,6 +159,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/keys/query`.
     ///
     /// # Errors
@@ -168,6 +181,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -179,6 +193,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -207,21 +222,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The JSON body of `POST /_matrix/client/v3/keys/query`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -235,6 +255,7 @@ pub struct RequestBody {
     /// corresponding user.
     pub device_keys: std::collections::BTreeMap<String, Vec<String>>,
 }
+
 impl RequestBody {
     /// Creates a value from its required fields (`device_keys`); the others start absent or at their default.
     #[must_use]
@@ -242,6 +263,7 @@ impl RequestBody {
         Self { timeout: None, device_keys }
     }
 }
+
 /// The body of a `200` response to `POST /_matrix/client/v3/keys/query`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -301,6 +323,7 @@ pub struct ResponseBody {
         std::collections::BTreeMap<String, crate::types::CrossSigningKey>,
     >,
 }
+
 impl ResponseBody {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -314,6 +337,7 @@ impl ResponseBody {
         }
     }
 }
+
 /// DeviceInformation
 ///
 /// Device identity keys
@@ -346,6 +370,7 @@ pub struct DeviceInformation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsigned: Option<UnsignedDeviceInfo>,
 }
+
 impl DeviceInformation {
     /// Creates a value from its required fields (`user_id`, `device_id`, `algorithms`, `keys`, `signatures`); the others start absent or at their default.
     #[must_use]
@@ -369,6 +394,7 @@ impl DeviceInformation {
         }
     }
 }
+
 /// UnsignedDeviceInfo
 ///
 /// Additional data added to the device key information
@@ -381,6 +407,7 @@ pub struct UnsignedDeviceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_display_name: Option<String>,
 }
+
 impl UnsignedDeviceInfo {
     /// Creates a value with every field absent or at its default.
     #[must_use]

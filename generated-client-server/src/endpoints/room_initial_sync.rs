@@ -10,6 +10,7 @@
 //! The relevant information for syncing is now returned by the
 //! [`/sync`](https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync) API. See the
 //! [migration guide](https://matrix.org/docs/guides/migrating-from-client-server-api-v-1#deprecated-endpoints).
+
 /// How `GET /_matrix/client/v3/rooms/{roomId}/initialSync` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -19,6 +20,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `GET /_matrix/client/v3/rooms/{roomId}/initialSync`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -32,6 +34,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -42,6 +45,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -50,6 +54,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `GET /_matrix/client/v3/rooms/{roomId}/initialSync`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -80,6 +85,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -90,6 +96,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -106,6 +113,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -116,6 +124,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -132,7 +141,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -145,6 +156,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -169,6 +181,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/rooms/{roomId}/initialSync`.
     ///
     /// # Errors
@@ -190,6 +203,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -202,6 +216,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -231,21 +246,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// RoomInfo
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -272,6 +292,7 @@ pub struct RoomInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_data: Option<Vec<crate::types::Event>>,
 }
+
 impl RoomInfo {
     /// Creates a value from its required fields (`room_id`); the others start absent or at their default.
     #[must_use]
@@ -286,6 +307,7 @@ impl RoomInfo {
         }
     }
 }
+
 /// The `membership` field of [`RoomInfo`].
 ///
 /// The user's membership state in this room.
@@ -303,6 +325,7 @@ pub enum Membership {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Membership {
     /// The value on the wire.
     #[must_use]
@@ -315,6 +338,7 @@ impl Membership {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -326,24 +350,29 @@ impl Membership {
         }
     }
 }
+
 impl std::fmt::Display for Membership {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Membership {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Membership", value))
     }
 }
+
 impl serde::Serialize for Membership {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Membership::Other`].
 impl<'de> serde::Deserialize<'de> for Membership {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -353,6 +382,7 @@ impl<'de> serde::Deserialize<'de> for Membership {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// PaginationChunk
 ///
 /// The pagination chunk for this room.
@@ -378,6 +408,7 @@ pub struct PaginationChunk {
     /// will consist of at most `limit` elements.
     pub chunk: Vec<crate::types::ClientEvent>,
 }
+
 impl PaginationChunk {
     /// Creates a value from its required fields (`end`, `chunk`); the others start absent or at their default.
     #[must_use]
@@ -385,6 +416,7 @@ impl PaginationChunk {
         Self { start: None, end, chunk }
     }
 }
+
 /// The `visibility` field of [`RoomInfo`].
 ///
 /// Whether this room is visible to the `/publicRooms` API
@@ -399,6 +431,7 @@ pub enum Visibility {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Visibility {
     /// The value on the wire.
     #[must_use]
@@ -409,6 +442,7 @@ impl Visibility {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -418,24 +452,29 @@ impl Visibility {
         }
     }
 }
+
 impl std::fmt::Display for Visibility {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Visibility {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Visibility", value))
     }
 }
+
 impl serde::Serialize for Visibility {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Visibility::Other`].
 impl<'de> serde::Deserialize<'de> for Visibility {
     fn deserialize<D: serde::Deserializer<'de>>(

@@ -3,6 +3,7 @@
 //! `POST /_matrix/client/v3/search`: Perform a server-side search.
 //!
 //! Performs a full text search across different categories.
+
 /// How `POST /_matrix/client/v3/search` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "POST",
@@ -12,6 +13,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `POST /_matrix/client/v3/search`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -28,6 +30,7 @@ pub struct Request {
     /// The JSON body.
     pub body: RequestBody,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -39,6 +42,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -48,6 +52,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `POST /_matrix/client/v3/search`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -82,6 +87,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -93,6 +99,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -109,6 +116,7 @@ impl Response {
             _ => Self::Error { status, error },
         }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -119,6 +127,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -143,7 +152,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -156,6 +167,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -181,6 +193,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/search`.
     ///
     /// # Errors
@@ -204,6 +217,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -217,6 +231,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -247,21 +262,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The JSON body of `POST /_matrix/client/v3/search`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -269,6 +289,7 @@ pub struct RequestBody {
     /// Describes which categories to search in and their criteria.
     pub search_categories: Categories,
 }
+
 impl RequestBody {
     /// Creates a value from its required fields (`search_categories`); the others start absent or at their default.
     #[must_use]
@@ -276,6 +297,7 @@ impl RequestBody {
         Self { search_categories }
     }
 }
+
 /// Categories
 ///
 /// Describes which categories to search in and their criteria.
@@ -286,6 +308,7 @@ pub struct Categories {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_events: Option<RoomEventsCriteria>,
 }
+
 impl Categories {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -293,6 +316,7 @@ impl Categories {
         Self { room_events: None }
     }
 }
+
 /// Room Events Criteria
 ///
 /// Mapping of category name to search criteria.
@@ -324,6 +348,7 @@ pub struct RoomEventsCriteria {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groupings: Option<Groupings>,
 }
+
 impl RoomEventsCriteria {
     /// Creates a value from its required fields (`search_term`); the others start absent or at their default.
     #[must_use]
@@ -339,6 +364,7 @@ impl RoomEventsCriteria {
         }
     }
 }
+
 /// An item of the `keys` field of [`RoomEventsCriteria`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -352,6 +378,7 @@ pub enum KeysItem {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl KeysItem {
     /// The value on the wire.
     #[must_use]
@@ -363,6 +390,7 @@ impl KeysItem {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -373,24 +401,29 @@ impl KeysItem {
         }
     }
 }
+
 impl std::fmt::Display for KeysItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for KeysItem {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("KeysItem", value))
     }
 }
+
 impl serde::Serialize for KeysItem {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`KeysItem::Other`].
 impl<'de> serde::Deserialize<'de> for KeysItem {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -400,6 +433,7 @@ impl<'de> serde::Deserialize<'de> for KeysItem {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// Ordering
 ///
 /// The order in which to search for results.
@@ -414,6 +448,7 @@ pub enum Ordering {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Ordering {
     /// The value on the wire.
     #[must_use]
@@ -424,6 +459,7 @@ impl Ordering {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -433,24 +469,29 @@ impl Ordering {
         }
     }
 }
+
 impl std::fmt::Display for Ordering {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Ordering {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Ordering", value))
     }
 }
+
 impl serde::Serialize for Ordering {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Ordering::Other`].
 impl<'de> serde::Deserialize<'de> for Ordering {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -460,6 +501,7 @@ impl<'de> serde::Deserialize<'de> for Ordering {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// Include Event Context
 ///
 /// Configures whether any context for the events
@@ -482,6 +524,7 @@ pub struct IncludeEventContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_profile: Option<bool>,
 }
+
 impl IncludeEventContext {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -493,6 +536,7 @@ impl IncludeEventContext {
         }
     }
 }
+
 /// Groupings
 ///
 /// Requests that the server partitions the result set
@@ -504,6 +548,7 @@ pub struct Groupings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<Group>>,
 }
+
 impl Groupings {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -511,6 +556,7 @@ impl Groupings {
         Self { group_by: None }
     }
 }
+
 /// Group
 ///
 /// Configuration for group.
@@ -521,6 +567,7 @@ pub struct Group {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<GroupKey>,
 }
+
 impl Group {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -528,6 +575,7 @@ impl Group {
         Self { key: None }
     }
 }
+
 /// Group Key
 ///
 /// Key that defines the group.
@@ -541,6 +589,7 @@ pub enum GroupKey {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl GroupKey {
     /// The value on the wire.
     #[must_use]
@@ -551,6 +600,7 @@ impl GroupKey {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -560,24 +610,29 @@ impl GroupKey {
         }
     }
 }
+
 impl std::fmt::Display for GroupKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for GroupKey {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("GroupKey", value))
     }
 }
+
 impl serde::Serialize for GroupKey {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`GroupKey::Other`].
 impl<'de> serde::Deserialize<'de> for GroupKey {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -587,6 +642,7 @@ impl<'de> serde::Deserialize<'de> for GroupKey {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// Results
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -594,6 +650,7 @@ pub struct Results {
     /// Describes which categories to search in and their criteria.
     pub search_categories: ResultCategories,
 }
+
 impl Results {
     /// Creates a value from its required fields (`search_categories`); the others start absent or at their default.
     #[must_use]
@@ -601,6 +658,7 @@ impl Results {
         Self { search_categories }
     }
 }
+
 /// Result Categories
 ///
 /// Describes which categories to search in and their criteria.
@@ -611,6 +669,7 @@ pub struct ResultCategories {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_events: Option<ResultRoomEvents>,
 }
+
 impl ResultCategories {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -618,6 +677,7 @@ impl ResultCategories {
         Self { room_events: None }
     }
 }
+
 /// Result Room Events
 ///
 /// Mapping of category name to search criteria.
@@ -661,6 +721,7 @@ pub struct ResultRoomEvents {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_batch: Option<String>,
 }
+
 impl ResultRoomEvents {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -675,6 +736,7 @@ impl ResultRoomEvents {
         }
     }
 }
+
 /// Result
 ///
 /// The result object.
@@ -691,6 +753,7 @@ pub struct ResultType {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<EventContext>,
 }
+
 impl ResultType {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -702,6 +765,7 @@ impl ResultType {
         }
     }
 }
+
 /// Event Context
 ///
 /// Context for result, if requested.
@@ -728,6 +792,7 @@ pub struct EventContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events_after: Option<Vec<crate::types::ClientEvent>>,
 }
+
 impl EventContext {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -741,6 +806,7 @@ impl EventContext {
         }
     }
 }
+
 /// User Profile
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -750,6 +816,7 @@ pub struct UserProfile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
 }
+
 impl UserProfile {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -760,6 +827,7 @@ impl UserProfile {
         }
     }
 }
+
 /// Group Value
 ///
 /// The results for a particular group value.
@@ -781,6 +849,7 @@ pub struct GroupValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<Vec<String>>,
 }
+
 impl GroupValue {
     /// Creates a value with every field absent or at its default.
     #[must_use]

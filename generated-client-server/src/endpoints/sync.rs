@@ -24,6 +24,7 @@
 //!
 //! Note that the default behaviour of `state` is to include all membership
 //! events, alongside other state, when lazy-loading is not enabled.
+
 /// How `GET /_matrix/client/v3/sync` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "GET",
@@ -33,6 +34,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `GET /_matrix/client/v3/sync`.
 #[derive(Clone, Default, PartialEq)]
 #[non_exhaustive]
@@ -121,6 +123,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -136,6 +139,7 @@ impl Request {
         }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -149,6 +153,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `GET /_matrix/client/v3/sync`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -175,6 +180,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -184,6 +190,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -197,6 +204,7 @@ impl Response {
         error.error = Some(message.to_owned());
         Self::Error { status, error }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -207,6 +215,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -223,7 +232,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -236,6 +247,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -276,6 +288,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/sync`.
     ///
     /// # Errors
@@ -303,6 +316,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -314,6 +328,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -342,21 +357,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The values of the `set_presence` parameter of [`Request`].
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -370,6 +390,7 @@ pub enum SetPresence {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl SetPresence {
     /// The value on the wire.
     #[must_use]
@@ -381,6 +402,7 @@ impl SetPresence {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -391,24 +413,29 @@ impl SetPresence {
         }
     }
 }
+
 impl std::fmt::Display for SetPresence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for SetPresence {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("SetPresence", value))
     }
 }
+
 impl serde::Serialize for SetPresence {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`SetPresence::Other`].
 impl<'de> serde::Deserialize<'de> for SetPresence {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -418,6 +445,7 @@ impl<'de> serde::Deserialize<'de> for SetPresence {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// The body of a `200` response to `GET /_matrix/client/v3/sync`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -447,6 +475,7 @@ pub struct ResponseBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_one_time_keys_count: Option<std::collections::BTreeMap<String, i64>>,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`next_batch`); the others start absent or at their default.
     #[must_use]
@@ -462,6 +491,7 @@ impl ResponseBody {
         }
     }
 }
+
 /// Rooms
 ///
 /// Updates to rooms.
@@ -484,6 +514,7 @@ pub struct Rooms {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leave: Option<std::collections::BTreeMap<String, LeftRoom>>,
 }
+
 impl Rooms {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -496,6 +527,7 @@ impl Rooms {
         }
     }
 }
+
 /// Joined Room
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -584,6 +616,7 @@ pub struct JoinedRoom {
         std::collections::BTreeMap<String, ThreadNotificationCounts>,
     >,
 }
+
 impl JoinedRoom {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -600,6 +633,7 @@ impl JoinedRoom {
         }
     }
 }
+
 /// RoomSummary
 ///
 /// Information about the room which clients may need to
@@ -643,6 +677,7 @@ pub struct RoomSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub m_invited_member_count: Option<i64>,
 }
+
 impl RoomSummary {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -654,6 +689,7 @@ impl RoomSummary {
         }
     }
 }
+
 /// Unread Notification Counts
 ///
 /// Counts of unread notifications for this room. See the
@@ -673,6 +709,7 @@ pub struct UnreadNotificationCounts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_count: Option<i64>,
 }
+
 impl UnreadNotificationCounts {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -683,6 +720,7 @@ impl UnreadNotificationCounts {
         }
     }
 }
+
 /// ThreadNotificationCounts
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -694,6 +732,7 @@ pub struct ThreadNotificationCounts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_count: Option<i64>,
 }
+
 impl ThreadNotificationCounts {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -704,6 +743,7 @@ impl ThreadNotificationCounts {
         }
     }
 }
+
 /// Invited Room
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -713,6 +753,7 @@ pub struct InvitedRoom {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite_state: Option<InviteState>,
 }
+
 impl InvitedRoom {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -720,6 +761,7 @@ impl InvitedRoom {
         Self { invite_state: None }
     }
 }
+
 /// InviteState
 ///
 /// The [stripped state](https://spec.matrix.org/v1.19/client-server-api/#stripped-state) of a room that the user has
@@ -732,6 +774,7 @@ pub struct InviteState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<crate::types::StrippedState>>,
 }
+
 impl InviteState {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -739,6 +782,7 @@ impl InviteState {
         Self { events: None }
     }
 }
+
 /// Knocked Room
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -748,6 +792,7 @@ pub struct KnockedRoom {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knock_state: Option<KnockState>,
 }
+
 impl KnockedRoom {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -755,6 +800,7 @@ impl KnockedRoom {
         Self { knock_state: None }
     }
 }
+
 /// KnockState
 ///
 /// The [stripped state](https://spec.matrix.org/v1.19/client-server-api/#stripped-state) of a room that the user has
@@ -767,6 +813,7 @@ pub struct KnockState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<crate::types::StrippedState>>,
 }
+
 impl KnockState {
     /// Creates a value with every field absent or at its default.
     #[must_use]
@@ -774,6 +821,7 @@ impl KnockState {
         Self { events: None }
     }
 }
+
 /// Left Room
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -807,6 +855,7 @@ pub struct LeftRoom {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_data: Option<crate::types::EventBatch>,
 }
+
 impl LeftRoom {
     /// Creates a value with every field absent or at its default.
     #[must_use]

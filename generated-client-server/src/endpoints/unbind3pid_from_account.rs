@@ -8,6 +8,7 @@
 //! Unlike other endpoints, this endpoint does not take an `id_access_token`
 //! parameter because the homeserver is expected to sign the request to the
 //! identity server instead.
+
 /// How `POST /_matrix/client/v3/account/3pid/unbind` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
     method: "POST",
@@ -17,6 +18,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
     added_in: None,
     deprecated: false,
 };
+
 /// Every input of `POST /_matrix/client/v3/account/3pid/unbind`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -28,6 +30,7 @@ pub struct Request {
     /// The JSON body.
     pub body: RequestBody,
 }
+
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
@@ -35,6 +38,7 @@ impl Request {
         Self { access_token: None, body }
     }
 }
+
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
@@ -43,6 +47,7 @@ impl std::fmt::Debug for Request {
             .finish()
     }
 }
+
 /// Every answer to `POST /_matrix/client/v3/account/3pid/unbind`: one variant per status the spec documents.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -70,6 +75,7 @@ pub enum Response {
         body: bytes::Bytes,
     },
 }
+
 impl Response {
     /// The HTTP status of this answer.
     #[must_use]
@@ -79,6 +85,7 @@ impl Response {
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
+
     /// A Matrix error answer (`{"errcode": ..., "error": ...}`) with its status: the
     /// status's own variant where the spec documents it with the error type, else
     /// [`Response::Error`].
@@ -92,6 +99,7 @@ impl Response {
         error.error = Some(message.to_owned());
         Self::Error { status, error }
     }
+
     /// 404 `M_UNRECOGNIZED`: what a server answers for an operation it does not implement.
     #[must_use]
     pub fn unrecognized() -> Self {
@@ -102,6 +110,7 @@ impl Response {
         )
     }
 }
+
 impl std::fmt::Display for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let status = self.status();
@@ -118,7 +127,9 @@ impl std::fmt::Display for Response {
         }
     }
 }
+
 impl std::error::Error for Response {}
+
 impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
@@ -131,6 +142,7 @@ impl Response {
         }
     }
 }
+
 impl Request {
     /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
     /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
@@ -153,6 +165,7 @@ impl Request {
             body,
         )
     }
+
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/account/3pid/unbind`.
     ///
     /// # Errors
@@ -174,6 +187,7 @@ impl Request {
         })
     }
 }
+
 impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
@@ -185,6 +199,7 @@ impl Response {
             Self::Unexpected { status, body } => raw_response(status, body),
         }
     }
+
     /// Reads an answer from HTTP, as a client does: by status first, then the body as that
     /// status's documented type; a Matrix error body where another type is documented is
     /// [`Response::Error`], and an undocumented status keeps its raw body.
@@ -213,21 +228,26 @@ impl Response {
         )
     }
 }
+
 impl crate::Endpoint for Request {
     type Response = Response;
+
     const METADATA: crate::Metadata = METADATA;
+
     fn to_http(
         &self,
         prefix: &str,
     ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
         self.try_into_http(prefix)
     }
+
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
     ) -> Result<Response, crate::DecodeError> {
         Response::try_from_http(response)
     }
 }
+
 /// The JSON body of `POST /_matrix/client/v3/account/3pid/unbind`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -243,6 +263,7 @@ pub struct RequestBody {
     /// The third-party address being removed.
     pub address: String,
 }
+
 impl RequestBody {
     /// Creates a value from its required fields (`medium`, `address`); the others start absent or at their default.
     #[must_use]
@@ -254,6 +275,7 @@ impl RequestBody {
         }
     }
 }
+
 /// The `medium` field of [`RequestBody`].
 ///
 /// The medium of the third-party identifier being removed.
@@ -267,6 +289,7 @@ pub enum Medium {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl Medium {
     /// The value on the wire.
     #[must_use]
@@ -277,6 +300,7 @@ impl Medium {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -286,24 +310,29 @@ impl Medium {
         }
     }
 }
+
 impl std::fmt::Display for Medium {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Medium {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value).ok_or_else(|| crate::UnknownValue::new("Medium", value))
     }
 }
+
 impl serde::Serialize for Medium {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`Medium::Other`].
 impl<'de> serde::Deserialize<'de> for Medium {
     fn deserialize<D: serde::Deserializer<'de>>(
@@ -313,6 +342,7 @@ impl<'de> serde::Deserialize<'de> for Medium {
         Ok(Self::known(&value).unwrap_or(Self::Other(value)))
     }
 }
+
 /// The body of a `200` response to `POST /_matrix/client/v3/account/3pid/unbind`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -324,6 +354,7 @@ pub struct ResponseBody {
     /// an identity server to unbind from.
     pub id_server_unbind_result: IdServerUnbindResult,
 }
+
 impl ResponseBody {
     /// Creates a value from its required fields (`id_server_unbind_result`); the others start absent or at their default.
     #[must_use]
@@ -331,6 +362,7 @@ impl ResponseBody {
         Self { id_server_unbind_result }
     }
 }
+
 /// The `id_server_unbind_result` field of [`ResponseBody`].
 ///
 /// An indicator as to whether or not the identity server was able to unbind
@@ -348,6 +380,7 @@ pub enum IdServerUnbindResult {
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),
 }
+
 impl IdServerUnbindResult {
     /// The value on the wire.
     #[must_use]
@@ -358,6 +391,7 @@ impl IdServerUnbindResult {
             Self::Other(value) => value,
         }
     }
+
     /// The value the spec lists for `value`, if it lists one.
     fn known(value: &str) -> Option<Self> {
         match value {
@@ -367,25 +401,30 @@ impl IdServerUnbindResult {
         }
     }
 }
+
 impl std::fmt::Display for IdServerUnbindResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for IdServerUnbindResult {
     type Err = crate::UnknownValue;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value)
             .ok_or_else(|| crate::UnknownValue::new("IdServerUnbindResult", value))
     }
 }
+
 impl serde::Serialize for IdServerUnbindResult {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 /// Lenient: a value a later spec adds decodes as [`IdServerUnbindResult::Other`].
 impl<'de> serde::Deserialize<'de> for IdServerUnbindResult {
     fn deserialize<D: serde::Deserializer<'de>>(

@@ -7,9 +7,12 @@
 //! | [`change_password`] | `POST` | `/account/password` | Changes a user's password. |
 //! | [`register`] | `POST` | `/register` | Register for an account on this homeserver. |
 //! | [`request_token_to_register_email`] | `POST` | `/register/email/requestToken` | Requests a validation token be sent to the given email address |
+
 /// `POST /account/password`
 pub mod change_password;
+
 /// `POST /register`
 pub mod register;
+
 /// `POST /register/email/requestToken`
 pub mod request_token_to_register_email;
