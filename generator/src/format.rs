@@ -18,15 +18,35 @@ pub fn header(api: &Api) -> String {
 /// Formats one file; an error means the emitter produced tokens that are not a Rust file.
 pub fn rust(tokens: TokenStream, header: &str) -> Result<String, String> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| format!("the emitted code does not parse as Rust: {e}"))?;
-    Ok(format!("{header}{}", blank_lines_between_items(&prettyplease::unparse(&file))))
+    Ok(format!(
+        "{header}{}",
+        blank_lines_between_items(&prettyplease::unparse(&file))
+    ))
 }
 
 /// Where a line starts an item of a module, an `impl` or a `trait`: its docs, its attributes, or
 /// the item itself.
 fn starts_item(code: &str) -> bool {
     const STARTS: &[&str] = &[
-        "///", "#[", "#![", "pub ", "pub(", "fn ", "async fn ", "const ", "static ", "struct ", "enum ", "impl",
-        "trait ", "type ", "mod ", "use ", "unsafe ", "macro_rules!", "proptest!",
+        "///",
+        "#[",
+        "#![",
+        "pub ",
+        "pub(",
+        "fn ",
+        "async fn ",
+        "const ",
+        "static ",
+        "struct ",
+        "enum ",
+        "impl",
+        "trait ",
+        "type ",
+        "mod ",
+        "use ",
+        "unsafe ",
+        "macro_rules!",
+        "proptest!",
     ];
     STARTS.iter().any(|start| code.starts_with(start))
 }
