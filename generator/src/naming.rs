@@ -3,6 +3,8 @@
 //! Wire names are never lost: whenever a Rust name differs from the spec's, the emitters keep
 //! the spec's as a `#[serde(rename)]`.
 
+use crate::model::Status;
+
 use std::collections::BTreeSet;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
@@ -175,6 +177,7 @@ const CLIENT_METHODS: &[&str] = &[
     "with_http_client",
     "with_rate_limit_retry",
     "with_stage_limit",
+    "with_timeouts",
     "with_variable",
 ];
 
@@ -249,6 +252,99 @@ pub fn union_label(json_type: Option<&str>, is_enum: bool) -> String {
         _ => "Value",
     };
     label.to_owned()
+}
+
+/// The response enum variant for a status: its reason phrase in UpperCamelCase.
+pub fn status_variant(status: Status) -> String {
+    let known = match status {
+        Status::Code(code) => reason(code),
+        Status::Range(1) => Some("Informational"),
+        Status::Range(2) => Some("Success"),
+        Status::Range(3) => Some("Redirection"),
+        Status::Range(4) => Some("ClientError"),
+        Status::Range(5) => Some("ServerError"),
+        Status::Range(_) => None,
+        Status::Default => Some("Default"),
+    };
+    match (known, status) {
+        (Some(name), _) => name.to_owned(),
+        (None, Status::Range(class)) => format!("Status{class}xx"),
+        (None, Status::Code(code)) => format!("Status{code}"),
+        (None, Status::Default) => "Default".to_owned(),
+    }
+}
+
+fn reason(code: u16) -> Option<&'static str> {
+    Some(match code {
+        200 => "Ok",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "NonAuthoritativeInformation",
+        204 => "NoContent",
+        206 => "PartialContent",
+        301 => "MovedPermanently",
+        302 => "Found",
+        303 => "SeeOther",
+        304 => "NotModified",
+        307 => "TemporaryRedirect",
+        308 => "PermanentRedirect",
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        408 => "RequestTimeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "LengthRequired",
+        412 => "PreconditionFailed",
+        413 => "PayloadTooLarge",
+        414 => "UriTooLong",
+        415 => "UnsupportedMediaType",
+        416 => "RangeNotSatisfiable",
+        422 => "UnprocessableEntity",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        501 => "NotImplemented",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => return None,
+    })
+}
+
+/// The name of an operation's request body type.
+pub const REQUEST_BODY_TYPE: &str = "RequestBody";
+
+/// The name of a response body type: `ResponseBody` for the 200, else `{Variant}Body`.
+pub fn response_body_type(is_ok: bool, variant: &str) -> String {
+    if is_ok {
+        "ResponseBody".to_owned()
+    } else {
+        format!("{variant}Body")
+    }
+}
+
+/// The name of an array's item type, from the array's (`Flows` -> `FlowsItem`).
+pub fn item_type(array: &str) -> String {
+    format!("{array}Item")
+}
+
+/// The name of a map's value type, from the map's (`Params` -> `ParamsValue`).
+pub fn value_type(map: &str) -> String {
+    format!("{map}Value")
+}
+
+/// The functions that give a field's default and tell whether a value is it
+/// (`request_body_kind_default`, `is_request_body_kind_default`).
+pub fn default_fn(type_name: &str, field: &str, is: bool) -> String {
+    let base = format!("{}_{}", snake(type_name), unraw(field));
+    if is {
+        format!("is_{base}_default")
+    } else {
+        format!("{base}_default")
+    }
 }
 
 /// The names taken in one namespace (a module, or a struct's fields).
@@ -385,5 +481,45 @@ mod tests {
         assert_eq!(scope.claim(&["self_".into()]), "self_2");
         assert_eq!(scope.claim(&["Foo".into(), "BarFoo".into()]), "Foo");
         assert_eq!(scope.claim(&["Foo".into(), "BarFoo".into()]), "BarFoo");
+    }
+
+    #[test]
+    fn variants_are_named_by_status() {
+        assert_eq!(status_variant(Status::Code(200)), "Ok");
+        assert_eq!(status_variant(Status::Code(429)), "TooManyRequests");
+        assert_eq!(status_variant(Status::Code(418)), "Status418");
+        assert_eq!(status_variant(Status::Range(4)), "ClientError");
+        assert_eq!(status_variant(Status::Default), "Default");
+    }
+
+    /// `CLIENT_METHODS` is a copy of the runtime client's own method names: tied to the
+    /// template, so a method added there cannot shadow an operation's.
+    #[test]
+    fn client_methods_are_the_runtime_clients() {
+        let template = include_str!("../../templates/src/runtime/client.rs");
+        let mut found: Vec<&str> = Vec::new();
+        let mut inside = false;
+        for line in template.lines() {
+            if line.starts_with("impl Client {") {
+                inside = true;
+            } else if line == "}" {
+                inside = false;
+            } else if inside && line.starts_with("    ") && !line.starts_with("     ") {
+                let code = line.trim_start();
+                let code = code
+                    .strip_prefix("pub(crate) ")
+                    .or_else(|| code.strip_prefix("pub "))
+                    .unwrap_or(code);
+                let code = code.strip_prefix("async ").unwrap_or(code);
+                if let Some(rest) = code.strip_prefix("fn ") {
+                    found.extend(rest.split(['(', '<']).next());
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        let mut listed = CLIENT_METHODS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(found, listed);
     }
 }

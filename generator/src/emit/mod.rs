@@ -298,10 +298,5 @@ pub(crate) fn default_support(name: &Ident, all_optional: bool, spec_defaults: b
 
 /// The name of a private function that gives a field's default, or says whether a value is it.
 pub(crate) fn default_fn(type_name: &str, field: &str, is: bool) -> Ident {
-    let base = format!("{}_{}", crate::naming::snake(type_name), crate::naming::unraw(field));
-    if is {
-        format_ident!("is_{}_default", base)
-    } else {
-        format_ident!("{}_default", base)
-    }
+    format_ident!("{}", crate::naming::default_fn(type_name, field, is))
 }

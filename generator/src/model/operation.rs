@@ -241,7 +241,7 @@ fn body(types: &mut Types<'_>, op: &oa::Operation, module: &Module, at: &Locatio
     let op_name = crate::model::Api::module_name(module).to_owned();
     let ctx = Ctx {
         module: module.clone(),
-        hints: vec!["RequestBody".to_owned()],
+        hints: vec![naming::REQUEST_BODY_TYPE.to_owned()],
         place: format!("{op_name}::RequestBody"),
         at,
         role: Some(format!("The JSON body of `{}`.", title)),
@@ -283,7 +283,7 @@ fn responses(
             let oa::ReferenceOr::Item(response) = response else {
                 return None;
             };
-            let variant = variant_name(status);
+            let variant = naming::status_variant(status);
             let at = child(at, &["responses", &status_key(status)]);
             let role = match status {
                 Status::Code(code) => format!("The body of a `{code}` response to `{title}`."),
@@ -319,11 +319,7 @@ fn response_type(
     ctx: Ctx,
     error_type: Option<TypeRef>,
 ) -> Option<TypeRef> {
-    let hint = if status == Status::Code(200) {
-        "ResponseBody".to_owned()
-    } else {
-        format!("{variant}Body")
-    };
+    let hint = naming::response_body_type(status == Status::Code(200), variant);
     let ctx = Ctx {
         hints: vec![hint],
         ..ctx
@@ -437,65 +433,6 @@ fn is_json(media: &str) -> bool {
     essence == JSON || essence.ends_with("+json")
 }
 
-/// The response enum variant for a status: its reason phrase in UpperCamelCase.
-pub(super) fn variant_name(status: Status) -> String {
-    let known = match status {
-        Status::Code(code) => reason(code),
-        Status::Range(1) => Some("Informational"),
-        Status::Range(2) => Some("Success"),
-        Status::Range(3) => Some("Redirection"),
-        Status::Range(4) => Some("ClientError"),
-        Status::Range(5) => Some("ServerError"),
-        Status::Range(_) => None,
-        Status::Default => Some("Default"),
-    };
-    match (known, status) {
-        (Some(name), _) => name.to_owned(),
-        (None, Status::Range(class)) => format!("Status{class}xx"),
-        (None, _) => format!("Status{}", status_key(status)),
-    }
-}
-
-fn reason(code: u16) -> Option<&'static str> {
-    Some(match code {
-        200 => "Ok",
-        201 => "Created",
-        202 => "Accepted",
-        203 => "NonAuthoritativeInformation",
-        204 => "NoContent",
-        206 => "PartialContent",
-        301 => "MovedPermanently",
-        302 => "Found",
-        303 => "SeeOther",
-        304 => "NotModified",
-        307 => "TemporaryRedirect",
-        308 => "PermanentRedirect",
-        400 => "BadRequest",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "NotFound",
-        405 => "MethodNotAllowed",
-        406 => "NotAcceptable",
-        408 => "RequestTimeout",
-        409 => "Conflict",
-        410 => "Gone",
-        411 => "LengthRequired",
-        412 => "PreconditionFailed",
-        413 => "PayloadTooLarge",
-        414 => "UriTooLong",
-        415 => "UnsupportedMediaType",
-        416 => "RangeNotSatisfiable",
-        422 => "UnprocessableEntity",
-        429 => "TooManyRequests",
-        500 => "InternalServerError",
-        501 => "NotImplemented",
-        502 => "BadGateway",
-        503 => "ServiceUnavailable",
-        504 => "GatewayTimeout",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,14 +470,5 @@ mod tests {
                 .contains("no `in: path` parameter `roomId`")
         );
         assert!(segments("/profile", &params).unwrap_err().contains("does not appear"));
-    }
-
-    #[test]
-    fn variants_are_named_by_status() {
-        assert_eq!(variant_name(Status::Code(200)), "Ok");
-        assert_eq!(variant_name(Status::Code(429)), "TooManyRequests");
-        assert_eq!(variant_name(Status::Code(418)), "Status418");
-        assert_eq!(variant_name(Status::Range(4)), "ClientError");
-        assert_eq!(variant_name(Status::Default), "Default");
     }
 }

@@ -354,9 +354,9 @@ impl<'a> Types<'a> {
         };
         let last = ctx.hints.first().cloned().unwrap_or_default();
         let mut hints: Vec<String> = flat.title.iter().map(|t| naming::type_ident(t)).collect();
-        hints.extend(ctx.hints.iter().map(|h| format!("{h}Item")));
+        hints.extend(ctx.hints.iter().map(|h| naming::item_type(h)));
         if hints.is_empty() {
-            hints.push(format!("{last}Item"));
+            hints.push(naming::item_type(&last));
         }
         let place = format!("{}[]", ctx.place);
         let child = Ctx {
@@ -373,7 +373,7 @@ impl<'a> Types<'a> {
     fn map_or_json(&mut self, flat: &Flat, ctx: &Ctx) -> TypeRef {
         match &flat.additional {
             Some(oa::AdditionalProperties::Schema(schema)) => {
-                let hints = ctx.hints.iter().map(|h| format!("{h}Value")).collect();
+                let hints = ctx.hints.iter().map(|h| naming::value_type(h)).collect();
                 let child = Ctx {
                     hints,
                     place: format!("{}{{}}", ctx.place),
@@ -586,7 +586,7 @@ impl<'a> Types<'a> {
             Some(oa::AdditionalProperties::Schema(schema)) => {
                 let child = Ctx {
                     module: ctx.module.clone(),
-                    hints: vec![format!("{type_name}Value")],
+                    hints: vec![naming::value_type(type_name)],
                     place: format!("{}{{}}", ctx.place),
                     at: ctx.at_key(&["additionalProperties"]),
                     role: Some(format!(
