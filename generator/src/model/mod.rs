@@ -2,15 +2,19 @@
 //! optionality, boxing, secrets). Emitters read only this, never the spec.
 
 mod base_path;
+mod boxing;
 mod build;
+mod examples;
 mod lifecycle;
 mod links;
+mod matrix;
 mod operation;
 mod schema;
 mod summary;
 
-pub use build::{SECRET_FIELDS, Sources, build};
+pub use build::{Sources, build};
 pub use links::DEFAULT_SITE;
+pub use matrix::SECRET_FIELDS;
 
 use serde_json::Value;
 

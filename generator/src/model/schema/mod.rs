@@ -7,9 +7,13 @@ use indexmap::IndexMap;
 use openapiv3 as oa;
 use serde_json::Value;
 
+mod flat;
+mod union;
+
+use self::flat::{Flat, is_named, is_nullable, is_union, merge, nullable_if, only_strings, view};
 use super::{
     DefaultValue, Enum, EnumValue, ErrorFields, Example, Extra, Field, Lifecycle, Module, Presence, Struct, TypeDef,
-    TypeId, TypeKind, TypeRef, Union, UnionVariant, Variant,
+    TypeId, TypeKind, TypeRef, Variant,
 };
 use crate::error::{Cause, Error, Location, Place};
 use crate::naming::{self, Scope};
@@ -73,26 +77,6 @@ impl Ctx {
             _ => self.at.clone(),
         }
     }
-}
-
-/// A schema with its `allOf` merged: everything the type mapping looks at.
-#[derive(Debug, Clone, Default)]
-struct Flat {
-    typ: Option<String>,
-    format: Option<String>,
-    title: Option<String>,
-    description: Option<String>,
-    example: Option<Value>,
-    default: Option<Value>,
-    properties: IndexMap<String, oa::ReferenceOr<Box<oa::Schema>>>,
-    required: BTreeSet<String>,
-    additional: Option<oa::AdditionalProperties>,
-    items: Option<oa::ReferenceOr<Box<oa::Schema>>>,
-    enumeration: Vec<Value>,
-    /// `oneOf` and `anyOf` members.
-    members: Vec<oa::ReferenceOr<oa::Schema>>,
-    /// `allOf` with one `$ref` and nothing else of substance: the schema is that component.
-    alias: Option<String>,
 }
 
 enum ComponentState {
@@ -453,82 +437,6 @@ impl<'a> Types<'a> {
         self.defs[id.0].kind = kind;
     }
 
-    /// Fills a union: each member's type, named after what it is, in decoding order.
-    fn fill_union(&mut self, id: TypeId, flat: &Flat, ctx: &Ctx) {
-        let type_name = self.defs[id.0].name.clone();
-        let mut scope = Scope::default();
-        let mut variants = Vec::new();
-        for (index, member) in flat.members.iter().enumerate() {
-            let label = self.member_label(member);
-            let child = Ctx {
-                module: ctx.module.clone(),
-                hints: vec![format!("{type_name}{label}"), format!("{type_name}{}", index + 1)],
-                place: format!("{}|{label}", ctx.place),
-                at: ctx.at_key(&["oneOf", &index.to_string()]),
-                role: Some(format!("The `{label}` case of [`{type_name}`].")),
-            };
-            let ty = self.type_of(member.into(), &child);
-            variants.push(UnionVariant {
-                ident: scope.claim(&[label]),
-                ty,
-                boxed: false,
-            });
-        }
-        // Among structs, the one with more required fields is the more particular.
-        variants.sort_by_key(|v| (self.decode_rank(&v.ty), std::cmp::Reverse(self.required_fields(&v.ty))));
-        self.defs[id.0].kind = TypeKind::Union(Union { variants });
-    }
-
-    /// What a union member is called: its component's name, else its JSON type.
-    fn member_label(&self, member: &oa::ReferenceOr<oa::Schema>) -> String {
-        let schema = match member {
-            oa::ReferenceOr::Reference { reference } => {
-                let key = component_of_ref(reference).unwrap_or_default();
-                return self
-                    .names
-                    .get(&key)
-                    .cloned()
-                    .unwrap_or_else(|| naming::type_ident(&key));
-            }
-            oa::ReferenceOr::Item(schema) => schema,
-        };
-        if let Some(title) = &schema.schema_data.title {
-            return naming::type_ident(title);
-        }
-        let (flat, _) = view(schema);
-        naming::union_label(flat.typ.as_deref(), !flat.enumeration.is_empty())
-    }
-
-    fn required_fields(&self, ty: &TypeRef) -> usize {
-        match ty {
-            TypeRef::Named(id) => match &self.defs[id.0].kind {
-                TypeKind::Struct(s) => s.fields.iter().filter(|f| f.presence == Presence::Required).count(),
-                _ => 0,
-            },
-            _ => 0,
-        }
-    }
-
-    /// Where a type goes in a union's decoding order: values that fewer JSON texts fit first.
-    fn decode_rank(&self, ty: &TypeRef) -> u8 {
-        match ty {
-            TypeRef::Bool => 0,
-            TypeRef::I32 | TypeRef::I64 => 1,
-            TypeRef::F32 | TypeRef::F64 => 2,
-            TypeRef::Named(id) => match &self.defs[id.0].kind {
-                TypeKind::Enum(_) => 3,
-                TypeKind::Struct(s) if s.fields.iter().any(|f| f.presence == Presence::Required) => 6,
-                TypeKind::Struct(_) => 7,
-                TypeKind::Union(_) => 9,
-            },
-            TypeRef::String | TypeRef::ErrorCode => 4,
-            TypeRef::Array(_) => 5,
-            TypeRef::Map(_) => 8,
-            TypeRef::JsonObject => 9,
-            TypeRef::Json | TypeRef::Bytes | TypeRef::Nullable(_) => 10,
-        }
-    }
-
     fn fields(&mut self, flat: &Flat, ctx: &Ctx) -> Struct {
         let mut scope = Scope::default();
         let type_name = ctx.place.rsplit("::").next().unwrap_or_default().to_owned();
@@ -780,199 +688,12 @@ impl<'a> Types<'a> {
     }
 }
 
-/// Whether a merged schema becomes a generated type (struct or enum) rather than a built-in one.
-/// A `oneOf`/`anyOf` of types (not an object whose members only add constraints, such as
-/// `required` alternatives: that stays the object).
-fn is_union(flat: &Flat) -> bool {
-    let constraint_only = |member: &oa::ReferenceOr<oa::Schema>| match member {
-        oa::ReferenceOr::Reference { .. } => false,
-        oa::ReferenceOr::Item(schema) => match &schema.schema_kind {
-            oa::SchemaKind::Any(any) => {
-                any.typ.is_none() && any.properties.is_empty() && any.items.is_none() && any.one_of.is_empty()
-            }
-            _ => false,
-        },
-    };
-    flat.properties.is_empty()
-        && !flat.members.is_empty()
-        && !flat.members.iter().any(constraint_only)
-        && !only_strings(flat)
-}
-
-/// A union of strings that differ only in format or pattern (a room ID or a room alias) is a
-/// string: nothing on the wire tells the members apart.
-fn only_strings(flat: &Flat) -> bool {
-    flat.members.iter().all(|member| match member {
-        oa::ReferenceOr::Item(schema) => match &schema.schema_kind {
-            oa::SchemaKind::Type(oa::Type::String(string)) => string.enumeration.is_empty(),
-            _ => false,
-        },
-        oa::ReferenceOr::Reference { .. } => false,
-    })
-}
-
-fn is_named(flat: &Flat) -> bool {
-    if flat.alias.is_some() {
-        return false;
-    }
-    let object_like = matches!(flat.typ.as_deref(), None | Some("object"));
-    let enum_like = matches!(flat.typ.as_deref(), None | Some("string") | Some("integer"));
-    (object_like && !flat.properties.is_empty()) || (enum_like && !flat.enumeration.is_empty())
-}
-
 fn enum_value_matches(wire: &EnumValue, value: &Value) -> bool {
     match (wire, value) {
         (EnumValue::Str(s), Value::String(v)) => s == v,
         (EnumValue::Int(i), Value::Number(n)) => n.as_i64() == Some(*i),
         _ => false,
     }
-}
-
-/// Adds `member` to `into`: properties and `required` add up; later keywords win. Docs and the
-/// example come from the outer schema (`outer`) when it has them. A property both define must
-/// fit both (`allOf` says so): it becomes the `allOf` of the two (an event's `unsigned` with
-/// the fields of each).
-fn merge(into: &mut Flat, member: Flat, outer: bool) {
-    for (name, schema) in member.properties {
-        let merged = match into.properties.get(&name) {
-            Some(earlier) if *earlier != schema => both(earlier.clone(), schema),
-            _ => schema,
-        };
-        // An existing key keeps its place: fields stay in the order the spec first gives them.
-        into.properties.insert(name, merged);
-    }
-    into.required.extend(member.required);
-    into.typ = member.typ.or(into.typ.take());
-    into.format = member.format.or(into.format.take());
-    into.additional = member.additional.or(into.additional.take());
-    into.items = member.items.or(into.items.take());
-    if !member.enumeration.is_empty() {
-        into.enumeration = member.enumeration;
-    }
-    if !member.members.is_empty() {
-        into.members = member.members;
-    }
-    into.default = member.default.or(into.default.take());
-    if outer {
-        into.title = member.title.or(into.title.take());
-        into.description = member.description.or(into.description.take());
-        into.example = member.example;
-    } else {
-        into.title = into.title.take().or(member.title);
-        into.description = into.description.take().or(member.description);
-    }
-}
-
-/// Whether a schema says `null` is one of its values.
-fn is_nullable(schema: &oa::ReferenceOr<Box<oa::Schema>>) -> bool {
-    matches!(schema, oa::ReferenceOr::Item(s) if s.schema_data.nullable)
-}
-
-/// `ty`, or `ty` or `null`.
-fn nullable_if(nullable: bool, ty: TypeRef) -> TypeRef {
-    if nullable { TypeRef::Nullable(Box::new(ty)) } else { ty }
-}
-
-/// A property schema that is both `a` and `b`.
-fn both(a: oa::ReferenceOr<Box<oa::Schema>>, b: oa::ReferenceOr<Box<oa::Schema>>) -> oa::ReferenceOr<Box<oa::Schema>> {
-    let unbox = |schema: oa::ReferenceOr<Box<oa::Schema>>| match schema {
-        oa::ReferenceOr::Item(schema) => oa::ReferenceOr::Item(*schema),
-        oa::ReferenceOr::Reference { reference } => oa::ReferenceOr::Reference { reference },
-    };
-    // The later, more particular, schema's docs and example win, as they did when it replaced
-    // the earlier one.
-    let data = |schema: &oa::ReferenceOr<Box<oa::Schema>>| match schema {
-        oa::ReferenceOr::Item(schema) => schema.schema_data.clone(),
-        oa::ReferenceOr::Reference { .. } => oa::SchemaData::default(),
-    };
-    let (earlier, later) = (data(&a), data(&b));
-    let schema_data = oa::SchemaData {
-        description: later.description.or(earlier.description),
-        example: later.example.or(earlier.example),
-        ..oa::SchemaData::default()
-    };
-    oa::ReferenceOr::Item(Box::new(oa::Schema {
-        schema_data,
-        schema_kind: oa::SchemaKind::AllOf {
-            all_of: vec![unbox(a), unbox(b)],
-        },
-    }))
-}
-
-/// One schema's own keywords, and its `allOf` members.
-fn view(schema: &oa::Schema) -> (Flat, Vec<oa::ReferenceOr<oa::Schema>>) {
-    let data = &schema.schema_data;
-    let mut flat = Flat {
-        title: data.title.clone(),
-        description: data.description.clone(),
-        example: data.example.clone(),
-        default: data.default.clone(),
-        ..Flat::default()
-    };
-    let mut all_of = Vec::new();
-    match &schema.schema_kind {
-        oa::SchemaKind::Type(ty) => view_type(ty, &mut flat),
-        oa::SchemaKind::AllOf { all_of: members } => all_of = members.clone(),
-        oa::SchemaKind::OneOf { one_of: members } | oa::SchemaKind::AnyOf { any_of: members } => {
-            flat.members = members.clone();
-        }
-        oa::SchemaKind::Not { .. } => {}
-        oa::SchemaKind::Any(any) => {
-            flat.typ = any.typ.clone();
-            flat.format = any.format.clone();
-            flat.properties = any.properties.clone();
-            flat.required = any.required.iter().cloned().collect();
-            flat.additional = any.additional_properties.clone();
-            flat.items = any.items.clone();
-            flat.enumeration = any.enumeration.clone();
-            flat.members = any.one_of.iter().chain(&any.any_of).cloned().collect();
-            all_of = any.all_of.clone();
-        }
-    }
-    (flat, all_of)
-}
-
-fn view_type(ty: &oa::Type, flat: &mut Flat) {
-    fn format<T: serde::Serialize>(f: &oa::VariantOrUnknownOrEmpty<T>) -> Option<String> {
-        match f {
-            oa::VariantOrUnknownOrEmpty::Item(item) => serde_json::to_value(item).ok()?.as_str().map(str::to_owned),
-            oa::VariantOrUnknownOrEmpty::Unknown(s) => Some(s.clone()),
-            oa::VariantOrUnknownOrEmpty::Empty => None,
-        }
-    }
-    let (typ, fmt, enumeration): (&str, Option<String>, Vec<Value>) = match ty {
-        oa::Type::String(s) => (
-            "string",
-            format(&s.format),
-            s.enumeration
-                .iter()
-                .map(|v| v.clone().map_or(Value::Null, Value::String))
-                .collect(),
-        ),
-        oa::Type::Number(n) => ("number", format(&n.format), Vec::new()),
-        oa::Type::Integer(i) => (
-            "integer",
-            format(&i.format),
-            i.enumeration
-                .iter()
-                .map(|v| v.map_or(Value::Null, Value::from))
-                .collect(),
-        ),
-        oa::Type::Boolean(_) => ("boolean", None, Vec::new()),
-        oa::Type::Array(a) => {
-            flat.items = a.items.clone();
-            ("array", None, Vec::new())
-        }
-        oa::Type::Object(o) => {
-            flat.properties = o.properties.clone();
-            flat.required = o.required.iter().cloned().collect();
-            flat.additional = o.additional_properties.clone();
-            ("object", None, Vec::new())
-        }
-    };
-    flat.typ = Some(typ.to_owned());
-    flat.format = fmt;
-    flat.enumeration = enumeration;
 }
 
 /// Names of the component schemas: from the file stem or pointer; where two would clash, the
