@@ -1,7 +1,11 @@
 //! Turns tokens into formatted Rust source: `syn::File` -> `prettyplease`, after a header, then
 //! a blank line between items (prettyplease writes none), as a person lays a file out.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use proc_macro2::TokenStream;
+
+use crate::error::{Cause, Error, Errors, Location};
 
 use crate::model::Api;
 
@@ -22,6 +26,53 @@ pub fn rust(tokens: TokenStream, header: &str) -> Result<String, String> {
         "{header}{}",
         blank_lines_between_items(&prettyplease::unparse(&file))
     ))
+}
+
+/// A formatted file (path, contents), or why it could not be.
+type Formatted = Result<(String, String), Error>;
+
+/// One file to format: its path and what makes its tokens.
+pub type Job<'a> = (String, Box<dyn Fn() -> TokenStream + Send + Sync + 'a>);
+
+/// Makes and formats the files on every core: most of the generator's time is parsing and
+/// printing the tokens, and each file is independent (tokens are made on the thread that
+/// formats them). Returns each file's path and contents, in the jobs' order.
+pub fn in_parallel(header: &str, jobs: &[Job<'_>]) -> Result<Vec<(String, String)>, Errors> {
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(jobs.len())
+        .max(1);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some((path, job)) = jobs.get(index) else {
+                return done;
+            };
+            let formatted = rust(job(), header).map_err(|why| {
+                let cause = Cause::Invalid(format!("internal error in the generator: {why}"));
+                Error::new(Location::file(path), cause)
+            });
+            done.push((index, formatted.map(|contents| (path.clone(), contents))));
+        }
+    };
+    let mut results: Vec<(usize, Formatted)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mut results = work();
+        for handle in handles {
+            match handle.join() {
+                Ok(more) => results.extend(more),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        results
+    });
+    // Threads finish in any order; the output and the report do not.
+    results.sort_by_key(|(index, _)| *index);
+    let (files, errors): (Vec<_>, Vec<_>) = results.into_iter().map(|(_, r)| r).partition(Result::is_ok);
+    Errors::check(errors.into_iter().filter_map(Result::err).collect())?;
+    Ok(files.into_iter().filter_map(Result::ok).collect())
 }
 
 /// Where a line starts an item of a module, an `impl` or a `trait`: its docs, its attributes, or

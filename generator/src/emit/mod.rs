@@ -1,25 +1,25 @@
-//! Emits the generated crate from the model: one submodule per artifact, each returning tokens
-//! for its own files, and the layout of those files.
+//! Emits the generated crate from the model: the list of its files, each made by one emitter.
+//!
+//! - [`artifacts`]: the crate's own code (`lib.rs`, types, endpoints, server, client) and the
+//!   copied templates;
+//! - [`tests`]: the crate's generated tests (spec examples, HTTP round trips, the server's
+//!   boundary, hostile requests) and the samples they share;
+//! - [`tokens`]: the token helpers every emitter uses.
+//!
+//! Formatting (on every core) is the next stage's, [`crate::format`].
 
-mod boundary;
-mod client;
-mod crate_root;
-mod endpoint;
-mod examples;
-mod hostile;
-mod http;
-mod round_trip;
-mod samples;
-mod server;
-mod templates;
-mod types;
+mod artifacts;
+mod tests;
+mod tokens;
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use artifacts::{client, crate_root, endpoint, server, templates, types};
+use tests::{boundary, examples, hostile, round_trip};
 
-use crate::error::{Cause, Error, Errors, Location};
+use proc_macro2::TokenStream;
+
+use crate::error::Errors;
 use crate::format;
-use crate::model::{Api, Module, Presence, TypeRef};
+use crate::model::{Api, Module};
 
 /// One file of the generated crate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,273 +30,45 @@ pub struct File {
     pub contents: String,
 }
 
-/// One generated Rust file: its path and the emitter that makes its tokens.
-type Job<'a> = (String, Box<dyn Fn(&Api) -> TokenStream + Send + Sync + 'a>);
+/// An emitter: the tokens of one file, from the model only.
+type Emitter = fn(&Api) -> TokenStream;
+
+/// The crate's Rust files, each with the emitter that makes it: the artifact list.
+fn rust_files() -> Vec<(String, Emitter)> {
+    vec![
+        ("src/lib.rs".to_owned(), crate_root::lib),
+        ("src/types.rs".to_owned(), |api| types::module(api, &Module::Shared)),
+        ("src/endpoints/mod.rs".to_owned(), endpoint::index),
+        ("src/server.rs".to_owned(), server::module),
+        ("src/client.rs".to_owned(), client::module),
+        ("tests/spec_examples.rs".to_owned(), examples::tests),
+        ("tests/http_round_trip.rs".to_owned(), round_trip::tests),
+        ("tests/server_boundary.rs".to_owned(), boundary::tests),
+        ("tests/hostile_requests.rs".to_owned(), hostile::tests),
+    ]
+}
 
 /// Every file of the generated crate, sorted by path.
 pub fn emit(api: &Api) -> Result<Vec<File>, Errors> {
     let header = format::header(api);
     let mut files = templates::files(api, &header)?;
-    let mut jobs: Vec<Job<'_>> = vec![
-        ("src/lib.rs".to_owned(), Box::new(crate_root::lib)),
-        (
-            "src/types.rs".to_owned(),
-            Box::new(|api| types::module(api, &Module::Shared)),
-        ),
-        ("src/endpoints/mod.rs".to_owned(), Box::new(endpoint::index)),
-        ("src/server.rs".to_owned(), Box::new(server::module)),
-        ("src/client.rs".to_owned(), Box::new(client::module)),
-        ("tests/spec_examples.rs".to_owned(), Box::new(examples::tests)),
-        ("tests/http_round_trip.rs".to_owned(), Box::new(round_trip::tests)),
-        ("tests/server_boundary.rs".to_owned(), Box::new(boundary::tests)),
-        ("tests/hostile_requests.rs".to_owned(), Box::new(hostile::tests)),
-    ];
+    let mut jobs: Vec<format::Job<'_>> = rust_files()
+        .into_iter()
+        .map(|(path, emitter)| -> format::Job<'_> { (path, Box::new(move || emitter(api))) })
+        .collect();
     for op in &api.operations {
         jobs.push((
             format!("src/endpoints/{}.rs", op.name),
-            Box::new(move |api| endpoint::module(api, op)),
+            Box::new(move || endpoint::module(api, op)),
         ));
     }
-    files.extend(run_jobs(api, &header, &jobs)?);
+    let formatted = format::in_parallel(&header, &jobs)?;
+    files.extend(formatted.into_iter().map(|(path, contents)| File { path, contents }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
-}
-
-/// Emits and formats the files on every core: most of the generator's time is parsing and
-/// printing the tokens, and each file is independent (tokens are made on the thread that
-/// formats them).
-fn run_jobs(api: &Api, header: &str, jobs: &[Job<'_>]) -> Result<Vec<File>, Errors> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(jobs.len())
-        .max(1);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some((path, job)) = jobs.get(index) else {
-                return done;
-            };
-            done.push(
-                format::rust(job(api), header)
-                    .map(|contents| File {
-                        path: path.clone(),
-                        contents,
-                    })
-                    .map_err(|why| {
-                        let cause = Cause::Invalid(format!("internal error in the generator: {why}"));
-                        Error::new(Location::file(path), cause)
-                    }),
-            );
-        }
-    };
-    let results: Vec<Result<File, Error>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-        let mut results = work();
-        for handle in handles {
-            match handle.join() {
-                Ok(more) => results.extend(more),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        results
-    });
-    let (files, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
-    let mut errors: Vec<Error> = errors.into_iter().filter_map(Result::err).collect();
-    // Threads finish in any order; the report does not.
-    errors.sort_by(|a, b| a.location.cmp(&b.location));
-    Errors::check(errors)?;
-    Ok(files.into_iter().filter_map(Result::ok).collect())
 }
 
 /// Whether an output file is a copied template rather than generated from the spec.
 pub fn is_template(path: &str) -> bool {
     templates::is_template(path)
-}
-
-/// An identifier as the model spells it (`r#type` stays raw).
-pub(crate) fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
-    }
-}
-
-/// `#[doc = "..."]` attributes for the lines of a doc comment.
-pub(crate) fn doc_attrs(lines: &[String]) -> TokenStream {
-    let lines = lines
-        .iter()
-        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
-    quote! { #(#[doc = #lines])* }
-}
-
-/// One `#[doc]` line.
-pub(crate) fn doc1(line: &str) -> TokenStream {
-    doc_attrs(&[line.to_owned()])
-}
-
-/// `#![doc = "..."]` attributes (module docs) for the lines of a doc comment.
-pub(crate) fn inner_doc_attrs(lines: &[String]) -> TokenStream {
-    let lines = lines
-        .iter()
-        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
-    quote! { #(#![doc = #lines])* }
-}
-
-/// Doc lines from optional sources (title, summary, description), rustdoc-safe.
-pub(crate) fn docs<'a>(sources: impl IntoIterator<Item = Option<&'a str>>) -> Vec<String> {
-    crate::docs::join_docs(sources)
-}
-
-/// Doc lines saying when the spec added, changed or deprecated something, each a paragraph;
-/// empty when it says nothing.
-pub(crate) fn lifecycle_lines(lifecycle: &crate::model::Lifecycle) -> Vec<String> {
-    let mut paragraphs: Vec<Vec<String>> = Vec::new();
-    if let Some(version) = &lifecycle.added_in {
-        paragraphs.push(vec![format!("Added in Matrix {version}.")]);
-    }
-    for (version, what) in &lifecycle.changed_in {
-        let mut lines = crate::docs::doc_lines(what);
-        match lines.first_mut() {
-            Some(first) => first.insert_str(0, &format!("Changed in Matrix {version}: ")),
-            None => lines.push(format!("Changed in Matrix {version}.")),
-        }
-        paragraphs.push(lines);
-    }
-    if lifecycle.deprecated {
-        paragraphs.push(vec!["**Deprecated** in the spec.".to_owned()]);
-    }
-    paragraphs.join(&String::new())
-}
-
-/// `docs` followed by the lifecycle paragraphs, separated by a blank line.
-pub(crate) fn docs_with_lifecycle(doc: Option<&str>, lifecycle: &crate::model::Lifecycle) -> Vec<String> {
-    let mut lines = docs([doc]);
-    let notes = lifecycle_lines(lifecycle);
-    if !lines.is_empty() && !notes.is_empty() {
-        lines.push(String::new());
-    }
-    lines.extend(notes);
-    lines
-}
-
-/// The doc of an operation's method (server or client): `METHOD path`, then its summary.
-pub(crate) fn operation_doc(op: &crate::model::Operation) -> Vec<String> {
-    let mut lines = vec![format!("`{} {}`", op.method, op.path)];
-    let summary = docs([op.summary.as_deref()]);
-    if !summary.is_empty() {
-        lines.push(String::new());
-        lines.extend(summary);
-    }
-    lines
-}
-
-/// One `.field(...)` of a hand-written `Debug`: a secret prints as `<redacted>` (an absent
-/// optional one as `None`).
-pub(crate) fn debug_field(field: &str, secret: bool, presence: &Presence) -> TokenStream {
-    let name = ident(field);
-    let shown = crate::naming::unraw(field);
-    match (secret, presence) {
-        (true, Presence::Optional) => quote! { .field(#shown, &self.#name.as_ref().map(|_| crate::Redacted)) },
-        (true, _) => quote! { .field(#shown, &crate::Redacted) },
-        (false, _) => quote! { .field(#shown, &self.#name) },
-    }
-}
-
-/// The path to a generated module, from `root` (`crate`, or the crate's name outside it).
-pub(crate) fn module_path(module: &Module, root: &TokenStream) -> TokenStream {
-    match module {
-        Module::Shared => quote! { #root::types },
-        Module::Operation(name) => {
-            let name = ident(name);
-            quote! { #root::endpoints::#name }
-        }
-    }
-}
-
-/// The Rust type of a value, written from inside module `from`.
-pub(crate) fn rust_type(api: &Api, ty: &TypeRef, from: &Module) -> TokenStream {
-    type_in(api, ty, Some(from), &quote! { crate })
-}
-
-/// The Rust type of a value, written outside the crate, whose name is `root`.
-pub(crate) fn external_type(api: &Api, ty: &TypeRef, root: &TokenStream) -> TokenStream {
-    type_in(api, ty, None, root)
-}
-
-fn type_in(api: &Api, ty: &TypeRef, from: Option<&Module>, root: &TokenStream) -> TokenStream {
-    match ty {
-        TypeRef::Bytes => quote! { bytes::Bytes },
-        TypeRef::Named(id) => {
-            let def = api.ty(*id);
-            let name = ident(&def.name);
-            if Some(&def.module) == from {
-                quote! { #name }
-            } else {
-                let module = module_path(&def.module, root);
-                quote! { #module::#name }
-            }
-        }
-        TypeRef::String => quote! { String },
-        TypeRef::Bool => quote! { bool },
-        TypeRef::I32 => quote! { i32 },
-        TypeRef::I64 => quote! { i64 },
-        TypeRef::F32 => quote! { f32 },
-        TypeRef::F64 => quote! { f64 },
-        TypeRef::ErrorCode => quote! { #root::ErrorCode },
-        TypeRef::Json => quote! { serde_json::Value },
-        TypeRef::JsonObject => quote! { serde_json::Map<String, serde_json::Value> },
-        TypeRef::Array(item) => {
-            let item = type_in(api, item, from, root);
-            quote! { Vec<#item> }
-        }
-        TypeRef::Map(value) => {
-            let value = type_in(api, value, from, root);
-            quote! { std::collections::BTreeMap<String, #value> }
-        }
-        TypeRef::Nullable(inner) => {
-            let inner = type_in(api, inner, from, root);
-            quote! { Option<#inner> }
-        }
-    }
-}
-
-/// The type of a field: `Option` when it may be absent, `Box` when recursion needs it.
-pub(crate) fn field_type(api: &Api, ty: &TypeRef, presence: &Presence, boxed: bool, from: &Module) -> TokenStream {
-    let inner = rust_type(api, ty, from);
-    let inner = if boxed {
-        quote! { Box<#inner> }
-    } else {
-        inner
-    };
-    match presence {
-        Presence::Optional => quote! { Option<#inner> },
-        Presence::Required | Presence::Default(_) => inner,
-    }
-}
-
-/// `Default` for a type whose fields may all be absent: derived, unless a field has a spec
-/// default that `new()` sets (a derived one would be `false`, `0` or empty instead). Returns the
-/// derive entry and the impl.
-pub(crate) fn default_support(name: &Ident, all_optional: bool, spec_defaults: bool) -> (TokenStream, TokenStream) {
-    match (all_optional, spec_defaults) {
-        (false, _) => (quote! {}, quote! {}),
-        (true, false) => (quote! { Default, }, quote! {}),
-        (true, true) => (
-            quote! {},
-            quote! {
-                impl Default for #name {
-                    fn default() -> Self {
-                        Self::new()
-                    }
-                }
-            },
-        ),
-    }
-}
-
-/// The name of a private function that gives a field's default, or says whether a value is it.
-pub(crate) fn default_fn(type_name: &str, field: &str, is: bool) -> Ident {
-    format_ident!("{}", crate::naming::default_fn(type_name, field, is))
 }

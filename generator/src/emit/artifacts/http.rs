@@ -5,11 +5,11 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{default_fn, doc1, ident, rust_type};
+use crate::emit::tokens::{default_fn, doc1, ident, rust_type};
 use crate::model::{Api, Auth, Module, Operation, Param, ParamLocation, PathSegment, Presence, Status, TypeRef};
 
 /// The `impl Request` and `impl Response` blocks with the conversions.
-pub(super) fn conversions(api: &Api, op: &Operation) -> TokenStream {
+pub(in crate::emit) fn conversions(api: &Api, op: &Operation) -> TokenStream {
     let into_http = request_into_http(op);
     let from_http = request_from_http(api, op);
     let response_into = response_into_http(op);

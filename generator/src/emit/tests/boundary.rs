@@ -5,11 +5,12 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{doc1, ident, round_trip};
+use super::round_trip;
+use crate::emit::tokens::{doc1, ident};
 use crate::model::{Api, Auth, Operation, ParamLocation, TypeKind, TypeRef};
 
 /// `tests/server_boundary.rs` (compiled with the `server` feature).
-pub(super) fn tests(api: &Api) -> TokenStream {
+pub(in crate::emit) fn tests(api: &Api) -> TokenStream {
     let krate = ident(&api.package.replace('-', "_"));
     let prefix = super::samples::prefix(api);
     let has_auth = api.operations.iter().any(|op| op.auth != Auth::None);

@@ -5,11 +5,12 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{ident, samples};
+use super::samples;
+use crate::emit::tokens::ident;
 use crate::model::{Api, Auth, Operation, Presence, Status};
 
 /// `tests/http_round_trip.rs`.
-pub(super) fn tests(api: &Api) -> TokenStream {
+pub(in crate::emit) fn tests(api: &Api) -> TokenStream {
     let krate = ident(&api.package.replace('-', "_"));
     let prefix = samples::prefix(api);
     let tests = api.operations.iter().map(|op| {
@@ -37,7 +38,7 @@ pub(super) fn tests(api: &Api) -> TokenStream {
 
 /// The statements that build the sample request of `op` as `request` (shared with the
 /// boundary tests).
-pub(super) fn sample_request(api: &Api, op: &Operation, krate: &proc_macro2::Ident) -> TokenStream {
+pub(in crate::emit) fn sample_request(api: &Api, op: &Operation, krate: &proc_macro2::Ident) -> TokenStream {
     let module = ident(&op.name);
     let required = op.params.iter().filter(|p| p.presence == Presence::Required).map(|p| {
         let json = samples::param(api, p).to_string();

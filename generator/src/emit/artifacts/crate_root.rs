@@ -3,11 +3,11 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{docs, inner_doc_attrs};
+use crate::emit::tokens::{docs, inner_doc_attrs};
 use crate::model::Api;
 
 /// `src/lib.rs`.
-pub(super) fn lib(api: &Api) -> TokenStream {
+pub(in crate::emit) fn lib(api: &Api) -> TokenStream {
     let mut lines = vec![format!("{} {}", api.title, api.version), String::new()];
     let description = docs([api.description.as_deref()]);
     if !description.is_empty() {
@@ -24,8 +24,9 @@ pub(super) fn lib(api: &Api) -> TokenStream {
     ]);
     let doc = inner_doc_attrs(&lines);
     let base_path = &api.base_path;
-    let base_doc =
-        super::doc1("The prefix of every operation's path; `{NAME}` stands for a server variable of [`VARIABLES`].");
+    let base_doc = crate::emit::tokens::doc1(
+        "The prefix of every operation's path; `{NAME}` stands for a server variable of [`VARIABLES`].",
+    );
     let variables = api.variables.iter().map(|v| {
         let name = &v.name;
         let values = &v.values;

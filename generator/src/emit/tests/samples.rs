@@ -9,10 +9,10 @@ use crate::model::{Api, DefaultValue, EnumValue, Operation, Param, Presence, Typ
 const MAX_DEPTH: usize = 3;
 
 /// A text sample that needs percent-encoding in a path and a query string.
-pub(super) const TEXT: &str = "@alice:example.org/x y";
+pub(in crate::emit) const TEXT: &str = "@alice:example.org/x y";
 
 /// JSON that fits `ty`.
-pub(super) fn json(api: &Api, ty: &TypeRef) -> Value {
+pub(in crate::emit) fn json(api: &Api, ty: &TypeRef) -> Value {
     value(api, ty, 0)
 }
 
@@ -68,7 +68,7 @@ fn enum_value(wire: &EnumValue) -> Value {
 }
 
 /// An expression for a sample of `ty` in the generated tests: `sample(JSON)`, or bytes.
-pub(super) fn expr(api: &Api, ty: &TypeRef) -> proc_macro2::TokenStream {
+pub(in crate::emit) fn expr(api: &Api, ty: &TypeRef) -> proc_macro2::TokenStream {
     if *ty == TypeRef::Bytes {
         return quote::quote! { bytes::Bytes::from_static(b"\x89PNG sample bytes") };
     }
@@ -77,7 +77,7 @@ pub(super) fn expr(api: &Api, ty: &TypeRef) -> proc_macro2::TokenStream {
 }
 
 /// A sample of a parameter that differs from its default, so that it is sent.
-pub(super) fn param(api: &Api, p: &Param) -> Value {
+pub(in crate::emit) fn param(api: &Api, p: &Param) -> Value {
     let Presence::Default(default) = &p.presence else {
         return json(api, &p.ty);
     };
@@ -102,7 +102,7 @@ pub(super) fn param(api: &Api, p: &Param) -> Value {
 }
 
 /// A status the operation does not document, for the `Error` and `Unexpected` variants.
-pub(super) fn undocumented_status(op: &Operation) -> Option<u16> {
+pub(in crate::emit) fn undocumented_status(op: &Operation) -> Option<u16> {
     use crate::model::Status;
     if op.responses.iter().any(|r| r.status == Status::Default) {
         return None;
@@ -118,7 +118,7 @@ pub(super) fn undocumented_status(op: &Operation) -> Option<u16> {
 }
 
 /// The URL prefix of the samples: the base path with each variable at its default value.
-pub(super) fn prefix(api: &Api) -> String {
+pub(in crate::emit) fn prefix(api: &Api) -> String {
     api.variables.iter().fold(api.base_path.clone(), |path, v| {
         let value = v
             .default
@@ -130,7 +130,7 @@ pub(super) fn prefix(api: &Api) -> String {
 }
 
 /// A status for a `4XX`-style or `default` response that no exact status of `op` takes.
-pub(super) fn status_for(op: &Operation, status: crate::model::Status) -> u16 {
+pub(in crate::emit) fn status_for(op: &Operation, status: crate::model::Status) -> u16 {
     use crate::model::Status;
     let exact = |code: u16| op.responses.iter().any(|r| r.status == Status::Code(code));
     let ranged = |code: u16| op.responses.iter().any(|r| r.status == Status::Range(code / 100));

@@ -5,11 +5,11 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-use super::ident;
+use crate::emit::tokens::ident;
 use crate::model::{Api, Auth, PathSegment};
 
 /// `tests/hostile_requests.rs` (compiled with the `server` feature).
-pub(super) fn tests(api: &Api) -> TokenStream {
+pub(in crate::emit) fn tests(api: &Api) -> TokenStream {
     let krate = ident(&api.package.replace('-', "_"));
     let paths = paths(api);
     let server = server(api, &krate);

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, doc1, ident, inner_doc_attrs};
+use crate::emit::tokens::{doc_attrs, doc1, ident, inner_doc_attrs};
 use crate::model::{Api, Auth, Operation};
 
 /// `src/server.rs` (compiled with the `server` feature).
-pub(super) fn module(api: &Api) -> TokenStream {
+pub(in crate::emit) fn module(api: &Api) -> TokenStream {
     let has_auth = api.operations.iter().any(|op| op.auth != Auth::None);
     let checked = if has_auth {
         "checked with [`Server::authenticate`]"
@@ -80,7 +80,7 @@ fn server_trait(api: &Api, has_auth: bool) -> TokenStream {
 fn trait_method(op: &Operation) -> TokenStream {
     let name = ident(&op.name);
     let module = ident(&op.name);
-    let mut lines = super::operation_doc(op);
+    let mut lines = crate::emit::tokens::operation_doc(op);
     lines.extend([String::new(), format!("See [`crate::endpoints::{}`].", op.name)]);
     let doc = doc_attrs(&lines);
     let identity = match op.auth {

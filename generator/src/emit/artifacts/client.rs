@@ -4,12 +4,12 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, external_type, ident, inner_doc_attrs};
+use crate::emit::tokens::{doc_attrs, external_type, ident, inner_doc_attrs};
 use crate::model::{Api, Operation, TypeRef, Uiaa};
 use crate::naming;
 
 /// `src/client.rs` (compiled with the `client` feature).
-pub(super) fn module(api: &Api) -> TokenStream {
+pub(in crate::emit) fn module(api: &Api) -> TokenStream {
     let doc = inner_doc_attrs(&[
         "The client side: [`Client`] has one async method per operation, returning the".to_owned(),
         "operation's response enum; an error status is an answer, not an `Err`.".to_owned(),
@@ -33,7 +33,7 @@ pub(super) fn module(api: &Api) -> TokenStream {
 fn method(api: &Api, op: &Operation) -> TokenStream {
     let name = format_ident!("{}", naming::unraw(&naming::client_method(&op.name)));
     let module = ident(&op.name);
-    let doc = doc_attrs(&super::operation_doc(op));
+    let doc = doc_attrs(&crate::emit::tokens::operation_doc(op));
     let interactive = op.uiaa.as_ref().map(|uiaa| interactive(api, op, uiaa));
     quote! {
         #doc

@@ -1,6 +1,6 @@
 //! The hand-written parts of the generated crate (`templates/`), copied in with a header.
 
-use super::File;
+use crate::emit::File;
 use crate::error::{Cause, Error, Errors, Location};
 use crate::model::Api;
 
@@ -12,7 +12,7 @@ struct Template {
 
 macro_rules! templates {
     ($($path:literal),* $(,)?) => {
-        &[$(Template { path: $path, text: include_str!(concat!("../../../templates/", $path)) }),*]
+        &[$(Template { path: $path, text: include_str!(concat!("../../../../templates/", $path)) }),*]
     };
 }
 
@@ -30,12 +30,12 @@ const TEMPLATES: &[Template] = templates![
 ];
 
 /// Whether `path` is one of the templates.
-pub(super) fn is_template(path: &str) -> bool {
+pub(in crate::emit) fn is_template(path: &str) -> bool {
     TEMPLATES.iter().any(|t| t.path == path)
 }
 
 /// The templates as output files: `Cargo.toml` gets the package name; each file gets a header.
-pub(super) fn files(api: &Api, header: &str) -> Result<Vec<File>, Errors> {
+pub(in crate::emit) fn files(api: &Api, header: &str) -> Result<Vec<File>, Errors> {
     TEMPLATES
         .iter()
         .map(|t| {

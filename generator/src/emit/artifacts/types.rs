@@ -3,13 +3,15 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{default_fn, default_support, doc_attrs, doc1, docs, field_type, ident, inner_doc_attrs, rust_type};
+use crate::emit::tokens::{
+    default_fn, default_support, doc_attrs, doc1, docs, field_type, ident, inner_doc_attrs, rust_type,
+};
 use crate::model::{
     Api, DefaultValue, Enum, EnumValue, Field, Module, Presence, Struct, TypeDef, TypeKind, TypeRef, Union,
 };
 
 /// The `types` module: every type the spec names, shared between operations.
-pub(super) fn module(api: &Api, module: &Module) -> TokenStream {
+pub(in crate::emit) fn module(api: &Api, module: &Module) -> TokenStream {
     let doc = inner_doc_attrs(&[
         "Types the spec names, shared between operations.".to_owned(),
         String::new(),
@@ -21,7 +23,7 @@ pub(super) fn module(api: &Api, module: &Module) -> TokenStream {
 }
 
 /// Every type of one module, in the order the model made them.
-pub(super) fn items(api: &Api, module: &Module) -> TokenStream {
+pub(in crate::emit) fn items(api: &Api, module: &Module) -> TokenStream {
     let defs = api.types.iter().filter(|d| &d.module == module);
     let items = defs.map(|def| type_def(api, def));
     quote! { #(#items)* }
@@ -89,7 +91,10 @@ fn structure(api: &Api, def: &TypeDef, s: &Struct, doc: TokenStream) -> TokenStr
 }
 
 fn field(api: &Api, def: &TypeDef, f: &Field) -> TokenStream {
-    let doc = doc_attrs(&super::docs_with_lifecycle(f.doc.as_deref(), &f.lifecycle));
+    let doc = doc_attrs(&crate::emit::tokens::docs_with_lifecycle(
+        f.doc.as_deref(),
+        &f.lifecycle,
+    ));
     let name = ident(&f.ident);
     let ty = field_type(api, &f.ty, &f.presence, f.boxed, &def.module);
     // A nullable field keeps `null` apart from absence: one `Option` more.
@@ -184,7 +189,7 @@ fn debug_impl(def: &TypeDef, s: &Struct) -> TokenStream {
     let fields = s
         .fields
         .iter()
-        .map(|f| super::debug_field(&f.ident, f.secret, &f.presence));
+        .map(|f| crate::emit::tokens::debug_field(&f.ident, f.secret, &f.presence));
     let extra = s.extra.as_ref().map(|e| {
         let field = ident(&e.ident);
         let shown = crate::naming::unraw(&e.ident);
@@ -225,7 +230,7 @@ fn defaults(api: &Api, def: &TypeDef, s: &Struct) -> TokenStream {
 }
 
 /// A default value as a Rust expression.
-pub(super) fn default_expr(api: &Api, value: &DefaultValue, from: &Module) -> TokenStream {
+pub(in crate::emit) fn default_expr(api: &Api, value: &DefaultValue, from: &Module) -> TokenStream {
     match value {
         DefaultValue::Bool(b) => quote! { #b },
         DefaultValue::Int(i) => {

@@ -4,12 +4,12 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{external_type, ident};
+use crate::emit::tokens::{external_type, ident};
 use crate::model::{Api, EnumValue, TypeId, TypeKind, TypeRef};
 use crate::naming::{self, Scope};
 
 /// `tests/spec_examples.rs`.
-pub(super) fn tests(api: &Api) -> TokenStream {
+pub(in crate::emit) fn tests(api: &Api) -> TokenStream {
     let krate = ident(&api.package.replace('-', "_"));
     let root = quote! { #krate };
     let mut scope = Scope::default();

@@ -4,11 +4,13 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::types::{default_expr, items};
-use super::{default_fn, default_support, doc_attrs, doc1, docs, field_type, ident, inner_doc_attrs, rust_type};
+use crate::emit::tokens::{
+    default_fn, default_support, doc_attrs, doc1, docs, field_type, ident, inner_doc_attrs, rust_type,
+};
 use crate::model::{Api, Auth, Module, Operation, Param, ParamLocation, Presence, Status};
 
 /// `endpoints/mod.rs`: the list of operation modules.
-pub(super) fn index(api: &Api) -> TokenStream {
+pub(in crate::emit) fn index(api: &Api) -> TokenStream {
     let mut lines = vec![
         "One module per operation: its request, its responses and its metadata.".to_owned(),
         String::new(),
@@ -37,7 +39,7 @@ pub(super) fn index(api: &Api) -> TokenStream {
 }
 
 /// `endpoints/<operation>.rs`.
-pub(super) fn module(api: &Api, op: &Operation) -> TokenStream {
+pub(in crate::emit) fn module(api: &Api, op: &Operation) -> TokenStream {
     let module = Module::Operation(op.name.clone());
     let title = format!("`{} {}`", op.method, op.path);
     let mut lines = vec![match &op.summary {
@@ -49,7 +51,7 @@ pub(super) fn module(api: &Api, op: &Operation) -> TokenStream {
         lines.push(String::new());
         lines.extend(description);
     }
-    let notes = super::lifecycle_lines(&op.lifecycle);
+    let notes = crate::emit::tokens::lifecycle_lines(&op.lifecycle);
     if !notes.is_empty() {
         lines.push(String::new());
         lines.extend(notes);
@@ -156,7 +158,7 @@ fn param_field(api: &Api, p: &Param, module: &Module) -> TokenStream {
         ParamLocation::Query => "query",
         ParamLocation::Header => "header",
     };
-    let mut lines = super::docs_with_lifecycle(p.doc.as_deref(), &p.lifecycle);
+    let mut lines = crate::emit::tokens::docs_with_lifecycle(p.doc.as_deref(), &p.lifecycle);
     if !lines.is_empty() {
         lines.push(String::new());
     }
@@ -221,7 +223,7 @@ fn debug_impl(op: &Operation) -> TokenStream {
     let fields = op
         .params
         .iter()
-        .map(|p| super::debug_field(&p.ident, p.secret, &p.presence));
+        .map(|p| crate::emit::tokens::debug_field(&p.ident, p.secret, &p.presence));
     let token = (op.auth != Auth::None)
         .then(|| quote! { .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted)) });
     let body = op.body.as_ref().map(|_| quote! { .field("body", &self.body) });
@@ -345,7 +347,7 @@ fn header_field(api: &Api, header: &crate::model::ResponseHeader, module: &Modul
 }
 
 /// The pattern that binds a documented variant's body to `body`.
-pub(super) fn body_pattern(r: &crate::model::Response) -> TokenStream {
+pub(in crate::emit) fn body_pattern(r: &crate::model::Response) -> TokenStream {
     let variant = ident(&r.variant);
     if matches!(r.status, Status::Code(_)) && r.headers.is_empty() {
         quote! { Self::#variant(body) }
@@ -539,7 +541,7 @@ fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStre
 }
 
 /// The field of the Matrix error type that holds the message (`error`).
-pub(super) fn error_message_field(api: &Api) -> proc_macro2::Ident {
+pub(in crate::emit) fn error_message_field(api: &Api) -> proc_macro2::Ident {
     let crate::model::TypeKind::Struct(s) = &api.ty(api.error).kind else {
         return ident("error");
     };
