@@ -186,17 +186,14 @@ fn handlers(api: &Api) -> TokenStream {
             .filter(|o| o.method == op.method && o.path == op.path)
             .collect();
         done.extend(shared.iter().map(|o| o.name.as_str()));
-        handlers.push(match shared.as_slice() {
-            [op] => handler(op),
-            _ => shared_handler(&in_trial_order(shared)),
-        });
+        handlers.push(handler(&in_trial_order(shared)));
     }
     quote! { #(#handlers)* }
 }
 
-/// Serves operations sharing a method and path: the first whose request reads is called; when
-/// none reads, the last one's error answers.
-fn shared_handler(ops: &[&Operation]) -> TokenStream {
+/// The handler of a route: its operation's, or for operations sharing a method and path, the
+/// first whose request reads is called (when none reads, the last one's error answers).
+fn handler(ops: &[&Operation]) -> TokenStream {
     let handler = handler_name(ops);
     let Some((last, first)) = ops.split_last() else {
         return quote! {};
@@ -214,10 +211,14 @@ fn shared_handler(ops: &[&Operation]) -> TokenStream {
     });
     let last_name = ident(&last.name);
     let last_call = call(last);
-    let doc = doc1(&format!(
-        "Serves `{} {}`, which several operations share: the first whose request reads.",
-        last.method, last.path
-    ));
+    let doc = doc1(&if first.is_empty() {
+        format!("Serves `{} {}`.", last.method, last.path)
+    } else {
+        format!(
+            "Serves `{} {}`, which several operations share: the first whose request reads.",
+            last.method, last.path
+        )
+    });
     let limit = body_limit(last);
     quote! {
         #doc
@@ -260,30 +261,6 @@ fn call(op: &Operation) -> TokenStream {
             let identity = required_identity(&state.server, request.access_token.as_deref()).await?;
             state.server.#name(request, identity, context)
         }},
-    }
-}
-
-fn handler(op: &Operation) -> TokenStream {
-    let name = ident(&op.name);
-    let handler = handler_name(&[op]);
-    let call = call(op);
-    let doc = doc1(&format!("Serves `{} {}`.", op.method, op.path));
-    let limit = body_limit(op);
-    quote! {
-        #doc
-        async fn #handler<S: Server>(
-            axum::extract::State(state): axum::extract::State<Arc<State<S>>>,
-            request: axum::extract::Request,
-        ) -> axum::response::Response {
-            let limit = state.options.#limit;
-            crate::runtime::server::handle(request, limit, |incoming| async move {
-                let request = crate::endpoints::#name::Request::try_from_http(&incoming)?;
-                let context = crate::runtime::server::context(incoming);
-                let response = #call.await?;
-                Ok(response.into_http())
-            })
-            .await
-        }
     }
 }
 

@@ -283,15 +283,7 @@ fn enumeration(def: &TypeDef, e: &Enum, doc: TokenStream) -> TokenStream {
     }
     let name = ident(&def.name);
     let default = e.default.is_some().then(|| quote! { Default, });
-    let variants = e.variants.iter().enumerate().map(|(i, v)| {
-        let variant = ident(&v.ident);
-        let is_default = (e.default == Some(i)).then(|| quote! { #[default] });
-        let doc = match &v.wire {
-            EnumValue::Str(s) => doc1(&format!("`{s}`")),
-            EnumValue::Int(n) => doc1(&format!("`{n}`")),
-        };
-        quote! { #doc #is_default #variant, }
-    });
+    let variants = enum_variants(e);
     let other = ident(&other_variant(e));
     let wire_impls = string_impls(def, e);
     quote! {
@@ -307,6 +299,20 @@ fn enumeration(def: &TypeDef, e: &Enum, doc: TokenStream) -> TokenStream {
     }
 }
 
+/// The listed values as variants, each documented with its value.
+fn enum_variants(e: &Enum) -> Vec<TokenStream> {
+    let variants = e.variants.iter().enumerate().map(|(i, v)| {
+        let variant = ident(&v.ident);
+        let is_default = (e.default == Some(i)).then(|| quote! { #[default] });
+        let doc = match &v.wire {
+            EnumValue::Str(s) => doc1(&format!("`{s}`")),
+            EnumValue::Int(n) => doc1(&format!("`{n}`")),
+        };
+        quote! { #doc #is_default #variant, }
+    });
+    variants.collect()
+}
+
 /// The variant that keeps an unknown value: `Other`, unless the spec has a value by that name.
 fn other_variant(e: &Enum) -> String {
     let taken: Vec<&str> = e.variants.iter().map(|v| v.ident.as_str()).collect();
@@ -317,15 +323,7 @@ fn other_variant(e: &Enum) -> String {
 fn integer_enumeration(def: &TypeDef, e: &Enum, doc: TokenStream) -> TokenStream {
     let name = ident(&def.name);
     let default = e.default.is_some().then(|| quote! { Default, });
-    let variants = e.variants.iter().enumerate().map(|(i, v)| {
-        let variant = ident(&v.ident);
-        let is_default = (e.default == Some(i)).then(|| quote! { #[default] });
-        let doc = match &v.wire {
-            EnumValue::Str(s) => doc1(&format!("`{s}`")),
-            EnumValue::Int(n) => doc1(&format!("`{n}`")),
-        };
-        quote! { #doc #is_default #variant, }
-    });
+    let variants = enum_variants(e);
     let wire_impls = integer_impls(def, e);
     quote! {
         #doc
