@@ -42,4 +42,6 @@ pub const SECRET_FIELDS: &[&str] = &[
     "new_password",
     "password",
     "refresh_token",
+    "session",
+    "token",
 ];

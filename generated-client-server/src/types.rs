@@ -204,7 +204,7 @@ impl std::fmt::Debug for AuthData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthData")
             .field("type", &self.r#type)
-            .field("session", &self.session)
+            .field("session", &self.session.as_ref().map(|_| crate::Redacted))
             .field("extra", &crate::RedactedMap(&self.extra))
             .finish()
     }
@@ -213,7 +213,7 @@ impl std::fmt::Debug for AuthData {
 /// Authentication response
 ///
 /// Used by servers to indicate that additional authentication information is required,
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct AuthResponse {
     /// A list of the login flows supported by the server for this API.
@@ -234,6 +234,12 @@ pub struct AuthResponse {
     /// A list of the stages the client has completed successfully
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<Vec<String>>,
+    /// The error code, when the 401 answers a stage that failed (`M_FORBIDDEN` for a wrong password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errcode: Option<crate::ErrorCode>,
+    /// A human-readable message for `errcode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl AuthResponse {
@@ -245,7 +251,22 @@ impl AuthResponse {
             params: None,
             session: None,
             completed: None,
+            errcode: None,
+            error: None,
         }
+    }
+}
+
+impl std::fmt::Debug for AuthResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthResponse")
+            .field("flows", &self.flows)
+            .field("params", &self.params)
+            .field("session", &self.session.as_ref().map(|_| crate::Redacted))
+            .field("completed", &self.completed)
+            .field("errcode", &self.errcode)
+            .field("error", &self.error)
+            .finish()
     }
 }
 
@@ -1996,7 +2017,7 @@ impl Tag {
 ///
 /// A signature of an `m.third_party_invite` token to prove that this user
 /// owns a third-party identity which has been invited to the room.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ThirdPartySigned {
     /// The Matrix ID of the user who issued the invite.
@@ -2030,6 +2051,17 @@ impl ThirdPartySigned {
             token,
             signatures,
         }
+    }
+}
+
+impl std::fmt::Debug for ThirdPartySigned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ThirdPartySigned")
+            .field("sender", &self.sender)
+            .field("mxid", &self.mxid)
+            .field("token", &crate::Redacted)
+            .field("signatures", &self.signatures)
+            .finish()
     }
 }
 

@@ -35,7 +35,7 @@ fn add3_pid_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Unauthorized(
             sample(
-                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"]}",
+                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::TooManyRequests(
@@ -166,7 +166,7 @@ fn change_password_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Unauthorized(
             sample(
-                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"]}",
+                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::TooManyRequests(
@@ -395,7 +395,7 @@ fn deactivate_account_responses() {
         Response::Ok(sample("{\"id_server_unbind_result\":\"no-support\"}")),
         Response::Unauthorized(
             sample(
-                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"]}",
+                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::TooManyRequests(
@@ -521,7 +521,7 @@ fn delete_device_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Unauthorized(
             sample(
-                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"]}",
+                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::error(
@@ -564,7 +564,7 @@ fn delete_devices_responses() {
         Response::Ok(sample("{\"key\":\"value\"}")),
         Response::Unauthorized(
             sample(
-                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"]}",
+                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::error(
@@ -1020,7 +1020,7 @@ fn generate_login_token_responses() {
         ),
         Response::Unauthorized(
             sample(
-                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"]}",
+                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::TooManyRequests(
@@ -5759,7 +5759,7 @@ fn register_responses() {
         ),
         Response::Unauthorized(
             sample(
-                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"]}",
+                "{\"flows\":[{\"stages\":[]}],\"params\":{\"key\":{\"key\":\"value\"}},\"session\":\"@alice:example.org/x y\",\"completed\":[\"@alice:example.org/x y\"],\"errcode\":\"M_FORBIDDEN\",\"error\":\"@alice:example.org/x y\"}",
             ),
         ),
         Response::Forbidden(

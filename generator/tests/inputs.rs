@@ -96,3 +96,17 @@ fn a_stale_config_entry_is_an_error() {
         "both errors are reported at once: {error}"
     );
 }
+
+/// A body of another media type than JSON is raw bytes (an upload, a download), where the
+/// generator once refused it; `raw-bodies/` holds the two specs that were refused then.
+#[test]
+fn bodies_of_other_media_types_are_raw_bytes() {
+    let fixtures = common::workspace_root().join("generator/tests/fixtures/raw-bodies");
+    let request = generator::build_model(&options(&fixtures.join("request/api.yaml"))).expect("a multipart body reads");
+    let body = request.operations[0].body.as_ref().expect("the upload has a body");
+    assert_eq!(body.ty, generator::model::TypeRef::Bytes);
+    assert_eq!(body.media.as_deref(), Some("multipart/form-data"));
+    let response = generator::build_model(&options(&fixtures.join("response/api.yaml"))).expect("a PNG answer reads");
+    let ok = &response.operations[0].responses[0];
+    assert_eq!(ok.ty, Some(generator::model::TypeRef::Bytes));
+}

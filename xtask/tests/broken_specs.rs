@@ -233,12 +233,6 @@ fn an_alias_bomb_fails_fast() {
 }
 
 #[test]
-fn bodies_that_are_not_json_are_refused() {
-    assert_says("non-json-body", &["not supported", "multipart/form-data", "only JSON"]);
-    assert_says("non-json-response", &["not supported", "image/png", "only JSON"]);
-}
-
-#[test]
 fn a_ref_to_a_file_that_is_not_utf8() {
     assert_says("non-utf8-ref", &["latin1.yaml", "not UTF-8", "offset 16"]);
 }

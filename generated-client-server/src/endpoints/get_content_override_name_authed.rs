@@ -15,6 +15,8 @@
 //! Delivery Network (CDN).
 //!
 //! Added in Matrix 1.11.
+//!
+//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
@@ -69,6 +71,63 @@ impl Request {
             timeout_ms: request_timeout_ms_default(),
             access_token: None,
         }
+    }
+
+    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP: a header value with a line break, say.
+    pub fn try_into_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+        uri.literal("/_matrix/client/v1/media/download/");
+        uri.param(&self.server_name);
+        uri.literal("/");
+        uri.param(&self.media_id);
+        uri.literal("/");
+        uri.param(&self.file_name);
+        if self.timeout_ms != request_timeout_ms_default() {
+            uri.query("timeout_ms", &self.timeout_ms);
+        }
+        let headers = Vec::new();
+        let body = None;
+        crate::runtime::http::request(
+            http::Method::GET,
+            uri.finish(),
+            headers,
+            self.access_token.as_deref(),
+            body,
+        )
+    }
+
+    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}`.
+    ///
+    /// # Errors
+    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+    pub fn try_from_http(
+        request: &http::Request<bytes::Bytes>,
+    ) -> Result<Self, crate::RequestError> {
+        let Some(path) = crate::runtime::http::PathParams::match_template(
+            "/_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}",
+            request.uri().path(),
+        ) else {
+            return Err(crate::RequestError::unrecognized());
+        };
+        let path = path?;
+        let query = crate::runtime::http::Query::parse(request.uri().query());
+        Ok(Self {
+            server_name: path.get("serverName")?,
+            media_id: path.get("mediaId")?,
+            file_name: path.get("fileName")?,
+            timeout_ms: query
+                .optional("timeout_ms")?
+                .unwrap_or_else(request_timeout_ms_default),
+            access_token: crate::runtime::http::access_token(request)?,
+        })
     }
 }
 
@@ -223,38 +282,7 @@ impl Response {
             "Unrecognized request",
         )
     }
-}
 
-impl std::fmt::Display for Response {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let status = self.status();
-        match self {
-            Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            Self::BadGateway(body)
-            | Self::GatewayTimeout(body)
-            | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            _ => crate::runtime::write_answer(f, status, None, None),
-        }
-    }
-}
-
-impl std::error::Error for Response {}
-
-impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
     /// # Errors
@@ -262,68 +290,7 @@ impl Response {
     pub fn into_result(self) -> Result<Self, Box<Self>> {
         if self.status().is_success() { Ok(self) } else { Err(Box::new(self)) }
     }
-}
 
-impl Request {
-    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
-    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
-    ///
-    /// # Errors
-    /// When a value cannot travel in HTTP: a header value with a line break, say.
-    pub fn try_into_http(
-        &self,
-        prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
-        uri.literal("/_matrix/client/v1/media/download/");
-        uri.param(&self.server_name);
-        uri.literal("/");
-        uri.param(&self.media_id);
-        uri.literal("/");
-        uri.param(&self.file_name);
-        if self.timeout_ms != request_timeout_ms_default() {
-            uri.query("timeout_ms", &self.timeout_ms);
-        }
-        let headers = Vec::new();
-        let body = None;
-        crate::runtime::http::request(
-            http::Method::GET,
-            uri.finish(),
-            headers,
-            self.access_token.as_deref(),
-            body,
-        )
-    }
-
-    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}`.
-    ///
-    /// # Errors
-    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
-    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
-    pub fn try_from_http(
-        request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
-            "/_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}",
-            request.uri().path(),
-        ) else {
-            return Err(crate::RequestError::unrecognized());
-        };
-        let path = path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
-        Ok(Self {
-            server_name: path.get("serverName")?,
-            media_id: path.get("mediaId")?,
-            file_name: path.get("fileName")?,
-            timeout_ms: query
-                .optional("timeout_ms")?
-                .unwrap_or_else(request_timeout_ms_default),
-            access_token: crate::runtime::http::access_token(request)?,
-        })
-    }
-}
-
-impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
@@ -440,6 +407,35 @@ impl Response {
         )
     }
 }
+
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.status();
+        match self {
+            Self::TooManyRequests(body) => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            Self::BadGateway(body)
+            | Self::GatewayTimeout(body)
+            | Self::Error { error: body, .. } => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            _ => crate::runtime::write_answer(f, status, None, None),
+        }
+    }
+}
+
+impl std::error::Error for Response {}
 
 impl crate::Endpoint for Request {
     type Response = Response;

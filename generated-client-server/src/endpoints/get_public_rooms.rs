@@ -10,6 +10,8 @@
 //! returned by this endpoint. Previously, rooms were ordered with the largest
 //! joined member count first. Continuing to order by largest first or another
 //! stable order is recommended.
+//!
+//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/publicRooms` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
@@ -52,6 +54,60 @@ impl Request {
             since: None,
             server: None,
         }
+    }
+
+    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP: a header value with a line break, say.
+    pub fn try_into_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+        uri.literal("/_matrix/client/v3/publicRooms");
+        if let Some(value) = &self.limit {
+            uri.query("limit", value);
+        }
+        if let Some(value) = &self.since {
+            uri.query("since", value);
+        }
+        if let Some(value) = &self.server {
+            uri.query("server", value);
+        }
+        let headers = Vec::new();
+        let body = None;
+        crate::runtime::http::request(
+            http::Method::GET,
+            uri.finish(),
+            headers,
+            None,
+            body,
+        )
+    }
+
+    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/publicRooms`.
+    ///
+    /// # Errors
+    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+    pub fn try_from_http(
+        request: &http::Request<bytes::Bytes>,
+    ) -> Result<Self, crate::RequestError> {
+        let Some(path) = crate::runtime::http::PathParams::match_template(
+            "/_matrix/client/v3/publicRooms",
+            request.uri().path(),
+        ) else {
+            return Err(crate::RequestError::unrecognized());
+        };
+        path?;
+        let query = crate::runtime::http::Query::parse(request.uri().query());
+        Ok(Self {
+            limit: query.optional("limit")?,
+            since: query.optional("since")?,
+            server: query.optional("server")?,
+        })
     }
 }
 
@@ -115,28 +171,7 @@ impl Response {
             "Unrecognized request",
         )
     }
-}
 
-impl std::fmt::Display for Response {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let status = self.status();
-        match self {
-            Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            _ => crate::runtime::write_answer(f, status, None, None),
-        }
-    }
-}
-
-impl std::error::Error for Response {}
-
-impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
     /// # Errors
@@ -147,65 +182,7 @@ impl Response {
             other => Err(Box::new(other)),
         }
     }
-}
 
-impl Request {
-    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
-    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
-    ///
-    /// # Errors
-    /// When a value cannot travel in HTTP: a header value with a line break, say.
-    pub fn try_into_http(
-        &self,
-        prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
-        uri.literal("/_matrix/client/v3/publicRooms");
-        if let Some(value) = &self.limit {
-            uri.query("limit", value);
-        }
-        if let Some(value) = &self.since {
-            uri.query("since", value);
-        }
-        if let Some(value) = &self.server {
-            uri.query("server", value);
-        }
-        let headers = Vec::new();
-        let body = None;
-        crate::runtime::http::request(
-            http::Method::GET,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
-    }
-
-    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/publicRooms`.
-    ///
-    /// # Errors
-    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
-    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
-    pub fn try_from_http(
-        request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
-            "/_matrix/client/v3/publicRooms",
-            request.uri().path(),
-        ) else {
-            return Err(crate::RequestError::unrecognized());
-        };
-        path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
-        Ok(Self {
-            limit: query.optional("limit")?,
-            since: query.optional("since")?,
-            server: query.optional("server")?,
-        })
-    }
-}
-
-impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
@@ -245,6 +222,25 @@ impl Response {
         )
     }
 }
+
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.status();
+        match self {
+            Self::Error { error: body, .. } => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            _ => crate::runtime::write_answer(f, status, None, None),
+        }
+    }
+}
+
+impl std::error::Error for Response {}
 
 impl crate::Endpoint for Request {
     type Response = Response;

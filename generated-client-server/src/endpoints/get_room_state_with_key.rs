@@ -6,6 +6,8 @@
 //! joined to the room then the state is taken from the current
 //! state of the room. If the user has left the room then the state is
 //! taken from the state of the room when they left.
+//!
+//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
@@ -60,6 +62,61 @@ impl Request {
             format: None,
             access_token: None,
         }
+    }
+
+    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP: a header value with a line break, say.
+    pub fn try_into_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+        uri.literal("/_matrix/client/v3/rooms/");
+        uri.param(&self.room_id);
+        uri.literal("/state/");
+        uri.param(&self.event_type);
+        uri.literal("/");
+        uri.param(&self.state_key);
+        if let Some(value) = &self.format {
+            uri.query("format", value);
+        }
+        let headers = Vec::new();
+        let body = None;
+        crate::runtime::http::request(
+            http::Method::GET,
+            uri.finish(),
+            headers,
+            self.access_token.as_deref(),
+            body,
+        )
+    }
+
+    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`.
+    ///
+    /// # Errors
+    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+    pub fn try_from_http(
+        request: &http::Request<bytes::Bytes>,
+    ) -> Result<Self, crate::RequestError> {
+        let Some(path) = crate::runtime::http::PathParams::match_template(
+            "/_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}",
+            request.uri().path(),
+        ) else {
+            return Err(crate::RequestError::unrecognized());
+        };
+        let path = path?;
+        let query = crate::runtime::http::Query::parse(request.uri().query());
+        Ok(Self {
+            room_id: path.get("roomId")?,
+            event_type: path.get("eventType")?,
+            state_key: path.get("stateKey")?,
+            format: query.optional("format")?,
+            access_token: crate::runtime::http::access_token(request)?,
+        })
     }
 }
 
@@ -150,30 +207,7 @@ impl Response {
             "Unrecognized request",
         )
     }
-}
 
-impl std::fmt::Display for Response {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let status = self.status();
-        match self {
-            Self::Forbidden(body)
-            | Self::NotFound(body)
-            | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            _ => crate::runtime::write_answer(f, status, None, None),
-        }
-    }
-}
-
-impl std::error::Error for Response {}
-
-impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
     /// # Errors
@@ -184,66 +218,7 @@ impl Response {
             other => Err(Box::new(other)),
         }
     }
-}
 
-impl Request {
-    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
-    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
-    ///
-    /// # Errors
-    /// When a value cannot travel in HTTP: a header value with a line break, say.
-    pub fn try_into_http(
-        &self,
-        prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
-        uri.literal("/_matrix/client/v3/rooms/");
-        uri.param(&self.room_id);
-        uri.literal("/state/");
-        uri.param(&self.event_type);
-        uri.literal("/");
-        uri.param(&self.state_key);
-        if let Some(value) = &self.format {
-            uri.query("format", value);
-        }
-        let headers = Vec::new();
-        let body = None;
-        crate::runtime::http::request(
-            http::Method::GET,
-            uri.finish(),
-            headers,
-            self.access_token.as_deref(),
-            body,
-        )
-    }
-
-    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`.
-    ///
-    /// # Errors
-    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
-    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
-    pub fn try_from_http(
-        request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
-            "/_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}",
-            request.uri().path(),
-        ) else {
-            return Err(crate::RequestError::unrecognized());
-        };
-        let path = path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
-        Ok(Self {
-            room_id: path.get("roomId")?,
-            event_type: path.get("eventType")?,
-            state_key: path.get("stateKey")?,
-            format: query.optional("format")?,
-            access_token: crate::runtime::http::access_token(request)?,
-        })
-    }
-}
-
-impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
@@ -287,6 +262,27 @@ impl Response {
         )
     }
 }
+
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.status();
+        match self {
+            Self::Forbidden(body)
+            | Self::NotFound(body)
+            | Self::Error { error: body, .. } => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            _ => crate::runtime::write_answer(f, status, None, None),
+        }
+    }
+}
+
+impl std::error::Error for Response {}
 
 impl crate::Endpoint for Request {
     type Response = Response;

@@ -5,6 +5,8 @@
 //! Store several keys in the backup for a given room.
 //!
 //! Added in Matrix 1.1.
+//!
+//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/room_keys/keys/{roomId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
@@ -50,6 +52,56 @@ impl Request {
             access_token: None,
             body,
         }
+    }
+
+    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP: a header value with a line break, say.
+    pub fn try_into_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+        uri.literal("/_matrix/client/v3/room_keys/keys/");
+        uri.param(&self.room_id);
+        uri.query("version", &self.version);
+        let headers = Vec::new();
+        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
+        crate::runtime::http::request(
+            http::Method::PUT,
+            uri.finish(),
+            headers,
+            self.access_token.as_deref(),
+            body,
+        )
+    }
+
+    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/room_keys/keys/{roomId}`.
+    ///
+    /// # Errors
+    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+    pub fn try_from_http(
+        request: &http::Request<bytes::Bytes>,
+    ) -> Result<Self, crate::RequestError> {
+        let Some(path) = crate::runtime::http::PathParams::match_template(
+            "/_matrix/client/v3/room_keys/keys/{roomId}",
+            request.uri().path(),
+        ) else {
+            return Err(crate::RequestError::unrecognized());
+        };
+        let path = path?;
+        let query = crate::runtime::http::Query::parse(request.uri().query());
+        Ok(Self {
+            version: query
+                .optional("version")?
+                .ok_or_else(|| crate::RequestError::missing_param("version"))?,
+            room_id: path.get("roomId")?,
+            access_token: crate::runtime::http::access_token(request)?,
+            body: crate::runtime::http::json_object_body(request.body())?,
+        })
     }
 }
 
@@ -145,38 +197,7 @@ impl Response {
             "Unrecognized request",
         )
     }
-}
 
-impl std::fmt::Display for Response {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let status = self.status();
-        match self {
-            Self::Forbidden(body)
-            | Self::NotFound(body)
-            | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            _ => crate::runtime::write_answer(f, status, None, None),
-        }
-    }
-}
-
-impl std::error::Error for Response {}
-
-impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
     /// # Errors
@@ -187,61 +208,7 @@ impl Response {
             other => Err(Box::new(other)),
         }
     }
-}
 
-impl Request {
-    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
-    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
-    ///
-    /// # Errors
-    /// When a value cannot travel in HTTP: a header value with a line break, say.
-    pub fn try_into_http(
-        &self,
-        prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
-        uri.literal("/_matrix/client/v3/room_keys/keys/");
-        uri.param(&self.room_id);
-        uri.query("version", &self.version);
-        let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
-            http::Method::PUT,
-            uri.finish(),
-            headers,
-            self.access_token.as_deref(),
-            body,
-        )
-    }
-
-    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/room_keys/keys/{roomId}`.
-    ///
-    /// # Errors
-    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
-    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
-    pub fn try_from_http(
-        request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
-            "/_matrix/client/v3/room_keys/keys/{roomId}",
-            request.uri().path(),
-        ) else {
-            return Err(crate::RequestError::unrecognized());
-        };
-        let path = path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
-        Ok(Self {
-            version: query
-                .optional("version")?
-                .ok_or_else(|| crate::RequestError::missing_param("version"))?,
-            room_id: path.get("roomId")?,
-            access_token: crate::runtime::http::access_token(request)?,
-            body: crate::runtime::http::json_object_body(request.body())?,
-        })
-    }
-}
-
-impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
@@ -287,6 +254,35 @@ impl Response {
         )
     }
 }
+
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.status();
+        match self {
+            Self::Forbidden(body)
+            | Self::NotFound(body)
+            | Self::Error { error: body, .. } => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            _ => crate::runtime::write_answer(f, status, None, None),
+        }
+    }
+}
+
+impl std::error::Error for Response {}
 
 impl crate::Endpoint for Request {
     type Response = Response;

@@ -10,6 +10,8 @@
 //! for that IdP.
 //!
 //! Added in Matrix 1.1.
+//!
+//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/login/sso/redirect/{idpId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
@@ -58,6 +60,58 @@ impl Request {
             redirect_url,
             action: None,
         }
+    }
+
+    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP: a header value with a line break, say.
+    pub fn try_into_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+        uri.literal("/_matrix/client/v3/login/sso/redirect/");
+        uri.param(&self.idp_id);
+        uri.query("redirectUrl", &self.redirect_url);
+        if let Some(value) = &self.action {
+            uri.query("action", value);
+        }
+        let headers = Vec::new();
+        let body = None;
+        crate::runtime::http::request(
+            http::Method::GET,
+            uri.finish(),
+            headers,
+            None,
+            body,
+        )
+    }
+
+    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/login/sso/redirect/{idpId}`.
+    ///
+    /// # Errors
+    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+    pub fn try_from_http(
+        request: &http::Request<bytes::Bytes>,
+    ) -> Result<Self, crate::RequestError> {
+        let Some(path) = crate::runtime::http::PathParams::match_template(
+            "/_matrix/client/v3/login/sso/redirect/{idpId}",
+            request.uri().path(),
+        ) else {
+            return Err(crate::RequestError::unrecognized());
+        };
+        let path = path?;
+        let query = crate::runtime::http::Query::parse(request.uri().query());
+        Ok(Self {
+            idp_id: path.get("idpId")?,
+            redirect_url: query
+                .optional("redirectUrl")?
+                .ok_or_else(|| crate::RequestError::missing_param("redirectUrl"))?,
+            action: query.optional("action")?,
+        })
     }
 }
 
@@ -134,28 +188,7 @@ impl Response {
             "Unrecognized request",
         )
     }
-}
 
-impl std::fmt::Display for Response {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let status = self.status();
-        match self {
-            Self::NotFound(body) | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            _ => crate::runtime::write_answer(f, status, None, None),
-        }
-    }
-}
-
-impl std::error::Error for Response {}
-
-impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
     /// # Errors
@@ -163,63 +196,7 @@ impl Response {
     pub fn into_result(self) -> Result<Self, Box<Self>> {
         if self.status().is_success() { Ok(self) } else { Err(Box::new(self)) }
     }
-}
 
-impl Request {
-    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
-    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
-    ///
-    /// # Errors
-    /// When a value cannot travel in HTTP: a header value with a line break, say.
-    pub fn try_into_http(
-        &self,
-        prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
-        uri.literal("/_matrix/client/v3/login/sso/redirect/");
-        uri.param(&self.idp_id);
-        uri.query("redirectUrl", &self.redirect_url);
-        if let Some(value) = &self.action {
-            uri.query("action", value);
-        }
-        let headers = Vec::new();
-        let body = None;
-        crate::runtime::http::request(
-            http::Method::GET,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
-    }
-
-    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/login/sso/redirect/{idpId}`.
-    ///
-    /// # Errors
-    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
-    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
-    pub fn try_from_http(
-        request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
-            "/_matrix/client/v3/login/sso/redirect/{idpId}",
-            request.uri().path(),
-        ) else {
-            return Err(crate::RequestError::unrecognized());
-        };
-        let path = path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
-        Ok(Self {
-            idp_id: path.get("idpId")?,
-            redirect_url: query
-                .optional("redirectUrl")?
-                .ok_or_else(|| crate::RequestError::missing_param("redirectUrl"))?,
-            action: query.optional("action")?,
-        })
-    }
-}
-
-impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
@@ -277,6 +254,25 @@ impl Response {
         )
     }
 }
+
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.status();
+        match self {
+            Self::NotFound(body) | Self::Error { error: body, .. } => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            _ => crate::runtime::write_answer(f, status, None, None),
+        }
+    }
+}
+
+impl std::error::Error for Response {}
 
 impl crate::Endpoint for Request {
     type Response = Response;

@@ -21,6 +21,8 @@
 //! Application Service identity assertion is disabled for this endpoint.
 //!
 //! Added in Matrix 1.3.
+//!
+//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/refresh` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
@@ -45,6 +47,48 @@ impl Request {
     #[must_use]
     pub fn new(body: RequestBody) -> Self {
         Self { body }
+    }
+
+    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP: a header value with a line break, say.
+    pub fn try_into_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+        uri.literal("/_matrix/client/v3/refresh");
+        let headers = Vec::new();
+        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
+        crate::runtime::http::request(
+            http::Method::POST,
+            uri.finish(),
+            headers,
+            None,
+            body,
+        )
+    }
+
+    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/refresh`.
+    ///
+    /// # Errors
+    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+    pub fn try_from_http(
+        request: &http::Request<bytes::Bytes>,
+    ) -> Result<Self, crate::RequestError> {
+        let Some(path) = crate::runtime::http::PathParams::match_template(
+            "/_matrix/client/v3/refresh",
+            request.uri().path(),
+        ) else {
+            return Err(crate::RequestError::unrecognized());
+        };
+        path?;
+        Ok(Self {
+            body: crate::runtime::http::json_object_body(request.body())?,
+        })
     }
 }
 
@@ -121,36 +165,7 @@ impl Response {
             "Unrecognized request",
         )
     }
-}
 
-impl std::fmt::Display for Response {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let status = self.status();
-        match self {
-            Self::Unauthorized(body) | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            _ => crate::runtime::write_answer(f, status, None, None),
-        }
-    }
-}
-
-impl std::error::Error for Response {}
-
-impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
     /// # Errors
@@ -161,53 +176,7 @@ impl Response {
             other => Err(Box::new(other)),
         }
     }
-}
 
-impl Request {
-    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
-    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
-    ///
-    /// # Errors
-    /// When a value cannot travel in HTTP: a header value with a line break, say.
-    pub fn try_into_http(
-        &self,
-        prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
-        uri.literal("/_matrix/client/v3/refresh");
-        let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
-            http::Method::POST,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
-    }
-
-    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/refresh`.
-    ///
-    /// # Errors
-    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
-    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
-    pub fn try_from_http(
-        request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
-            "/_matrix/client/v3/refresh",
-            request.uri().path(),
-        ) else {
-            return Err(crate::RequestError::unrecognized());
-        };
-        path?;
-        Ok(Self {
-            body: crate::runtime::http::json_object_body(request.body())?,
-        })
-    }
-}
-
-impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
@@ -251,6 +220,33 @@ impl Response {
         )
     }
 }
+
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.status();
+        match self {
+            Self::Unauthorized(body) | Self::Error { error: body, .. } => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            _ => crate::runtime::write_answer(f, status, None, None),
+        }
+    }
+}
+
+impl std::error::Error for Response {}
 
 impl crate::Endpoint for Request {
     type Response = Response;

@@ -10,6 +10,8 @@
 //! attacks.
 //!
 //! Added in Matrix 1.2.
+//!
+//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v1/register/m.login.registration_token/validity` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
@@ -22,7 +24,7 @@ pub const METADATA: crate::Metadata = crate::Metadata {
 };
 
 /// Every input of `GET /_matrix/client/v1/register/m.login.registration_token/validity`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Request {
     /// The token to check validity of.
@@ -36,6 +38,58 @@ impl Request {
     #[must_use]
     pub fn new(token: String) -> Self {
         Self { token }
+    }
+
+    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP: a header value with a line break, say.
+    pub fn try_into_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+        uri.literal("/_matrix/client/v1/register/m.login.registration_token/validity");
+        uri.query("token", &self.token);
+        let headers = Vec::new();
+        let body = None;
+        crate::runtime::http::request(
+            http::Method::GET,
+            uri.finish(),
+            headers,
+            None,
+            body,
+        )
+    }
+
+    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v1/register/m.login.registration_token/validity`.
+    ///
+    /// # Errors
+    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+    pub fn try_from_http(
+        request: &http::Request<bytes::Bytes>,
+    ) -> Result<Self, crate::RequestError> {
+        let Some(path) = crate::runtime::http::PathParams::match_template(
+            "/_matrix/client/v1/register/m.login.registration_token/validity",
+            request.uri().path(),
+        ) else {
+            return Err(crate::RequestError::unrecognized());
+        };
+        path?;
+        let query = crate::runtime::http::Query::parse(request.uri().query());
+        Ok(Self {
+            token: query
+                .optional("token")?
+                .ok_or_else(|| crate::RequestError::missing_param("token"))?,
+        })
+    }
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request").field("token", &crate::Redacted).finish()
     }
 }
 
@@ -113,36 +167,7 @@ impl Response {
             "Unrecognized request",
         )
     }
-}
 
-impl std::fmt::Display for Response {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let status = self.status();
-        match self {
-            Self::Forbidden(body) | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            _ => crate::runtime::write_answer(f, status, None, None),
-        }
-    }
-}
-
-impl std::error::Error for Response {}
-
-impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
     /// # Errors
@@ -153,57 +178,7 @@ impl Response {
             other => Err(Box::new(other)),
         }
     }
-}
 
-impl Request {
-    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
-    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
-    ///
-    /// # Errors
-    /// When a value cannot travel in HTTP: a header value with a line break, say.
-    pub fn try_into_http(
-        &self,
-        prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
-        uri.literal("/_matrix/client/v1/register/m.login.registration_token/validity");
-        uri.query("token", &self.token);
-        let headers = Vec::new();
-        let body = None;
-        crate::runtime::http::request(
-            http::Method::GET,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
-    }
-
-    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v1/register/m.login.registration_token/validity`.
-    ///
-    /// # Errors
-    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
-    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
-    pub fn try_from_http(
-        request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
-            "/_matrix/client/v1/register/m.login.registration_token/validity",
-            request.uri().path(),
-        ) else {
-            return Err(crate::RequestError::unrecognized());
-        };
-        path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
-        Ok(Self {
-            token: query
-                .optional("token")?
-                .ok_or_else(|| crate::RequestError::missing_param("token"))?,
-        })
-    }
-}
-
-impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
@@ -247,6 +222,33 @@ impl Response {
         )
     }
 }
+
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.status();
+        match self {
+            Self::Forbidden(body) | Self::Error { error: body, .. } => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            _ => crate::runtime::write_answer(f, status, None, None),
+        }
+    }
+}
+
+impl std::error::Error for Response {}
 
 impl crate::Endpoint for Request {
     type Response = Response;

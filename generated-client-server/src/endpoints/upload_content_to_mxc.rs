@@ -6,6 +6,8 @@
 //! earlier via [POST /_matrix/media/v1/create](https://spec.matrix.org/v1.19/client-server-api/#post_matrixmediav1create).
 //!
 //! Added in Matrix 1.7.
+//!
+//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {
@@ -63,6 +65,70 @@ impl Request {
             access_token: None,
             body,
         }
+    }
+
+    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
+    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
+    ///
+    /// # Errors
+    /// When a value cannot travel in HTTP: a header value with a line break, say.
+    pub fn try_into_http(
+        &self,
+        prefix: &str,
+    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+        uri.literal("/_matrix/media/v3/upload/");
+        uri.param(&self.server_name);
+        uri.literal("/");
+        uri.param(&self.media_id);
+        if let Some(value) = &self.filename {
+            uri.query("filename", value);
+        }
+        let mut headers = Vec::new();
+        if let Some(value) = &self.content_type {
+            headers.push(("Content-Type", value.to_string()));
+        }
+        let body = Some(self.body.clone())
+            .map(|bytes| crate::runtime::http::RawBody::new(
+                bytes,
+                "application/octet-stream",
+            ));
+        crate::runtime::http::request(
+            http::Method::PUT,
+            uri.finish(),
+            headers,
+            self.access_token.as_deref(),
+            body,
+        )
+    }
+
+    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/media/v3/upload/{serverName}/{mediaId}`.
+    ///
+    /// # Errors
+    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
+    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
+    pub fn try_from_http(
+        request: &http::Request<bytes::Bytes>,
+    ) -> Result<Self, crate::RequestError> {
+        let Some(path) = crate::runtime::http::PathParams::match_template(
+            "/_matrix/media/v3/upload/{serverName}/{mediaId}",
+            request.uri().path(),
+        ) else {
+            return Err(crate::RequestError::unrecognized());
+        };
+        let path = path?;
+        let query = crate::runtime::http::Query::parse(request.uri().query());
+        Ok(Self {
+            server_name: path.get("serverName")?,
+            media_id: path.get("mediaId")?,
+            content_type: crate::runtime::http::header(
+                request.headers(),
+                "Content-Type",
+            )?,
+            filename: query.optional("filename")?,
+            access_token: crate::runtime::http::access_token(request)?,
+            body: request.body().clone(),
+        })
     }
 }
 
@@ -186,40 +252,7 @@ impl Response {
             "Unrecognized request",
         )
     }
-}
 
-impl std::fmt::Display for Response {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let status = self.status();
-        match self {
-            Self::Forbidden(body)
-            | Self::NotFound(body)
-            | Self::Conflict(body)
-            | Self::PayloadTooLarge(body)
-            | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
-                    f,
-                    status,
-                    Some(body.errcode.as_str()),
-                    body.error.as_deref(),
-                )
-            }
-            _ => crate::runtime::write_answer(f, status, None, None),
-        }
-    }
-}
-
-impl std::error::Error for Response {}
-
-impl Response {
     /// The success answer as `Ok`, any other answer as `Err` (boxed: it is an `Error`), for `?`.
     ///
     /// # Errors
@@ -232,75 +265,7 @@ impl Response {
             other => Err(Box::new(other)),
         }
     }
-}
 
-impl Request {
-    /// The HTTP request that sends this, to `prefix`: the server's URL and the base path with
-    /// its variables filled (`https://example.org/_matrix/client/v3`), or only the path.
-    ///
-    /// # Errors
-    /// When a value cannot travel in HTTP: a header value with a line break, say.
-    pub fn try_into_http(
-        &self,
-        prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
-        uri.literal("/_matrix/media/v3/upload/");
-        uri.param(&self.server_name);
-        uri.literal("/");
-        uri.param(&self.media_id);
-        if let Some(value) = &self.filename {
-            uri.query("filename", value);
-        }
-        let mut headers = Vec::new();
-        if let Some(value) = &self.content_type {
-            headers.push(("Content-Type", value.to_string()));
-        }
-        let body = Some(self.body.clone())
-            .map(|bytes| crate::runtime::http::RawBody::new(
-                bytes,
-                "application/octet-stream",
-            ));
-        crate::runtime::http::request(
-            http::Method::PUT,
-            uri.finish(),
-            headers,
-            self.access_token.as_deref(),
-            body,
-        )
-    }
-
-    /// Reads this request from HTTP, as a server does; its path must match `/_matrix/media/v3/upload/{serverName}/{mediaId}`.
-    ///
-    /// # Errors
-    /// The Matrix error to answer with: `M_NOT_JSON`, `M_BAD_JSON` (naming the field),
-    /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
-    pub fn try_from_http(
-        request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
-            "/_matrix/media/v3/upload/{serverName}/{mediaId}",
-            request.uri().path(),
-        ) else {
-            return Err(crate::RequestError::unrecognized());
-        };
-        let path = path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
-        Ok(Self {
-            server_name: path.get("serverName")?,
-            media_id: path.get("mediaId")?,
-            content_type: crate::runtime::http::header(
-                request.headers(),
-                "Content-Type",
-            )?,
-            filename: query.optional("filename")?,
-            access_token: crate::runtime::http::access_token(request)?,
-            body: request.body().clone(),
-        })
-    }
-}
-
-impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
@@ -350,6 +315,37 @@ impl Response {
         )
     }
 }
+
+impl std::fmt::Display for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let status = self.status();
+        match self {
+            Self::Forbidden(body)
+            | Self::NotFound(body)
+            | Self::Conflict(body)
+            | Self::PayloadTooLarge(body)
+            | Self::Error { error: body, .. } => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            Self::TooManyRequests(body) => {
+                crate::runtime::write_answer(
+                    f,
+                    status,
+                    Some(body.errcode.as_str()),
+                    body.error.as_deref(),
+                )
+            }
+            _ => crate::runtime::write_answer(f, status, None, None),
+        }
+    }
+}
+
+impl std::error::Error for Response {}
 
 impl crate::Endpoint for Request {
     type Response = Response;

@@ -56,14 +56,20 @@ pub(in crate::emit) fn module(api: &Api, op: &Operation) -> TokenStream {
         lines.push(String::new());
         lines.extend(notes);
     }
+    lines.extend([String::new(), ORDER.to_owned()]);
     let doc = inner_doc_attrs(&lines);
     let metadata = metadata(op);
-    let request = request(api, op, &module);
-    let response = response(api, op);
     let conversions = super::http::conversions(api, op);
+    let request = request(api, op, &module, &conversions.request);
+    let response = response(api, op, &conversions.response);
+    let endpoint = &conversions.endpoint;
     let types = items(api, &module);
-    quote! { #doc #metadata #request #response #conversions #types }
+    quote! { #doc #metadata #request #response #endpoint #types }
 }
+
+/// How every operation module is laid out, said once in each module's docs.
+const ORDER: &str = "In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one \
+`impl`, the `Endpoint` that ties them, then the types only this operation uses.";
 
 fn metadata(op: &Operation) -> TokenStream {
     let method = &op.method;
@@ -98,7 +104,7 @@ fn metadata(op: &Operation) -> TokenStream {
     }
 }
 
-fn request(api: &Api, op: &Operation, module: &Module) -> TokenStream {
+fn request(api: &Api, op: &Operation, module: &Module, conversions: &TokenStream) -> TokenStream {
     let fields = op.params.iter().map(|p| param_field(api, p, module));
     let body = op.body.as_ref().map(|body| {
         let ty = rust_type(api, &body.ty, module);
@@ -145,7 +151,10 @@ fn request(api: &Api, op: &Operation, module: &Module) -> TokenStream {
             #token
             #body
         }
-        #constructor
+        impl Request {
+            #constructor
+            #conversions
+        }
         #default_impl
         #debug_impl
         #defaults
@@ -208,13 +217,11 @@ fn constructor(api: &Api, op: &Operation, module: &Module) -> TokenStream {
     }
     let allow = (args.len() > 7).then(|| quote! { #[allow(clippy::too_many_arguments)] });
     quote! {
-        impl Request {
-            /// Creates a request from its required inputs; the others start absent or at their default.
-            #[must_use]
-            #allow
-            pub fn new(#(#args),*) -> Self {
-                Self { #(#inits),* }
-            }
+        /// Creates a request from its required inputs; the others start absent or at their default.
+        #[must_use]
+        #allow
+        pub fn new(#(#args),*) -> Self {
+            Self { #(#inits),* }
         }
     }
 }
@@ -255,7 +262,7 @@ fn param_defaults(api: &Api, op: &Operation, module: &Module) -> TokenStream {
 
 /// The response enum: one variant per documented status, plus `Error` (a Matrix error with
 /// any status) and `Unexpected` (anything else a server may send).
-fn response(api: &Api, op: &Operation) -> TokenStream {
+fn response(api: &Api, op: &Operation, conversions: &TokenStream) -> TokenStream {
     let module = Module::Operation(op.name.clone());
     let error = rust_type(api, &crate::model::TypeRef::Named(api.error), &module);
     let variants = op.responses.iter().map(|r| {
@@ -322,9 +329,12 @@ fn response(api: &Api, op: &Operation) -> TokenStream {
                 body: bytes::Bytes,
             },
         }
-        #helpers
+        impl Response {
+            #helpers
+            #into_result
+            #conversions
+        }
         #display
-        #into_result
     }
 }
 
@@ -436,29 +446,25 @@ fn into_result(api: &Api, op: &Operation, module: &Module) -> TokenStream {
                 None => (quote! { () }, quote! { Self::#variant }, quote! { () }),
             };
             quote! {
-                impl Response {
-                    #doc
-                    ///
-                    /// # Errors
-                    /// Every answer that is not the success.
-                    pub fn into_result(self) -> Result<#ty, Box<Self>> {
-                        match self {
-                            #pattern => Ok(#value),
-                            other => Err(Box::new(other)),
-                        }
+                #doc
+                ///
+                /// # Errors
+                /// Every answer that is not the success.
+                pub fn into_result(self) -> Result<#ty, Box<Self>> {
+                    match self {
+                        #pattern => Ok(#value),
+                        other => Err(Box::new(other)),
                     }
                 }
             }
         }
         _ => quote! {
-            impl Response {
-                #doc
-                ///
-                /// # Errors
-                /// Every answer whose status is not a success.
-                pub fn into_result(self) -> Result<Self, Box<Self>> {
-                    if self.status().is_success() { Ok(self) } else { Err(Box::new(self)) }
-                }
+            #doc
+            ///
+            /// # Errors
+            /// Every answer whose status is not a success.
+            pub fn into_result(self) -> Result<Self, Box<Self>> {
+                if self.status().is_success() { Ok(self) } else { Err(Box::new(self)) }
             }
         },
     }
@@ -511,7 +517,6 @@ fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStre
         }
     };
     quote! {
-        impl Response {
             /// The HTTP status of this answer.
             #[must_use]
             pub fn status(&self) -> http::StatusCode {
@@ -536,7 +541,6 @@ fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStre
             pub fn unrecognized() -> Self {
                 Self::error(http::StatusCode::NOT_FOUND, "M_UNRECOGNIZED", "Unrecognized request")
             }
-        }
     }
 }
 

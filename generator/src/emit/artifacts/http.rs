@@ -8,33 +8,40 @@ use quote::quote;
 use crate::emit::tokens::{default_fn, doc1, ident, rust_type};
 use crate::model::{Api, Auth, Module, Operation, Param, ParamLocation, PathSegment, Presence, Status, TypeRef};
 
-/// The `impl Request` and `impl Response` blocks with the conversions.
-pub(in crate::emit) fn conversions(api: &Api, op: &Operation) -> TokenStream {
+/// The sans-IO conversions of one operation: methods of `Request` and of `Response` (the
+/// module puts each in the type's one `impl`), and the `Endpoint` implementation.
+pub(in crate::emit) struct Conversions {
+    /// `try_into_http` and `try_from_http` of `Request`.
+    pub request: TokenStream,
+    /// `into_http` and `try_from_http` of `Response`.
+    pub response: TokenStream,
+    /// `impl crate::Endpoint for Request`.
+    pub endpoint: TokenStream,
+}
+
+/// The conversions of `op`.
+pub(in crate::emit) fn conversions(api: &Api, op: &Operation) -> Conversions {
     let into_http = request_into_http(op);
     let from_http = request_from_http(api, op);
     let response_into = response_into_http(op);
     let response_from = response_from_http(api, op);
-    quote! {
-        impl Request {
-            #into_http
-            #from_http
-        }
-        impl Response {
-            #response_into
-            #response_from
-        }
-        impl crate::Endpoint for Request {
-            type Response = Response;
-            const METADATA: crate::Metadata = METADATA;
+    Conversions {
+        request: quote! { #into_http #from_http },
+        response: quote! { #response_into #response_from },
+        endpoint: quote! {
+            impl crate::Endpoint for Request {
+                type Response = Response;
+                const METADATA: crate::Metadata = METADATA;
 
-            fn to_http(&self, prefix: &str) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-                self.try_into_http(prefix)
-            }
+                fn to_http(&self, prefix: &str) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+                    self.try_into_http(prefix)
+                }
 
-            fn from_http_response(response: http::Response<bytes::Bytes>) -> Result<Response, crate::DecodeError> {
-                Response::try_from_http(response)
+                fn from_http_response(response: http::Response<bytes::Bytes>) -> Result<Response, crate::DecodeError> {
+                    Response::try_from_http(response)
+                }
             }
-        }
+        },
     }
 }
 

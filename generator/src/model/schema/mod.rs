@@ -317,11 +317,8 @@ impl<'a> Types<'a> {
             Some("number") => TypeRef::F64,
             Some("array") => self.array(&flat, ctx),
             Some("object") | None => self.map_or_json(&flat, ctx),
-            Some("file") => {
-                let why = "`type: file` (form uploads); only JSON bodies are supported".to_owned();
-                self.error(ctx.at_key(&["type"]), Cause::Unsupported(why));
-                TypeRef::Json
-            }
+            // Swagger 2.0's file: the raw bytes of an upload or a download.
+            Some("file") => TypeRef::Bytes,
             Some(other) => {
                 let why = format!(
                     "unknown schema `type: {other}` (expected string, number, integer, boolean, array or object)"
