@@ -6,8 +6,8 @@ use std::fmt;
 use matrix_client_server::ErrorCode;
 use matrix_client_server::client::Client;
 use matrix_client_server::endpoints::{
-    get_capabilities, get_device, get_devices, get_login_flows, get_profile_field, get_token_owner, get_user_profile,
-    get_versions, login, logout, logout_all, register, set_profile_field, update_device,
+    delete_device, get_capabilities, get_device, get_devices, get_login_flows, get_profile_field, get_token_owner,
+    get_user_profile, get_versions, login, logout, logout_all, register, set_profile_field, update_device,
 };
 use matrix_client_server::types::{AuthData, AuthResponse, UserIdentifier};
 
@@ -365,4 +365,112 @@ async fn token_refused(user: &User, log: &mut Log<'_>) -> Result<(), Failure> {
         }
         _ => Err(Failure::answer(&request, "Unauthorized M_UNKNOWN_TOKEN", &answer)),
     }
+}
+
+/// The `m.login.password` stage for `user`.
+fn password_stage(user: &User, password: &str) -> AuthData {
+    let mut identifier = UserIdentifier::new("m.id.user".to_owned());
+    identifier
+        .extra
+        .insert("user".to_owned(), user.localpart.clone().into());
+    let mut stage = AuthData::new();
+    stage.r#type = Some("m.login.password".to_owned());
+    stage.extra.insert(
+        "identifier".to_owned(),
+        serde_json::to_value(identifier).unwrap_or_default(),
+    );
+    stage.extra.insert("password".to_owned(), password.into());
+    stage
+}
+
+/// `user` deletes `device` through UIAA, giving a wrong password first, then the right one;
+/// the device is gone. Last, the state answering the wrong password must say so with
+/// `M_FORBIDDEN`, the way a client tells a wrong password from the first challenge.
+pub(crate) async fn delete_device(
+    user: &User,
+    device: &User,
+    password: &Password,
+    log: &mut Log<'_>,
+) -> Result<(), Failure> {
+    let request = delete_device::Request::new(device.device_id.clone(), delete_device::RequestBody::new());
+    let mut states: Vec<AuthResponse> = Vec::new();
+    let answer = user
+        .client
+        .delete_device_interactive(request.clone(), |state| {
+            states.push(state);
+            let stage = match states.len() {
+                1 => Some(password_stage(user, "not the password")),
+                2 => Some(password_stage(user, &password.0)),
+                _ => None,
+            };
+            std::future::ready(stage)
+        })
+        .await
+        .or_fail(&request)?;
+    let [first, after_wrong] = states.as_slice() else {
+        return Err(Failure::answer(&request, "two UIAA states, then Ok", &answer));
+    };
+    let flows: Vec<String> = first.flows.iter().map(|flow| flow.stages.join(",")).collect();
+    let action = format!("{} deletes device {}, no auth", user.name, device.device_id);
+    log.step(&request, action, format!("Unauthorized, flows {flows:?}"));
+    let delete_device::Response::Ok(_) = answer else {
+        return Err(Failure::answer(&request, "Ok", &answer));
+    };
+    log.step(
+        &request,
+        "... a wrong password, then the right one",
+        "Unauthorized, then Ok",
+    );
+    let listed = get_devices::Request::new();
+    let answer = user.client.get_devices(&listed).await.or_fail(&listed)?;
+    let get_devices::Response::Ok(body) = answer else {
+        return Err(Failure::answer(&listed, "Ok", &answer));
+    };
+    let ids: Vec<String> = body
+        .devices
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.device_id)
+        .collect();
+    ensure(&listed, !ids.contains(&device.device_id), || {
+        format!("devices {ids:?} after the deletion")
+    })?;
+    log.step(
+        &listed,
+        format!("list {}'s devices after the deletion", user.name),
+        format!("Ok, {ids:?}"),
+    );
+    wrong_password_said(&request, first, after_wrong, log)
+}
+
+/// The UIAA state answering a wrong password carries `errcode` `M_FORBIDDEN` in the same
+/// session. Read through serde, so that it holds whether the type names the code as a field
+/// or keeps it among extra keys.
+fn wrong_password_said(
+    request: &delete_device::Request,
+    first: &AuthResponse,
+    after_wrong: &AuthResponse,
+    log: &mut Log<'_>,
+) -> Result<(), Failure> {
+    let typed = serde_json::to_value(after_wrong).unwrap_or_default();
+    let errcode = typed.get("errcode").and_then(|e| e.as_str());
+    ensure(request, after_wrong.session == first.session, || {
+        "a new UIAA session after the wrong password".into()
+    })?;
+    ensure(request, errcode == Some("M_FORBIDDEN"), || {
+        // Keys only: the session continues the flow, it stays out of the output.
+        let keys: Vec<&String> = typed.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+        format!(
+            "the UIAA state answering the wrong password has no errcode M_FORBIDDEN: the typed \
+             AuthResponse keeps only {keys:?} of the 401 (Synapse also sends \
+             \"errcode\": \"M_FORBIDDEN\", \"error\": \"Invalid username or password\"), so a client \
+             cannot tell a wrong password from the first challenge"
+        )
+    })?;
+    log.step(
+        request,
+        "the state after the wrong password",
+        "Unauthorized M_FORBIDDEN, the same session",
+    );
+    Ok(())
 }

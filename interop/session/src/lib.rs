@@ -212,6 +212,8 @@ pub async fn run(base_url: &str, on_step: &mut dyn FnMut(&Step)) -> Result<Repor
     accounts::devices(&alice, &alice_phone, &mut log).await?;
     rooms::leave(&bob, &room, &mut log).await?;
     accounts::log_out(&alice, &alice_phone, &bob, &mut log).await?;
+    let alice_laptop = accounts::login(&anonymous, &alice, &alice_password, "interop laptop", &mut log).await?;
+    accounts::delete_device(&alice, &alice_laptop, &alice_password, &mut log).await?;
     Ok(Report { steps: log.steps })
 }
 
