@@ -23,18 +23,21 @@ const SYNAPSE_SERIES: &str = "1.163.";
 pub fn run(workspace: &Path) -> anyhow::Result<()> {
     let dir = work_dir(workspace, "interop");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    cargo(workspace, &["build", "--package", "homeserver", "--package", "interop"])?;
+    cargo(
+        workspace,
+        &["build", "-p", "homeserver", "-p", "interop", "-p", "interop-session"],
+    )?;
     let python = install_synapse(&dir)?;
     let synapse_port = free_port()?;
     let synapse = start_synapse(&python, &dir.join("synapse"), synapse_port)?;
     let homeserver = start_homeserver(workspace, &dir)?;
     let mut summary = Vec::new();
-    for (name, url) in [
-        ("synapse", format!("http://127.0.0.1:{synapse_port}")),
-        ("homeserver", homeserver.1.clone()),
-    ] {
-        summary.extend(scenario(workspace, name, &url)?);
+    let synapse_url = format!("http://127.0.0.1:{synapse_port}");
+    for (name, url) in [("synapse", synapse_url.clone()), ("homeserver", homeserver.1.clone())] {
+        summary.extend(scenario(workspace, "interop", name, &url)?);
     }
+    // The whole session (interop/session) with the Client-Server client, on the same Synapse.
+    let session = scenario(workspace, "interop-session", "synapse", &synapse_url)?;
     drop(homeserver);
     drop(synapse);
     println!("\ninterop summary (server, path version, step, answer seen):");
@@ -42,6 +45,10 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
         println!("{line}");
     }
     println!("interop passed: {} steps", summary.len());
+    println!("\nsession interop summary (server, operation, step, answer seen):");
+    for line in &session {
+        println!("{line}");
+    }
     Ok(())
 }
 
@@ -188,16 +195,17 @@ fn start_homeserver(workspace: &Path, dir: &Path) -> anyhow::Result<(Guard, Stri
     Ok((guard, format!("http://{address}")))
 }
 
-/// Runs the scenario binary against one server; its summary lines.
-fn scenario(workspace: &Path, name: &str, url: &str) -> anyhow::Result<Vec<String>> {
-    let output = Command::new(binary(workspace, "debug", "interop"))
+/// Runs a scenario binary (`interop`, `interop-session`) against one server; its summary lines.
+fn scenario(workspace: &Path, program: &str, name: &str, url: &str) -> anyhow::Result<Vec<String>> {
+    let output = Command::new(binary(workspace, "debug", program))
         .args(["--server", url, "--name", name])
         .output()
         .context("running the interop scenario")?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         bail!(
-            "the scenario failed against {name}: {}",
+            "{program} failed against {name} after these steps:\n{}\n{}",
+            stdout.trim_end(),
             String::from_utf8_lossy(&output.stderr).trim()
         );
     }

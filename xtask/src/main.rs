@@ -35,7 +35,8 @@ enum Command {
     Codegen(CodegenArgs),
     /// Report what changed between two specs and whether it breaks Rust callers or the wire.
     Diff(diff::DiffArgs),
-    /// Run the interop scenario against a real Synapse and the example homeserver.
+    /// Run the interop scenario against a real Synapse and the example homeserver, then the
+    /// whole Client-Server session (interop/session) against the same Synapse.
     Interop,
     /// Register from a page of another origin in headless Chromium (CORS, UIAA with fetch).
     Browser,
