@@ -158,6 +158,9 @@ fn codegen_one(args: &CodegenArgs, here: &Path, options: generator::Options, out
         std::fs::write(here.join(file), json).with_context(|| format!("writing {}", file.display()))?;
     }
     let mode = if args.check { Mode::Check } else { Mode::Write };
+    if mode == Mode::Write {
+        print_api_changes(out, &generated.api);
+    }
     let report = output::ensure(out, &generated.files, mode).with_context(|| format!("writing {}", out.display()))?;
     match (mode, report.is_clean()) {
         (Mode::Check, false) => {
@@ -181,6 +184,26 @@ fn codegen_one(args: &CodegenArgs, here: &Path, options: generator::Options, out
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Prints, before `out` is rewritten, what the new model changes against the one committed in
+/// it: a reviewer of a spec bump reads these graded changes first and the files' diff second.
+/// A crate without a readable model (a first run, an older generator's file) gets a one-line
+/// note instead, as the run itself is fine.
+fn print_api_changes(out: &Path, new: &generator::model::Api) {
+    match generator::model_file::read(out) {
+        Ok(old) => {
+            let report = generator::diff::compare(&old, new);
+            if report.is_empty() {
+                eprintln!("{}: no API change", out.display());
+            } else {
+                let file = generator::model_file::FILE_NAME;
+                eprintln!("{}: API changes against its committed {file}:", out.display());
+                eprintln!("{report}");
+            }
+        }
+        Err(error) => eprintln!("{}: no API change report: {error}", out.display()),
     }
 }
 
