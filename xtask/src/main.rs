@@ -158,8 +158,13 @@ fn codegen_one(args: &CodegenArgs, here: &Path, options: generator::Options, out
         std::fs::write(here.join(file), json).with_context(|| format!("writing {}", file.display()))?;
     }
     let mode = if args.check { Mode::Check } else { Mode::Write };
+    // Messages name the crate as the reader would type it: `generated`, not its absolute path.
+    let shown = match out.strip_prefix(here) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative,
+        _ => out,
+    };
     if mode == Mode::Write {
-        print_api_changes(out, &generated.api);
+        print_api_changes(shown, &generated.api);
     }
     let report = output::ensure(out, &generated.files, mode).with_context(|| format!("writing {}", out.display()))?;
     match (mode, report.is_clean()) {
@@ -167,18 +172,18 @@ fn codegen_one(args: &CodegenArgs, here: &Path, options: generator::Options, out
             eprint!("{report}");
             eprintln!(
                 "{} is stale: run `cargo xtask codegen` and commit the result",
-                out.display()
+                shown.display()
             );
             Ok(ExitCode::FAILURE)
         }
         (Mode::Check, true) => {
-            eprintln!("{} is up to date ({} files)", out.display(), generated.files.len());
+            eprintln!("{} is up to date ({} files)", shown.display(), generated.files.len());
             Ok(ExitCode::SUCCESS)
         }
         (Mode::Write, _) => {
             eprintln!(
                 "{}: {} files, {} changed",
-                out.display(),
+                shown.display(),
                 generated.files.len(),
                 report.0.len()
             );
@@ -190,7 +195,7 @@ fn codegen_one(args: &CodegenArgs, here: &Path, options: generator::Options, out
 /// Prints, before `out` is rewritten, what the new model changes against the one committed in
 /// it: a reviewer of a spec bump reads these graded changes first and the files' diff second.
 /// A crate without a readable model (a first run, an older generator's file) gets a one-line
-/// note instead, as the run itself is fine.
+/// note instead, as the run itself is fine. `out` is relative to the current folder, or absolute.
 fn print_api_changes(out: &Path, new: &generator::model::Api) {
     match generator::model_file::read(out) {
         Ok(old) => {
