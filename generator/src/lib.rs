@@ -88,10 +88,16 @@ pub struct Generated {
 /// Reads the spec and builds the model and the crate's files. Nothing is written.
 pub fn generate(options: &Options) -> Result<Generated, Errors> {
     let api = build_model(options)?;
-    let mut files = emit::emit(&api)?;
-    files.push(model_file::file(&api)?);
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let files = files(&api)?;
     Ok(Generated { api, files })
+}
+
+/// The crate's files for a model (its emitted code and its [`model_file`]), sorted by path.
+pub fn files(api: &Api) -> Result<Vec<emit::File>, Errors> {
+    let mut files = emit::emit(api)?;
+    files.push(model_file::file(api)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// Reads the spec and builds the model only.

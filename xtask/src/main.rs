@@ -1,5 +1,5 @@
-//! The project's command line: `cargo xtask codegen [--check]`, `interop`, `browser`, `js-sdk`,
-//! `schemathesis`, `load`, `bench`.
+//! The project's command line: `cargo xtask codegen [--check]`, `diff`, `interop`, `browser`,
+//! `js-sdk`, `schemathesis`, `load`, `bench`, `semver-checks`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +15,7 @@ mod diff;
 mod interop;
 mod load;
 mod schemathesis;
+mod semver_checks;
 mod tools;
 mod web;
 
@@ -47,6 +48,9 @@ enum Command {
     Schemathesis,
     /// Benchmark the generator and the generated code against their peers (BENCHMARKS.md).
     Bench(bench::BenchArgs),
+    /// Compare the change report's Rust grades with cargo-semver-checks on consecutive fixture
+    /// spec bumps (not run by CI; generator/tests/fixtures/diff/SEMVER_CHECKS.md).
+    SemverChecks,
 }
 
 #[derive(clap::Args)]
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
         Command::Load(args) => load::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),
         Command::Schemathesis => schemathesis::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),
+        Command::SemverChecks => semver_checks::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
