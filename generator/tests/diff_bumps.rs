@@ -105,7 +105,7 @@ fn seed_to_v1_7_finds_the_new_operations_and_loses_none() {
 }
 
 #[test]
-fn seed_to_v1_7_grades_the_token_the_base_path_and_send_attempt() {
+fn seed_to_v1_7_grades_the_token_and_the_base_path_and_agrees_on_send_attempt() {
     let report = diff::compare(&seed(), &bump("v1.7"));
     let token = ChangeKind::AccessTokenChanged {
         old: Token::Optional,
@@ -119,8 +119,7 @@ fn seed_to_v1_7_grades_the_token_the_base_path_and_send_attempt() {
         graded(&report, "base path /_matrix/client/r0", ChangeKind::PathPrefixRemoved),
         (Rust::Compatible, Wire::BreaksOldClients)
     );
-    // The inline body of the seed became the shared `RequestEmailValidation`; its
-    // `send_attempt` went from number to integer.
+    // The inline body of the seed became the shared `RequestEmailValidation`.
     let moved = ChangeKind::TypeRenamed {
         new: "types::RequestEmailValidation".into(),
     };
@@ -128,14 +127,12 @@ fn seed_to_v1_7_grades_the_token_the_base_path_and_send_attempt() {
         graded(&report, "request_token_to_register_email::RequestBody", moved),
         (Rust::Breaking, Wire::Compatible)
     );
-    let narrowed = ChangeKind::TypeChanged {
-        old: "f64".into(),
-        new: "i64".into(),
-        relation: Relation::Narrower,
-    };
+    // The seed's config patches `send_attempt` to the integer v1.7 says, so the type that
+    // moved with the body is not reported as changed; r0.3.0 -> r0.4.0 shows the same
+    // number -> integer change unpatched, graded narrower.
     assert_eq!(
-        graded(&report, "types::RequestEmailValidation.send_attempt", narrowed),
-        (Rust::Breaking, Wire::BreaksOldClients)
+        report.about("types::RequestEmailValidation.send_attempt"),
+        Vec::<&Change>::new()
     );
     assert!(report.is_breaking());
 }
