@@ -9,6 +9,9 @@
 //! 3. [`emit`]: tokens per generated file, formatted by [`format`](mod@format);
 //! 4. [`output`]: write the files, or check that the ones on disk are current.
 //!
+//! [`model_file`] writes the model into the crate too, so that the next run can report what a
+//! spec bump changes ([`diff`]).
+//!
 //! [`config`] is the codegen config every stage reads; [`error`] and [`diagnostics`] report
 //! what went wrong, with the file and the place.
 
@@ -21,6 +24,7 @@ pub mod error;
 pub mod format;
 mod locate;
 pub mod model;
+pub mod model_file;
 pub mod naming;
 pub mod output;
 pub mod read;
@@ -84,8 +88,16 @@ pub struct Generated {
 /// Reads the spec and builds the model and the crate's files. Nothing is written.
 pub fn generate(options: &Options) -> Result<Generated, Errors> {
     let api = build_model(options)?;
-    let files = emit::emit(&api)?;
+    let files = files(&api)?;
     Ok(Generated { api, files })
+}
+
+/// The crate's files for a model (its emitted code and its [`model_file`]), sorted by path.
+pub fn files(api: &Api) -> Result<Vec<emit::File>, Errors> {
+    let mut files = emit::emit(api)?;
+    files.push(model_file::file(api)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// Reads the spec and builds the model only.

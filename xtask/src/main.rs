@@ -1,5 +1,5 @@
-//! The project's command line: `cargo xtask codegen [--check]`, `interop`, `browser`, `js-sdk`,
-//! `schemathesis`, `load`, `bench`.
+//! The project's command line: `cargo xtask codegen [--check]`, `diff`, `interop`, `browser`,
+//! `js-sdk`, `schemathesis`, `load`, `bench`, `semver-checks`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,6 +15,7 @@ mod diff;
 mod interop;
 mod load;
 mod schemathesis;
+mod semver_checks;
 mod tools;
 mod web;
 
@@ -48,6 +49,9 @@ enum Command {
     Schemathesis,
     /// Benchmark the generator and the generated code against their peers (BENCHMARKS.md).
     Bench(bench::BenchArgs),
+    /// Compare the change report's Rust grades with cargo-semver-checks on consecutive fixture
+    /// spec bumps (not run by CI; generator/tests/fixtures/diff/SEMVER_CHECKS.md).
+    SemverChecks,
 }
 
 #[derive(clap::Args)]
@@ -93,6 +97,7 @@ fn main() -> ExitCode {
         Command::Load(args) => load::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),
         Command::Schemathesis => schemathesis::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
         Command::Bench(args) => bench::run(&workspace_root(), &args).map(|()| ExitCode::SUCCESS),
+        Command::SemverChecks => semver_checks::run(&workspace_root()).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,
@@ -159,29 +164,57 @@ fn codegen_one(args: &CodegenArgs, here: &Path, options: generator::Options, out
         std::fs::write(here.join(file), json).with_context(|| format!("writing {}", file.display()))?;
     }
     let mode = if args.check { Mode::Check } else { Mode::Write };
+    // Messages name the crate as the reader would type it: `generated`, not its absolute path.
+    let shown = match out.strip_prefix(here) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative,
+        _ => out,
+    };
+    if mode == Mode::Write {
+        print_api_changes(shown, &generated.api);
+    }
     let report = output::ensure(out, &generated.files, mode).with_context(|| format!("writing {}", out.display()))?;
     match (mode, report.is_clean()) {
         (Mode::Check, false) => {
             eprint!("{report}");
             eprintln!(
                 "{} is stale: run `cargo xtask codegen` and commit the result",
-                out.display()
+                shown.display()
             );
             Ok(ExitCode::FAILURE)
         }
         (Mode::Check, true) => {
-            eprintln!("{} is up to date ({} files)", out.display(), generated.files.len());
+            eprintln!("{} is up to date ({} files)", shown.display(), generated.files.len());
             Ok(ExitCode::SUCCESS)
         }
         (Mode::Write, _) => {
             eprintln!(
                 "{}: {} files, {} changed",
-                out.display(),
+                shown.display(),
                 generated.files.len(),
                 report.0.len()
             );
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Prints, before `out` is rewritten, what the new model changes against the one committed in
+/// it: a reviewer of a spec bump reads these graded changes first and the files' diff second.
+/// A crate without a readable model (a first run, an older generator's file) gets a one-line
+/// note instead, as the run itself is fine. `out` is relative to the current folder, or absolute.
+fn print_api_changes(out: &Path, new: &generator::model::Api) {
+    match generator::model_file::read(out) {
+        Ok(old) => {
+            let report = generator::diff::compare(&old, new);
+            if report.is_empty() {
+                eprintln!("{}: no API change", out.display());
+            } else {
+                let file = generator::model_file::FILE_NAME;
+                eprintln!("{}: API changes against its committed {file}:", out.display());
+                eprintln!("{report}");
+            }
+        }
+        Err(error) => eprintln!("{}: no API change report: {error}", out.display()),
     }
 }
 

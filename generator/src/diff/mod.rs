@@ -2,8 +2,9 @@
 //! each change breaks Rust callers of the generated crate or the wire.
 //!
 //! [`compare`] walks two [`Api`](crate::model::Api)s (never the spec), operation by operation
-//! and type by type, and grades every change twice with the rules of [`grade`]. The report
-//! prints for people ([`Report`]'s `Display`) and serializes for CI (serde).
+//! and type by type, and grades every change twice with the table of
+//! `generator/src/diff/grade.rs`. The report prints for people ([`Report`]'s `Display`) and
+//! serializes for CI (serde).
 
 mod compare;
 mod grade;
@@ -84,7 +85,7 @@ pub enum Group {
     },
 }
 
-/// What happened. Each kind's grades are given by the table of [`grade`](self::grade).
+/// What happened. Each kind's grades are given by the table of `generator/src/diff/grade.rs`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ChangeKind {

@@ -16,16 +16,21 @@ pub use build::{Sources, build};
 pub use links::DEFAULT_SITE;
 pub use matrix::SECRET_FIELDS;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The whole API, ready to emit.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serde reads and writes it without its prose and examples (`#[serde(skip)]`), which the
+/// generated crate holds anyway and [`crate::diff`] never compares: [`crate::model_file`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Api {
     /// `info.title`.
     pub title: String,
     /// `info.version`.
     pub version: String,
     /// `info.description`.
+    #[serde(skip)]
     pub description: Option<String>,
     /// The entry files, relative to the spec root, joined by `, ` (for generated-file headers).
     pub source: String,
@@ -45,13 +50,14 @@ pub struct Api {
     /// Wire names of fields whose values are secrets.
     pub secrets: Vec<String>,
     /// Every example in the spec, with the type it must fit.
+    #[serde(skip)]
     pub examples: Vec<Example>,
     /// Patches applied to the spec (file, reason), for the summary.
     pub patches: Vec<(String, String)>,
 }
 
 /// A `{NAME}` in the base path.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Variable {
     /// The name as written.
     pub name: String,
@@ -62,7 +68,7 @@ pub struct Variable {
 }
 
 /// One operation (method + path).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Operation {
     /// Module and method name (snake_case).
     pub name: String,
@@ -75,8 +81,10 @@ pub struct Operation {
     /// The path split into literal parts and parameters.
     pub segments: Vec<PathSegment>,
     /// One-line summary.
+    #[serde(skip)]
     pub summary: Option<String>,
     /// Description.
+    #[serde(skip)]
     pub description: Option<String>,
     /// When the spec added, changed or deprecated it.
     pub lifecycle: Lifecycle,
@@ -94,7 +102,7 @@ pub struct Operation {
 
 /// An operation driven by User-Interactive Authentication: a 401 answers with the UIAA state
 /// (`flows`, `session`, ...) and the body's `auth` field carries the next stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Uiaa {
     /// The response variant of the 401.
     pub variant: String,
@@ -111,7 +119,7 @@ pub struct Uiaa {
 }
 
 /// A part of a path template.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PathSegment {
     /// Text sent as is.
     Literal(String),
@@ -120,7 +128,7 @@ pub enum PathSegment {
 }
 
 /// Whether an operation sends an access token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Auth {
     /// No token.
     None,
@@ -131,7 +139,7 @@ pub enum Auth {
 }
 
 /// Where a parameter travels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ParamLocation {
     /// In the path.
     Path,
@@ -142,7 +150,7 @@ pub enum ParamLocation {
 }
 
 /// A path, query or header parameter.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Param {
     /// The name on the wire.
     pub wire: String,
@@ -157,6 +165,7 @@ pub struct Param {
     /// Arrays: one `name=value` pair per item (`true`) or comma-joined (`false`).
     pub explode: bool,
     /// Description.
+    #[serde(skip)]
     pub doc: Option<String>,
     /// A secret, hidden from `Debug`.
     pub secret: bool,
@@ -165,7 +174,7 @@ pub struct Param {
 }
 
 /// When the Matrix spec added, changed or deprecated an operation, field or parameter.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Lifecycle {
     /// `x-addedInMatrixVersion`: the Matrix version that added it (`1.3`).
     pub added_in: Option<String>,
@@ -176,7 +185,7 @@ pub struct Lifecycle {
 }
 
 /// The request body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Body {
     /// Its type.
     pub ty: TypeRef,
@@ -186,6 +195,7 @@ pub struct Body {
     /// value, an array say, with `M_BAD_JSON` before serde could read it as a struct.
     pub object: bool,
     /// Description.
+    #[serde(skip)]
     pub doc: Option<String>,
     /// The media type of a body that is not JSON (`application/octet-stream`): what is sent
     /// as its `Content-Type` unless the request says otherwise.
@@ -193,7 +203,7 @@ pub struct Body {
 }
 
 /// A documented response.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Response {
     /// The status it answers.
     pub status: Status,
@@ -202,6 +212,7 @@ pub struct Response {
     /// The body's type; `None` for a status without a body.
     pub ty: Option<TypeRef>,
     /// Description.
+    #[serde(skip)]
     pub doc: String,
     /// The headers the spec documents for it (`Content-Type`, `Content-Disposition`,
     /// `Location`), in spec order.
@@ -209,7 +220,7 @@ pub struct Response {
 }
 
 /// A documented response header: a field of its answer.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResponseHeader {
     /// The header name (`Content-Disposition`).
     pub wire: String,
@@ -220,11 +231,12 @@ pub struct ResponseHeader {
     /// Whether the spec says it is always sent.
     pub required: bool,
     /// Description.
+    #[serde(skip)]
     pub doc: Option<String>,
 }
 
 /// A documented status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Status {
     /// One status code.
     Code(u16),
@@ -235,7 +247,7 @@ pub enum Status {
 }
 
 /// Which module a type lives in.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Module {
     /// `types`: types named by the spec, shared between operations.
     Shared,
@@ -244,30 +256,34 @@ pub enum Module {
 }
 
 /// Index of a type in [`Api::types`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TypeId(pub usize);
 
 /// A generated type.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TypeDef {
     /// Its module.
     pub module: Module,
     /// Its name.
     pub name: String,
     /// Where in the spec it comes from (for docs and the summary).
+    #[serde(skip)]
     pub origin: String,
     /// `title`.
+    #[serde(skip)]
     pub title: Option<String>,
     /// `description`.
+    #[serde(skip)]
     pub description: Option<String>,
     /// What the type is for, for an inline type (`The JSON body of ...`).
+    #[serde(skip)]
     pub role: Option<String>,
     /// Struct or enum.
     pub kind: TypeKind,
 }
 
 /// What a type is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TypeKind {
     /// A JSON object.
     Struct(Struct),
@@ -281,14 +297,14 @@ pub enum TypeKind {
 /// The types a value may be, in the order a decoder tries them: the most particular first
 /// (a boolean, an integer before a number, a string enum before any string, a struct with
 /// required fields before one without, any object last).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Union {
     /// The variants, in decoding order.
     pub variants: Vec<UnionVariant>,
 }
 
 /// One type of a [`Union`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnionVariant {
     /// The variant name (`String`, `Object`, the type's name).
     pub ident: String,
@@ -299,7 +315,7 @@ pub struct UnionVariant {
 }
 
 /// A JSON object with known properties.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Struct {
     /// Properties, in spec order.
     pub fields: Vec<Field>,
@@ -314,7 +330,7 @@ pub struct Struct {
 /// Where a struct carries a Matrix error: an `errcode` field of text and, if present, an
 /// `error` field of text. What an answer's `Display` shows, and where the generated server
 /// writes its message. Indexes into [`Struct::fields`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ErrorFields {
     /// The `errcode` field.
     pub errcode: usize,
@@ -347,7 +363,7 @@ impl ErrorFields {
 }
 
 /// A property.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Field {
     /// The name on the wire.
     pub wire: String,
@@ -360,6 +376,7 @@ pub struct Field {
     /// Held in a `Box` to keep a recursive type finite.
     pub boxed: bool,
     /// Description.
+    #[serde(skip)]
     pub doc: Option<String>,
     /// A secret, hidden from `Debug`.
     pub secret: bool,
@@ -370,18 +387,19 @@ pub struct Field {
 }
 
 /// The map holding keys that are not listed properties (`additionalProperties`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Extra {
     /// The Rust field name.
     pub ident: String,
     /// The type of each value.
     pub ty: TypeRef,
     /// Description.
+    #[serde(skip)]
     pub doc: Option<String>,
 }
 
 /// Whether a value must be present.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Presence {
     /// Always present.
     Required,
@@ -392,7 +410,7 @@ pub enum Presence {
 }
 
 /// A spec `default`, checked against its type.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum DefaultValue {
     /// A boolean.
     Bool(bool),
@@ -407,7 +425,7 @@ pub enum DefaultValue {
 }
 
 /// A string or integer enum.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Enum {
     /// The variants, in spec order.
     pub variants: Vec<Variant>,
@@ -416,7 +434,7 @@ pub struct Enum {
 }
 
 /// An enum variant.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Variant {
     /// The Rust name.
     pub ident: String,
@@ -425,7 +443,7 @@ pub struct Variant {
 }
 
 /// An enum value on the wire.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EnumValue {
     /// A string.
     Str(String),
@@ -434,7 +452,7 @@ pub enum EnumValue {
 }
 
 /// The Rust type of a value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TypeRef {
     /// A generated type.
     Named(TypeId),
@@ -469,7 +487,7 @@ pub enum TypeRef {
 }
 
 /// An example of the spec and the type it must fit.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Example {
     /// Where it is, in model terms (`register::RequestBody.password`).
     pub name: String,
