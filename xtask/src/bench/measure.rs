@@ -1,5 +1,6 @@
 //! `xtask measure [--log FILE] -- PROGRAM [ARGS...]` (hidden): runs one program and prints one
-//! line with its wall time, its peak memory and its wait status, for the codegen benchmark
+//! line with its wall time, its CPU time, its peak memory and its wait status, for the codegen
+//! benchmark
 //! ([`super::codegen`]).
 //!
 //! Why a separate process: the peak is `ru_maxrss` of the `rusage` that `wait4` returns for a
@@ -20,8 +21,12 @@
 //!   truncated); the line is `measure`'s own stdout ([`Measurement::line`]):
 //!
 //! ```text
-//! wall_ns=8123456 maxrss_kib=9216 wait_status=0
+//! wall_ns=8123456 cpu_ns=9876543 maxrss_kib=9216 wait_status=0
 //! ```
+//!
+//! The CPU time (user and system, of the program and every descendant it waited for) is what
+//! the program cost the machine whatever else runs on it: on 2 cores shared with other builds
+//! the wall time of a multi-threaded program moves with their load, its CPU time much less.
 //!
 //! It exits 0 when it measured, whatever the program's status (that is in the line), and 2
 //! with a message on stderr when it could not run the program.
@@ -44,6 +49,8 @@ const RESTORE_THP: &str = "--restore-thp";
 pub struct Measurement {
     /// From just before the fork to the return of `wait4`.
     pub wall: Duration,
+    /// `ru_utime` + `ru_stime` of the reaped program: CPU time on every core, user and system.
+    pub cpu: Duration,
     /// `ru_maxrss` of the reaped program, KiB.
     pub peak_rss_kib: u64,
     /// The raw wait status (`WIFEXITED`, `WEXITSTATUS`, ... apply).
@@ -54,8 +61,9 @@ impl Measurement {
     /// The line `measure` prints.
     pub fn line(&self) -> String {
         format!(
-            "wall_ns={} maxrss_kib={} wait_status={}",
+            "wall_ns={} cpu_ns={} maxrss_kib={} wait_status={}",
             self.wall.as_nanos(),
+            self.cpu.as_nanos(),
             self.peak_rss_kib,
             self.wait_status
         )
@@ -64,19 +72,22 @@ impl Measurement {
     /// Reads a line printed by [`Measurement::line`].
     pub fn parse(line: &str) -> anyhow::Result<Self> {
         let mut wall = None;
+        let mut cpu = None;
         let mut peak = None;
         let mut status = None;
         for field in line.split_whitespace() {
             match field.split_once('=') {
                 Some(("wall_ns", v)) => wall = Some(Duration::from_nanos(v.parse().context("wall_ns")?)),
+                Some(("cpu_ns", v)) => cpu = Some(Duration::from_nanos(v.parse().context("cpu_ns")?)),
                 Some(("maxrss_kib", v)) => peak = Some(v.parse().context("maxrss_kib")?),
                 Some(("wait_status", v)) => status = Some(v.parse().context("wait_status")?),
                 _ => bail!("unexpected field `{field}`"),
             }
         }
-        match (wall, peak, status) {
-            (Some(wall), Some(peak_rss_kib), Some(wait_status)) => Ok(Self {
+        match (wall, cpu, peak, status) {
+            (Some(wall), Some(cpu), Some(peak_rss_kib), Some(wait_status)) => Ok(Self {
                 wall,
+                cpu,
                 peak_rss_kib,
                 wait_status,
             }),
@@ -297,9 +308,15 @@ pub fn spawn_and_reap(command: &mut Command, restore_thp: bool) -> anyhow::Resul
     drop(child);
     Ok(Measurement {
         wall,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         peak_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0), // KiB on Linux
         wait_status: status,
     })
+}
+
+/// A `timeval` of `rusage` as a duration (a negative one, which the kernel never gives, as 0).
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec.try_into().unwrap_or(0)) + Duration::from_micros(t.tv_usec.try_into().unwrap_or(0))
 }
 
 #[cfg(test)]
@@ -311,13 +328,17 @@ mod tests {
     fn the_line_reads_back() {
         let m = Measurement {
             wall: Duration::from_nanos(8_123_456),
+            cpu: Duration::from_nanos(9_876_000),
             peak_rss_kib: 9216,
             wait_status: 3 << 8,
         };
-        assert_eq!(m.line(), "wall_ns=8123456 maxrss_kib=9216 wait_status=768");
+        assert_eq!(
+            m.line(),
+            "wall_ns=8123456 cpu_ns=9876000 maxrss_kib=9216 wait_status=768"
+        );
         assert_eq!(Measurement::parse(&m.line()).unwrap(), m);
-        assert!(Measurement::parse("wall_ns=1 maxrss_kib=2").is_err());
-        assert!(Measurement::parse("wall_ns=1 maxrss_kib=2 wait_status=0 more=1").is_err());
+        assert!(Measurement::parse("wall_ns=1 cpu_ns=1 maxrss_kib=2").is_err());
+        assert!(Measurement::parse("wall_ns=1 cpu_ns=1 maxrss_kib=2 wait_status=0 more=1").is_err());
     }
 
     #[test]

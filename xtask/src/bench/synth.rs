@@ -6,8 +6,10 @@
 //!   `/register_k` (a path ending in a `{parameter}` gets `/copy_k` appended instead), and each
 //!   of its operations gets the explicit `operationId` `<seed name>_k`, where the seed name is
 //!   the seed's `operationId` or the name the generator derives from method and path;
-//! - `n` copies of every other spec file (`definitions/auth_data.yaml` ->
-//!   `definitions/auth_data_k.yaml`), and every `$ref` of copy `k` points to the copies `k`;
+//! - `n` copies of every other spec file the entry file reaches through `$ref`s
+//!   (`definitions/auth_data.yaml` -> `definitions/auth_data_k.yaml`; files under its folder
+//!   that it does not reach, such as the whole API in `spec/matrix-api/`, are not part of the
+//!   seed), and every `$ref` of copy `k` points to the copies `k`;
 //! - a `codegen.toml` adapted from the seed's (see [`adapt_config`]): what names an operation,
 //!   a path or a copied file is repeated for every copy with the copy's names, what names the
 //!   spec as a whole is kept once, and what cannot be mapped is dropped and reported.
@@ -48,7 +50,7 @@ struct Seed {
     entry: String,
     /// The entry file's content.
     entry_value: Value,
-    /// Every other spec file (`.yaml`, `.yml`, `.json` under the root), relative path -> content.
+    /// Every other spec file the entry file reaches, relative path -> content.
     others: BTreeMap<String, Value>,
     /// The config, if the seed has one next to its entry file.
     config: Option<generator::config::Config>,
@@ -95,7 +97,7 @@ pub fn write_scaled(seed_entry: &Path, out: &Path, n: usize) -> anyhow::Result<S
     })
 }
 
-/// Reads the entry file, every other spec file under its folder, and the config.
+/// Reads the entry file, every other spec file it reaches, and the config.
 fn read_seed(entry: &Path) -> anyhow::Result<Seed> {
     let root = entry.parent().context("the seed entry file has no folder")?;
     let entry_rel = entry
@@ -103,26 +105,8 @@ fn read_seed(entry: &Path) -> anyhow::Result<Seed> {
         .and_then(|n| n.to_str())
         .context("the seed entry file name is not UTF-8")?
         .to_owned();
-    let mut others = BTreeMap::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for item in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
-            let path = item.with_context(|| format!("reading {}", dir.display()))?.path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let is_spec = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"));
-            let rel = relative(root, &path)?;
-            if is_spec && rel != entry_rel {
-                others.insert(rel.clone(), read_yaml(&path, &rel)?);
-            }
-        }
-    }
     let entry_value = read_yaml(entry, &entry_rel)?;
+    let others = reachable_files(root, &entry_rel, &entry_value)?;
     let config_path = root.join(generator::CONFIG_FILE);
     let config = if config_path.exists() {
         let config = generator::config::Config::load(&config_path, generator::CONFIG_FILE)
@@ -139,9 +123,12 @@ fn read_seed(entry: &Path) -> anyhow::Result<Seed> {
     })
 }
 
-fn read_yaml(path: &Path, rel: &str) -> anyhow::Result<Value> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    generator::load::parse_yaml(&text, rel).map_err(|e| anyhow::anyhow!("{e}"))
+/// The spec files under `root` (relative paths) that the entry file `entry` reaches through
+/// `$ref`s, directly or through one another.
+pub fn reached_files(root: &Path, entry: &Path) -> anyhow::Result<Vec<String>> {
+    let rel = relative(root, entry)?;
+    let value = read_yaml(entry, &rel)?;
+    Ok(reachable_files(root, &rel, &value)?.into_keys().collect())
 }
 
 /// `path` relative to `root`, with `/` separators.
@@ -151,6 +138,49 @@ fn relative(root: &Path, path: &Path) -> anyhow::Result<String> {
         .with_context(|| format!("{} is not under {}", path.display(), root.display()))?;
     let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
     Ok(parts.context("a spec file name is not UTF-8")?.join("/"))
+}
+
+/// The spec files under `root` that the entry file (`entry_rel`, read as `entry_value`) reaches
+/// through `$ref`s, directly or through one another: relative path -> content.
+pub fn reachable_files(root: &Path, entry_rel: &str, entry_value: &Value) -> anyhow::Result<BTreeMap<String, Value>> {
+    let mut found = BTreeMap::new();
+    let mut pending: Vec<String> = Vec::new();
+    file_refs(entry_value, parent_of(entry_rel), &mut pending);
+    while let Some(rel) = pending.pop() {
+        if rel == entry_rel || found.contains_key(&rel) {
+            continue;
+        }
+        let value = read_yaml(&root.join(&rel), &rel)?;
+        file_refs(&value, parent_of(&rel), &mut pending);
+        found.insert(rel, value);
+    }
+    Ok(found)
+}
+
+/// The files the `$ref`s of `value` (written in folder `dir`) point to, relative to the root.
+fn file_refs(value: &Value, dir: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, item) in object {
+                match (key.as_str(), item) {
+                    ("$ref", Value::String(reference)) => {
+                        let file = reference.split_once('#').map_or(reference.as_str(), |(f, _)| f);
+                        if !file.is_empty() && !file.contains("://") {
+                            out.push(join_rel(dir, file));
+                        }
+                    }
+                    _ => file_refs(item, dir, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| file_refs(item, dir, out)),
+        _ => {}
+    }
+}
+
+fn read_yaml(path: &Path, rel: &str) -> anyhow::Result<Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    generator::load::parse_yaml(&text, rel).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// The folder part of a relative path (`definitions/a.yaml` -> `definitions`, `a.yaml` -> ``).
@@ -727,6 +757,8 @@ mod tests {
             .unwrap_or_else(|e| panic!("scale {n}: {e}"));
             assert_eq!(generated.api.operations.len(), n * seed_api.operations.len());
             assert_eq!(spec.operations, n * seed_api.operations.len());
+            // The seed's three definitions, not the whole API that also lives under spec/.
+            assert_eq!(spec.schema_files, n * 3);
             assert_eq!(generated.api.types.len(), n * seed_api.types.len());
             assert_eq!(generated.api.types[generated.api.error.0].name, "MatrixError1");
             let names: Vec<&str> = generated.api.operations.iter().map(|o| o.name.as_str()).collect();
