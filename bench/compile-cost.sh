@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
-# Compile cost: the clean release build time of the generated crate against a tiny crate on
-# ruma-client-api for the same endpoints (register, password change, email token request).
+# Compile cost: the clean release build time of the generated crates against a tiny crate on
+# ruma-client-api (register, password change, email token request; the whole of
+# ruma-client-api is compiled either way).
 #
-#   bash bench/compile-cost.sh            # four clean builds, a few minutes each on 2 cores
+#   bash bench/compile-cost.sh            # six clean builds, a few minutes each on 2 cores
 #   JOBS=1 bash bench/compile-cost.sh     # cargo -j1, less sensitive to other load
 #   ROUNDS=2 bash bench/compile-cost.sh   # every build twice, alternating; the best time is shown
 #   KEEP=1 bash bench/compile-cost.sh     # keep the scratch folder (its path is printed)
+#   ONLY="ruma client-server-types" bash bench/compile-cost.sh   # only these builds
 #
 # Not run in CI. Each crate is copied or written to a scratch folder as a standalone crate
 # (the workspace's Cargo.lock is copied in, so the versions are the workspace's), its
 # dependencies fetched first (downloads are not timed), then `cargo clean` and
 # `cargo build --release` with a fresh CARGO_TARGET_DIR, timed by wall clock:
 #
-#   generated-all       generated/ with --all-features (types, sans-IO, axum server, reqwest client)
-#   generated-types     generated/ with no feature (types and sans-IO HTTP only)
-#   ruma                ruma-client-api 0.25 with `client` and `server` (types and HTTP conversions)
-#   ruma+axum+reqwest   the same, plus the axum and reqwest the generated crate's features bring
+#   generated-all          generated/ with --all-features (types, sans-IO, axum server, reqwest
+#                          client with rustls)
+#   generated-types        generated/ with no feature (types and sans-IO HTTP only)
+#   client-server-all      generated-client-server/, the whole Client-Server API, --all-features
+#   client-server-types    generated-client-server/ with no feature
+#   ruma                   ruma-client-api 0.25 with `client` and `server` (types and HTTP
+#                          conversions of the whole API)
+#   ruma+axum+reqwest      the same, plus the axum and reqwest (with rustls) the generated
+#                          crates' features bring
 #
-# `generated-types` against `ruma` compares what both offer; `generated-all` against
-# `ruma+axum+reqwest` compares the dependency trees a server and client build. Wall times move
+# `*-types` against `ruma` compares what both offer; `*-all` against `ruma+axum+reqwest`
+# compares the dependency trees a server and client build. The targets (issue 10): the whole
+# API's `client-server-types` builds in at most the time of `ruma`, `client-server-all` in at
+# most that of `ruma+axum+reqwest`; the last lines say whether they are met. Wall times move
 # with the machine's other load: run it on a quiet machine, or compare within one run.
 set -euo pipefail
 
@@ -32,11 +41,13 @@ fi
 jobs=()
 if [ -n "${JOBS:-}" ]; then jobs=(-j "$JOBS"); fi
 
-# The generated crate, standalone: its manifest has no workspace keys.
-cp -r "$root/generated" "$work/generated"
-rm -rf "$work/generated/target"
-cp "$root/Cargo.lock" "$work/generated/Cargo.lock"
-printf '\n[workspace]\n' >>"$work/generated/Cargo.toml"
+# The generated crates, standalone: their manifests have no workspace keys.
+for crate in generated generated-client-server; do
+  cp -r "$root/$crate" "$work/$crate"
+  rm -rf "$work/$crate/target"
+  cp "$root/Cargo.lock" "$work/$crate/Cargo.lock"
+  printf '\n[workspace]\n' >>"$work/$crate/Cargo.toml"
+done
 
 # A tiny crate using ruma-client-api for the same three endpoints and the UIAA types.
 write_ruma_crate() {
@@ -94,16 +105,27 @@ EOF
 write_ruma_crate "$work/ruma" ""
 write_ruma_crate "$work/ruma-axum-reqwest" \
   'axum = { version = "0.8.9", default-features = false, features = ["http1", "tokio"] }
-reqwest = { version = "0.13.5", default-features = false, features = ["http2"] }
+reqwest = { version = "0.13.5", default-features = false, features = ["http2", "rustls"] }
 tokio = { version = "1.48", features = ["time"] }'
 
 # name, crate folder, cargo flags
 builds=(
   "ruma|$work/ruma|"
   "generated-types|$work/generated|--no-default-features"
+  "client-server-types|$work/generated-client-server|--no-default-features"
   "ruma+axum+reqwest|$work/ruma-axum-reqwest|"
   "generated-all|$work/generated|--all-features"
+  "client-server-all|$work/generated-client-server|--all-features"
 )
+if [ -n "${ONLY:-}" ]; then
+  chosen=()
+  for build in "${builds[@]}"; do
+    for name in $ONLY; do
+      if [ "${build%%|*}" = "$name" ]; then chosen+=("$build"); fi
+    done
+  done
+  builds=("${chosen[@]}")
+fi
 
 rounds="${ROUNDS:-1}"
 declare -A times crates
@@ -128,10 +150,26 @@ done
 
 echo
 printf '%-20s %8s %10s   %s\n' "build" "crates" "best (s)" "every round (s)"
+declare -A best
 for build in "${builds[@]}"; do
   IFS='|' read -r name _ _ <<<"$build"
-  best=$(tr ' ' '\n' <<<"${times[$name]}" | grep . | sort -n | head -1)
-  printf '%-20s %8s %10s  %s\n' "$name" "${crates[$name]}" "$best" "${times[$name]}"
+  best[$name]=$(tr ' ' '\n' <<<"${times[$name]}" | grep . | sort -n | head -1)
+  printf '%-20s %8s %10s  %s\n' "$name" "${crates[$name]}" "${best[$name]}" "${times[$name]}"
 done
+echo
+# target: ours at most theirs, on the best times
+target() {
+  local ours="$1" theirs="$2"
+  if [ -z "${best[$ours]:-}" ] || [ -z "${best[$theirs]:-}" ]; then return; fi
+  local verdict
+  verdict=$(awk -v a="${best[$ours]}" -v b="${best[$theirs]}" 'BEGIN { print (a <= b) ? "met" : "NOT met" }')
+  local ratio
+  ratio=$(awk -v a="${best[$ours]}" -v b="${best[$theirs]}" 'BEGIN { printf "%.2f", a / b }')
+  echo "target: $ours at most $theirs: $verdict (${best[$ours]} s vs ${best[$theirs]} s, ${ratio}x)"
+}
+target client-server-types ruma
+target client-server-all ruma+axum+reqwest
+target generated-types ruma
+target generated-all ruma+axum+reqwest
 echo
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(cargo --version)"
