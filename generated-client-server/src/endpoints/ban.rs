@@ -8,7 +8,7 @@
 //!
 //! The caller must have the required power level in order to perform this operation.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/ban` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

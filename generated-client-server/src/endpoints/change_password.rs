@@ -20,7 +20,7 @@
 //! Clients SHOULD check the value of the [`m.change_password` capability](https://spec.matrix.org/v1.19/client-server-api/#mchange_password-capability)
 //! to determine if this endpoint is available.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/account/password` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

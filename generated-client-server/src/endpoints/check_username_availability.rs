@@ -15,7 +15,7 @@
 //! reserve the username. This can mean that the username becomes unavailable
 //! between checking its availability and attempting to register it.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/register/available` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -18,7 +18,7 @@
 //! so when a key has been returned, no other request will ever return
 //! the same key.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/keys/claim` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -24,7 +24,7 @@
 //!
 //! Added in Matrix 1.7.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/media/v1/create` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

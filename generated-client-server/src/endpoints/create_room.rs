@@ -60,7 +60,7 @@
 //!
 //! Changed in Matrix 1.16: Added server behaviour for how the initial power levels change depending on room version.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/createRoom` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

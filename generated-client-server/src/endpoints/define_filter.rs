@@ -6,7 +6,7 @@
 //! Returns a filter ID that may be used in future requests to
 //! restrict which events are returned to the client.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/user/{userId}/filter` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

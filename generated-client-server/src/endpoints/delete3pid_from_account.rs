@@ -13,7 +13,7 @@
 //! Clients SHOULD check the value of the [`m.3pid_changes` capability](https://spec.matrix.org/v1.19/client-server-api/#m3pid_changes-capability)
 //! to determine if this endpoint is available.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/account/3pid/delete` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -4,7 +4,7 @@
 //!
 //! This endpoint removes the push rule defined in the path.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -14,7 +14,7 @@
 //! checks, delete the alias and return a successful response even if the user does not
 //! have permission to update the `m.room.canonical_alias` event.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `DELETE /_matrix/client/v3/directory/room/{roomAlias}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

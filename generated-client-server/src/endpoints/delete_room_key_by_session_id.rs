@@ -6,7 +6,7 @@
 //!
 //! Added in Matrix 1.1.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `DELETE /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -12,7 +12,7 @@
 //! If the user is currently joined to the room, they must leave the room
 //! before calling this API.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/forget` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

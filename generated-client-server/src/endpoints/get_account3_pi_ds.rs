@@ -11,7 +11,7 @@
 //! Identifiers in this list may be used by the homeserver as, for example,
 //! identifiers that it will accept to reset the user's account password.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/account/3pid` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

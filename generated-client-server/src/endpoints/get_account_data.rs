@@ -5,7 +5,7 @@
 //! Get some account data for the client. This config is only visible to the user
 //! that set the account data.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/user/{userId}/account_data/{type}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -19,7 +19,7 @@
 //! > - Cache the metadata appropriately based on HTTP caching headers
 //! > - Refetch the metadata if it is stale
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v1/auth_metadata` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -5,7 +5,7 @@
 //! Gets information about the server's supported feature set
 //! and other relevant capabilities.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/capabilities` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

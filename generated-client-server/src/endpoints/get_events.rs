@@ -12,7 +12,7 @@
 //!
 //! **Deprecated** in the spec.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/events` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

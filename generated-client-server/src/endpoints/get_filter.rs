@@ -2,7 +2,7 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! `GET /_matrix/client/v3/user/{userId}/filter/{filterId}`: Download a filter
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/user/{userId}/filter/{filterId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -12,7 +12,7 @@
 //! * added new device identity keys or removed an existing device with
 //!   identity keys, between `from` and `to`.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/keys/changes` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

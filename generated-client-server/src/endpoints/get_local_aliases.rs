@@ -19,7 +19,7 @@
 //! as they are not curated, unlike those listed in the `m.room.canonical_alias`
 //! state event.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/rooms/{roomId}/aliases` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

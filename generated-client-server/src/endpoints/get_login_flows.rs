@@ -5,7 +5,7 @@
 //! Gets the homeserver's supported login types to authenticate users. Clients
 //! should pick one of these and supply it as the `type` when logging in.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/login` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -6,7 +6,7 @@
 //! server will return a list of room IDs that the user shares with the
 //! specified `user_id`.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v1/mutual_rooms` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -5,7 +5,7 @@
 //! This API is used to paginate through the list of events that the
 //! user has been, or would have been notified about.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/notifications` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -5,7 +5,7 @@
 //! Get a single event based on `roomId/eventId`. You must have permission to
 //! retrieve this event e.g. by being a member in the room for this event.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -6,7 +6,7 @@
 //! homeserver. Includes both the available protocols and all fields
 //! required for queries against each protocol.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/thirdparty/protocols` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

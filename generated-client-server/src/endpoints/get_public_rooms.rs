@@ -11,7 +11,7 @@
 //! joined member count first. Continuing to order by largest first or another
 //! stable order is recommended.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/publicRooms` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

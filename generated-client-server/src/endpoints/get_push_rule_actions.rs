@@ -4,7 +4,7 @@
 //!
 //! This endpoint get the actions for the specified push rule.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

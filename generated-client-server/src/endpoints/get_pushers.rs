@@ -4,7 +4,7 @@
 //!
 //! Gets all currently active pushers for the authenticated user.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/pushers` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -13,7 +13,7 @@
 //! from page 1, would return the empty set. The caller can use a `from` token from
 //! page 1 and a `to` token from page 2 to paginate over the same range, however.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -8,7 +8,7 @@
 //! *Note*: This endpoint supports lazy-loading of room member events. See
 //! [Lazy-loading room members](https://spec.matrix.org/v1.19/client-server-api/#lazy-loading-room-members) for more information.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/rooms/{roomId}/messages` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -8,7 +8,7 @@
 //! domain part of the alias does not correspond to the server's own
 //! domain.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/directory/room/{roomAlias}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

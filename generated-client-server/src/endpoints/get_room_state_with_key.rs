@@ -7,7 +7,7 @@
 //! state of the room. If the user has left the room then the state is
 //! taken from the state of the room when they left.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

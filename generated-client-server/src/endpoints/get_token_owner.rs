@@ -11,7 +11,7 @@
 //! is registered by the appservice, and return it in the response
 //! body.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/account/whoami` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

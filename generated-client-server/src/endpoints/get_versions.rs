@@ -27,7 +27,7 @@
 //!
 //! Changed in Matrix 1.10: This endpoint can behave differently when authentication is provided.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/versions` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -15,7 +15,7 @@
 //! Note that this endpoint is not necessarily handled by the homeserver,
 //! but by another webserver, to be used for discovering the homeserver URL.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /.well-known/matrix/client` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

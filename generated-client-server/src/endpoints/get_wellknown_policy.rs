@@ -14,7 +14,7 @@
 //!
 //! Added in Matrix 1.18.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /.well-known/matrix/policy_server` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

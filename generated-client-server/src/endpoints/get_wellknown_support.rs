@@ -15,7 +15,7 @@
 //!
 //! Added in Matrix 1.10.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /.well-known/matrix/support` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

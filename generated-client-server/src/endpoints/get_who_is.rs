@@ -8,7 +8,7 @@
 //! up, or by a server admin. Server-local administrator privileges are not
 //! specified in this document.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/admin/whois/{userId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

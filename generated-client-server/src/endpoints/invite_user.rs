@@ -17,7 +17,7 @@
 //! If the user was invited to the room, the homeserver will append a
 //! `m.room.member` event to the room.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/invite` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -13,7 +13,7 @@
 //! response of the [`/initialSync`](https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3initialsync)
 //! and [`/sync`](https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync) APIs.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/join/{roomIdOrAlias}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -10,7 +10,7 @@
 //! optional `reason`. Like with other membership changes, a user can directly adjust
 //! the target member's state by making a request to `/rooms/<room id>/state/m.room.member/<user id>`.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/kick` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -24,7 +24,7 @@
 //! Changed in Matrix 1.18: Servers may additionally forget the room provided that they make this behavior
 //! transparent.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/leave` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -6,7 +6,7 @@
 //! authorisation. The device associated with the access token is also deleted.
 //! [Device keys](https://spec.matrix.org/v1.19/client-server-api/#device-keys) for the device are deleted alongside the device.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/logout` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

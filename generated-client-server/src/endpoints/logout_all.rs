@@ -14,7 +14,7 @@
 //! the request, and therefore the attacker is unable to take over the account in
 //! this way.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/logout/all` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -13,7 +13,7 @@
 //! API will also be deprecated at some point, but its replacement is not
 //! yet known.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/events` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

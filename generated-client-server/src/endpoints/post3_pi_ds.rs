@@ -19,7 +19,7 @@
 //!
 //! **Deprecated** in the spec.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/account/3pid` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -11,7 +11,7 @@
 //! `kind` is `null`, the pusher with this `app_id` and `pushkey` for this
 //! user is deleted.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/pushers/set` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -5,7 +5,7 @@
 //! This API updates the marker for the given receipt type to the event ID
 //! specified.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

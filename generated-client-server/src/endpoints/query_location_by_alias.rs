@@ -5,7 +5,7 @@
 //! Retrieve an array of third-party network locations from a Matrix room
 //! alias.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/thirdparty/location` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -11,7 +11,7 @@
 //! identifier. It should attempt to canonicalise the identifier as much
 //! as reasonably possible given the network type.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/thirdparty/location/{protocol}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

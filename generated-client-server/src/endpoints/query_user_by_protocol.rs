@@ -5,7 +5,7 @@
 //! Retrieve a Matrix User ID linked to a user on the third-party service, given
 //! a set of user parameters.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/thirdparty/user/{protocol}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -14,7 +14,7 @@
 //!
 //! Server administrators may redact events sent by users on their server.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

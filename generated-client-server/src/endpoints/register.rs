@@ -62,7 +62,7 @@
 //!
 //! </div>
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/register` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -21,7 +21,7 @@
 //! may prevent event/room ID enumeration by using the 200 response
 //! regardless of the existence of the reported event/room.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/report/{eventId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -22,7 +22,7 @@
 //! regardless of the existence of the reported room and/or by adding
 //! a random delay when generating responses.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/report` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

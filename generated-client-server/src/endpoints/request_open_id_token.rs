@@ -11,7 +11,7 @@
 //! be used to request another OpenID access token or call `/sync`, for
 //! example.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/user/{userId}/openid/request_token` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

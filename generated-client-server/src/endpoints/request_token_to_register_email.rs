@@ -7,7 +7,7 @@
 //! should validate the email itself, either by sending a validation email
 //! itself or by using a service it has control over.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/register/email/requestToken` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -18,7 +18,7 @@
 //! The homeserver should validate the phone number itself, either by sending a
 //! validation message itself or by using a service it has control over.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/account/password/msisdn/requestToken` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

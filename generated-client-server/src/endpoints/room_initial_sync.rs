@@ -11,7 +11,7 @@
 //! [`/sync`](https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync) API. See the
 //! [migration guide](https://matrix.org/docs/guides/migrating-from-client-server-api-v-1#deprecated-endpoints).
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/rooms/{roomId}/initialSync` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

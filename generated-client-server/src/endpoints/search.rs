@@ -4,7 +4,7 @@
 //!
 //! Performs a full text search across different categories.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/search` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

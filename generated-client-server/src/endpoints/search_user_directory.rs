@@ -20,7 +20,7 @@
 //! names preferably using a collation determined based upon the
 //! `Accept-Language` header provided in the request, if present.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/user_directory/search` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

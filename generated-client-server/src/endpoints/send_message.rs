@@ -18,7 +18,7 @@
 //! Changed in Matrix 1.18: Homeservers must support sending `m.room.redaction` events with this endpoint
 //! for all room versions.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -5,7 +5,7 @@
 //! This endpoint is used to send send-to-device events to a set of
 //! client devices.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -7,7 +7,7 @@
 //! top-level `account_data` field in the homeserver response to
 //! [/sync](https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientv3sync).
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/user/{userId}/account_data/{type}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -7,7 +7,7 @@
 //! not need to specify the `last_active_ago` field. You cannot set the
 //! presence state of another user.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/presence/{userId}/status` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -19,7 +19,7 @@
 //!
 //! When creating push rules, they MUST be enabled by default.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

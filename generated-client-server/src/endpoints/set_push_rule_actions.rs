@@ -5,7 +5,7 @@
 //! This endpoint allows clients to change the actions of a push rule.
 //! This can be used to change the actions of builtin rules.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

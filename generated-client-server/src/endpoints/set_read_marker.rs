@@ -5,7 +5,7 @@
 //! Sets the position of the read marker for a given room, and optionally
 //! the read receipt's location.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/read_markers` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -2,7 +2,7 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! `PUT /_matrix/client/v3/directory/room/{roomAlias}`: Create a new mapping from room alias to room ID.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/directory/room/{roomAlias}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

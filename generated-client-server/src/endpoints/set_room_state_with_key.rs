@@ -20,7 +20,7 @@
 //! state event is to be sent. Servers do not validate aliases which are
 //! being removed or are already present in the state event.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -4,7 +4,7 @@
 //!
 //! Add a tag to the room.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

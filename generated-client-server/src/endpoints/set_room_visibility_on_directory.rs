@@ -8,7 +8,7 @@
 //! to ensure that a room's visibility can only be changed by the room creator
 //! or a server administrator.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/directory/list/room/{roomId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

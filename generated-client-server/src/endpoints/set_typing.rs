@@ -7,7 +7,7 @@
 //! Alternatively, if `typing` is `false`, it tells the server that the
 //! user has stopped typing.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/rooms/{roomId}/typing/{userId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

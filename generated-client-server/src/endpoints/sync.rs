@@ -25,7 +25,7 @@
 //! Note that the default behaviour of `state` is to include all membership
 //! events, alongside other state, when lazy-loading is not enabled.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `GET /_matrix/client/v3/sync` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

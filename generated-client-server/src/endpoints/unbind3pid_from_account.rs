@@ -9,7 +9,7 @@
 //! parameter because the homeserver is expected to sign the request to the
 //! identity server instead.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/account/3pid/unbind` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

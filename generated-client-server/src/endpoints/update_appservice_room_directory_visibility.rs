@@ -13,7 +13,7 @@
 //! instead of a typical client's access_token. This API cannot be invoked by
 //! users who are not identified as application services.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

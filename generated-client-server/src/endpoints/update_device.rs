@@ -16,7 +16,7 @@
 //!
 //! Changed in Matrix 1.17: The ability to create new devices was added.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `PUT /_matrix/client/v3/devices/{deviceId}` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

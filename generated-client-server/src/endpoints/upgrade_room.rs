@@ -4,7 +4,7 @@
 //!
 //! Upgrades the given room to a particular room version.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/rooms/{roomId}/upgrade` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -32,7 +32,7 @@
 //! Changed in Matrix 1.17: This endpoint no longer requires User-Interactive Authentication when used by an
 //! application service.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/keys/device_signing/upload` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -4,7 +4,7 @@
 //!
 //! Publishes end-to-end encryption keys for the device.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /_matrix/client/v3/keys/upload` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -12,7 +12,7 @@
 //! The homeserver may change the flows available depending on whether a
 //! valid access token is provided.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /account/password` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -12,7 +12,7 @@
 //!
 //! - `guest` accounts. These accounts may have limited permissions and may not be supported by all servers.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /register` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

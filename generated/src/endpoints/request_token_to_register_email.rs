@@ -9,7 +9,7 @@
 //! `x-www-form-urlencoded` parameters. See the Identity Server API for
 //! further information, including the full list of response coes.
 //!
-//! In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
+//! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
 /// How `POST /register/email/requestToken` is sent: method, path and access token.
 pub const METADATA: crate::Metadata = crate::Metadata {

@@ -68,8 +68,10 @@ pub(in crate::emit) fn module(api: &Api, op: &Operation) -> TokenStream {
 }
 
 /// How every operation module is laid out, said once in each module's docs.
-const ORDER: &str = "In order: [`METADATA`], [`Request`] and its one `impl`, [`Response`] and its one \
-`impl`, the `Endpoint` that ties them, then the types only this operation uses.";
+// Plain code, not links: rustdoc reads a module's docs together with the `pub mod` line's, in
+// the parent's scope, where these names do not resolve.
+const ORDER: &str = "In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, \
+the `Endpoint` that ties them, then the types only this operation uses.";
 
 fn metadata(op: &Operation) -> TokenStream {
     let method = &op.method;
