@@ -1,10 +1,10 @@
 //! Emits the generated crate from the model: the list of its files, each made by one emitter.
 //!
-//! - [`artifacts`]: the crate's own code (`lib.rs`, types, endpoints, server, client) and the
+//! - `artifacts`: the crate's own code (`lib.rs`, types, endpoints, server, client) and the
 //!   copied templates;
-//! - [`tests`]: the crate's generated tests (spec examples, HTTP round trips, the server's
+//! - `tests`: the crate's generated tests (spec examples, HTTP round trips, the server's
 //!   boundary, hostile requests) and the samples they share;
-//! - [`tokens`]: the token helpers every emitter uses.
+//! - `tokens`: the token helpers every emitter uses.
 //!
 //! Formatting (on every core) is the next stage's, [`crate::format`].
 
