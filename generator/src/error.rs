@@ -2,6 +2,16 @@
 
 use std::fmt;
 
+/// A key as a JSON pointer token: `~` is `~0`, `/` is `~1` (RFC 6901).
+pub fn escape_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The key a JSON pointer token stands for.
+pub fn unescape_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
 /// A place inside a YAML or JSON document, shown as `paths./register.post.parameters[1].schema`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DocPath(Vec<Segment>);
@@ -40,7 +50,7 @@ impl DocPath {
         let segments = pointer
             .split('/')
             .skip(1)
-            .map(|token| Segment::Key(token.replace("~1", "/").replace("~0", "~")))
+            .map(|token| Segment::Key(unescape_token(token)))
             .collect();
         Self(segments)
     }
@@ -55,7 +65,7 @@ impl DocPath {
         self.0.iter().fold(String::new(), |mut pointer, segment| {
             pointer.push('/');
             match segment {
-                Segment::Key(key) => pointer.push_str(&key.replace('~', "~0").replace('/', "~1")),
+                Segment::Key(key) => pointer.push_str(&escape_token(key)),
                 Segment::Index(index) => pointer.push_str(&index.to_string()),
             }
             pointer

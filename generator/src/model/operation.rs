@@ -8,7 +8,7 @@ use super::{
 };
 use crate::error::{Cause, Error, Location};
 use crate::naming::{self, Scope};
-use crate::read::JSON;
+use crate::read::is_json;
 
 /// What the model needs to know about one operation of the spec.
 pub(super) struct Input<'s> {
@@ -426,11 +426,6 @@ fn status_key(status: Status) -> String {
         Status::Range(class) => format!("{class}XX"),
         Status::Default => "default".to_owned(),
     }
-}
-
-fn is_json(media: &str) -> bool {
-    let essence = media.split(';').next().unwrap_or("").trim();
-    essence == JSON || essence.ends_with("+json")
 }
 
 #[cfg(test)]

@@ -395,7 +395,7 @@ fn split_pointer(pointer: &str) -> Result<(&str, String), String> {
     let Some(i) = pointer.rfind('/') else {
         return Err(format!("`{pointer}` is not a JSON pointer (it must start with `/`)"));
     };
-    let key = pointer[i + 1..].replace("~1", "/").replace("~0", "~");
+    let key = crate::error::unescape_token(&pointer[i + 1..]);
     Ok((&pointer[..i], key))
 }
 

@@ -38,13 +38,12 @@ pub fn is_json(mime: &str) -> bool {
 
 /// The `$ref` of a component schema.
 pub fn component_ref(key: &str) -> String {
-    format!("#/components/schemas/{}", key.replace('~', "~0").replace('/', "~1"))
+    resolve::definition_ref(openapi3::DEFINITIONS, key)
 }
 
 /// The component key a `#/components/schemas/...` reference names.
 pub fn component_of_ref(reference: &str) -> Option<String> {
-    let escaped = reference.strip_prefix("#/components/schemas/")?;
-    Some(escaped.replace("~1", "/").replace("~0", "~"))
+    resolve::key_of_ref(openapi3::DEFINITIONS, reference)
 }
 
 /// A serde_path_to_error path as a [`DocPath`].

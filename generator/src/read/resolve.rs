@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use crate::error::{Cause, DocPath, Error, Errors, Location};
+use crate::error::{Cause, DocPath, Error, Errors, Location, escape_token, unescape_token};
 use crate::read::load::{DocId, Loader, RefError, Target};
 
 /// The kinds of spec objects a `$ref` can stand for besides schemas.
@@ -150,17 +150,13 @@ pub fn definition_key(file: &str, pointer: &str) -> String {
 
 /// The local `$ref` of a definition kept under `at` (`["definitions"]`).
 pub fn definition_ref(at: &[&str], key: &str) -> String {
-    format!("#/{}/{}", at.join("/"), escape(key))
+    format!("#/{}/{}", at.join("/"), escape_token(key))
 }
 
 /// The definition key a local `$ref` made by [`definition_ref`] points at.
 pub fn key_of_ref(at: &[&str], reference: &str) -> Option<String> {
     let escaped = reference.strip_prefix(&format!("#/{}/", at.join("/")))?;
-    Some(escaped.replace("~1", "/").replace("~0", "~"))
-}
-
-fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    Some(unescape_token(escaped))
 }
 
 /// Resolves the documents `entries` of `loader` into one.
@@ -470,7 +466,7 @@ impl Resolver<'_> {
         for name in map.keys() {
             let target = Target {
                 doc,
-                pointer: format!("{pointer}/{}", escape(name)),
+                pointer: format!("{pointer}/{}", escape_token(name)),
             };
             self.define(target, &at.key(name));
         }
