@@ -3,7 +3,7 @@
 //! `target/interop/`, configured for plain HTTP, SQLite and open registration, started, waited
 //! for, and stopped by its process id, also when the scenario fails.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::tools::{Guard, binary, cargo, python_package, work_dir};
+use crate::tools::{Guard, binary, cargo, python_package, start_homeserver, work_dir};
 
 /// The Synapse the interop suite runs: the release the recorded exchanges come from.
 const SYNAPSE: &str = "matrix-synapse~=1.163.0";
@@ -30,7 +30,7 @@ pub fn run(workspace: &Path) -> anyhow::Result<()> {
     let python = install_synapse(&dir)?;
     let synapse_port = free_port()?;
     let synapse = start_synapse(&python, &dir.join("synapse"), synapse_port)?;
-    let homeserver = start_homeserver(workspace, &dir)?;
+    let homeserver = start_homeserver(workspace, &dir, &[])?;
     let mut summary = Vec::new();
     let synapse_url = format!("http://127.0.0.1:{synapse_port}");
     for (name, url) in [("synapse", synapse_url.clone()), ("homeserver", homeserver.1.clone())] {
@@ -170,29 +170,6 @@ fn log_config(dir: &Path) -> String {
          root:\n  level: INFO\n  handlers: [file]\ndisable_existing_loggers: false\n",
         dir.display()
     )
-}
-
-/// Starts the example homeserver on a free port; its guard and base URL.
-fn start_homeserver(workspace: &Path, dir: &Path) -> anyhow::Result<(Guard, String)> {
-    let database = dir.join("homeserver.db");
-    let _ = std::fs::remove_file(&database);
-    let mut child = Command::new(binary(workspace, "debug", "homeserver"))
-        .args(["--listen", "127.0.0.1:0", "--server-name", "localhost", "--database"])
-        .arg(&database)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting the example homeserver")?;
-    let stdout = child.stdout.take().context("the homeserver's stdout")?;
-    let guard = Guard::new("homeserver", child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .context("the homeserver did not say where it listens")?;
-    eprintln!("the example homeserver is up on {address}");
-    Ok((guard, format!("http://{address}")))
 }
 
 /// Runs a scenario binary (`interop`, `interop-session`) against one server; its summary lines.

@@ -1,6 +1,7 @@
 //! What every xtask command shares: running cargo, finding its target folder, a child process
 //! that is stopped when dropped, and a pinned Python package in a virtual environment.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -149,6 +150,33 @@ fn installed_version(python: &Path, distribution: &str) -> Option<String> {
         .status
         .success()
         .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// Starts the example homeserver (debug build) on a free loopback port with a fresh database
+/// in `dir` and `extra` flags; its guard and base URL.
+pub fn start_homeserver(workspace: &Path, dir: &Path, extra: &[&str]) -> anyhow::Result<(Guard, String)> {
+    let database = dir.join("homeserver.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+    let mut child = Command::new(binary(workspace, "debug", "homeserver"))
+        .args(["--listen", "127.0.0.1:0", "--server-name", "localhost"])
+        .args(extra)
+        .arg("--database")
+        .arg(&database)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting the example homeserver")?;
+    let stdout = child.stdout.take().context("the homeserver's stdout")?;
+    let guard = Guard::new("homeserver", child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line)?;
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .context("the homeserver did not say where it listens")?;
+    Ok((guard, format!("http://{address}")))
 }
 
 #[cfg(test)]

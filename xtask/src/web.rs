@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail, ensure};
 use serde_json::Value;
 
-use crate::tools::{Guard, binary, cargo, work_dir};
+use crate::tools::{Guard, cargo, start_homeserver, work_dir};
 
 /// The matrix-js-sdk the check runs: the newest release that supports node 20 (37 and later
 /// need node 22).
@@ -35,39 +35,6 @@ const NODE_MAJOR: u32 = 20;
 /// How long a page or a script may take.
 const TIMEOUT: Duration = Duration::from_secs(90);
 
-/// Starts the example homeserver (debug build) on a free loopback port with a fresh database
-/// in `dir` and `extra` flags; its guard and base URL.
-fn start_homeserver(workspace: &Path, dir: &Path, extra: &[&str]) -> anyhow::Result<(Guard, String)> {
-    let database = dir.join("homeserver.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
-    }
-    let mut child = Command::new(binary(workspace, "debug", "homeserver"))
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--server-name",
-            "localhost",
-            "--insecure-fast-hashing",
-        ])
-        .args(extra)
-        .arg("--database")
-        .arg(&database)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting the example homeserver")?;
-    let stdout = child.stdout.take().context("the homeserver's stdout")?;
-    let guard = Guard::new("homeserver", child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line)?;
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .context("the homeserver did not say where it listens")?;
-    Ok((guard, format!("http://{address}")))
-}
-
 /// Runs the browser check, then its control run without CORS.
 pub fn browser(workspace: &Path) -> anyhow::Result<()> {
     let dir = work_dir(workspace, "browser");
@@ -75,13 +42,13 @@ pub fn browser(workspace: &Path) -> anyhow::Result<()> {
     cargo(workspace, &["build", "--package", "homeserver"])?;
     let chromium = which("chromium").context("chromium is not installed (Debian: apt-get install -y chromium)")?;
 
-    let (server, url) = start_homeserver(workspace, &dir, &[])?;
+    let (server, url) = start_homeserver(workspace, &dir, &["--insecure-fast-hashing"])?;
     let result = run_page(&chromium, &dir, &url)?;
     drop(server);
     println!("browser (CORS on): {result}");
     check_registered(&result)?;
 
-    let (server, url) = start_homeserver(workspace, &dir, &["--no-cors"])?;
+    let (server, url) = start_homeserver(workspace, &dir, &["--insecure-fast-hashing", "--no-cors"])?;
     let control = run_page(&chromium, &dir, &url)?;
     drop(server);
     println!("browser (--no-cors control): {control}");
@@ -237,7 +204,7 @@ pub fn js_sdk(workspace: &Path) -> anyhow::Result<()> {
     npm_install(&dir, JS_SDK, "node_modules/matrix-js-sdk/package.json")?;
     let script = dir.join("js-sdk-check.mjs");
     std::fs::write(&script, include_str!("../web/js-sdk-check.mjs"))?;
-    let (server, url) = start_homeserver(workspace, &dir, &[])?;
+    let (server, url) = start_homeserver(workspace, &dir, &["--insecure-fast-hashing"])?;
     let output = Command::new(&node)
         .arg(&script)
         .arg(&url)
