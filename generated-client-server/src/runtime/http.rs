@@ -250,9 +250,16 @@ impl Query {
 
 /// An optional header parameter.
 pub(crate) fn header<T: FromStr<Err: fmt::Display>>(headers: &http::HeaderMap, name: &str) -> Result<Option<T>, RequestError> {
-    let Some(value) = headers.get(name) else { return Ok(None) };
-    let text = value.to_str().map_err(|_| RequestError::invalid_param(name, "not visible ASCII"))?;
-    text.parse().map(Some).map_err(|e| RequestError::invalid_param(name, e))
+    parse_header(headers, name).transpose().map_err(|why| RequestError::invalid_param(name, why))
+}
+
+/// A header's value as `T`, if it is there; the error says why it is not one.
+fn parse_header<T: FromStr<Err: fmt::Display>>(headers: &http::HeaderMap, name: &str) -> Option<Result<T, String>> {
+    let value = headers.get(name)?;
+    Some(match value.to_str() {
+        Ok(text) => text.parse().map_err(|e: T::Err| e.to_string()),
+        Err(_) => Err("not visible ASCII".to_owned()),
+    })
 }
 
 /// A required header parameter.
@@ -432,10 +439,9 @@ pub(crate) fn response_header<T: FromStr<Err: fmt::Display>>(
     status: StatusCode,
     body: &Bytes,
 ) -> Result<Option<T>, DecodeError> {
-    let Some(value) = headers.get(name) else { return Ok(None) };
-    let failed = |why: String| DecodeError { status, message: format!("the `{name}` header: {why}"), body: body.clone() };
-    let text = value.to_str().map_err(|e| failed(e.to_string()))?;
-    text.parse().map(Some).map_err(|e: T::Err| failed(e.to_string()))
+    parse_header(headers, name)
+        .transpose()
+        .map_err(|why| DecodeError { status, message: format!("the `{name}` header: {why}"), body: body.clone() })
 }
 
 /// A response header the spec says is always sent.
