@@ -530,6 +530,14 @@ impl Example {
     }
 }
 
+impl Body {
+    /// Whether the body travels as raw bytes (an upload) rather than JSON: its own media
+    /// type, no JSON checks, the server's upload limit.
+    pub fn is_raw(&self) -> bool {
+        self.ty == TypeRef::Bytes
+    }
+}
+
 impl Operation {
     /// The parameters that travel in one place.
     pub fn params_in(&self, location: ParamLocation) -> impl Iterator<Item = &Param> {

@@ -71,7 +71,7 @@ fn request_into_http(op: &Operation) -> TokenStream {
     };
     let body = match &op.body {
         None => quote! { None },
-        Some(body) if body.ty == TypeRef::Bytes => {
+        Some(body) if body.is_raw() => {
             let media = body.media.as_deref().unwrap_or("application/octet-stream");
             let value = if body.required {
                 quote! { Some(self.body.clone()) }
@@ -158,8 +158,8 @@ fn request_from_http(api: &Api, op: &Operation) -> TokenStream {
     let fields = op.params.iter().map(|p| param_from(op, p));
     let token = (op.auth != Auth::None).then(|| quote! { access_token: crate::runtime::http::access_token(request)?, });
     let body = op.body.as_ref().map(|body| match (body.required, body.object) {
-        _ if body.ty == TypeRef::Bytes && body.required => quote! { body: request.body().clone(), },
-        _ if body.ty == TypeRef::Bytes => quote! { body: crate::runtime::http::optional_raw_body(request.body()), },
+        _ if body.is_raw() && body.required => quote! { body: request.body().clone(), },
+        _ if body.is_raw() => quote! { body: crate::runtime::http::optional_raw_body(request.body()), },
         (true, true) => quote! { body: crate::runtime::http::json_object_body(request.body())?, },
         (true, false) => quote! { body: crate::runtime::http::json_body(request.body())?, },
         (false, true) => quote! { body: crate::runtime::http::optional_json_object_body(request.body())?, },

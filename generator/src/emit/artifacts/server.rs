@@ -241,7 +241,7 @@ fn handler(ops: &[&Operation]) -> TokenStream {
 
 /// The limit of an operation's body: uploads have their own.
 fn body_limit(op: &Operation) -> TokenStream {
-    if op.body.as_ref().is_some_and(|b| b.ty == crate::model::TypeRef::Bytes) {
+    if op.body.as_ref().is_some_and(crate::model::Body::is_raw) {
         quote! { upload_limit }
     } else {
         quote! { body_limit }

@@ -117,7 +117,7 @@ fn operation_tests(api: &Api, op: &Operation, krate: &Ident) -> TokenStream {
         test.changing("with_a_wrong_method", wrong_method(api, op)),
     ];
     // An upload's limit (100 MiB by default) is too large to send in a test; JSON ones are not.
-    if !op.body.as_ref().is_some_and(|b| b.ty == TypeRef::Bytes) {
+    if !op.body.as_ref().is_some_and(crate::model::Body::is_raw) {
         tests.push(test.of(
             "with_a_body_over_the_limit",
             quote! {
@@ -183,7 +183,7 @@ fn wrong_method(api: &Api, op: &Operation) -> TokenStream {
 }
 
 fn body_tests(api: &Api, op: &Operation, test: &Test) -> Vec<TokenStream> {
-    let Some(body) = op.body.as_ref().filter(|b| b.ty != TypeRef::Bytes) else {
+    let Some(body) = op.body.as_ref().filter(|b| !b.is_raw()) else {
         return Vec::new();
     };
     let mut tests = vec![test.changing(
