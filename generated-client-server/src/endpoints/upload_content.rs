@@ -70,11 +70,12 @@ impl Request {
         if let Some(value) = &self.content_type {
             headers.push(("Content-Type", value.to_string()));
         }
-        let body = Some(self.body.clone())
-            .map(|bytes| crate::runtime::http::RawBody::new(
-                bytes,
+        let body = Some(
+            crate::runtime::http::RawBody::new(
+                self.body.clone(),
                 "application/octet-stream",
-            ));
+            ),
+        );
         crate::runtime::http::request(
             http::Method::POST,
             uri.finish(),

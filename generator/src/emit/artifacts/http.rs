@@ -73,12 +73,11 @@ fn request_into_http(op: &Operation) -> TokenStream {
         None => quote! { None },
         Some(body) if body.is_raw() => {
             let media = body.media.as_deref().unwrap_or("application/octet-stream");
-            let value = if body.required {
-                quote! { Some(self.body.clone()) }
+            if body.required {
+                quote! { Some(crate::runtime::http::RawBody::new(self.body.clone(), #media)) }
             } else {
-                quote! { self.body.clone() }
-            };
-            quote! { #value.map(|bytes| crate::runtime::http::RawBody::new(bytes, #media)) }
+                quote! { self.body.clone().map(|bytes| crate::runtime::http::RawBody::new(bytes, #media)) }
+            }
         }
         Some(body) if body.required => quote! { Some(crate::runtime::http::to_json(&self.body)?.into()) },
         Some(_) => quote! { self.body.as_ref().map(crate::runtime::http::to_json).transpose()?.map(Into::into) },
