@@ -328,4 +328,26 @@ mod tests {
         assert!(text.contains("api.yaml at servers[0].url"), "{text}");
         assert!(text.contains("`{hostname}`"), "{text}");
     }
+
+    #[test]
+    fn paths_of_files_with_other_base_paths_carry_the_rest_of_theirs() {
+        let mut openapi = server("/_matrix/client/v3", &[]);
+        for (path, base) in [("/register", "/_matrix/client/v3"), ("/upload", "/_matrix/media/v3")] {
+            let item = oa::PathItem {
+                servers: server(base, &[]).servers,
+                ..Default::default()
+            };
+            openapi.paths.paths.insert(path.to_owned(), oa::ReferenceOr::Item(item));
+        }
+        let mut errors = Vec::new();
+        let places = Places {
+            spec: "api.yaml",
+            config: "codegen.toml",
+        };
+        let paths = base_paths(&openapi, &Config::default(), &mut errors, &places);
+        assert_eq!(paths.base, "/_matrix");
+        assert_eq!(paths.extra["/register"], "/client/v3");
+        assert_eq!(paths.extra["/upload"], "/media/v3");
+        assert!(errors.is_empty(), "{errors:?}");
+    }
 }
