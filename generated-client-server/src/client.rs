@@ -10,6 +10,9 @@ pub use crate::runtime::client::{
     Client, ClientError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_STAGE_LIMIT, RateLimitRetry,
 };
+use crate::endpoints;
+use crate::runtime::client::Interactive;
+use crate::types::{AuthData, AuthResponse};
 
 impl Client {
     /// `POST /_matrix/client/v3/account/3pid/add`
@@ -20,8 +23,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn add3_pid(
         &self,
-        request: &crate::endpoints::add3_pid::Request,
-    ) -> Result<crate::endpoints::add3_pid::Response, ClientError> {
+        request: &endpoints::add3_pid::Request,
+    ) -> Result<endpoints::add3_pid::Response, ClientError> {
         self.send(request).await
     }
 
@@ -39,19 +42,15 @@ impl Client {
     /// Transport failures, unreadable answers, and more stages than the client's limit.
     pub async fn add3_pid_interactive<F>(
         &self,
-        request: crate::endpoints::add3_pid::Request,
-        next: impl FnMut(crate::types::AuthResponse) -> F,
-    ) -> Result<crate::endpoints::add3_pid::Response, ClientError>
+        request: endpoints::add3_pid::Request,
+        next: impl FnMut(AuthResponse) -> F,
+    ) -> Result<endpoints::add3_pid::Response, ClientError>
     where
-        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+        F: std::future::Future<Output = Option<AuthData>>,
     {
-        let uiaa: crate::runtime::client::Interactive<
-            crate::endpoints::add3_pid::Request,
-            crate::types::AuthResponse,
-            crate::types::AuthData,
-        > = crate::runtime::client::Interactive {
+        let uiaa: Interactive<endpoints::add3_pid::Request, AuthResponse, AuthData> = Interactive {
             state: |response| match response {
-                crate::endpoints::add3_pid::Response::Unauthorized(state) => Some(state),
+                endpoints::add3_pid::Response::Unauthorized(state) => Some(state),
                 _ => None,
             },
             session: |state| state.session.as_deref(),
@@ -73,8 +72,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn ban(
         &self,
-        request: &crate::endpoints::ban::Request,
-    ) -> Result<crate::endpoints::ban::Response, ClientError> {
+        request: &endpoints::ban::Request,
+    ) -> Result<endpoints::ban::Response, ClientError> {
         self.send(request).await
     }
 
@@ -86,8 +85,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn bind3_pid(
         &self,
-        request: &crate::endpoints::bind3_pid::Request,
-    ) -> Result<crate::endpoints::bind3_pid::Response, ClientError> {
+        request: &endpoints::bind3_pid::Request,
+    ) -> Result<endpoints::bind3_pid::Response, ClientError> {
         self.send(request).await
     }
 
@@ -99,8 +98,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn change_password(
         &self,
-        request: &crate::endpoints::change_password::Request,
-    ) -> Result<crate::endpoints::change_password::Response, ClientError> {
+        request: &endpoints::change_password::Request,
+    ) -> Result<endpoints::change_password::Response, ClientError> {
         self.send(request).await
     }
 
@@ -118,21 +117,19 @@ impl Client {
     /// Transport failures, unreadable answers, and more stages than the client's limit.
     pub async fn change_password_interactive<F>(
         &self,
-        request: crate::endpoints::change_password::Request,
-        next: impl FnMut(crate::types::AuthResponse) -> F,
-    ) -> Result<crate::endpoints::change_password::Response, ClientError>
+        request: endpoints::change_password::Request,
+        next: impl FnMut(AuthResponse) -> F,
+    ) -> Result<endpoints::change_password::Response, ClientError>
     where
-        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+        F: std::future::Future<Output = Option<AuthData>>,
     {
-        let uiaa: crate::runtime::client::Interactive<
-            crate::endpoints::change_password::Request,
-            crate::types::AuthResponse,
-            crate::types::AuthData,
-        > = crate::runtime::client::Interactive {
+        let uiaa: Interactive<
+            endpoints::change_password::Request,
+            AuthResponse,
+            AuthData,
+        > = Interactive {
             state: |response| match response {
-                crate::endpoints::change_password::Response::Unauthorized(state) => {
-                    Some(state)
-                }
+                endpoints::change_password::Response::Unauthorized(state) => Some(state),
                 _ => None,
             },
             session: |state| state.session.as_deref(),
@@ -154,8 +151,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn check_username_availability(
         &self,
-        request: &crate::endpoints::check_username_availability::Request,
-    ) -> Result<crate::endpoints::check_username_availability::Response, ClientError> {
+        request: &endpoints::check_username_availability::Request,
+    ) -> Result<endpoints::check_username_availability::Response, ClientError> {
         self.send(request).await
     }
 
@@ -167,8 +164,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn claim_keys(
         &self,
-        request: &crate::endpoints::claim_keys::Request,
-    ) -> Result<crate::endpoints::claim_keys::Response, ClientError> {
+        request: &endpoints::claim_keys::Request,
+    ) -> Result<endpoints::claim_keys::Response, ClientError> {
         self.send(request).await
     }
 
@@ -180,8 +177,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn create_content(
         &self,
-        request: &crate::endpoints::create_content::Request,
-    ) -> Result<crate::endpoints::create_content::Response, ClientError> {
+        request: &endpoints::create_content::Request,
+    ) -> Result<endpoints::create_content::Response, ClientError> {
         self.send(request).await
     }
 
@@ -193,8 +190,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn create_room(
         &self,
-        request: &crate::endpoints::create_room::Request,
-    ) -> Result<crate::endpoints::create_room::Response, ClientError> {
+        request: &endpoints::create_room::Request,
+    ) -> Result<endpoints::create_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -206,8 +203,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn deactivate_account(
         &self,
-        request: &crate::endpoints::deactivate_account::Request,
-    ) -> Result<crate::endpoints::deactivate_account::Response, ClientError> {
+        request: &endpoints::deactivate_account::Request,
+    ) -> Result<endpoints::deactivate_account::Response, ClientError> {
         self.send(request).await
     }
 
@@ -225,19 +222,19 @@ impl Client {
     /// Transport failures, unreadable answers, and more stages than the client's limit.
     pub async fn deactivate_account_interactive<F>(
         &self,
-        request: crate::endpoints::deactivate_account::Request,
-        next: impl FnMut(crate::types::AuthResponse) -> F,
-    ) -> Result<crate::endpoints::deactivate_account::Response, ClientError>
+        request: endpoints::deactivate_account::Request,
+        next: impl FnMut(AuthResponse) -> F,
+    ) -> Result<endpoints::deactivate_account::Response, ClientError>
     where
-        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+        F: std::future::Future<Output = Option<AuthData>>,
     {
-        let uiaa: crate::runtime::client::Interactive<
-            crate::endpoints::deactivate_account::Request,
-            crate::types::AuthResponse,
-            crate::types::AuthData,
-        > = crate::runtime::client::Interactive {
+        let uiaa: Interactive<
+            endpoints::deactivate_account::Request,
+            AuthResponse,
+            AuthData,
+        > = Interactive {
             state: |response| match response {
-                crate::endpoints::deactivate_account::Response::Unauthorized(state) => {
+                endpoints::deactivate_account::Response::Unauthorized(state) => {
                     Some(state)
                 }
                 _ => None,
@@ -261,8 +258,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn define_filter(
         &self,
-        request: &crate::endpoints::define_filter::Request,
-    ) -> Result<crate::endpoints::define_filter::Response, ClientError> {
+        request: &endpoints::define_filter::Request,
+    ) -> Result<endpoints::define_filter::Response, ClientError> {
         self.send(request).await
     }
 
@@ -274,8 +271,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete3pid_from_account(
         &self,
-        request: &crate::endpoints::delete3pid_from_account::Request,
-    ) -> Result<crate::endpoints::delete3pid_from_account::Response, ClientError> {
+        request: &endpoints::delete3pid_from_account::Request,
+    ) -> Result<endpoints::delete3pid_from_account::Response, ClientError> {
         self.send(request).await
     }
 
@@ -287,8 +284,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_device(
         &self,
-        request: &crate::endpoints::delete_device::Request,
-    ) -> Result<crate::endpoints::delete_device::Response, ClientError> {
+        request: &endpoints::delete_device::Request,
+    ) -> Result<endpoints::delete_device::Response, ClientError> {
         self.send(request).await
     }
 
@@ -306,21 +303,19 @@ impl Client {
     /// Transport failures, unreadable answers, and more stages than the client's limit.
     pub async fn delete_device_interactive<F>(
         &self,
-        request: crate::endpoints::delete_device::Request,
-        next: impl FnMut(crate::types::AuthResponse) -> F,
-    ) -> Result<crate::endpoints::delete_device::Response, ClientError>
+        request: endpoints::delete_device::Request,
+        next: impl FnMut(AuthResponse) -> F,
+    ) -> Result<endpoints::delete_device::Response, ClientError>
     where
-        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+        F: std::future::Future<Output = Option<AuthData>>,
     {
-        let uiaa: crate::runtime::client::Interactive<
-            crate::endpoints::delete_device::Request,
-            crate::types::AuthResponse,
-            crate::types::AuthData,
-        > = crate::runtime::client::Interactive {
+        let uiaa: Interactive<
+            endpoints::delete_device::Request,
+            AuthResponse,
+            AuthData,
+        > = Interactive {
             state: |response| match response {
-                crate::endpoints::delete_device::Response::Unauthorized(state) => {
-                    Some(state)
-                }
+                endpoints::delete_device::Response::Unauthorized(state) => Some(state),
                 _ => None,
             },
             session: |state| state.session.as_deref(),
@@ -342,8 +337,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_devices(
         &self,
-        request: &crate::endpoints::delete_devices::Request,
-    ) -> Result<crate::endpoints::delete_devices::Response, ClientError> {
+        request: &endpoints::delete_devices::Request,
+    ) -> Result<endpoints::delete_devices::Response, ClientError> {
         self.send(request).await
     }
 
@@ -361,21 +356,19 @@ impl Client {
     /// Transport failures, unreadable answers, and more stages than the client's limit.
     pub async fn delete_devices_interactive<F>(
         &self,
-        request: crate::endpoints::delete_devices::Request,
-        next: impl FnMut(crate::types::AuthResponse) -> F,
-    ) -> Result<crate::endpoints::delete_devices::Response, ClientError>
+        request: endpoints::delete_devices::Request,
+        next: impl FnMut(AuthResponse) -> F,
+    ) -> Result<endpoints::delete_devices::Response, ClientError>
     where
-        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+        F: std::future::Future<Output = Option<AuthData>>,
     {
-        let uiaa: crate::runtime::client::Interactive<
-            crate::endpoints::delete_devices::Request,
-            crate::types::AuthResponse,
-            crate::types::AuthData,
-        > = crate::runtime::client::Interactive {
+        let uiaa: Interactive<
+            endpoints::delete_devices::Request,
+            AuthResponse,
+            AuthData,
+        > = Interactive {
             state: |response| match response {
-                crate::endpoints::delete_devices::Response::Unauthorized(state) => {
-                    Some(state)
-                }
+                endpoints::delete_devices::Response::Unauthorized(state) => Some(state),
                 _ => None,
             },
             session: |state| state.session.as_deref(),
@@ -397,8 +390,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_profile_field(
         &self,
-        request: &crate::endpoints::delete_profile_field::Request,
-    ) -> Result<crate::endpoints::delete_profile_field::Response, ClientError> {
+        request: &endpoints::delete_profile_field::Request,
+    ) -> Result<endpoints::delete_profile_field::Response, ClientError> {
         self.send(request).await
     }
 
@@ -410,8 +403,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_push_rule(
         &self,
-        request: &crate::endpoints::delete_push_rule::Request,
-    ) -> Result<crate::endpoints::delete_push_rule::Response, ClientError> {
+        request: &endpoints::delete_push_rule::Request,
+    ) -> Result<endpoints::delete_push_rule::Response, ClientError> {
         self.send(request).await
     }
 
@@ -423,8 +416,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_room_alias(
         &self,
-        request: &crate::endpoints::delete_room_alias::Request,
-    ) -> Result<crate::endpoints::delete_room_alias::Response, ClientError> {
+        request: &endpoints::delete_room_alias::Request,
+    ) -> Result<endpoints::delete_room_alias::Response, ClientError> {
         self.send(request).await
     }
 
@@ -436,8 +429,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_room_key_by_session_id(
         &self,
-        request: &crate::endpoints::delete_room_key_by_session_id::Request,
-    ) -> Result<crate::endpoints::delete_room_key_by_session_id::Response, ClientError> {
+        request: &endpoints::delete_room_key_by_session_id::Request,
+    ) -> Result<endpoints::delete_room_key_by_session_id::Response, ClientError> {
         self.send(request).await
     }
 
@@ -449,8 +442,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_room_keys(
         &self,
-        request: &crate::endpoints::delete_room_keys::Request,
-    ) -> Result<crate::endpoints::delete_room_keys::Response, ClientError> {
+        request: &endpoints::delete_room_keys::Request,
+    ) -> Result<endpoints::delete_room_keys::Response, ClientError> {
         self.send(request).await
     }
 
@@ -462,8 +455,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_room_keys_by_room_id(
         &self,
-        request: &crate::endpoints::delete_room_keys_by_room_id::Request,
-    ) -> Result<crate::endpoints::delete_room_keys_by_room_id::Response, ClientError> {
+        request: &endpoints::delete_room_keys_by_room_id::Request,
+    ) -> Result<endpoints::delete_room_keys_by_room_id::Response, ClientError> {
         self.send(request).await
     }
 
@@ -475,8 +468,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_room_keys_version(
         &self,
-        request: &crate::endpoints::delete_room_keys_version::Request,
-    ) -> Result<crate::endpoints::delete_room_keys_version::Response, ClientError> {
+        request: &endpoints::delete_room_keys_version::Request,
+    ) -> Result<endpoints::delete_room_keys_version::Response, ClientError> {
         self.send(request).await
     }
 
@@ -488,8 +481,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn delete_room_tag(
         &self,
-        request: &crate::endpoints::delete_room_tag::Request,
-    ) -> Result<crate::endpoints::delete_room_tag::Response, ClientError> {
+        request: &endpoints::delete_room_tag::Request,
+    ) -> Result<endpoints::delete_room_tag::Response, ClientError> {
         self.send(request).await
     }
 
@@ -501,8 +494,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn forget_room(
         &self,
-        request: &crate::endpoints::forget_room::Request,
-    ) -> Result<crate::endpoints::forget_room::Response, ClientError> {
+        request: &endpoints::forget_room::Request,
+    ) -> Result<endpoints::forget_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -514,8 +507,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn generate_login_token(
         &self,
-        request: &crate::endpoints::generate_login_token::Request,
-    ) -> Result<crate::endpoints::generate_login_token::Response, ClientError> {
+        request: &endpoints::generate_login_token::Request,
+    ) -> Result<endpoints::generate_login_token::Response, ClientError> {
         self.send(request).await
     }
 
@@ -533,19 +526,19 @@ impl Client {
     /// Transport failures, unreadable answers, and more stages than the client's limit.
     pub async fn generate_login_token_interactive<F>(
         &self,
-        request: crate::endpoints::generate_login_token::Request,
-        next: impl FnMut(crate::types::AuthResponse) -> F,
-    ) -> Result<crate::endpoints::generate_login_token::Response, ClientError>
+        request: endpoints::generate_login_token::Request,
+        next: impl FnMut(AuthResponse) -> F,
+    ) -> Result<endpoints::generate_login_token::Response, ClientError>
     where
-        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+        F: std::future::Future<Output = Option<AuthData>>,
     {
-        let uiaa: crate::runtime::client::Interactive<
-            crate::endpoints::generate_login_token::Request,
-            crate::types::AuthResponse,
-            crate::types::AuthData,
-        > = crate::runtime::client::Interactive {
+        let uiaa: Interactive<
+            endpoints::generate_login_token::Request,
+            AuthResponse,
+            AuthData,
+        > = Interactive {
             state: |response| match response {
-                crate::endpoints::generate_login_token::Response::Unauthorized(state) => {
+                endpoints::generate_login_token::Response::Unauthorized(state) => {
                     Some(state)
                 }
                 _ => None,
@@ -569,8 +562,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_account3_pi_ds(
         &self,
-        request: &crate::endpoints::get_account3_pi_ds::Request,
-    ) -> Result<crate::endpoints::get_account3_pi_ds::Response, ClientError> {
+        request: &endpoints::get_account3_pi_ds::Request,
+    ) -> Result<endpoints::get_account3_pi_ds::Response, ClientError> {
         self.send(request).await
     }
 
@@ -582,8 +575,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_account_data(
         &self,
-        request: &crate::endpoints::get_account_data::Request,
-    ) -> Result<crate::endpoints::get_account_data::Response, ClientError> {
+        request: &endpoints::get_account_data::Request,
+    ) -> Result<endpoints::get_account_data::Response, ClientError> {
         self.send(request).await
     }
 
@@ -595,8 +588,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_account_data_per_room(
         &self,
-        request: &crate::endpoints::get_account_data_per_room::Request,
-    ) -> Result<crate::endpoints::get_account_data_per_room::Response, ClientError> {
+        request: &endpoints::get_account_data_per_room::Request,
+    ) -> Result<endpoints::get_account_data_per_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -608,8 +601,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_admin_lock_user(
         &self,
-        request: &crate::endpoints::get_admin_lock_user::Request,
-    ) -> Result<crate::endpoints::get_admin_lock_user::Response, ClientError> {
+        request: &endpoints::get_admin_lock_user::Request,
+    ) -> Result<endpoints::get_admin_lock_user::Response, ClientError> {
         self.send(request).await
     }
 
@@ -621,8 +614,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_admin_suspend_user(
         &self,
-        request: &crate::endpoints::get_admin_suspend_user::Request,
-    ) -> Result<crate::endpoints::get_admin_suspend_user::Response, ClientError> {
+        request: &endpoints::get_admin_suspend_user::Request,
+    ) -> Result<endpoints::get_admin_suspend_user::Response, ClientError> {
         self.send(request).await
     }
 
@@ -634,8 +627,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_auth_metadata(
         &self,
-        request: &crate::endpoints::get_auth_metadata::Request,
-    ) -> Result<crate::endpoints::get_auth_metadata::Response, ClientError> {
+        request: &endpoints::get_auth_metadata::Request,
+    ) -> Result<endpoints::get_auth_metadata::Response, ClientError> {
         self.send(request).await
     }
 
@@ -647,8 +640,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_capabilities(
         &self,
-        request: &crate::endpoints::get_capabilities::Request,
-    ) -> Result<crate::endpoints::get_capabilities::Response, ClientError> {
+        request: &endpoints::get_capabilities::Request,
+    ) -> Result<endpoints::get_capabilities::Response, ClientError> {
         self.send(request).await
     }
 
@@ -660,8 +653,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_config(
         &self,
-        request: &crate::endpoints::get_config::Request,
-    ) -> Result<crate::endpoints::get_config::Response, ClientError> {
+        request: &endpoints::get_config::Request,
+    ) -> Result<endpoints::get_config::Response, ClientError> {
         self.send(request).await
     }
 
@@ -673,8 +666,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_config_authed(
         &self,
-        request: &crate::endpoints::get_config_authed::Request,
-    ) -> Result<crate::endpoints::get_config_authed::Response, ClientError> {
+        request: &endpoints::get_config_authed::Request,
+    ) -> Result<endpoints::get_config_authed::Response, ClientError> {
         self.send(request).await
     }
 
@@ -686,8 +679,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_content(
         &self,
-        request: &crate::endpoints::get_content::Request,
-    ) -> Result<crate::endpoints::get_content::Response, ClientError> {
+        request: &endpoints::get_content::Request,
+    ) -> Result<endpoints::get_content::Response, ClientError> {
         self.send(request).await
     }
 
@@ -699,8 +692,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_content_authed(
         &self,
-        request: &crate::endpoints::get_content_authed::Request,
-    ) -> Result<crate::endpoints::get_content_authed::Response, ClientError> {
+        request: &endpoints::get_content_authed::Request,
+    ) -> Result<endpoints::get_content_authed::Response, ClientError> {
         self.send(request).await
     }
 
@@ -712,8 +705,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_content_override_name(
         &self,
-        request: &crate::endpoints::get_content_override_name::Request,
-    ) -> Result<crate::endpoints::get_content_override_name::Response, ClientError> {
+        request: &endpoints::get_content_override_name::Request,
+    ) -> Result<endpoints::get_content_override_name::Response, ClientError> {
         self.send(request).await
     }
 
@@ -725,11 +718,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_content_override_name_authed(
         &self,
-        request: &crate::endpoints::get_content_override_name_authed::Request,
-    ) -> Result<
-        crate::endpoints::get_content_override_name_authed::Response,
-        ClientError,
-    > {
+        request: &endpoints::get_content_override_name_authed::Request,
+    ) -> Result<endpoints::get_content_override_name_authed::Response, ClientError> {
         self.send(request).await
     }
 
@@ -741,8 +731,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_content_thumbnail(
         &self,
-        request: &crate::endpoints::get_content_thumbnail::Request,
-    ) -> Result<crate::endpoints::get_content_thumbnail::Response, ClientError> {
+        request: &endpoints::get_content_thumbnail::Request,
+    ) -> Result<endpoints::get_content_thumbnail::Response, ClientError> {
         self.send(request).await
     }
 
@@ -754,8 +744,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_content_thumbnail_authed(
         &self,
-        request: &crate::endpoints::get_content_thumbnail_authed::Request,
-    ) -> Result<crate::endpoints::get_content_thumbnail_authed::Response, ClientError> {
+        request: &endpoints::get_content_thumbnail_authed::Request,
+    ) -> Result<endpoints::get_content_thumbnail_authed::Response, ClientError> {
         self.send(request).await
     }
 
@@ -767,8 +757,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_device(
         &self,
-        request: &crate::endpoints::get_device::Request,
-    ) -> Result<crate::endpoints::get_device::Response, ClientError> {
+        request: &endpoints::get_device::Request,
+    ) -> Result<endpoints::get_device::Response, ClientError> {
         self.send(request).await
     }
 
@@ -780,8 +770,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_devices(
         &self,
-        request: &crate::endpoints::get_devices::Request,
-    ) -> Result<crate::endpoints::get_devices::Response, ClientError> {
+        request: &endpoints::get_devices::Request,
+    ) -> Result<endpoints::get_devices::Response, ClientError> {
         self.send(request).await
     }
 
@@ -793,8 +783,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_event_by_timestamp(
         &self,
-        request: &crate::endpoints::get_event_by_timestamp::Request,
-    ) -> Result<crate::endpoints::get_event_by_timestamp::Response, ClientError> {
+        request: &endpoints::get_event_by_timestamp::Request,
+    ) -> Result<endpoints::get_event_by_timestamp::Response, ClientError> {
         self.send(request).await
     }
 
@@ -806,8 +796,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_event_context(
         &self,
-        request: &crate::endpoints::get_event_context::Request,
-    ) -> Result<crate::endpoints::get_event_context::Response, ClientError> {
+        request: &endpoints::get_event_context::Request,
+    ) -> Result<endpoints::get_event_context::Response, ClientError> {
         self.send(request).await
     }
 
@@ -819,8 +809,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_events(
         &self,
-        request: &crate::endpoints::get_events::Request,
-    ) -> Result<crate::endpoints::get_events::Response, ClientError> {
+        request: &endpoints::get_events::Request,
+    ) -> Result<endpoints::get_events::Response, ClientError> {
         self.send(request).await
     }
 
@@ -832,8 +822,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_filter(
         &self,
-        request: &crate::endpoints::get_filter::Request,
-    ) -> Result<crate::endpoints::get_filter::Response, ClientError> {
+        request: &endpoints::get_filter::Request,
+    ) -> Result<endpoints::get_filter::Response, ClientError> {
         self.send(request).await
     }
 
@@ -845,8 +835,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_joined_members_by_room(
         &self,
-        request: &crate::endpoints::get_joined_members_by_room::Request,
-    ) -> Result<crate::endpoints::get_joined_members_by_room::Response, ClientError> {
+        request: &endpoints::get_joined_members_by_room::Request,
+    ) -> Result<endpoints::get_joined_members_by_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -858,8 +848,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_joined_rooms(
         &self,
-        request: &crate::endpoints::get_joined_rooms::Request,
-    ) -> Result<crate::endpoints::get_joined_rooms::Response, ClientError> {
+        request: &endpoints::get_joined_rooms::Request,
+    ) -> Result<endpoints::get_joined_rooms::Response, ClientError> {
         self.send(request).await
     }
 
@@ -871,8 +861,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_keys_changes(
         &self,
-        request: &crate::endpoints::get_keys_changes::Request,
-    ) -> Result<crate::endpoints::get_keys_changes::Response, ClientError> {
+        request: &endpoints::get_keys_changes::Request,
+    ) -> Result<endpoints::get_keys_changes::Response, ClientError> {
         self.send(request).await
     }
 
@@ -884,8 +874,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_local_aliases(
         &self,
-        request: &crate::endpoints::get_local_aliases::Request,
-    ) -> Result<crate::endpoints::get_local_aliases::Response, ClientError> {
+        request: &endpoints::get_local_aliases::Request,
+    ) -> Result<endpoints::get_local_aliases::Response, ClientError> {
         self.send(request).await
     }
 
@@ -897,8 +887,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_login_flows(
         &self,
-        request: &crate::endpoints::get_login_flows::Request,
-    ) -> Result<crate::endpoints::get_login_flows::Response, ClientError> {
+        request: &endpoints::get_login_flows::Request,
+    ) -> Result<endpoints::get_login_flows::Response, ClientError> {
         self.send(request).await
     }
 
@@ -910,8 +900,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_members_by_room(
         &self,
-        request: &crate::endpoints::get_members_by_room::Request,
-    ) -> Result<crate::endpoints::get_members_by_room::Response, ClientError> {
+        request: &endpoints::get_members_by_room::Request,
+    ) -> Result<endpoints::get_members_by_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -923,8 +913,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_mutual_rooms(
         &self,
-        request: &crate::endpoints::get_mutual_rooms::Request,
-    ) -> Result<crate::endpoints::get_mutual_rooms::Response, ClientError> {
+        request: &endpoints::get_mutual_rooms::Request,
+    ) -> Result<endpoints::get_mutual_rooms::Response, ClientError> {
         self.send(request).await
     }
 
@@ -936,8 +926,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_notifications(
         &self,
-        request: &crate::endpoints::get_notifications::Request,
-    ) -> Result<crate::endpoints::get_notifications::Response, ClientError> {
+        request: &endpoints::get_notifications::Request,
+    ) -> Result<endpoints::get_notifications::Response, ClientError> {
         self.send(request).await
     }
 
@@ -949,8 +939,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_one_event(
         &self,
-        request: &crate::endpoints::get_one_event::Request,
-    ) -> Result<crate::endpoints::get_one_event::Response, ClientError> {
+        request: &endpoints::get_one_event::Request,
+    ) -> Result<endpoints::get_one_event::Response, ClientError> {
         self.send(request).await
     }
 
@@ -962,8 +952,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_one_room_event(
         &self,
-        request: &crate::endpoints::get_one_room_event::Request,
-    ) -> Result<crate::endpoints::get_one_room_event::Response, ClientError> {
+        request: &endpoints::get_one_room_event::Request,
+    ) -> Result<endpoints::get_one_room_event::Response, ClientError> {
         self.send(request).await
     }
 
@@ -975,8 +965,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_presence(
         &self,
-        request: &crate::endpoints::get_presence::Request,
-    ) -> Result<crate::endpoints::get_presence::Response, ClientError> {
+        request: &endpoints::get_presence::Request,
+    ) -> Result<endpoints::get_presence::Response, ClientError> {
         self.send(request).await
     }
 
@@ -988,8 +978,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_profile_field(
         &self,
-        request: &crate::endpoints::get_profile_field::Request,
-    ) -> Result<crate::endpoints::get_profile_field::Response, ClientError> {
+        request: &endpoints::get_profile_field::Request,
+    ) -> Result<endpoints::get_profile_field::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1001,8 +991,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_protocol_metadata(
         &self,
-        request: &crate::endpoints::get_protocol_metadata::Request,
-    ) -> Result<crate::endpoints::get_protocol_metadata::Response, ClientError> {
+        request: &endpoints::get_protocol_metadata::Request,
+    ) -> Result<endpoints::get_protocol_metadata::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1014,8 +1004,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_protocols(
         &self,
-        request: &crate::endpoints::get_protocols::Request,
-    ) -> Result<crate::endpoints::get_protocols::Response, ClientError> {
+        request: &endpoints::get_protocols::Request,
+    ) -> Result<endpoints::get_protocols::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1027,8 +1017,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_public_rooms(
         &self,
-        request: &crate::endpoints::get_public_rooms::Request,
-    ) -> Result<crate::endpoints::get_public_rooms::Response, ClientError> {
+        request: &endpoints::get_public_rooms::Request,
+    ) -> Result<endpoints::get_public_rooms::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1040,8 +1030,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_push_rule(
         &self,
-        request: &crate::endpoints::get_push_rule::Request,
-    ) -> Result<crate::endpoints::get_push_rule::Response, ClientError> {
+        request: &endpoints::get_push_rule::Request,
+    ) -> Result<endpoints::get_push_rule::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1053,8 +1043,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_push_rule_actions(
         &self,
-        request: &crate::endpoints::get_push_rule_actions::Request,
-    ) -> Result<crate::endpoints::get_push_rule_actions::Response, ClientError> {
+        request: &endpoints::get_push_rule_actions::Request,
+    ) -> Result<endpoints::get_push_rule_actions::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1066,8 +1056,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_push_rules(
         &self,
-        request: &crate::endpoints::get_push_rules::Request,
-    ) -> Result<crate::endpoints::get_push_rules::Response, ClientError> {
+        request: &endpoints::get_push_rules::Request,
+    ) -> Result<endpoints::get_push_rules::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1079,8 +1069,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_push_rules_global(
         &self,
-        request: &crate::endpoints::get_push_rules_global::Request,
-    ) -> Result<crate::endpoints::get_push_rules_global::Response, ClientError> {
+        request: &endpoints::get_push_rules_global::Request,
+    ) -> Result<endpoints::get_push_rules_global::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1092,8 +1082,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_pushers(
         &self,
-        request: &crate::endpoints::get_pushers::Request,
-    ) -> Result<crate::endpoints::get_pushers::Response, ClientError> {
+        request: &endpoints::get_pushers::Request,
+    ) -> Result<endpoints::get_pushers::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1105,8 +1095,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_relating_events(
         &self,
-        request: &crate::endpoints::get_relating_events::Request,
-    ) -> Result<crate::endpoints::get_relating_events::Response, ClientError> {
+        request: &endpoints::get_relating_events::Request,
+    ) -> Result<endpoints::get_relating_events::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1118,11 +1108,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_relating_events_with_rel_type(
         &self,
-        request: &crate::endpoints::get_relating_events_with_rel_type::Request,
-    ) -> Result<
-        crate::endpoints::get_relating_events_with_rel_type::Response,
-        ClientError,
-    > {
+        request: &endpoints::get_relating_events_with_rel_type::Request,
+    ) -> Result<endpoints::get_relating_events_with_rel_type::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1134,9 +1121,9 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_relating_events_with_rel_type_and_event_type(
         &self,
-        request: &crate::endpoints::get_relating_events_with_rel_type_and_event_type::Request,
+        request: &endpoints::get_relating_events_with_rel_type_and_event_type::Request,
     ) -> Result<
-        crate::endpoints::get_relating_events_with_rel_type_and_event_type::Response,
+        endpoints::get_relating_events_with_rel_type_and_event_type::Response,
         ClientError,
     > {
         self.send(request).await
@@ -1150,8 +1137,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_events(
         &self,
-        request: &crate::endpoints::get_room_events::Request,
-    ) -> Result<crate::endpoints::get_room_events::Response, ClientError> {
+        request: &endpoints::get_room_events::Request,
+    ) -> Result<endpoints::get_room_events::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1163,8 +1150,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_id_by_alias(
         &self,
-        request: &crate::endpoints::get_room_id_by_alias::Request,
-    ) -> Result<crate::endpoints::get_room_id_by_alias::Response, ClientError> {
+        request: &endpoints::get_room_id_by_alias::Request,
+    ) -> Result<endpoints::get_room_id_by_alias::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1176,8 +1163,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_key_by_session_id(
         &self,
-        request: &crate::endpoints::get_room_key_by_session_id::Request,
-    ) -> Result<crate::endpoints::get_room_key_by_session_id::Response, ClientError> {
+        request: &endpoints::get_room_key_by_session_id::Request,
+    ) -> Result<endpoints::get_room_key_by_session_id::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1189,8 +1176,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_keys(
         &self,
-        request: &crate::endpoints::get_room_keys::Request,
-    ) -> Result<crate::endpoints::get_room_keys::Response, ClientError> {
+        request: &endpoints::get_room_keys::Request,
+    ) -> Result<endpoints::get_room_keys::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1202,8 +1189,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_keys_by_room_id(
         &self,
-        request: &crate::endpoints::get_room_keys_by_room_id::Request,
-    ) -> Result<crate::endpoints::get_room_keys_by_room_id::Response, ClientError> {
+        request: &endpoints::get_room_keys_by_room_id::Request,
+    ) -> Result<endpoints::get_room_keys_by_room_id::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1215,8 +1202,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_keys_version(
         &self,
-        request: &crate::endpoints::get_room_keys_version::Request,
-    ) -> Result<crate::endpoints::get_room_keys_version::Response, ClientError> {
+        request: &endpoints::get_room_keys_version::Request,
+    ) -> Result<endpoints::get_room_keys_version::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1228,8 +1215,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_keys_version_current(
         &self,
-        request: &crate::endpoints::get_room_keys_version_current::Request,
-    ) -> Result<crate::endpoints::get_room_keys_version_current::Response, ClientError> {
+        request: &endpoints::get_room_keys_version_current::Request,
+    ) -> Result<endpoints::get_room_keys_version_current::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1241,8 +1228,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_state(
         &self,
-        request: &crate::endpoints::get_room_state::Request,
-    ) -> Result<crate::endpoints::get_room_state::Response, ClientError> {
+        request: &endpoints::get_room_state::Request,
+    ) -> Result<endpoints::get_room_state::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1254,8 +1241,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_state_with_key(
         &self,
-        request: &crate::endpoints::get_room_state_with_key::Request,
-    ) -> Result<crate::endpoints::get_room_state_with_key::Response, ClientError> {
+        request: &endpoints::get_room_state_with_key::Request,
+    ) -> Result<endpoints::get_room_state_with_key::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1267,8 +1254,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_summary(
         &self,
-        request: &crate::endpoints::get_room_summary::Request,
-    ) -> Result<crate::endpoints::get_room_summary::Response, ClientError> {
+        request: &endpoints::get_room_summary::Request,
+    ) -> Result<endpoints::get_room_summary::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1280,8 +1267,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_tags(
         &self,
-        request: &crate::endpoints::get_room_tags::Request,
-    ) -> Result<crate::endpoints::get_room_tags::Response, ClientError> {
+        request: &endpoints::get_room_tags::Request,
+    ) -> Result<endpoints::get_room_tags::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1293,11 +1280,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_room_visibility_on_directory(
         &self,
-        request: &crate::endpoints::get_room_visibility_on_directory::Request,
-    ) -> Result<
-        crate::endpoints::get_room_visibility_on_directory::Response,
-        ClientError,
-    > {
+        request: &endpoints::get_room_visibility_on_directory::Request,
+    ) -> Result<endpoints::get_room_visibility_on_directory::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1309,8 +1293,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_space_hierarchy(
         &self,
-        request: &crate::endpoints::get_space_hierarchy::Request,
-    ) -> Result<crate::endpoints::get_space_hierarchy::Response, ClientError> {
+        request: &endpoints::get_space_hierarchy::Request,
+    ) -> Result<endpoints::get_space_hierarchy::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1322,8 +1306,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_thread_roots(
         &self,
-        request: &crate::endpoints::get_thread_roots::Request,
-    ) -> Result<crate::endpoints::get_thread_roots::Response, ClientError> {
+        request: &endpoints::get_thread_roots::Request,
+    ) -> Result<endpoints::get_thread_roots::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1335,8 +1319,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_token_owner(
         &self,
-        request: &crate::endpoints::get_token_owner::Request,
-    ) -> Result<crate::endpoints::get_token_owner::Response, ClientError> {
+        request: &endpoints::get_token_owner::Request,
+    ) -> Result<endpoints::get_token_owner::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1348,8 +1332,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_turn_server(
         &self,
-        request: &crate::endpoints::get_turn_server::Request,
-    ) -> Result<crate::endpoints::get_turn_server::Response, ClientError> {
+        request: &endpoints::get_turn_server::Request,
+    ) -> Result<endpoints::get_turn_server::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1361,8 +1345,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_url_preview(
         &self,
-        request: &crate::endpoints::get_url_preview::Request,
-    ) -> Result<crate::endpoints::get_url_preview::Response, ClientError> {
+        request: &endpoints::get_url_preview::Request,
+    ) -> Result<endpoints::get_url_preview::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1374,8 +1358,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_url_preview_authed(
         &self,
-        request: &crate::endpoints::get_url_preview_authed::Request,
-    ) -> Result<crate::endpoints::get_url_preview_authed::Response, ClientError> {
+        request: &endpoints::get_url_preview_authed::Request,
+    ) -> Result<endpoints::get_url_preview_authed::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1387,8 +1371,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_user_profile(
         &self,
-        request: &crate::endpoints::get_user_profile::Request,
-    ) -> Result<crate::endpoints::get_user_profile::Response, ClientError> {
+        request: &endpoints::get_user_profile::Request,
+    ) -> Result<endpoints::get_user_profile::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1400,8 +1384,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_versions(
         &self,
-        request: &crate::endpoints::get_versions::Request,
-    ) -> Result<crate::endpoints::get_versions::Response, ClientError> {
+        request: &endpoints::get_versions::Request,
+    ) -> Result<endpoints::get_versions::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1413,8 +1397,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_wellknown(
         &self,
-        request: &crate::endpoints::get_wellknown::Request,
-    ) -> Result<crate::endpoints::get_wellknown::Response, ClientError> {
+        request: &endpoints::get_wellknown::Request,
+    ) -> Result<endpoints::get_wellknown::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1426,8 +1410,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_wellknown_policy(
         &self,
-        request: &crate::endpoints::get_wellknown_policy::Request,
-    ) -> Result<crate::endpoints::get_wellknown_policy::Response, ClientError> {
+        request: &endpoints::get_wellknown_policy::Request,
+    ) -> Result<endpoints::get_wellknown_policy::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1439,8 +1423,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_wellknown_support(
         &self,
-        request: &crate::endpoints::get_wellknown_support::Request,
-    ) -> Result<crate::endpoints::get_wellknown_support::Response, ClientError> {
+        request: &endpoints::get_wellknown_support::Request,
+    ) -> Result<endpoints::get_wellknown_support::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1452,8 +1436,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn get_who_is(
         &self,
-        request: &crate::endpoints::get_who_is::Request,
-    ) -> Result<crate::endpoints::get_who_is::Response, ClientError> {
+        request: &endpoints::get_who_is::Request,
+    ) -> Result<endpoints::get_who_is::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1465,8 +1449,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn initial_sync(
         &self,
-        request: &crate::endpoints::initial_sync::Request,
-    ) -> Result<crate::endpoints::initial_sync::Response, ClientError> {
+        request: &endpoints::initial_sync::Request,
+    ) -> Result<endpoints::initial_sync::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1478,8 +1462,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn invite_by3_pid(
         &self,
-        request: &crate::endpoints::invite_by3_pid::Request,
-    ) -> Result<crate::endpoints::invite_by3_pid::Response, ClientError> {
+        request: &endpoints::invite_by3_pid::Request,
+    ) -> Result<endpoints::invite_by3_pid::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1491,8 +1475,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn invite_user(
         &self,
-        request: &crate::endpoints::invite_user::Request,
-    ) -> Result<crate::endpoints::invite_user::Response, ClientError> {
+        request: &endpoints::invite_user::Request,
+    ) -> Result<endpoints::invite_user::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1504,8 +1488,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn is_push_rule_enabled(
         &self,
-        request: &crate::endpoints::is_push_rule_enabled::Request,
-    ) -> Result<crate::endpoints::is_push_rule_enabled::Response, ClientError> {
+        request: &endpoints::is_push_rule_enabled::Request,
+    ) -> Result<endpoints::is_push_rule_enabled::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1517,8 +1501,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn join_room(
         &self,
-        request: &crate::endpoints::join_room::Request,
-    ) -> Result<crate::endpoints::join_room::Response, ClientError> {
+        request: &endpoints::join_room::Request,
+    ) -> Result<endpoints::join_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1530,8 +1514,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn join_room_by_id(
         &self,
-        request: &crate::endpoints::join_room_by_id::Request,
-    ) -> Result<crate::endpoints::join_room_by_id::Response, ClientError> {
+        request: &endpoints::join_room_by_id::Request,
+    ) -> Result<endpoints::join_room_by_id::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1543,8 +1527,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn kick(
         &self,
-        request: &crate::endpoints::kick::Request,
-    ) -> Result<crate::endpoints::kick::Response, ClientError> {
+        request: &endpoints::kick::Request,
+    ) -> Result<endpoints::kick::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1556,8 +1540,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn knock_room(
         &self,
-        request: &crate::endpoints::knock_room::Request,
-    ) -> Result<crate::endpoints::knock_room::Response, ClientError> {
+        request: &endpoints::knock_room::Request,
+    ) -> Result<endpoints::knock_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1569,8 +1553,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn leave_room(
         &self,
-        request: &crate::endpoints::leave_room::Request,
-    ) -> Result<crate::endpoints::leave_room::Response, ClientError> {
+        request: &endpoints::leave_room::Request,
+    ) -> Result<endpoints::leave_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1582,8 +1566,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn login(
         &self,
-        request: &crate::endpoints::login::Request,
-    ) -> Result<crate::endpoints::login::Response, ClientError> {
+        request: &endpoints::login::Request,
+    ) -> Result<endpoints::login::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1595,8 +1579,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn logout(
         &self,
-        request: &crate::endpoints::logout::Request,
-    ) -> Result<crate::endpoints::logout::Response, ClientError> {
+        request: &endpoints::logout::Request,
+    ) -> Result<endpoints::logout::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1608,8 +1592,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn logout_all(
         &self,
-        request: &crate::endpoints::logout_all::Request,
-    ) -> Result<crate::endpoints::logout_all::Response, ClientError> {
+        request: &endpoints::logout_all::Request,
+    ) -> Result<endpoints::logout_all::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1621,8 +1605,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn peek_events(
         &self,
-        request: &crate::endpoints::peek_events::Request,
-    ) -> Result<crate::endpoints::peek_events::Response, ClientError> {
+        request: &endpoints::peek_events::Request,
+    ) -> Result<endpoints::peek_events::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1634,8 +1618,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn ping_appservice(
         &self,
-        request: &crate::endpoints::ping_appservice::Request,
-    ) -> Result<crate::endpoints::ping_appservice::Response, ClientError> {
+        request: &endpoints::ping_appservice::Request,
+    ) -> Result<endpoints::ping_appservice::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1647,8 +1631,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn post3_pi_ds(
         &self,
-        request: &crate::endpoints::post3_pi_ds::Request,
-    ) -> Result<crate::endpoints::post3_pi_ds::Response, ClientError> {
+        request: &endpoints::post3_pi_ds::Request,
+    ) -> Result<endpoints::post3_pi_ds::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1660,8 +1644,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn post_pusher(
         &self,
-        request: &crate::endpoints::post_pusher::Request,
-    ) -> Result<crate::endpoints::post_pusher::Response, ClientError> {
+        request: &endpoints::post_pusher::Request,
+    ) -> Result<endpoints::post_pusher::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1673,8 +1657,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn post_receipt(
         &self,
-        request: &crate::endpoints::post_receipt::Request,
-    ) -> Result<crate::endpoints::post_receipt::Response, ClientError> {
+        request: &endpoints::post_receipt::Request,
+    ) -> Result<endpoints::post_receipt::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1686,8 +1670,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn post_room_keys_version(
         &self,
-        request: &crate::endpoints::post_room_keys_version::Request,
-    ) -> Result<crate::endpoints::post_room_keys_version::Response, ClientError> {
+        request: &endpoints::post_room_keys_version::Request,
+    ) -> Result<endpoints::post_room_keys_version::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1699,8 +1683,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn put_room_key_by_session_id(
         &self,
-        request: &crate::endpoints::put_room_key_by_session_id::Request,
-    ) -> Result<crate::endpoints::put_room_key_by_session_id::Response, ClientError> {
+        request: &endpoints::put_room_key_by_session_id::Request,
+    ) -> Result<endpoints::put_room_key_by_session_id::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1712,8 +1696,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn put_room_keys(
         &self,
-        request: &crate::endpoints::put_room_keys::Request,
-    ) -> Result<crate::endpoints::put_room_keys::Response, ClientError> {
+        request: &endpoints::put_room_keys::Request,
+    ) -> Result<endpoints::put_room_keys::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1725,8 +1709,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn put_room_keys_by_room_id(
         &self,
-        request: &crate::endpoints::put_room_keys_by_room_id::Request,
-    ) -> Result<crate::endpoints::put_room_keys_by_room_id::Response, ClientError> {
+        request: &endpoints::put_room_keys_by_room_id::Request,
+    ) -> Result<endpoints::put_room_keys_by_room_id::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1738,8 +1722,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn put_room_keys_version(
         &self,
-        request: &crate::endpoints::put_room_keys_version::Request,
-    ) -> Result<crate::endpoints::put_room_keys_version::Response, ClientError> {
+        request: &endpoints::put_room_keys_version::Request,
+    ) -> Result<endpoints::put_room_keys_version::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1751,8 +1735,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn query_keys(
         &self,
-        request: &crate::endpoints::query_keys::Request,
-    ) -> Result<crate::endpoints::query_keys::Response, ClientError> {
+        request: &endpoints::query_keys::Request,
+    ) -> Result<endpoints::query_keys::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1764,8 +1748,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn query_location_by_alias(
         &self,
-        request: &crate::endpoints::query_location_by_alias::Request,
-    ) -> Result<crate::endpoints::query_location_by_alias::Response, ClientError> {
+        request: &endpoints::query_location_by_alias::Request,
+    ) -> Result<endpoints::query_location_by_alias::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1777,8 +1761,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn query_location_by_protocol(
         &self,
-        request: &crate::endpoints::query_location_by_protocol::Request,
-    ) -> Result<crate::endpoints::query_location_by_protocol::Response, ClientError> {
+        request: &endpoints::query_location_by_protocol::Request,
+    ) -> Result<endpoints::query_location_by_protocol::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1790,8 +1774,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn query_public_rooms(
         &self,
-        request: &crate::endpoints::query_public_rooms::Request,
-    ) -> Result<crate::endpoints::query_public_rooms::Response, ClientError> {
+        request: &endpoints::query_public_rooms::Request,
+    ) -> Result<endpoints::query_public_rooms::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1803,8 +1787,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn query_user_by_id(
         &self,
-        request: &crate::endpoints::query_user_by_id::Request,
-    ) -> Result<crate::endpoints::query_user_by_id::Response, ClientError> {
+        request: &endpoints::query_user_by_id::Request,
+    ) -> Result<endpoints::query_user_by_id::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1816,8 +1800,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn query_user_by_protocol(
         &self,
-        request: &crate::endpoints::query_user_by_protocol::Request,
-    ) -> Result<crate::endpoints::query_user_by_protocol::Response, ClientError> {
+        request: &endpoints::query_user_by_protocol::Request,
+    ) -> Result<endpoints::query_user_by_protocol::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1829,8 +1813,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn redact_event(
         &self,
-        request: &crate::endpoints::redact_event::Request,
-    ) -> Result<crate::endpoints::redact_event::Response, ClientError> {
+        request: &endpoints::redact_event::Request,
+    ) -> Result<endpoints::redact_event::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1842,8 +1826,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn redirect_to_id_p(
         &self,
-        request: &crate::endpoints::redirect_to_id_p::Request,
-    ) -> Result<crate::endpoints::redirect_to_id_p::Response, ClientError> {
+        request: &endpoints::redirect_to_id_p::Request,
+    ) -> Result<endpoints::redirect_to_id_p::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1855,8 +1839,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn redirect_to_sso(
         &self,
-        request: &crate::endpoints::redirect_to_sso::Request,
-    ) -> Result<crate::endpoints::redirect_to_sso::Response, ClientError> {
+        request: &endpoints::redirect_to_sso::Request,
+    ) -> Result<endpoints::redirect_to_sso::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1868,8 +1852,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn refresh(
         &self,
-        request: &crate::endpoints::refresh::Request,
-    ) -> Result<crate::endpoints::refresh::Response, ClientError> {
+        request: &endpoints::refresh::Request,
+    ) -> Result<endpoints::refresh::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1881,8 +1865,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn register(
         &self,
-        request: &crate::endpoints::register::Request,
-    ) -> Result<crate::endpoints::register::Response, ClientError> {
+        request: &endpoints::register::Request,
+    ) -> Result<endpoints::register::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1900,19 +1884,15 @@ impl Client {
     /// Transport failures, unreadable answers, and more stages than the client's limit.
     pub async fn register_interactive<F>(
         &self,
-        request: crate::endpoints::register::Request,
-        next: impl FnMut(crate::types::AuthResponse) -> F,
-    ) -> Result<crate::endpoints::register::Response, ClientError>
+        request: endpoints::register::Request,
+        next: impl FnMut(AuthResponse) -> F,
+    ) -> Result<endpoints::register::Response, ClientError>
     where
-        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+        F: std::future::Future<Output = Option<AuthData>>,
     {
-        let uiaa: crate::runtime::client::Interactive<
-            crate::endpoints::register::Request,
-            crate::types::AuthResponse,
-            crate::types::AuthData,
-        > = crate::runtime::client::Interactive {
+        let uiaa: Interactive<endpoints::register::Request, AuthResponse, AuthData> = Interactive {
             state: |response| match response {
-                crate::endpoints::register::Response::Unauthorized(state) => Some(state),
+                endpoints::register::Response::Unauthorized(state) => Some(state),
                 _ => None,
             },
             session: |state| state.session.as_deref(),
@@ -1934,8 +1914,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn registration_token_validity(
         &self,
-        request: &crate::endpoints::registration_token_validity::Request,
-    ) -> Result<crate::endpoints::registration_token_validity::Response, ClientError> {
+        request: &endpoints::registration_token_validity::Request,
+    ) -> Result<endpoints::registration_token_validity::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1947,8 +1927,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn report_event(
         &self,
-        request: &crate::endpoints::report_event::Request,
-    ) -> Result<crate::endpoints::report_event::Response, ClientError> {
+        request: &endpoints::report_event::Request,
+    ) -> Result<endpoints::report_event::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1960,8 +1940,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn report_room(
         &self,
-        request: &crate::endpoints::report_room::Request,
-    ) -> Result<crate::endpoints::report_room::Response, ClientError> {
+        request: &endpoints::report_room::Request,
+    ) -> Result<endpoints::report_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1973,8 +1953,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn report_user(
         &self,
-        request: &crate::endpoints::report_user::Request,
-    ) -> Result<crate::endpoints::report_user::Response, ClientError> {
+        request: &endpoints::report_user::Request,
+    ) -> Result<endpoints::report_user::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1986,8 +1966,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn request_open_id_token(
         &self,
-        request: &crate::endpoints::request_open_id_token::Request,
-    ) -> Result<crate::endpoints::request_open_id_token::Response, ClientError> {
+        request: &endpoints::request_open_id_token::Request,
+    ) -> Result<endpoints::request_open_id_token::Response, ClientError> {
         self.send(request).await
     }
 
@@ -1999,8 +1979,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn request_token_to3_pid_email(
         &self,
-        request: &crate::endpoints::request_token_to3_pid_email::Request,
-    ) -> Result<crate::endpoints::request_token_to3_pid_email::Response, ClientError> {
+        request: &endpoints::request_token_to3_pid_email::Request,
+    ) -> Result<endpoints::request_token_to3_pid_email::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2012,8 +1992,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn request_token_to3_pidmsisdn(
         &self,
-        request: &crate::endpoints::request_token_to3_pidmsisdn::Request,
-    ) -> Result<crate::endpoints::request_token_to3_pidmsisdn::Response, ClientError> {
+        request: &endpoints::request_token_to3_pidmsisdn::Request,
+    ) -> Result<endpoints::request_token_to3_pidmsisdn::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2025,11 +2005,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn request_token_to_register_email(
         &self,
-        request: &crate::endpoints::request_token_to_register_email::Request,
-    ) -> Result<
-        crate::endpoints::request_token_to_register_email::Response,
-        ClientError,
-    > {
+        request: &endpoints::request_token_to_register_email::Request,
+    ) -> Result<endpoints::request_token_to_register_email::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2041,11 +2018,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn request_token_to_register_msisdn(
         &self,
-        request: &crate::endpoints::request_token_to_register_msisdn::Request,
-    ) -> Result<
-        crate::endpoints::request_token_to_register_msisdn::Response,
-        ClientError,
-    > {
+        request: &endpoints::request_token_to_register_msisdn::Request,
+    ) -> Result<endpoints::request_token_to_register_msisdn::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2057,9 +2031,9 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn request_token_to_reset_password_email(
         &self,
-        request: &crate::endpoints::request_token_to_reset_password_email::Request,
+        request: &endpoints::request_token_to_reset_password_email::Request,
     ) -> Result<
-        crate::endpoints::request_token_to_reset_password_email::Response,
+        endpoints::request_token_to_reset_password_email::Response,
         ClientError,
     > {
         self.send(request).await
@@ -2073,9 +2047,9 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn request_token_to_reset_password_msisdn(
         &self,
-        request: &crate::endpoints::request_token_to_reset_password_msisdn::Request,
+        request: &endpoints::request_token_to_reset_password_msisdn::Request,
     ) -> Result<
-        crate::endpoints::request_token_to_reset_password_msisdn::Response,
+        endpoints::request_token_to_reset_password_msisdn::Response,
         ClientError,
     > {
         self.send(request).await
@@ -2089,8 +2063,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn room_initial_sync(
         &self,
-        request: &crate::endpoints::room_initial_sync::Request,
-    ) -> Result<crate::endpoints::room_initial_sync::Response, ClientError> {
+        request: &endpoints::room_initial_sync::Request,
+    ) -> Result<endpoints::room_initial_sync::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2102,8 +2076,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn search(
         &self,
-        request: &crate::endpoints::search::Request,
-    ) -> Result<crate::endpoints::search::Response, ClientError> {
+        request: &endpoints::search::Request,
+    ) -> Result<endpoints::search::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2115,8 +2089,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn search_user_directory(
         &self,
-        request: &crate::endpoints::search_user_directory::Request,
-    ) -> Result<crate::endpoints::search_user_directory::Response, ClientError> {
+        request: &endpoints::search_user_directory::Request,
+    ) -> Result<endpoints::search_user_directory::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2128,8 +2102,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn send_message(
         &self,
-        request: &crate::endpoints::send_message::Request,
-    ) -> Result<crate::endpoints::send_message::Response, ClientError> {
+        request: &endpoints::send_message::Request,
+    ) -> Result<endpoints::send_message::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2141,8 +2115,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn send_to_device(
         &self,
-        request: &crate::endpoints::send_to_device::Request,
-    ) -> Result<crate::endpoints::send_to_device::Response, ClientError> {
+        request: &endpoints::send_to_device::Request,
+    ) -> Result<endpoints::send_to_device::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2154,8 +2128,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_account_data(
         &self,
-        request: &crate::endpoints::set_account_data::Request,
-    ) -> Result<crate::endpoints::set_account_data::Response, ClientError> {
+        request: &endpoints::set_account_data::Request,
+    ) -> Result<endpoints::set_account_data::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2167,8 +2141,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_account_data_per_room(
         &self,
-        request: &crate::endpoints::set_account_data_per_room::Request,
-    ) -> Result<crate::endpoints::set_account_data_per_room::Response, ClientError> {
+        request: &endpoints::set_account_data_per_room::Request,
+    ) -> Result<endpoints::set_account_data_per_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2180,8 +2154,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_admin_lock_user(
         &self,
-        request: &crate::endpoints::set_admin_lock_user::Request,
-    ) -> Result<crate::endpoints::set_admin_lock_user::Response, ClientError> {
+        request: &endpoints::set_admin_lock_user::Request,
+    ) -> Result<endpoints::set_admin_lock_user::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2193,8 +2167,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_admin_suspend_user(
         &self,
-        request: &crate::endpoints::set_admin_suspend_user::Request,
-    ) -> Result<crate::endpoints::set_admin_suspend_user::Response, ClientError> {
+        request: &endpoints::set_admin_suspend_user::Request,
+    ) -> Result<endpoints::set_admin_suspend_user::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2206,8 +2180,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_presence(
         &self,
-        request: &crate::endpoints::set_presence::Request,
-    ) -> Result<crate::endpoints::set_presence::Response, ClientError> {
+        request: &endpoints::set_presence::Request,
+    ) -> Result<endpoints::set_presence::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2219,8 +2193,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_profile_field(
         &self,
-        request: &crate::endpoints::set_profile_field::Request,
-    ) -> Result<crate::endpoints::set_profile_field::Response, ClientError> {
+        request: &endpoints::set_profile_field::Request,
+    ) -> Result<endpoints::set_profile_field::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2232,8 +2206,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_push_rule(
         &self,
-        request: &crate::endpoints::set_push_rule::Request,
-    ) -> Result<crate::endpoints::set_push_rule::Response, ClientError> {
+        request: &endpoints::set_push_rule::Request,
+    ) -> Result<endpoints::set_push_rule::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2245,8 +2219,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_push_rule_actions(
         &self,
-        request: &crate::endpoints::set_push_rule_actions::Request,
-    ) -> Result<crate::endpoints::set_push_rule_actions::Response, ClientError> {
+        request: &endpoints::set_push_rule_actions::Request,
+    ) -> Result<endpoints::set_push_rule_actions::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2258,8 +2232,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_push_rule_enabled(
         &self,
-        request: &crate::endpoints::set_push_rule_enabled::Request,
-    ) -> Result<crate::endpoints::set_push_rule_enabled::Response, ClientError> {
+        request: &endpoints::set_push_rule_enabled::Request,
+    ) -> Result<endpoints::set_push_rule_enabled::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2271,8 +2245,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_read_marker(
         &self,
-        request: &crate::endpoints::set_read_marker::Request,
-    ) -> Result<crate::endpoints::set_read_marker::Response, ClientError> {
+        request: &endpoints::set_read_marker::Request,
+    ) -> Result<endpoints::set_read_marker::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2284,8 +2258,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_room_alias(
         &self,
-        request: &crate::endpoints::set_room_alias::Request,
-    ) -> Result<crate::endpoints::set_room_alias::Response, ClientError> {
+        request: &endpoints::set_room_alias::Request,
+    ) -> Result<endpoints::set_room_alias::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2297,8 +2271,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_room_state_with_key(
         &self,
-        request: &crate::endpoints::set_room_state_with_key::Request,
-    ) -> Result<crate::endpoints::set_room_state_with_key::Response, ClientError> {
+        request: &endpoints::set_room_state_with_key::Request,
+    ) -> Result<endpoints::set_room_state_with_key::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2310,8 +2284,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_room_tag(
         &self,
-        request: &crate::endpoints::set_room_tag::Request,
-    ) -> Result<crate::endpoints::set_room_tag::Response, ClientError> {
+        request: &endpoints::set_room_tag::Request,
+    ) -> Result<endpoints::set_room_tag::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2323,11 +2297,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_room_visibility_on_directory(
         &self,
-        request: &crate::endpoints::set_room_visibility_on_directory::Request,
-    ) -> Result<
-        crate::endpoints::set_room_visibility_on_directory::Response,
-        ClientError,
-    > {
+        request: &endpoints::set_room_visibility_on_directory::Request,
+    ) -> Result<endpoints::set_room_visibility_on_directory::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2339,8 +2310,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn set_typing(
         &self,
-        request: &crate::endpoints::set_typing::Request,
-    ) -> Result<crate::endpoints::set_typing::Response, ClientError> {
+        request: &endpoints::set_typing::Request,
+    ) -> Result<endpoints::set_typing::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2352,8 +2323,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn sync(
         &self,
-        request: &crate::endpoints::sync::Request,
-    ) -> Result<crate::endpoints::sync::Response, ClientError> {
+        request: &endpoints::sync::Request,
+    ) -> Result<endpoints::sync::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2365,8 +2336,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn unban(
         &self,
-        request: &crate::endpoints::unban::Request,
-    ) -> Result<crate::endpoints::unban::Response, ClientError> {
+        request: &endpoints::unban::Request,
+    ) -> Result<endpoints::unban::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2378,8 +2349,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn unbind3pid_from_account(
         &self,
-        request: &crate::endpoints::unbind3pid_from_account::Request,
-    ) -> Result<crate::endpoints::unbind3pid_from_account::Response, ClientError> {
+        request: &endpoints::unbind3pid_from_account::Request,
+    ) -> Result<endpoints::unbind3pid_from_account::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2392,9 +2363,9 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn update_appservice_room_directory_visibility(
         &self,
-        request: &crate::endpoints::update_appservice_room_directory_visibility::Request,
+        request: &endpoints::update_appservice_room_directory_visibility::Request,
     ) -> Result<
-        crate::endpoints::update_appservice_room_directory_visibility::Response,
+        endpoints::update_appservice_room_directory_visibility::Response,
         ClientError,
     > {
         self.send(request).await
@@ -2408,8 +2379,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn update_device(
         &self,
-        request: &crate::endpoints::update_device::Request,
-    ) -> Result<crate::endpoints::update_device::Response, ClientError> {
+        request: &endpoints::update_device::Request,
+    ) -> Result<endpoints::update_device::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2421,8 +2392,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn upgrade_room(
         &self,
-        request: &crate::endpoints::upgrade_room::Request,
-    ) -> Result<crate::endpoints::upgrade_room::Response, ClientError> {
+        request: &endpoints::upgrade_room::Request,
+    ) -> Result<endpoints::upgrade_room::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2434,8 +2405,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn upload_content(
         &self,
-        request: &crate::endpoints::upload_content::Request,
-    ) -> Result<crate::endpoints::upload_content::Response, ClientError> {
+        request: &endpoints::upload_content::Request,
+    ) -> Result<endpoints::upload_content::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2447,8 +2418,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn upload_content_to_mxc(
         &self,
-        request: &crate::endpoints::upload_content_to_mxc::Request,
-    ) -> Result<crate::endpoints::upload_content_to_mxc::Response, ClientError> {
+        request: &endpoints::upload_content_to_mxc::Request,
+    ) -> Result<endpoints::upload_content_to_mxc::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2460,8 +2431,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn upload_cross_signing_keys(
         &self,
-        request: &crate::endpoints::upload_cross_signing_keys::Request,
-    ) -> Result<crate::endpoints::upload_cross_signing_keys::Response, ClientError> {
+        request: &endpoints::upload_cross_signing_keys::Request,
+    ) -> Result<endpoints::upload_cross_signing_keys::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2473,11 +2444,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn upload_cross_signing_signatures(
         &self,
-        request: &crate::endpoints::upload_cross_signing_signatures::Request,
-    ) -> Result<
-        crate::endpoints::upload_cross_signing_signatures::Response,
-        ClientError,
-    > {
+        request: &endpoints::upload_cross_signing_signatures::Request,
+    ) -> Result<endpoints::upload_cross_signing_signatures::Response, ClientError> {
         self.send(request).await
     }
 
@@ -2489,8 +2457,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn upload_keys(
         &self,
-        request: &crate::endpoints::upload_keys::Request,
-    ) -> Result<crate::endpoints::upload_keys::Response, ClientError> {
+        request: &endpoints::upload_keys::Request,
+    ) -> Result<endpoints::upload_keys::Response, ClientError> {
         self.send(request).await
     }
 }

@@ -16,8 +16,12 @@
 
 use std::future::Future;
 use std::sync::Arc;
+
 pub use crate::runtime::server::{Cors, HandlerError, RequestContext, ServerOptions};
-use crate::runtime::server::Failure;
+use crate::runtime::server::{
+    Failure, handle, method_not_allowed, prefixes, unrecognized, with_cors,
+};
+use crate::{RequestError, endpoints, runtime};
 
 /// One async method per operation. Each has a default that answers 404
 /// `M_UNRECOGNIZED`, so a server implements what it supports and still compiles when
@@ -41,14 +45,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::add3_pid`].
     fn add3_pid(
         &self,
-        request: crate::endpoints::add3_pid::Request,
+        request: endpoints::add3_pid::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::add3_pid::Response, HandlerError>,
+        Output = Result<endpoints::add3_pid::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::add3_pid::Response::unrecognized()) }
+        async { Ok(endpoints::add3_pid::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/ban`
@@ -58,14 +62,12 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::ban`].
     fn ban(
         &self,
-        request: crate::endpoints::ban::Request,
+        request: endpoints::ban::Request,
         identity: Self::Identity,
         context: RequestContext,
-    ) -> impl Future<
-        Output = Result<crate::endpoints::ban::Response, HandlerError>,
-    > + Send {
+    ) -> impl Future<Output = Result<endpoints::ban::Response, HandlerError>> + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::ban::Response::unrecognized()) }
+        async { Ok(endpoints::ban::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/account/3pid/bind`
@@ -75,14 +77,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::bind3_pid`].
     fn bind3_pid(
         &self,
-        request: crate::endpoints::bind3_pid::Request,
+        request: endpoints::bind3_pid::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::bind3_pid::Response, HandlerError>,
+        Output = Result<endpoints::bind3_pid::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::bind3_pid::Response::unrecognized()) }
+        async { Ok(endpoints::bind3_pid::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/account/password`
@@ -92,14 +94,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::change_password`].
     fn change_password(
         &self,
-        request: crate::endpoints::change_password::Request,
+        request: endpoints::change_password::Request,
         identity: Option<Self::Identity>,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::change_password::Response, HandlerError>,
+        Output = Result<endpoints::change_password::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::change_password::Response::unrecognized()) }
+        async { Ok(endpoints::change_password::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/register/available`
@@ -109,18 +111,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::check_username_availability`].
     fn check_username_availability(
         &self,
-        request: crate::endpoints::check_username_availability::Request,
+        request: endpoints::check_username_availability::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::check_username_availability::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::check_username_availability::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async {
-            Ok(crate::endpoints::check_username_availability::Response::unrecognized())
-        }
+        async { Ok(endpoints::check_username_availability::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/keys/claim`
@@ -130,14 +127,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::claim_keys`].
     fn claim_keys(
         &self,
-        request: crate::endpoints::claim_keys::Request,
+        request: endpoints::claim_keys::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::claim_keys::Response, HandlerError>,
+        Output = Result<endpoints::claim_keys::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::claim_keys::Response::unrecognized()) }
+        async { Ok(endpoints::claim_keys::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/media/v1/create`
@@ -147,14 +144,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::create_content`].
     fn create_content(
         &self,
-        request: crate::endpoints::create_content::Request,
+        request: endpoints::create_content::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::create_content::Response, HandlerError>,
+        Output = Result<endpoints::create_content::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::create_content::Response::unrecognized()) }
+        async { Ok(endpoints::create_content::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/createRoom`
@@ -164,14 +161,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::create_room`].
     fn create_room(
         &self,
-        request: crate::endpoints::create_room::Request,
+        request: endpoints::create_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::create_room::Response, HandlerError>,
+        Output = Result<endpoints::create_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::create_room::Response::unrecognized()) }
+        async { Ok(endpoints::create_room::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/account/deactivate`
@@ -181,14 +178,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::deactivate_account`].
     fn deactivate_account(
         &self,
-        request: crate::endpoints::deactivate_account::Request,
+        request: endpoints::deactivate_account::Request,
         identity: Option<Self::Identity>,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::deactivate_account::Response, HandlerError>,
+        Output = Result<endpoints::deactivate_account::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::deactivate_account::Response::unrecognized()) }
+        async { Ok(endpoints::deactivate_account::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/user/{userId}/filter`
@@ -198,14 +195,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::define_filter`].
     fn define_filter(
         &self,
-        request: crate::endpoints::define_filter::Request,
+        request: endpoints::define_filter::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::define_filter::Response, HandlerError>,
+        Output = Result<endpoints::define_filter::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::define_filter::Response::unrecognized()) }
+        async { Ok(endpoints::define_filter::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/account/3pid/delete`
@@ -215,17 +212,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete3pid_from_account`].
     fn delete3pid_from_account(
         &self,
-        request: crate::endpoints::delete3pid_from_account::Request,
+        request: endpoints::delete3pid_from_account::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::delete3pid_from_account::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::delete3pid_from_account::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::delete3pid_from_account::Response::unrecognized()) }
+        async { Ok(endpoints::delete3pid_from_account::Response::unrecognized()) }
     }
 
     /// `DELETE /_matrix/client/v3/devices/{deviceId}`
@@ -235,14 +229,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_device`].
     fn delete_device(
         &self,
-        request: crate::endpoints::delete_device::Request,
+        request: endpoints::delete_device::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::delete_device::Response, HandlerError>,
+        Output = Result<endpoints::delete_device::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::delete_device::Response::unrecognized()) }
+        async { Ok(endpoints::delete_device::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/delete_devices`
@@ -252,14 +246,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_devices`].
     fn delete_devices(
         &self,
-        request: crate::endpoints::delete_devices::Request,
+        request: endpoints::delete_devices::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::delete_devices::Response, HandlerError>,
+        Output = Result<endpoints::delete_devices::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::delete_devices::Response::unrecognized()) }
+        async { Ok(endpoints::delete_devices::Response::unrecognized()) }
     }
 
     /// `DELETE /_matrix/client/v3/profile/{userId}/{keyName}`
@@ -269,14 +263,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_profile_field`].
     fn delete_profile_field(
         &self,
-        request: crate::endpoints::delete_profile_field::Request,
+        request: endpoints::delete_profile_field::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::delete_profile_field::Response, HandlerError>,
+        Output = Result<endpoints::delete_profile_field::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::delete_profile_field::Response::unrecognized()) }
+        async { Ok(endpoints::delete_profile_field::Response::unrecognized()) }
     }
 
     /// `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
@@ -286,14 +280,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_push_rule`].
     fn delete_push_rule(
         &self,
-        request: crate::endpoints::delete_push_rule::Request,
+        request: endpoints::delete_push_rule::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::delete_push_rule::Response, HandlerError>,
+        Output = Result<endpoints::delete_push_rule::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::delete_push_rule::Response::unrecognized()) }
+        async { Ok(endpoints::delete_push_rule::Response::unrecognized()) }
     }
 
     /// `DELETE /_matrix/client/v3/directory/room/{roomAlias}`
@@ -303,14 +297,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_room_alias`].
     fn delete_room_alias(
         &self,
-        request: crate::endpoints::delete_room_alias::Request,
+        request: endpoints::delete_room_alias::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::delete_room_alias::Response, HandlerError>,
+        Output = Result<endpoints::delete_room_alias::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::delete_room_alias::Response::unrecognized()) }
+        async { Ok(endpoints::delete_room_alias::Response::unrecognized()) }
     }
 
     /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
@@ -320,19 +314,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_room_key_by_session_id`].
     fn delete_room_key_by_session_id(
         &self,
-        request: crate::endpoints::delete_room_key_by_session_id::Request,
+        request: endpoints::delete_room_key_by_session_id::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::delete_room_key_by_session_id::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::delete_room_key_by_session_id::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::delete_room_key_by_session_id::Response::unrecognized())
-        }
+        async { Ok(endpoints::delete_room_key_by_session_id::Response::unrecognized()) }
     }
 
     /// `DELETE /_matrix/client/v3/room_keys/keys`
@@ -342,14 +331,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_room_keys`].
     fn delete_room_keys(
         &self,
-        request: crate::endpoints::delete_room_keys::Request,
+        request: endpoints::delete_room_keys::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::delete_room_keys::Response, HandlerError>,
+        Output = Result<endpoints::delete_room_keys::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::delete_room_keys::Response::unrecognized()) }
+        async { Ok(endpoints::delete_room_keys::Response::unrecognized()) }
     }
 
     /// `DELETE /_matrix/client/v3/room_keys/keys/{roomId}`
@@ -359,19 +348,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_room_keys_by_room_id`].
     fn delete_room_keys_by_room_id(
         &self,
-        request: crate::endpoints::delete_room_keys_by_room_id::Request,
+        request: endpoints::delete_room_keys_by_room_id::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::delete_room_keys_by_room_id::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::delete_room_keys_by_room_id::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::delete_room_keys_by_room_id::Response::unrecognized())
-        }
+        async { Ok(endpoints::delete_room_keys_by_room_id::Response::unrecognized()) }
     }
 
     /// `DELETE /_matrix/client/v3/room_keys/version/{version}`
@@ -381,19 +365,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_room_keys_version`].
     fn delete_room_keys_version(
         &self,
-        request: crate::endpoints::delete_room_keys_version::Request,
+        request: endpoints::delete_room_keys_version::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::delete_room_keys_version::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::delete_room_keys_version::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::delete_room_keys_version::Response::unrecognized())
-        }
+        async { Ok(endpoints::delete_room_keys_version::Response::unrecognized()) }
     }
 
     /// `DELETE /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`
@@ -403,14 +382,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::delete_room_tag`].
     fn delete_room_tag(
         &self,
-        request: crate::endpoints::delete_room_tag::Request,
+        request: endpoints::delete_room_tag::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::delete_room_tag::Response, HandlerError>,
+        Output = Result<endpoints::delete_room_tag::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::delete_room_tag::Response::unrecognized()) }
+        async { Ok(endpoints::delete_room_tag::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/forget`
@@ -420,14 +399,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::forget_room`].
     fn forget_room(
         &self,
-        request: crate::endpoints::forget_room::Request,
+        request: endpoints::forget_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::forget_room::Response, HandlerError>,
+        Output = Result<endpoints::forget_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::forget_room::Response::unrecognized()) }
+        async { Ok(endpoints::forget_room::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v1/login/get_token`
@@ -437,14 +416,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::generate_login_token`].
     fn generate_login_token(
         &self,
-        request: crate::endpoints::generate_login_token::Request,
+        request: endpoints::generate_login_token::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::generate_login_token::Response, HandlerError>,
+        Output = Result<endpoints::generate_login_token::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::generate_login_token::Response::unrecognized()) }
+        async { Ok(endpoints::generate_login_token::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/account/3pid`
@@ -454,14 +433,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_account3_pi_ds`].
     fn get_account3_pi_ds(
         &self,
-        request: crate::endpoints::get_account3_pi_ds::Request,
+        request: endpoints::get_account3_pi_ds::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_account3_pi_ds::Response, HandlerError>,
+        Output = Result<endpoints::get_account3_pi_ds::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_account3_pi_ds::Response::unrecognized()) }
+        async { Ok(endpoints::get_account3_pi_ds::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/user/{userId}/account_data/{type}`
@@ -471,14 +450,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_account_data`].
     fn get_account_data(
         &self,
-        request: crate::endpoints::get_account_data::Request,
+        request: endpoints::get_account_data::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_account_data::Response, HandlerError>,
+        Output = Result<endpoints::get_account_data::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_account_data::Response::unrecognized()) }
+        async { Ok(endpoints::get_account_data::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
@@ -488,19 +467,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_account_data_per_room`].
     fn get_account_data_per_room(
         &self,
-        request: crate::endpoints::get_account_data_per_room::Request,
+        request: endpoints::get_account_data_per_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::get_account_data_per_room::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::get_account_data_per_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::get_account_data_per_room::Response::unrecognized())
-        }
+        async { Ok(endpoints::get_account_data_per_room::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/admin/lock/{userId}`
@@ -510,14 +484,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_admin_lock_user`].
     fn get_admin_lock_user(
         &self,
-        request: crate::endpoints::get_admin_lock_user::Request,
+        request: endpoints::get_admin_lock_user::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_admin_lock_user::Response, HandlerError>,
+        Output = Result<endpoints::get_admin_lock_user::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_admin_lock_user::Response::unrecognized()) }
+        async { Ok(endpoints::get_admin_lock_user::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/admin/suspend/{userId}`
@@ -527,14 +501,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_admin_suspend_user`].
     fn get_admin_suspend_user(
         &self,
-        request: crate::endpoints::get_admin_suspend_user::Request,
+        request: endpoints::get_admin_suspend_user::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_admin_suspend_user::Response, HandlerError>,
+        Output = Result<endpoints::get_admin_suspend_user::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_admin_suspend_user::Response::unrecognized()) }
+        async { Ok(endpoints::get_admin_suspend_user::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/auth_metadata`
@@ -544,13 +518,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_auth_metadata`].
     fn get_auth_metadata(
         &self,
-        request: crate::endpoints::get_auth_metadata::Request,
+        request: endpoints::get_auth_metadata::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_auth_metadata::Response, HandlerError>,
+        Output = Result<endpoints::get_auth_metadata::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_auth_metadata::Response::unrecognized()) }
+        async { Ok(endpoints::get_auth_metadata::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/capabilities`
@@ -560,14 +534,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_capabilities`].
     fn get_capabilities(
         &self,
-        request: crate::endpoints::get_capabilities::Request,
+        request: endpoints::get_capabilities::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_capabilities::Response, HandlerError>,
+        Output = Result<endpoints::get_capabilities::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_capabilities::Response::unrecognized()) }
+        async { Ok(endpoints::get_capabilities::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/media/v3/config`
@@ -577,14 +551,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_config`].
     fn get_config(
         &self,
-        request: crate::endpoints::get_config::Request,
+        request: endpoints::get_config::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_config::Response, HandlerError>,
+        Output = Result<endpoints::get_config::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_config::Response::unrecognized()) }
+        async { Ok(endpoints::get_config::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/media/config`
@@ -594,14 +568,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_config_authed`].
     fn get_config_authed(
         &self,
-        request: crate::endpoints::get_config_authed::Request,
+        request: endpoints::get_config_authed::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_config_authed::Response, HandlerError>,
+        Output = Result<endpoints::get_config_authed::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_config_authed::Response::unrecognized()) }
+        async { Ok(endpoints::get_config_authed::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}`
@@ -611,13 +585,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_content`].
     fn get_content(
         &self,
-        request: crate::endpoints::get_content::Request,
+        request: endpoints::get_content::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_content::Response, HandlerError>,
+        Output = Result<endpoints::get_content::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_content::Response::unrecognized()) }
+        async { Ok(endpoints::get_content::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}`
@@ -627,14 +601,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_content_authed`].
     fn get_content_authed(
         &self,
-        request: crate::endpoints::get_content_authed::Request,
+        request: endpoints::get_content_authed::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_content_authed::Response, HandlerError>,
+        Output = Result<endpoints::get_content_authed::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_content_authed::Response::unrecognized()) }
+        async { Ok(endpoints::get_content_authed::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}`
@@ -644,18 +618,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_content_override_name`].
     fn get_content_override_name(
         &self,
-        request: crate::endpoints::get_content_override_name::Request,
+        request: endpoints::get_content_override_name::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::get_content_override_name::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::get_content_override_name::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async {
-            Ok(crate::endpoints::get_content_override_name::Response::unrecognized())
-        }
+        async { Ok(endpoints::get_content_override_name::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}`
@@ -665,20 +634,18 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_content_override_name_authed`].
     fn get_content_override_name_authed(
         &self,
-        request: crate::endpoints::get_content_override_name_authed::Request,
+        request: endpoints::get_content_override_name_authed::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::get_content_override_name_authed::Response,
+            endpoints::get_content_override_name_authed::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, identity, context);
         async {
-            Ok(
-                crate::endpoints::get_content_override_name_authed::Response::unrecognized(),
-            )
+            Ok(endpoints::get_content_override_name_authed::Response::unrecognized())
         }
     }
 
@@ -689,13 +656,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_content_thumbnail`].
     fn get_content_thumbnail(
         &self,
-        request: crate::endpoints::get_content_thumbnail::Request,
+        request: endpoints::get_content_thumbnail::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_content_thumbnail::Response, HandlerError>,
+        Output = Result<endpoints::get_content_thumbnail::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_content_thumbnail::Response::unrecognized()) }
+        async { Ok(endpoints::get_content_thumbnail::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}`
@@ -705,19 +672,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_content_thumbnail_authed`].
     fn get_content_thumbnail_authed(
         &self,
-        request: crate::endpoints::get_content_thumbnail_authed::Request,
+        request: endpoints::get_content_thumbnail_authed::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::get_content_thumbnail_authed::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::get_content_thumbnail_authed::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::get_content_thumbnail_authed::Response::unrecognized())
-        }
+        async { Ok(endpoints::get_content_thumbnail_authed::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/devices/{deviceId}`
@@ -727,14 +689,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_device`].
     fn get_device(
         &self,
-        request: crate::endpoints::get_device::Request,
+        request: endpoints::get_device::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_device::Response, HandlerError>,
+        Output = Result<endpoints::get_device::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_device::Response::unrecognized()) }
+        async { Ok(endpoints::get_device::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/devices`
@@ -744,14 +706,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_devices`].
     fn get_devices(
         &self,
-        request: crate::endpoints::get_devices::Request,
+        request: endpoints::get_devices::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_devices::Response, HandlerError>,
+        Output = Result<endpoints::get_devices::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_devices::Response::unrecognized()) }
+        async { Ok(endpoints::get_devices::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event`
@@ -761,14 +723,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_event_by_timestamp`].
     fn get_event_by_timestamp(
         &self,
-        request: crate::endpoints::get_event_by_timestamp::Request,
+        request: endpoints::get_event_by_timestamp::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_event_by_timestamp::Response, HandlerError>,
+        Output = Result<endpoints::get_event_by_timestamp::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_event_by_timestamp::Response::unrecognized()) }
+        async { Ok(endpoints::get_event_by_timestamp::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}`
@@ -778,14 +740,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_event_context`].
     fn get_event_context(
         &self,
-        request: crate::endpoints::get_event_context::Request,
+        request: endpoints::get_event_context::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_event_context::Response, HandlerError>,
+        Output = Result<endpoints::get_event_context::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_event_context::Response::unrecognized()) }
+        async { Ok(endpoints::get_event_context::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/events`
@@ -795,14 +757,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_events`].
     fn get_events(
         &self,
-        request: crate::endpoints::get_events::Request,
+        request: endpoints::get_events::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_events::Response, HandlerError>,
+        Output = Result<endpoints::get_events::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_events::Response::unrecognized()) }
+        async { Ok(endpoints::get_events::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/user/{userId}/filter/{filterId}`
@@ -812,14 +774,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_filter`].
     fn get_filter(
         &self,
-        request: crate::endpoints::get_filter::Request,
+        request: endpoints::get_filter::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_filter::Response, HandlerError>,
+        Output = Result<endpoints::get_filter::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_filter::Response::unrecognized()) }
+        async { Ok(endpoints::get_filter::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/rooms/{roomId}/joined_members`
@@ -829,19 +791,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_joined_members_by_room`].
     fn get_joined_members_by_room(
         &self,
-        request: crate::endpoints::get_joined_members_by_room::Request,
+        request: endpoints::get_joined_members_by_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::get_joined_members_by_room::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::get_joined_members_by_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::get_joined_members_by_room::Response::unrecognized())
-        }
+        async { Ok(endpoints::get_joined_members_by_room::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/joined_rooms`
@@ -851,14 +808,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_joined_rooms`].
     fn get_joined_rooms(
         &self,
-        request: crate::endpoints::get_joined_rooms::Request,
+        request: endpoints::get_joined_rooms::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_joined_rooms::Response, HandlerError>,
+        Output = Result<endpoints::get_joined_rooms::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_joined_rooms::Response::unrecognized()) }
+        async { Ok(endpoints::get_joined_rooms::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/keys/changes`
@@ -868,14 +825,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_keys_changes`].
     fn get_keys_changes(
         &self,
-        request: crate::endpoints::get_keys_changes::Request,
+        request: endpoints::get_keys_changes::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_keys_changes::Response, HandlerError>,
+        Output = Result<endpoints::get_keys_changes::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_keys_changes::Response::unrecognized()) }
+        async { Ok(endpoints::get_keys_changes::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/rooms/{roomId}/aliases`
@@ -885,14 +842,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_local_aliases`].
     fn get_local_aliases(
         &self,
-        request: crate::endpoints::get_local_aliases::Request,
+        request: endpoints::get_local_aliases::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_local_aliases::Response, HandlerError>,
+        Output = Result<endpoints::get_local_aliases::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_local_aliases::Response::unrecognized()) }
+        async { Ok(endpoints::get_local_aliases::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/login`
@@ -902,13 +859,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_login_flows`].
     fn get_login_flows(
         &self,
-        request: crate::endpoints::get_login_flows::Request,
+        request: endpoints::get_login_flows::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_login_flows::Response, HandlerError>,
+        Output = Result<endpoints::get_login_flows::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_login_flows::Response::unrecognized()) }
+        async { Ok(endpoints::get_login_flows::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/rooms/{roomId}/members`
@@ -918,14 +875,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_members_by_room`].
     fn get_members_by_room(
         &self,
-        request: crate::endpoints::get_members_by_room::Request,
+        request: endpoints::get_members_by_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_members_by_room::Response, HandlerError>,
+        Output = Result<endpoints::get_members_by_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_members_by_room::Response::unrecognized()) }
+        async { Ok(endpoints::get_members_by_room::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/mutual_rooms`
@@ -935,14 +892,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_mutual_rooms`].
     fn get_mutual_rooms(
         &self,
-        request: crate::endpoints::get_mutual_rooms::Request,
+        request: endpoints::get_mutual_rooms::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_mutual_rooms::Response, HandlerError>,
+        Output = Result<endpoints::get_mutual_rooms::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_mutual_rooms::Response::unrecognized()) }
+        async { Ok(endpoints::get_mutual_rooms::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/notifications`
@@ -952,14 +909,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_notifications`].
     fn get_notifications(
         &self,
-        request: crate::endpoints::get_notifications::Request,
+        request: endpoints::get_notifications::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_notifications::Response, HandlerError>,
+        Output = Result<endpoints::get_notifications::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_notifications::Response::unrecognized()) }
+        async { Ok(endpoints::get_notifications::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/events/{eventId}`
@@ -969,14 +926,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_one_event`].
     fn get_one_event(
         &self,
-        request: crate::endpoints::get_one_event::Request,
+        request: endpoints::get_one_event::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_one_event::Response, HandlerError>,
+        Output = Result<endpoints::get_one_event::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_one_event::Response::unrecognized()) }
+        async { Ok(endpoints::get_one_event::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}`
@@ -986,14 +943,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_one_room_event`].
     fn get_one_room_event(
         &self,
-        request: crate::endpoints::get_one_room_event::Request,
+        request: endpoints::get_one_room_event::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_one_room_event::Response, HandlerError>,
+        Output = Result<endpoints::get_one_room_event::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_one_room_event::Response::unrecognized()) }
+        async { Ok(endpoints::get_one_room_event::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/presence/{userId}/status`
@@ -1003,14 +960,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_presence`].
     fn get_presence(
         &self,
-        request: crate::endpoints::get_presence::Request,
+        request: endpoints::get_presence::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_presence::Response, HandlerError>,
+        Output = Result<endpoints::get_presence::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_presence::Response::unrecognized()) }
+        async { Ok(endpoints::get_presence::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/profile/{userId}/{keyName}`
@@ -1020,13 +977,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_profile_field`].
     fn get_profile_field(
         &self,
-        request: crate::endpoints::get_profile_field::Request,
+        request: endpoints::get_profile_field::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_profile_field::Response, HandlerError>,
+        Output = Result<endpoints::get_profile_field::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_profile_field::Response::unrecognized()) }
+        async { Ok(endpoints::get_profile_field::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/thirdparty/protocol/{protocol}`
@@ -1036,14 +993,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_protocol_metadata`].
     fn get_protocol_metadata(
         &self,
-        request: crate::endpoints::get_protocol_metadata::Request,
+        request: endpoints::get_protocol_metadata::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_protocol_metadata::Response, HandlerError>,
+        Output = Result<endpoints::get_protocol_metadata::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_protocol_metadata::Response::unrecognized()) }
+        async { Ok(endpoints::get_protocol_metadata::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/thirdparty/protocols`
@@ -1053,14 +1010,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_protocols`].
     fn get_protocols(
         &self,
-        request: crate::endpoints::get_protocols::Request,
+        request: endpoints::get_protocols::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_protocols::Response, HandlerError>,
+        Output = Result<endpoints::get_protocols::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_protocols::Response::unrecognized()) }
+        async { Ok(endpoints::get_protocols::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/publicRooms`
@@ -1070,13 +1027,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_public_rooms`].
     fn get_public_rooms(
         &self,
-        request: crate::endpoints::get_public_rooms::Request,
+        request: endpoints::get_public_rooms::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_public_rooms::Response, HandlerError>,
+        Output = Result<endpoints::get_public_rooms::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_public_rooms::Response::unrecognized()) }
+        async { Ok(endpoints::get_public_rooms::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
@@ -1086,14 +1043,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_push_rule`].
     fn get_push_rule(
         &self,
-        request: crate::endpoints::get_push_rule::Request,
+        request: endpoints::get_push_rule::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_push_rule::Response, HandlerError>,
+        Output = Result<endpoints::get_push_rule::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_push_rule::Response::unrecognized()) }
+        async { Ok(endpoints::get_push_rule::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
@@ -1103,14 +1060,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_push_rule_actions`].
     fn get_push_rule_actions(
         &self,
-        request: crate::endpoints::get_push_rule_actions::Request,
+        request: endpoints::get_push_rule_actions::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_push_rule_actions::Response, HandlerError>,
+        Output = Result<endpoints::get_push_rule_actions::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_push_rule_actions::Response::unrecognized()) }
+        async { Ok(endpoints::get_push_rule_actions::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/pushrules/`
@@ -1120,14 +1077,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_push_rules`].
     fn get_push_rules(
         &self,
-        request: crate::endpoints::get_push_rules::Request,
+        request: endpoints::get_push_rules::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_push_rules::Response, HandlerError>,
+        Output = Result<endpoints::get_push_rules::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_push_rules::Response::unrecognized()) }
+        async { Ok(endpoints::get_push_rules::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/pushrules/global/`
@@ -1137,14 +1094,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_push_rules_global`].
     fn get_push_rules_global(
         &self,
-        request: crate::endpoints::get_push_rules_global::Request,
+        request: endpoints::get_push_rules_global::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_push_rules_global::Response, HandlerError>,
+        Output = Result<endpoints::get_push_rules_global::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_push_rules_global::Response::unrecognized()) }
+        async { Ok(endpoints::get_push_rules_global::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/pushers`
@@ -1154,14 +1111,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_pushers`].
     fn get_pushers(
         &self,
-        request: crate::endpoints::get_pushers::Request,
+        request: endpoints::get_pushers::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_pushers::Response, HandlerError>,
+        Output = Result<endpoints::get_pushers::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_pushers::Response::unrecognized()) }
+        async { Ok(endpoints::get_pushers::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}`
@@ -1171,14 +1128,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_relating_events`].
     fn get_relating_events(
         &self,
-        request: crate::endpoints::get_relating_events::Request,
+        request: endpoints::get_relating_events::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_relating_events::Response, HandlerError>,
+        Output = Result<endpoints::get_relating_events::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_relating_events::Response::unrecognized()) }
+        async { Ok(endpoints::get_relating_events::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}`
@@ -1188,20 +1145,18 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_relating_events_with_rel_type`].
     fn get_relating_events_with_rel_type(
         &self,
-        request: crate::endpoints::get_relating_events_with_rel_type::Request,
+        request: endpoints::get_relating_events_with_rel_type::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::get_relating_events_with_rel_type::Response,
+            endpoints::get_relating_events_with_rel_type::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, identity, context);
         async {
-            Ok(
-                crate::endpoints::get_relating_events_with_rel_type::Response::unrecognized(),
-            )
+            Ok(endpoints::get_relating_events_with_rel_type::Response::unrecognized())
         }
     }
 
@@ -1212,19 +1167,19 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_relating_events_with_rel_type_and_event_type`].
     fn get_relating_events_with_rel_type_and_event_type(
         &self,
-        request: crate::endpoints::get_relating_events_with_rel_type_and_event_type::Request,
+        request: endpoints::get_relating_events_with_rel_type_and_event_type::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::get_relating_events_with_rel_type_and_event_type::Response,
+            endpoints::get_relating_events_with_rel_type_and_event_type::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, identity, context);
         async {
             Ok(
-                crate::endpoints::get_relating_events_with_rel_type_and_event_type::Response::unrecognized(),
+                endpoints::get_relating_events_with_rel_type_and_event_type::Response::unrecognized(),
             )
         }
     }
@@ -1236,14 +1191,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_events`].
     fn get_room_events(
         &self,
-        request: crate::endpoints::get_room_events::Request,
+        request: endpoints::get_room_events::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_room_events::Response, HandlerError>,
+        Output = Result<endpoints::get_room_events::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_room_events::Response::unrecognized()) }
+        async { Ok(endpoints::get_room_events::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/directory/room/{roomAlias}`
@@ -1253,13 +1208,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_id_by_alias`].
     fn get_room_id_by_alias(
         &self,
-        request: crate::endpoints::get_room_id_by_alias::Request,
+        request: endpoints::get_room_id_by_alias::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_room_id_by_alias::Response, HandlerError>,
+        Output = Result<endpoints::get_room_id_by_alias::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_room_id_by_alias::Response::unrecognized()) }
+        async { Ok(endpoints::get_room_id_by_alias::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
@@ -1269,19 +1224,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_key_by_session_id`].
     fn get_room_key_by_session_id(
         &self,
-        request: crate::endpoints::get_room_key_by_session_id::Request,
+        request: endpoints::get_room_key_by_session_id::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::get_room_key_by_session_id::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::get_room_key_by_session_id::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::get_room_key_by_session_id::Response::unrecognized())
-        }
+        async { Ok(endpoints::get_room_key_by_session_id::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/room_keys/keys`
@@ -1291,14 +1241,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_keys`].
     fn get_room_keys(
         &self,
-        request: crate::endpoints::get_room_keys::Request,
+        request: endpoints::get_room_keys::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_room_keys::Response, HandlerError>,
+        Output = Result<endpoints::get_room_keys::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_room_keys::Response::unrecognized()) }
+        async { Ok(endpoints::get_room_keys::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/room_keys/keys/{roomId}`
@@ -1308,19 +1258,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_keys_by_room_id`].
     fn get_room_keys_by_room_id(
         &self,
-        request: crate::endpoints::get_room_keys_by_room_id::Request,
+        request: endpoints::get_room_keys_by_room_id::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::get_room_keys_by_room_id::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::get_room_keys_by_room_id::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::get_room_keys_by_room_id::Response::unrecognized())
-        }
+        async { Ok(endpoints::get_room_keys_by_room_id::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/room_keys/version/{version}`
@@ -1330,14 +1275,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_keys_version`].
     fn get_room_keys_version(
         &self,
-        request: crate::endpoints::get_room_keys_version::Request,
+        request: endpoints::get_room_keys_version::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_room_keys_version::Response, HandlerError>,
+        Output = Result<endpoints::get_room_keys_version::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_room_keys_version::Response::unrecognized()) }
+        async { Ok(endpoints::get_room_keys_version::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/room_keys/version`
@@ -1347,19 +1292,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_keys_version_current`].
     fn get_room_keys_version_current(
         &self,
-        request: crate::endpoints::get_room_keys_version_current::Request,
+        request: endpoints::get_room_keys_version_current::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::get_room_keys_version_current::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::get_room_keys_version_current::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::get_room_keys_version_current::Response::unrecognized())
-        }
+        async { Ok(endpoints::get_room_keys_version_current::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/rooms/{roomId}/state`
@@ -1369,14 +1309,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_state`].
     fn get_room_state(
         &self,
-        request: crate::endpoints::get_room_state::Request,
+        request: endpoints::get_room_state::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_room_state::Response, HandlerError>,
+        Output = Result<endpoints::get_room_state::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_room_state::Response::unrecognized()) }
+        async { Ok(endpoints::get_room_state::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
@@ -1386,17 +1326,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_state_with_key`].
     fn get_room_state_with_key(
         &self,
-        request: crate::endpoints::get_room_state_with_key::Request,
+        request: endpoints::get_room_state_with_key::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::get_room_state_with_key::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::get_room_state_with_key::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_room_state_with_key::Response::unrecognized()) }
+        async { Ok(endpoints::get_room_state_with_key::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}`
@@ -1406,14 +1343,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_summary`].
     fn get_room_summary(
         &self,
-        request: crate::endpoints::get_room_summary::Request,
+        request: endpoints::get_room_summary::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_room_summary::Response, HandlerError>,
+        Output = Result<endpoints::get_room_summary::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_room_summary::Response::unrecognized()) }
+        async { Ok(endpoints::get_room_summary::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags`
@@ -1423,14 +1360,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_tags`].
     fn get_room_tags(
         &self,
-        request: crate::endpoints::get_room_tags::Request,
+        request: endpoints::get_room_tags::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_room_tags::Response, HandlerError>,
+        Output = Result<endpoints::get_room_tags::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_room_tags::Response::unrecognized()) }
+        async { Ok(endpoints::get_room_tags::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/directory/list/room/{roomId}`
@@ -1440,19 +1377,17 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_room_visibility_on_directory`].
     fn get_room_visibility_on_directory(
         &self,
-        request: crate::endpoints::get_room_visibility_on_directory::Request,
+        request: endpoints::get_room_visibility_on_directory::Request,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::get_room_visibility_on_directory::Response,
+            endpoints::get_room_visibility_on_directory::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, context);
         async {
-            Ok(
-                crate::endpoints::get_room_visibility_on_directory::Response::unrecognized(),
-            )
+            Ok(endpoints::get_room_visibility_on_directory::Response::unrecognized())
         }
     }
 
@@ -1463,14 +1398,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_space_hierarchy`].
     fn get_space_hierarchy(
         &self,
-        request: crate::endpoints::get_space_hierarchy::Request,
+        request: endpoints::get_space_hierarchy::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_space_hierarchy::Response, HandlerError>,
+        Output = Result<endpoints::get_space_hierarchy::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_space_hierarchy::Response::unrecognized()) }
+        async { Ok(endpoints::get_space_hierarchy::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/rooms/{roomId}/threads`
@@ -1480,14 +1415,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_thread_roots`].
     fn get_thread_roots(
         &self,
-        request: crate::endpoints::get_thread_roots::Request,
+        request: endpoints::get_thread_roots::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_thread_roots::Response, HandlerError>,
+        Output = Result<endpoints::get_thread_roots::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_thread_roots::Response::unrecognized()) }
+        async { Ok(endpoints::get_thread_roots::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/account/whoami`
@@ -1497,14 +1432,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_token_owner`].
     fn get_token_owner(
         &self,
-        request: crate::endpoints::get_token_owner::Request,
+        request: endpoints::get_token_owner::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_token_owner::Response, HandlerError>,
+        Output = Result<endpoints::get_token_owner::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_token_owner::Response::unrecognized()) }
+        async { Ok(endpoints::get_token_owner::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/voip/turnServer`
@@ -1514,14 +1449,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_turn_server`].
     fn get_turn_server(
         &self,
-        request: crate::endpoints::get_turn_server::Request,
+        request: endpoints::get_turn_server::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_turn_server::Response, HandlerError>,
+        Output = Result<endpoints::get_turn_server::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_turn_server::Response::unrecognized()) }
+        async { Ok(endpoints::get_turn_server::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/media/v3/preview_url`
@@ -1531,14 +1466,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_url_preview`].
     fn get_url_preview(
         &self,
-        request: crate::endpoints::get_url_preview::Request,
+        request: endpoints::get_url_preview::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_url_preview::Response, HandlerError>,
+        Output = Result<endpoints::get_url_preview::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_url_preview::Response::unrecognized()) }
+        async { Ok(endpoints::get_url_preview::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/media/preview_url`
@@ -1548,14 +1483,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_url_preview_authed`].
     fn get_url_preview_authed(
         &self,
-        request: crate::endpoints::get_url_preview_authed::Request,
+        request: endpoints::get_url_preview_authed::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_url_preview_authed::Response, HandlerError>,
+        Output = Result<endpoints::get_url_preview_authed::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_url_preview_authed::Response::unrecognized()) }
+        async { Ok(endpoints::get_url_preview_authed::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/profile/{userId}`
@@ -1565,13 +1500,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_user_profile`].
     fn get_user_profile(
         &self,
-        request: crate::endpoints::get_user_profile::Request,
+        request: endpoints::get_user_profile::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_user_profile::Response, HandlerError>,
+        Output = Result<endpoints::get_user_profile::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_user_profile::Response::unrecognized()) }
+        async { Ok(endpoints::get_user_profile::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/versions`
@@ -1581,14 +1516,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_versions`].
     fn get_versions(
         &self,
-        request: crate::endpoints::get_versions::Request,
+        request: endpoints::get_versions::Request,
         identity: Option<Self::Identity>,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_versions::Response, HandlerError>,
+        Output = Result<endpoints::get_versions::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_versions::Response::unrecognized()) }
+        async { Ok(endpoints::get_versions::Response::unrecognized()) }
     }
 
     /// `GET /.well-known/matrix/client`
@@ -1598,13 +1533,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_wellknown`].
     fn get_wellknown(
         &self,
-        request: crate::endpoints::get_wellknown::Request,
+        request: endpoints::get_wellknown::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_wellknown::Response, HandlerError>,
+        Output = Result<endpoints::get_wellknown::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_wellknown::Response::unrecognized()) }
+        async { Ok(endpoints::get_wellknown::Response::unrecognized()) }
     }
 
     /// `GET /.well-known/matrix/policy_server`
@@ -1614,13 +1549,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_wellknown_policy`].
     fn get_wellknown_policy(
         &self,
-        request: crate::endpoints::get_wellknown_policy::Request,
+        request: endpoints::get_wellknown_policy::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_wellknown_policy::Response, HandlerError>,
+        Output = Result<endpoints::get_wellknown_policy::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_wellknown_policy::Response::unrecognized()) }
+        async { Ok(endpoints::get_wellknown_policy::Response::unrecognized()) }
     }
 
     /// `GET /.well-known/matrix/support`
@@ -1630,13 +1565,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_wellknown_support`].
     fn get_wellknown_support(
         &self,
-        request: crate::endpoints::get_wellknown_support::Request,
+        request: endpoints::get_wellknown_support::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_wellknown_support::Response, HandlerError>,
+        Output = Result<endpoints::get_wellknown_support::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::get_wellknown_support::Response::unrecognized()) }
+        async { Ok(endpoints::get_wellknown_support::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/admin/whois/{userId}`
@@ -1646,14 +1581,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::get_who_is`].
     fn get_who_is(
         &self,
-        request: crate::endpoints::get_who_is::Request,
+        request: endpoints::get_who_is::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::get_who_is::Response, HandlerError>,
+        Output = Result<endpoints::get_who_is::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::get_who_is::Response::unrecognized()) }
+        async { Ok(endpoints::get_who_is::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/initialSync`
@@ -1663,14 +1598,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::initial_sync`].
     fn initial_sync(
         &self,
-        request: crate::endpoints::initial_sync::Request,
+        request: endpoints::initial_sync::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::initial_sync::Response, HandlerError>,
+        Output = Result<endpoints::initial_sync::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::initial_sync::Response::unrecognized()) }
+        async { Ok(endpoints::initial_sync::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
@@ -1680,14 +1615,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::invite_by3_pid`].
     fn invite_by3_pid(
         &self,
-        request: crate::endpoints::invite_by3_pid::Request,
+        request: endpoints::invite_by3_pid::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::invite_by3_pid::Response, HandlerError>,
+        Output = Result<endpoints::invite_by3_pid::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::invite_by3_pid::Response::unrecognized()) }
+        async { Ok(endpoints::invite_by3_pid::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/invite`
@@ -1697,14 +1632,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::invite_user`].
     fn invite_user(
         &self,
-        request: crate::endpoints::invite_user::Request,
+        request: endpoints::invite_user::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::invite_user::Response, HandlerError>,
+        Output = Result<endpoints::invite_user::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::invite_user::Response::unrecognized()) }
+        async { Ok(endpoints::invite_user::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
@@ -1714,14 +1649,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::is_push_rule_enabled`].
     fn is_push_rule_enabled(
         &self,
-        request: crate::endpoints::is_push_rule_enabled::Request,
+        request: endpoints::is_push_rule_enabled::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::is_push_rule_enabled::Response, HandlerError>,
+        Output = Result<endpoints::is_push_rule_enabled::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::is_push_rule_enabled::Response::unrecognized()) }
+        async { Ok(endpoints::is_push_rule_enabled::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/join/{roomIdOrAlias}`
@@ -1731,14 +1666,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::join_room`].
     fn join_room(
         &self,
-        request: crate::endpoints::join_room::Request,
+        request: endpoints::join_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::join_room::Response, HandlerError>,
+        Output = Result<endpoints::join_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::join_room::Response::unrecognized()) }
+        async { Ok(endpoints::join_room::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/join`
@@ -1748,14 +1683,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::join_room_by_id`].
     fn join_room_by_id(
         &self,
-        request: crate::endpoints::join_room_by_id::Request,
+        request: endpoints::join_room_by_id::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::join_room_by_id::Response, HandlerError>,
+        Output = Result<endpoints::join_room_by_id::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::join_room_by_id::Response::unrecognized()) }
+        async { Ok(endpoints::join_room_by_id::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/kick`
@@ -1765,14 +1700,12 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::kick`].
     fn kick(
         &self,
-        request: crate::endpoints::kick::Request,
+        request: endpoints::kick::Request,
         identity: Self::Identity,
         context: RequestContext,
-    ) -> impl Future<
-        Output = Result<crate::endpoints::kick::Response, HandlerError>,
-    > + Send {
+    ) -> impl Future<Output = Result<endpoints::kick::Response, HandlerError>> + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::kick::Response::unrecognized()) }
+        async { Ok(endpoints::kick::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/knock/{roomIdOrAlias}`
@@ -1782,14 +1715,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::knock_room`].
     fn knock_room(
         &self,
-        request: crate::endpoints::knock_room::Request,
+        request: endpoints::knock_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::knock_room::Response, HandlerError>,
+        Output = Result<endpoints::knock_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::knock_room::Response::unrecognized()) }
+        async { Ok(endpoints::knock_room::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/leave`
@@ -1799,14 +1732,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::leave_room`].
     fn leave_room(
         &self,
-        request: crate::endpoints::leave_room::Request,
+        request: endpoints::leave_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::leave_room::Response, HandlerError>,
+        Output = Result<endpoints::leave_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::leave_room::Response::unrecognized()) }
+        async { Ok(endpoints::leave_room::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/login`
@@ -1816,13 +1749,11 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::login`].
     fn login(
         &self,
-        request: crate::endpoints::login::Request,
+        request: endpoints::login::Request,
         context: RequestContext,
-    ) -> impl Future<
-        Output = Result<crate::endpoints::login::Response, HandlerError>,
-    > + Send {
+    ) -> impl Future<Output = Result<endpoints::login::Response, HandlerError>> + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::login::Response::unrecognized()) }
+        async { Ok(endpoints::login::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/logout`
@@ -1832,14 +1763,12 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::logout`].
     fn logout(
         &self,
-        request: crate::endpoints::logout::Request,
+        request: endpoints::logout::Request,
         identity: Self::Identity,
         context: RequestContext,
-    ) -> impl Future<
-        Output = Result<crate::endpoints::logout::Response, HandlerError>,
-    > + Send {
+    ) -> impl Future<Output = Result<endpoints::logout::Response, HandlerError>> + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::logout::Response::unrecognized()) }
+        async { Ok(endpoints::logout::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/logout/all`
@@ -1849,14 +1778,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::logout_all`].
     fn logout_all(
         &self,
-        request: crate::endpoints::logout_all::Request,
+        request: endpoints::logout_all::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::logout_all::Response, HandlerError>,
+        Output = Result<endpoints::logout_all::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::logout_all::Response::unrecognized()) }
+        async { Ok(endpoints::logout_all::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/events`
@@ -1866,14 +1795,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::peek_events`].
     fn peek_events(
         &self,
-        request: crate::endpoints::peek_events::Request,
+        request: endpoints::peek_events::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::peek_events::Response, HandlerError>,
+        Output = Result<endpoints::peek_events::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::peek_events::Response::unrecognized()) }
+        async { Ok(endpoints::peek_events::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v1/appservice/{appserviceId}/ping`
@@ -1883,14 +1812,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::ping_appservice`].
     fn ping_appservice(
         &self,
-        request: crate::endpoints::ping_appservice::Request,
+        request: endpoints::ping_appservice::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::ping_appservice::Response, HandlerError>,
+        Output = Result<endpoints::ping_appservice::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::ping_appservice::Response::unrecognized()) }
+        async { Ok(endpoints::ping_appservice::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/account/3pid`
@@ -1900,14 +1829,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::post3_pi_ds`].
     fn post3_pi_ds(
         &self,
-        request: crate::endpoints::post3_pi_ds::Request,
+        request: endpoints::post3_pi_ds::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::post3_pi_ds::Response, HandlerError>,
+        Output = Result<endpoints::post3_pi_ds::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::post3_pi_ds::Response::unrecognized()) }
+        async { Ok(endpoints::post3_pi_ds::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/pushers/set`
@@ -1917,14 +1846,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::post_pusher`].
     fn post_pusher(
         &self,
-        request: crate::endpoints::post_pusher::Request,
+        request: endpoints::post_pusher::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::post_pusher::Response, HandlerError>,
+        Output = Result<endpoints::post_pusher::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::post_pusher::Response::unrecognized()) }
+        async { Ok(endpoints::post_pusher::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}`
@@ -1934,14 +1863,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::post_receipt`].
     fn post_receipt(
         &self,
-        request: crate::endpoints::post_receipt::Request,
+        request: endpoints::post_receipt::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::post_receipt::Response, HandlerError>,
+        Output = Result<endpoints::post_receipt::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::post_receipt::Response::unrecognized()) }
+        async { Ok(endpoints::post_receipt::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/room_keys/version`
@@ -1951,14 +1880,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::post_room_keys_version`].
     fn post_room_keys_version(
         &self,
-        request: crate::endpoints::post_room_keys_version::Request,
+        request: endpoints::post_room_keys_version::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::post_room_keys_version::Response, HandlerError>,
+        Output = Result<endpoints::post_room_keys_version::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::post_room_keys_version::Response::unrecognized()) }
+        async { Ok(endpoints::post_room_keys_version::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}`
@@ -1968,19 +1897,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::put_room_key_by_session_id`].
     fn put_room_key_by_session_id(
         &self,
-        request: crate::endpoints::put_room_key_by_session_id::Request,
+        request: endpoints::put_room_key_by_session_id::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::put_room_key_by_session_id::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::put_room_key_by_session_id::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::put_room_key_by_session_id::Response::unrecognized())
-        }
+        async { Ok(endpoints::put_room_key_by_session_id::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/room_keys/keys`
@@ -1990,14 +1914,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::put_room_keys`].
     fn put_room_keys(
         &self,
-        request: crate::endpoints::put_room_keys::Request,
+        request: endpoints::put_room_keys::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::put_room_keys::Response, HandlerError>,
+        Output = Result<endpoints::put_room_keys::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::put_room_keys::Response::unrecognized()) }
+        async { Ok(endpoints::put_room_keys::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/room_keys/keys/{roomId}`
@@ -2007,19 +1931,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::put_room_keys_by_room_id`].
     fn put_room_keys_by_room_id(
         &self,
-        request: crate::endpoints::put_room_keys_by_room_id::Request,
+        request: endpoints::put_room_keys_by_room_id::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::put_room_keys_by_room_id::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::put_room_keys_by_room_id::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::put_room_keys_by_room_id::Response::unrecognized())
-        }
+        async { Ok(endpoints::put_room_keys_by_room_id::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/room_keys/version/{version}`
@@ -2029,14 +1948,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::put_room_keys_version`].
     fn put_room_keys_version(
         &self,
-        request: crate::endpoints::put_room_keys_version::Request,
+        request: endpoints::put_room_keys_version::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::put_room_keys_version::Response, HandlerError>,
+        Output = Result<endpoints::put_room_keys_version::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::put_room_keys_version::Response::unrecognized()) }
+        async { Ok(endpoints::put_room_keys_version::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/keys/query`
@@ -2046,14 +1965,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::query_keys`].
     fn query_keys(
         &self,
-        request: crate::endpoints::query_keys::Request,
+        request: endpoints::query_keys::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::query_keys::Response, HandlerError>,
+        Output = Result<endpoints::query_keys::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::query_keys::Response::unrecognized()) }
+        async { Ok(endpoints::query_keys::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/thirdparty/location`
@@ -2063,17 +1982,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::query_location_by_alias`].
     fn query_location_by_alias(
         &self,
-        request: crate::endpoints::query_location_by_alias::Request,
+        request: endpoints::query_location_by_alias::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::query_location_by_alias::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::query_location_by_alias::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::query_location_by_alias::Response::unrecognized()) }
+        async { Ok(endpoints::query_location_by_alias::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/thirdparty/location/{protocol}`
@@ -2083,19 +1999,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::query_location_by_protocol`].
     fn query_location_by_protocol(
         &self,
-        request: crate::endpoints::query_location_by_protocol::Request,
+        request: endpoints::query_location_by_protocol::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::query_location_by_protocol::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::query_location_by_protocol::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::query_location_by_protocol::Response::unrecognized())
-        }
+        async { Ok(endpoints::query_location_by_protocol::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/publicRooms`
@@ -2105,14 +2016,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::query_public_rooms`].
     fn query_public_rooms(
         &self,
-        request: crate::endpoints::query_public_rooms::Request,
+        request: endpoints::query_public_rooms::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::query_public_rooms::Response, HandlerError>,
+        Output = Result<endpoints::query_public_rooms::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::query_public_rooms::Response::unrecognized()) }
+        async { Ok(endpoints::query_public_rooms::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/thirdparty/user`
@@ -2122,14 +2033,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::query_user_by_id`].
     fn query_user_by_id(
         &self,
-        request: crate::endpoints::query_user_by_id::Request,
+        request: endpoints::query_user_by_id::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::query_user_by_id::Response, HandlerError>,
+        Output = Result<endpoints::query_user_by_id::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::query_user_by_id::Response::unrecognized()) }
+        async { Ok(endpoints::query_user_by_id::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/thirdparty/user/{protocol}`
@@ -2139,14 +2050,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::query_user_by_protocol`].
     fn query_user_by_protocol(
         &self,
-        request: crate::endpoints::query_user_by_protocol::Request,
+        request: endpoints::query_user_by_protocol::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::query_user_by_protocol::Response, HandlerError>,
+        Output = Result<endpoints::query_user_by_protocol::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::query_user_by_protocol::Response::unrecognized()) }
+        async { Ok(endpoints::query_user_by_protocol::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}`
@@ -2156,14 +2067,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::redact_event`].
     fn redact_event(
         &self,
-        request: crate::endpoints::redact_event::Request,
+        request: endpoints::redact_event::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::redact_event::Response, HandlerError>,
+        Output = Result<endpoints::redact_event::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::redact_event::Response::unrecognized()) }
+        async { Ok(endpoints::redact_event::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/login/sso/redirect/{idpId}`
@@ -2173,13 +2084,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::redirect_to_id_p`].
     fn redirect_to_id_p(
         &self,
-        request: crate::endpoints::redirect_to_id_p::Request,
+        request: endpoints::redirect_to_id_p::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::redirect_to_id_p::Response, HandlerError>,
+        Output = Result<endpoints::redirect_to_id_p::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::redirect_to_id_p::Response::unrecognized()) }
+        async { Ok(endpoints::redirect_to_id_p::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/login/sso/redirect`
@@ -2189,13 +2100,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::redirect_to_sso`].
     fn redirect_to_sso(
         &self,
-        request: crate::endpoints::redirect_to_sso::Request,
+        request: endpoints::redirect_to_sso::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::redirect_to_sso::Response, HandlerError>,
+        Output = Result<endpoints::redirect_to_sso::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::redirect_to_sso::Response::unrecognized()) }
+        async { Ok(endpoints::redirect_to_sso::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/refresh`
@@ -2205,13 +2116,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::refresh`].
     fn refresh(
         &self,
-        request: crate::endpoints::refresh::Request,
+        request: endpoints::refresh::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::refresh::Response, HandlerError>,
+        Output = Result<endpoints::refresh::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::refresh::Response::unrecognized()) }
+        async { Ok(endpoints::refresh::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/register`
@@ -2221,13 +2132,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::register`].
     fn register(
         &self,
-        request: crate::endpoints::register::Request,
+        request: endpoints::register::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::register::Response, HandlerError>,
+        Output = Result<endpoints::register::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::register::Response::unrecognized()) }
+        async { Ok(endpoints::register::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v1/register/m.login.registration_token/validity`
@@ -2237,18 +2148,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::registration_token_validity`].
     fn registration_token_validity(
         &self,
-        request: crate::endpoints::registration_token_validity::Request,
+        request: endpoints::registration_token_validity::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::registration_token_validity::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::registration_token_validity::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async {
-            Ok(crate::endpoints::registration_token_validity::Response::unrecognized())
-        }
+        async { Ok(endpoints::registration_token_validity::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/report/{eventId}`
@@ -2258,14 +2164,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::report_event`].
     fn report_event(
         &self,
-        request: crate::endpoints::report_event::Request,
+        request: endpoints::report_event::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::report_event::Response, HandlerError>,
+        Output = Result<endpoints::report_event::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::report_event::Response::unrecognized()) }
+        async { Ok(endpoints::report_event::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/report`
@@ -2275,14 +2181,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::report_room`].
     fn report_room(
         &self,
-        request: crate::endpoints::report_room::Request,
+        request: endpoints::report_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::report_room::Response, HandlerError>,
+        Output = Result<endpoints::report_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::report_room::Response::unrecognized()) }
+        async { Ok(endpoints::report_room::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/users/{userId}/report`
@@ -2292,14 +2198,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::report_user`].
     fn report_user(
         &self,
-        request: crate::endpoints::report_user::Request,
+        request: endpoints::report_user::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::report_user::Response, HandlerError>,
+        Output = Result<endpoints::report_user::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::report_user::Response::unrecognized()) }
+        async { Ok(endpoints::report_user::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/user/{userId}/openid/request_token`
@@ -2309,14 +2215,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::request_open_id_token`].
     fn request_open_id_token(
         &self,
-        request: crate::endpoints::request_open_id_token::Request,
+        request: endpoints::request_open_id_token::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::request_open_id_token::Response, HandlerError>,
+        Output = Result<endpoints::request_open_id_token::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::request_open_id_token::Response::unrecognized()) }
+        async { Ok(endpoints::request_open_id_token::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/account/3pid/email/requestToken`
@@ -2326,18 +2232,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::request_token_to3_pid_email`].
     fn request_token_to3_pid_email(
         &self,
-        request: crate::endpoints::request_token_to3_pid_email::Request,
+        request: endpoints::request_token_to3_pid_email::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::request_token_to3_pid_email::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::request_token_to3_pid_email::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async {
-            Ok(crate::endpoints::request_token_to3_pid_email::Response::unrecognized())
-        }
+        async { Ok(endpoints::request_token_to3_pid_email::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/account/3pid/msisdn/requestToken`
@@ -2347,18 +2248,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::request_token_to3_pidmsisdn`].
     fn request_token_to3_pidmsisdn(
         &self,
-        request: crate::endpoints::request_token_to3_pidmsisdn::Request,
+        request: endpoints::request_token_to3_pidmsisdn::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::request_token_to3_pidmsisdn::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::request_token_to3_pidmsisdn::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async {
-            Ok(crate::endpoints::request_token_to3_pidmsisdn::Response::unrecognized())
-        }
+        async { Ok(endpoints::request_token_to3_pidmsisdn::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/register/email/requestToken`
@@ -2368,19 +2264,17 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::request_token_to_register_email`].
     fn request_token_to_register_email(
         &self,
-        request: crate::endpoints::request_token_to_register_email::Request,
+        request: endpoints::request_token_to_register_email::Request,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::request_token_to_register_email::Response,
+            endpoints::request_token_to_register_email::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, context);
         async {
-            Ok(
-                crate::endpoints::request_token_to_register_email::Response::unrecognized(),
-            )
+            Ok(endpoints::request_token_to_register_email::Response::unrecognized())
         }
     }
 
@@ -2391,19 +2285,17 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::request_token_to_register_msisdn`].
     fn request_token_to_register_msisdn(
         &self,
-        request: crate::endpoints::request_token_to_register_msisdn::Request,
+        request: endpoints::request_token_to_register_msisdn::Request,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::request_token_to_register_msisdn::Response,
+            endpoints::request_token_to_register_msisdn::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, context);
         async {
-            Ok(
-                crate::endpoints::request_token_to_register_msisdn::Response::unrecognized(),
-            )
+            Ok(endpoints::request_token_to_register_msisdn::Response::unrecognized())
         }
     }
 
@@ -2414,18 +2306,18 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::request_token_to_reset_password_email`].
     fn request_token_to_reset_password_email(
         &self,
-        request: crate::endpoints::request_token_to_reset_password_email::Request,
+        request: endpoints::request_token_to_reset_password_email::Request,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::request_token_to_reset_password_email::Response,
+            endpoints::request_token_to_reset_password_email::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, context);
         async {
             Ok(
-                crate::endpoints::request_token_to_reset_password_email::Response::unrecognized(),
+                endpoints::request_token_to_reset_password_email::Response::unrecognized(),
             )
         }
     }
@@ -2437,18 +2329,18 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::request_token_to_reset_password_msisdn`].
     fn request_token_to_reset_password_msisdn(
         &self,
-        request: crate::endpoints::request_token_to_reset_password_msisdn::Request,
+        request: endpoints::request_token_to_reset_password_msisdn::Request,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::request_token_to_reset_password_msisdn::Response,
+            endpoints::request_token_to_reset_password_msisdn::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, context);
         async {
             Ok(
-                crate::endpoints::request_token_to_reset_password_msisdn::Response::unrecognized(),
+                endpoints::request_token_to_reset_password_msisdn::Response::unrecognized(),
             )
         }
     }
@@ -2460,14 +2352,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::room_initial_sync`].
     fn room_initial_sync(
         &self,
-        request: crate::endpoints::room_initial_sync::Request,
+        request: endpoints::room_initial_sync::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::room_initial_sync::Response, HandlerError>,
+        Output = Result<endpoints::room_initial_sync::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::room_initial_sync::Response::unrecognized()) }
+        async { Ok(endpoints::room_initial_sync::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/search`
@@ -2477,14 +2369,12 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::search`].
     fn search(
         &self,
-        request: crate::endpoints::search::Request,
+        request: endpoints::search::Request,
         identity: Self::Identity,
         context: RequestContext,
-    ) -> impl Future<
-        Output = Result<crate::endpoints::search::Response, HandlerError>,
-    > + Send {
+    ) -> impl Future<Output = Result<endpoints::search::Response, HandlerError>> + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::search::Response::unrecognized()) }
+        async { Ok(endpoints::search::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/user_directory/search`
@@ -2494,14 +2384,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::search_user_directory`].
     fn search_user_directory(
         &self,
-        request: crate::endpoints::search_user_directory::Request,
+        request: endpoints::search_user_directory::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::search_user_directory::Response, HandlerError>,
+        Output = Result<endpoints::search_user_directory::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::search_user_directory::Response::unrecognized()) }
+        async { Ok(endpoints::search_user_directory::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`
@@ -2511,14 +2401,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::send_message`].
     fn send_message(
         &self,
-        request: crate::endpoints::send_message::Request,
+        request: endpoints::send_message::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::send_message::Response, HandlerError>,
+        Output = Result<endpoints::send_message::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::send_message::Response::unrecognized()) }
+        async { Ok(endpoints::send_message::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}`
@@ -2528,14 +2418,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::send_to_device`].
     fn send_to_device(
         &self,
-        request: crate::endpoints::send_to_device::Request,
+        request: endpoints::send_to_device::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::send_to_device::Response, HandlerError>,
+        Output = Result<endpoints::send_to_device::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::send_to_device::Response::unrecognized()) }
+        async { Ok(endpoints::send_to_device::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/user/{userId}/account_data/{type}`
@@ -2545,14 +2435,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_account_data`].
     fn set_account_data(
         &self,
-        request: crate::endpoints::set_account_data::Request,
+        request: endpoints::set_account_data::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_account_data::Response, HandlerError>,
+        Output = Result<endpoints::set_account_data::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_account_data::Response::unrecognized()) }
+        async { Ok(endpoints::set_account_data::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}`
@@ -2562,19 +2452,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_account_data_per_room`].
     fn set_account_data_per_room(
         &self,
-        request: crate::endpoints::set_account_data_per_room::Request,
+        request: endpoints::set_account_data_per_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::set_account_data_per_room::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::set_account_data_per_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::set_account_data_per_room::Response::unrecognized())
-        }
+        async { Ok(endpoints::set_account_data_per_room::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v1/admin/lock/{userId}`
@@ -2584,14 +2469,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_admin_lock_user`].
     fn set_admin_lock_user(
         &self,
-        request: crate::endpoints::set_admin_lock_user::Request,
+        request: endpoints::set_admin_lock_user::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_admin_lock_user::Response, HandlerError>,
+        Output = Result<endpoints::set_admin_lock_user::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_admin_lock_user::Response::unrecognized()) }
+        async { Ok(endpoints::set_admin_lock_user::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v1/admin/suspend/{userId}`
@@ -2601,14 +2486,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_admin_suspend_user`].
     fn set_admin_suspend_user(
         &self,
-        request: crate::endpoints::set_admin_suspend_user::Request,
+        request: endpoints::set_admin_suspend_user::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_admin_suspend_user::Response, HandlerError>,
+        Output = Result<endpoints::set_admin_suspend_user::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_admin_suspend_user::Response::unrecognized()) }
+        async { Ok(endpoints::set_admin_suspend_user::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/presence/{userId}/status`
@@ -2618,14 +2503,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_presence`].
     fn set_presence(
         &self,
-        request: crate::endpoints::set_presence::Request,
+        request: endpoints::set_presence::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_presence::Response, HandlerError>,
+        Output = Result<endpoints::set_presence::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_presence::Response::unrecognized()) }
+        async { Ok(endpoints::set_presence::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/profile/{userId}/{keyName}`
@@ -2635,14 +2520,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_profile_field`].
     fn set_profile_field(
         &self,
-        request: crate::endpoints::set_profile_field::Request,
+        request: endpoints::set_profile_field::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_profile_field::Response, HandlerError>,
+        Output = Result<endpoints::set_profile_field::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_profile_field::Response::unrecognized()) }
+        async { Ok(endpoints::set_profile_field::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}`
@@ -2652,14 +2537,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_push_rule`].
     fn set_push_rule(
         &self,
-        request: crate::endpoints::set_push_rule::Request,
+        request: endpoints::set_push_rule::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_push_rule::Response, HandlerError>,
+        Output = Result<endpoints::set_push_rule::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_push_rule::Response::unrecognized()) }
+        async { Ok(endpoints::set_push_rule::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions`
@@ -2669,14 +2554,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_push_rule_actions`].
     fn set_push_rule_actions(
         &self,
-        request: crate::endpoints::set_push_rule_actions::Request,
+        request: endpoints::set_push_rule_actions::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_push_rule_actions::Response, HandlerError>,
+        Output = Result<endpoints::set_push_rule_actions::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_push_rule_actions::Response::unrecognized()) }
+        async { Ok(endpoints::set_push_rule_actions::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled`
@@ -2686,14 +2571,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_push_rule_enabled`].
     fn set_push_rule_enabled(
         &self,
-        request: crate::endpoints::set_push_rule_enabled::Request,
+        request: endpoints::set_push_rule_enabled::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_push_rule_enabled::Response, HandlerError>,
+        Output = Result<endpoints::set_push_rule_enabled::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_push_rule_enabled::Response::unrecognized()) }
+        async { Ok(endpoints::set_push_rule_enabled::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/read_markers`
@@ -2703,14 +2588,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_read_marker`].
     fn set_read_marker(
         &self,
-        request: crate::endpoints::set_read_marker::Request,
+        request: endpoints::set_read_marker::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_read_marker::Response, HandlerError>,
+        Output = Result<endpoints::set_read_marker::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_read_marker::Response::unrecognized()) }
+        async { Ok(endpoints::set_read_marker::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/directory/room/{roomAlias}`
@@ -2720,14 +2605,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_room_alias`].
     fn set_room_alias(
         &self,
-        request: crate::endpoints::set_room_alias::Request,
+        request: endpoints::set_room_alias::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_room_alias::Response, HandlerError>,
+        Output = Result<endpoints::set_room_alias::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_room_alias::Response::unrecognized()) }
+        async { Ok(endpoints::set_room_alias::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
@@ -2737,17 +2622,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_room_state_with_key`].
     fn set_room_state_with_key(
         &self,
-        request: crate::endpoints::set_room_state_with_key::Request,
+        request: endpoints::set_room_state_with_key::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::set_room_state_with_key::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::set_room_state_with_key::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_room_state_with_key::Response::unrecognized()) }
+        async { Ok(endpoints::set_room_state_with_key::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}`
@@ -2757,14 +2639,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_room_tag`].
     fn set_room_tag(
         &self,
-        request: crate::endpoints::set_room_tag::Request,
+        request: endpoints::set_room_tag::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_room_tag::Response, HandlerError>,
+        Output = Result<endpoints::set_room_tag::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_room_tag::Response::unrecognized()) }
+        async { Ok(endpoints::set_room_tag::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/directory/list/room/{roomId}`
@@ -2774,20 +2656,18 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_room_visibility_on_directory`].
     fn set_room_visibility_on_directory(
         &self,
-        request: crate::endpoints::set_room_visibility_on_directory::Request,
+        request: endpoints::set_room_visibility_on_directory::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::set_room_visibility_on_directory::Response,
+            endpoints::set_room_visibility_on_directory::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, identity, context);
         async {
-            Ok(
-                crate::endpoints::set_room_visibility_on_directory::Response::unrecognized(),
-            )
+            Ok(endpoints::set_room_visibility_on_directory::Response::unrecognized())
         }
     }
 
@@ -2798,14 +2678,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::set_typing`].
     fn set_typing(
         &self,
-        request: crate::endpoints::set_typing::Request,
+        request: endpoints::set_typing::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::set_typing::Response, HandlerError>,
+        Output = Result<endpoints::set_typing::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::set_typing::Response::unrecognized()) }
+        async { Ok(endpoints::set_typing::Response::unrecognized()) }
     }
 
     /// `GET /_matrix/client/v3/sync`
@@ -2815,14 +2695,12 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::sync`].
     fn sync(
         &self,
-        request: crate::endpoints::sync::Request,
+        request: endpoints::sync::Request,
         identity: Self::Identity,
         context: RequestContext,
-    ) -> impl Future<
-        Output = Result<crate::endpoints::sync::Response, HandlerError>,
-    > + Send {
+    ) -> impl Future<Output = Result<endpoints::sync::Response, HandlerError>> + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::sync::Response::unrecognized()) }
+        async { Ok(endpoints::sync::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/unban`
@@ -2832,14 +2710,12 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::unban`].
     fn unban(
         &self,
-        request: crate::endpoints::unban::Request,
+        request: endpoints::unban::Request,
         identity: Self::Identity,
         context: RequestContext,
-    ) -> impl Future<
-        Output = Result<crate::endpoints::unban::Response, HandlerError>,
-    > + Send {
+    ) -> impl Future<Output = Result<endpoints::unban::Response, HandlerError>> + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::unban::Response::unrecognized()) }
+        async { Ok(endpoints::unban::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/account/3pid/unbind`
@@ -2849,17 +2725,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::unbind3pid_from_account`].
     fn unbind3pid_from_account(
         &self,
-        request: crate::endpoints::unbind3pid_from_account::Request,
+        request: endpoints::unbind3pid_from_account::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::unbind3pid_from_account::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::unbind3pid_from_account::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::unbind3pid_from_account::Response::unrecognized()) }
+        async { Ok(endpoints::unbind3pid_from_account::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}`
@@ -2870,19 +2743,19 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::update_appservice_room_directory_visibility`].
     fn update_appservice_room_directory_visibility(
         &self,
-        request: crate::endpoints::update_appservice_room_directory_visibility::Request,
+        request: endpoints::update_appservice_room_directory_visibility::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::update_appservice_room_directory_visibility::Response,
+            endpoints::update_appservice_room_directory_visibility::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, identity, context);
         async {
             Ok(
-                crate::endpoints::update_appservice_room_directory_visibility::Response::unrecognized(),
+                endpoints::update_appservice_room_directory_visibility::Response::unrecognized(),
             )
         }
     }
@@ -2894,14 +2767,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::update_device`].
     fn update_device(
         &self,
-        request: crate::endpoints::update_device::Request,
+        request: endpoints::update_device::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::update_device::Response, HandlerError>,
+        Output = Result<endpoints::update_device::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::update_device::Response::unrecognized()) }
+        async { Ok(endpoints::update_device::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/rooms/{roomId}/upgrade`
@@ -2911,14 +2784,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::upgrade_room`].
     fn upgrade_room(
         &self,
-        request: crate::endpoints::upgrade_room::Request,
+        request: endpoints::upgrade_room::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::upgrade_room::Response, HandlerError>,
+        Output = Result<endpoints::upgrade_room::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::upgrade_room::Response::unrecognized()) }
+        async { Ok(endpoints::upgrade_room::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/media/v3/upload`
@@ -2928,14 +2801,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::upload_content`].
     fn upload_content(
         &self,
-        request: crate::endpoints::upload_content::Request,
+        request: endpoints::upload_content::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::upload_content::Response, HandlerError>,
+        Output = Result<endpoints::upload_content::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::upload_content::Response::unrecognized()) }
+        async { Ok(endpoints::upload_content::Response::unrecognized()) }
     }
 
     /// `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}`
@@ -2945,14 +2818,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::upload_content_to_mxc`].
     fn upload_content_to_mxc(
         &self,
-        request: crate::endpoints::upload_content_to_mxc::Request,
+        request: endpoints::upload_content_to_mxc::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::upload_content_to_mxc::Response, HandlerError>,
+        Output = Result<endpoints::upload_content_to_mxc::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::upload_content_to_mxc::Response::unrecognized()) }
+        async { Ok(endpoints::upload_content_to_mxc::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/keys/device_signing/upload`
@@ -2962,19 +2835,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::upload_cross_signing_keys`].
     fn upload_cross_signing_keys(
         &self,
-        request: crate::endpoints::upload_cross_signing_keys::Request,
+        request: endpoints::upload_cross_signing_keys::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<
-            crate::endpoints::upload_cross_signing_keys::Response,
-            HandlerError,
-        >,
+        Output = Result<endpoints::upload_cross_signing_keys::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async {
-            Ok(crate::endpoints::upload_cross_signing_keys::Response::unrecognized())
-        }
+        async { Ok(endpoints::upload_cross_signing_keys::Response::unrecognized()) }
     }
 
     /// `POST /_matrix/client/v3/keys/signatures/upload`
@@ -2984,20 +2852,18 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::upload_cross_signing_signatures`].
     fn upload_cross_signing_signatures(
         &self,
-        request: crate::endpoints::upload_cross_signing_signatures::Request,
+        request: endpoints::upload_cross_signing_signatures::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::upload_cross_signing_signatures::Response,
+            endpoints::upload_cross_signing_signatures::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, identity, context);
         async {
-            Ok(
-                crate::endpoints::upload_cross_signing_signatures::Response::unrecognized(),
-            )
+            Ok(endpoints::upload_cross_signing_signatures::Response::unrecognized())
         }
     }
 
@@ -3008,14 +2874,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::upload_keys`].
     fn upload_keys(
         &self,
-        request: crate::endpoints::upload_keys::Request,
+        request: endpoints::upload_keys::Request,
         identity: Self::Identity,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::upload_keys::Response, HandlerError>,
+        Output = Result<endpoints::upload_keys::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::upload_keys::Response::unrecognized()) }
+        async { Ok(endpoints::upload_keys::Response::unrecognized()) }
     }
 }
 
@@ -3036,391 +2902,352 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
     let cors = options.cors.clone();
     let state = Arc::new(State { server, options });
     let mut router = axum::Router::new();
-    for prefix in crate::runtime::server::prefixes() {
+    for prefix in prefixes() {
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/.well-known/matrix/client"),
+                &runtime::server::route(&prefix, "/.well-known/matrix/client"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_wellknown::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/.well-known/matrix/policy_server",
-                ),
+                &runtime::server::route(&prefix, "/.well-known/matrix/policy_server"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_wellknown_policy::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/.well-known/matrix/support"),
+                &runtime::server::route(&prefix, "/.well-known/matrix/support"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_wellknown_support::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/admin/lock/{userId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_admin_lock_user::<S>)
                     .put(handle_set_admin_lock_user::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/admin/suspend/{userId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_admin_suspend_user::<S>)
                     .put(handle_set_admin_suspend_user::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/appservice/{appserviceId}/ping",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_ping_appservice::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v1/auth_metadata",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v1/auth_metadata"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_auth_metadata::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v1/login/get_token",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v1/login/get_token"),
                 axum::routing::MethodRouter::new()
                     .post(handle_generate_login_token::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v1/media/config",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v1/media/config"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_config_authed::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/media/download/{serverName}/{mediaId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_content_authed::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_content_override_name_authed::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v1/media/preview_url",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v1/media/preview_url"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_url_preview_authed::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_content_thumbnail_authed::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v1/mutual_rooms",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v1/mutual_rooms"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_mutual_rooms::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/register/m.login.registration_token/validity",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_registration_token_validity::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/room_summary/{roomIdOrAlias}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_room_summary::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/rooms/{roomId}/hierarchy",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_space_hierarchy::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/rooms/{roomId}/relations/{eventId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_relating_events::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_relating_events_with_rel_type::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_relating_events_with_rel_type_and_event_type::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/rooms/{roomId}/threads",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_thread_roots::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v1/rooms/{roomId}/timestamp_to_event",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_event_by_timestamp::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/account/3pid",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/account/3pid"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_account3_pi_ds::<S>)
                     .post(handle_post3_pi_ds::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/account/3pid/add",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/account/3pid/add"),
                 axum::routing::MethodRouter::new()
                     .post(handle_add3_pid::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/account/3pid/bind",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/account/3pid/bind"),
                 axum::routing::MethodRouter::new()
                     .post(handle_bind3_pid::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/account/3pid/delete",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_delete3pid_from_account::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/account/3pid/email/requestToken",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_request_token_to3_pid_email::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/account/3pid/msisdn/requestToken",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_request_token_to3_pidmsisdn::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/account/3pid/unbind",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_unbind3pid_from_account::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/account/deactivate",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_deactivate_account::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/account/password",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/account/password"),
                 axum::routing::MethodRouter::new()
                     .post(handle_change_password::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/account/password/email/requestToken",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_request_token_to_reset_password_email::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/account/password/msisdn/requestToken",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_request_token_to_reset_password_msisdn::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/account/whoami",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/account/whoami"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_token_owner::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/admin/whois/{userId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_who_is::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/capabilities",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/capabilities"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_capabilities::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/createRoom"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/createRoom"),
                 axum::routing::MethodRouter::new()
                     .post(handle_create_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/delete_devices",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/delete_devices"),
                 axum::routing::MethodRouter::new()
                     .post(handle_delete_devices::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/devices"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/devices"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_devices::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/devices/{deviceId}",
                 ),
@@ -3428,32 +3255,32 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
                     .delete(handle_delete_device::<S>)
                     .get(handle_get_device::<S>)
                     .put(handle_update_device::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .put(handle_update_appservice_room_directory_visibility::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/directory/list/room/{roomId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_room_visibility_on_directory::<S>)
                     .put(handle_set_room_visibility_on_directory::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/directory/room/{roomAlias}",
                 ),
@@ -3461,195 +3288,174 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
                     .delete(handle_delete_room_alias::<S>)
                     .get(handle_get_room_id_by_alias::<S>)
                     .put(handle_set_room_alias::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/events"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/events"),
                 axum::routing::MethodRouter::new()
                     .get(handle_peek_events_or_get_events::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/events/{eventId}",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/events/{eventId}"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_one_event::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/initialSync",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/initialSync"),
                 axum::routing::MethodRouter::new()
                     .get(handle_initial_sync::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/join/{roomIdOrAlias}",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_join_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/joined_rooms",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/joined_rooms"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_joined_rooms::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/keys/changes",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/keys/changes"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_keys_changes::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/keys/claim"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/keys/claim"),
                 axum::routing::MethodRouter::new()
                     .post(handle_claim_keys::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/keys/device_signing/upload",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_upload_cross_signing_keys::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/keys/query"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/keys/query"),
                 axum::routing::MethodRouter::new()
                     .post(handle_query_keys::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/keys/signatures/upload",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_upload_cross_signing_signatures::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/keys/upload",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/keys/upload"),
                 axum::routing::MethodRouter::new()
                     .post(handle_upload_keys::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/knock/{roomIdOrAlias}",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_knock_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/login"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/login"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_login_flows::<S>)
                     .post(handle_login::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/login/sso/redirect",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_redirect_to_sso::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/login/sso/redirect/{idpId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_redirect_to_id_p::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/logout"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/logout"),
                 axum::routing::MethodRouter::new()
                     .post(handle_logout::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/logout/all"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/logout/all"),
                 axum::routing::MethodRouter::new()
                     .post(handle_logout_all::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/notifications",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/notifications"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_notifications::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/presence/{userId}/status",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_presence::<S>)
                     .put(handle_set_presence::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/profile/{userId}",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/profile/{userId}"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_user_profile::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/profile/{userId}/{keyName}",
                 ),
@@ -3657,56 +3463,47 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
                     .delete(handle_delete_profile_field::<S>)
                     .get(handle_get_profile_field::<S>)
                     .put(handle_set_profile_field::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/publicRooms",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/publicRooms"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_public_rooms::<S>)
                     .post(handle_query_public_rooms::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/pushers"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/pushers"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_pushers::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/pushers/set",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/pushers/set"),
                 axum::routing::MethodRouter::new()
                     .post(handle_post_pusher::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/pushrules/"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/pushrules/"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_push_rules::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/pushrules/global/",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/pushrules/global/"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_push_rules_global::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/pushrules/global/{kind}/{ruleId}",
                 ),
@@ -3714,89 +3511,86 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
                     .delete(handle_delete_push_rule::<S>)
                     .get(handle_get_push_rule::<S>)
                     .put(handle_set_push_rule::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_push_rule_actions::<S>)
                     .put(handle_set_push_rule_actions::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_is_push_rule_enabled::<S>)
                     .put(handle_set_push_rule_enabled::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/refresh"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/refresh"),
                 axum::routing::MethodRouter::new()
                     .post(handle_refresh::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/register"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/register"),
                 axum::routing::MethodRouter::new()
                     .post(handle_register::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/register/available",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_check_username_availability::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/register/email/requestToken",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_request_token_to_register_email::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/register/msisdn/requestToken",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_request_token_to_register_msisdn::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/room_keys/keys",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/room_keys/keys"),
                 axum::routing::MethodRouter::new()
                     .delete(handle_delete_room_keys::<S>)
                     .get(handle_get_room_keys::<S>)
                     .put(handle_put_room_keys::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/room_keys/keys/{roomId}",
                 ),
@@ -3804,11 +3598,11 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
                     .delete(handle_delete_room_keys_by_room_id::<S>)
                     .get(handle_get_room_keys_by_room_id::<S>)
                     .put(handle_put_room_keys_by_room_id::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}",
                 ),
@@ -3816,22 +3610,19 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
                     .delete(handle_delete_room_key_by_session_id::<S>)
                     .get(handle_get_room_key_by_session_id::<S>)
                     .put(handle_put_room_key_by_session_id::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/room_keys/version",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/room_keys/version"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_room_keys_version_current::<S>)
                     .post(handle_post_room_keys_version::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/room_keys/version/{version}",
                 ),
@@ -3839,514 +3630,508 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
                     .delete(handle_delete_room_keys_version::<S>)
                     .get(handle_get_room_keys_version::<S>)
                     .put(handle_put_room_keys_version::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/aliases",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_local_aliases::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/ban",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_ban::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/context/{eventId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_event_context::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/event/{eventId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_one_room_event::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/forget",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_forget_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/initialSync",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_room_initial_sync::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/invite",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_invite_by3_pid_or_invite_user::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/join",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_join_room_by_id::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/joined_members",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_joined_members_by_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/kick",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_kick::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/leave",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_leave_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/members",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_members_by_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/messages",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_room_events::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/read_markers",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_set_read_marker::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_post_receipt::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .put(handle_redact_event::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/report",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_report_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/report/{eventId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_report_event::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .put(handle_send_message::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/state",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_room_state::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_room_state_with_key::<S>)
                     .put(handle_set_room_state_with_key::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/typing/{userId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .put(handle_set_typing::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/unban",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_unban::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/rooms/{roomId}/upgrade",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_upgrade_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/search"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/search"),
                 axum::routing::MethodRouter::new()
                     .post(handle_search::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/sendToDevice/{eventType}/{txnId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .put(handle_send_to_device::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/v3/sync"),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/sync"),
                 axum::routing::MethodRouter::new()
                     .get(handle_sync::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/thirdparty/location",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_query_location_by_alias::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/thirdparty/location/{protocol}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_query_location_by_protocol::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/thirdparty/protocol/{protocol}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_protocol_metadata::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/thirdparty/protocols",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_protocols::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/thirdparty/user",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/thirdparty/user"),
                 axum::routing::MethodRouter::new()
                     .get(handle_query_user_by_id::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/thirdparty/user/{protocol}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_query_user_by_protocol::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/user/{userId}/account_data/{type}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_account_data::<S>)
                     .put(handle_set_account_data::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/user/{userId}/filter",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_define_filter::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/user/{userId}/filter/{filterId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_filter::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/user/{userId}/openid/request_token",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_request_open_id_token::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_account_data_per_room::<S>)
                     .put(handle_set_account_data_per_room::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_room_tags::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}",
                 ),
                 axum::routing::MethodRouter::new()
                     .delete(handle_delete_room_tag::<S>)
                     .put(handle_set_room_tag::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/user_directory/search",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_search_user_directory::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/client/v3/users/{userId}/report",
                 ),
                 axum::routing::MethodRouter::new()
                     .post(handle_report_user::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
-                    &prefix,
-                    "/_matrix/client/v3/voip/turnServer",
-                ),
+                &runtime::server::route(&prefix, "/_matrix/client/v3/voip/turnServer"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_turn_server::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/client/versions"),
+                &runtime::server::route(&prefix, "/_matrix/client/versions"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_versions::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/media/v1/create"),
+                &runtime::server::route(&prefix, "/_matrix/media/v1/create"),
                 axum::routing::MethodRouter::new()
                     .post(handle_create_content::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/media/v3/config"),
+                &runtime::server::route(&prefix, "/_matrix/media/v3/config"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_config::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/media/v3/download/{serverName}/{mediaId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_content::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_content_override_name::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/media/v3/preview_url"),
+                &runtime::server::route(&prefix, "/_matrix/media/v3/preview_url"),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_url_preview::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/media/v3/thumbnail/{serverName}/{mediaId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .get(handle_get_content_thumbnail::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/_matrix/media/v3/upload"),
+                &runtime::server::route(&prefix, "/_matrix/media/v3/upload"),
                 axum::routing::MethodRouter::new()
                     .post(handle_upload_content::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(
+                &runtime::server::route(
                     &prefix,
                     "/_matrix/media/v3/upload/{serverName}/{mediaId}",
                 ),
                 axum::routing::MethodRouter::new()
                     .put(handle_upload_content_to_mxc::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
     }
-    let router = router.fallback(crate::runtime::server::unrecognized).with_state(state);
-    crate::runtime::server::with_cors(router, cors)
+    let router = router.fallback(unrecognized).with_state(state);
+    with_cors(router, cors)
 }
 
 /// Serves `POST /_matrix/client/v3/account/3pid/add`.
@@ -4355,14 +4140,12 @@ async fn handle_add3_pid<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::add3_pid::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::add3_pid::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4384,12 +4167,12 @@ async fn handle_ban<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::ban::Request::try_from_http(&incoming)?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::ban::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4411,14 +4194,12 @@ async fn handle_bind3_pid<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::bind3_pid::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::bind3_pid::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4440,14 +4221,14 @@ async fn handle_change_password<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::change_password::Request::try_from_http(
+                let request = endpoints::change_password::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = optional_identity(
                             &state.server,
@@ -4469,14 +4250,14 @@ async fn handle_check_username_availability<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::check_username_availability::Request::try_from_http(
+                let request = endpoints::check_username_availability::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .check_username_availability(request, context)
@@ -4493,14 +4274,12 @@ async fn handle_claim_keys<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::claim_keys::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::claim_keys::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4522,14 +4301,14 @@ async fn handle_create_content<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::create_content::Request::try_from_http(
+                let request = endpoints::create_content::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4551,14 +4330,12 @@ async fn handle_create_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::create_room::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::create_room::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4580,14 +4357,14 @@ async fn handle_deactivate_account<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::deactivate_account::Request::try_from_http(
+                let request = endpoints::deactivate_account::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = optional_identity(
                             &state.server,
@@ -4609,14 +4386,14 @@ async fn handle_define_filter<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::define_filter::Request::try_from_http(
+                let request = endpoints::define_filter::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4638,14 +4415,14 @@ async fn handle_delete3pid_from_account<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete3pid_from_account::Request::try_from_http(
+                let request = endpoints::delete3pid_from_account::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4667,14 +4444,14 @@ async fn handle_delete_device<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_device::Request::try_from_http(
+                let request = endpoints::delete_device::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4696,14 +4473,14 @@ async fn handle_delete_devices<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_devices::Request::try_from_http(
+                let request = endpoints::delete_devices::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4725,14 +4502,14 @@ async fn handle_delete_profile_field<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_profile_field::Request::try_from_http(
+                let request = endpoints::delete_profile_field::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4754,14 +4531,14 @@ async fn handle_delete_push_rule<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_push_rule::Request::try_from_http(
+                let request = endpoints::delete_push_rule::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4783,14 +4560,14 @@ async fn handle_delete_room_alias<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_room_alias::Request::try_from_http(
+                let request = endpoints::delete_room_alias::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4812,14 +4589,14 @@ async fn handle_delete_room_key_by_session_id<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_room_key_by_session_id::Request::try_from_http(
+                let request = endpoints::delete_room_key_by_session_id::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4843,14 +4620,14 @@ async fn handle_delete_room_keys<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_room_keys::Request::try_from_http(
+                let request = endpoints::delete_room_keys::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4872,14 +4649,14 @@ async fn handle_delete_room_keys_by_room_id<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_room_keys_by_room_id::Request::try_from_http(
+                let request = endpoints::delete_room_keys_by_room_id::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4901,14 +4678,14 @@ async fn handle_delete_room_keys_version<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_room_keys_version::Request::try_from_http(
+                let request = endpoints::delete_room_keys_version::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4930,14 +4707,14 @@ async fn handle_delete_room_tag<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::delete_room_tag::Request::try_from_http(
+                let request = endpoints::delete_room_tag::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4959,14 +4736,12 @@ async fn handle_forget_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::forget_room::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::forget_room::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -4988,14 +4763,14 @@ async fn handle_generate_login_token<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::generate_login_token::Request::try_from_http(
+                let request = endpoints::generate_login_token::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5017,14 +4792,14 @@ async fn handle_get_account3_pi_ds<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_account3_pi_ds::Request::try_from_http(
+                let request = endpoints::get_account3_pi_ds::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5046,14 +4821,14 @@ async fn handle_get_account_data<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_account_data::Request::try_from_http(
+                let request = endpoints::get_account_data::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5075,14 +4850,14 @@ async fn handle_get_account_data_per_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_account_data_per_room::Request::try_from_http(
+                let request = endpoints::get_account_data_per_room::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5104,14 +4879,14 @@ async fn handle_get_admin_lock_user<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_admin_lock_user::Request::try_from_http(
+                let request = endpoints::get_admin_lock_user::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5133,14 +4908,14 @@ async fn handle_get_admin_suspend_user<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_admin_suspend_user::Request::try_from_http(
+                let request = endpoints::get_admin_suspend_user::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5162,14 +4937,14 @@ async fn handle_get_auth_metadata<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_auth_metadata::Request::try_from_http(
+                let request = endpoints::get_auth_metadata::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state.server.get_auth_metadata(request, context).await?;
                 Ok(response.into_http())
             },
@@ -5183,14 +4958,14 @@ async fn handle_get_capabilities<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_capabilities::Request::try_from_http(
+                let request = endpoints::get_capabilities::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5212,14 +4987,12 @@ async fn handle_get_config<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_config::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::get_config::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5241,14 +5014,14 @@ async fn handle_get_config_authed<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_config_authed::Request::try_from_http(
+                let request = endpoints::get_config_authed::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5270,14 +5043,12 @@ async fn handle_get_content<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_content::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::get_content::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = state.server.get_content(request, context).await?;
                 Ok(response.into_http())
             },
@@ -5291,14 +5062,14 @@ async fn handle_get_content_authed<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_content_authed::Request::try_from_http(
+                let request = endpoints::get_content_authed::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5320,14 +5091,14 @@ async fn handle_get_content_override_name<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_content_override_name::Request::try_from_http(
+                let request = endpoints::get_content_override_name::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .get_content_override_name(request, context)
@@ -5344,14 +5115,14 @@ async fn handle_get_content_override_name_authed<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_content_override_name_authed::Request::try_from_http(
+                let request = endpoints::get_content_override_name_authed::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5375,14 +5146,14 @@ async fn handle_get_content_thumbnail<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_content_thumbnail::Request::try_from_http(
+                let request = endpoints::get_content_thumbnail::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .get_content_thumbnail(request, context)
@@ -5399,14 +5170,14 @@ async fn handle_get_content_thumbnail_authed<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_content_thumbnail_authed::Request::try_from_http(
+                let request = endpoints::get_content_thumbnail_authed::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5428,14 +5199,12 @@ async fn handle_get_device<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_device::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::get_device::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5457,14 +5226,12 @@ async fn handle_get_devices<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_devices::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::get_devices::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5486,14 +5253,14 @@ async fn handle_get_event_by_timestamp<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_event_by_timestamp::Request::try_from_http(
+                let request = endpoints::get_event_by_timestamp::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5515,14 +5282,14 @@ async fn handle_get_event_context<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_event_context::Request::try_from_http(
+                let request = endpoints::get_event_context::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5544,14 +5311,14 @@ async fn handle_peek_events_or_get_events<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                if let Ok(request) = crate::endpoints::peek_events::Request::try_from_http(
+                if let Ok(request) = endpoints::peek_events::Request::try_from_http(
                     &incoming,
                 ) {
-                    let context = crate::runtime::server::context(incoming);
+                    let context = runtime::server::context(incoming);
                     let response = {
                         let identity = required_identity(
                                 &state.server,
@@ -5563,10 +5330,8 @@ async fn handle_peek_events_or_get_events<S: Server>(
                         .await?;
                     return Ok(response.into_http());
                 }
-                let request = crate::endpoints::get_events::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::get_events::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5588,14 +5353,12 @@ async fn handle_get_filter<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_filter::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::get_filter::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5617,14 +5380,14 @@ async fn handle_get_joined_members_by_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_joined_members_by_room::Request::try_from_http(
+                let request = endpoints::get_joined_members_by_room::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5646,14 +5409,14 @@ async fn handle_get_joined_rooms<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_joined_rooms::Request::try_from_http(
+                let request = endpoints::get_joined_rooms::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5675,14 +5438,14 @@ async fn handle_get_keys_changes<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_keys_changes::Request::try_from_http(
+                let request = endpoints::get_keys_changes::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5704,14 +5467,14 @@ async fn handle_get_local_aliases<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_local_aliases::Request::try_from_http(
+                let request = endpoints::get_local_aliases::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5733,14 +5496,14 @@ async fn handle_get_login_flows<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_login_flows::Request::try_from_http(
+                let request = endpoints::get_login_flows::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state.server.get_login_flows(request, context).await?;
                 Ok(response.into_http())
             },
@@ -5754,14 +5517,14 @@ async fn handle_get_members_by_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_members_by_room::Request::try_from_http(
+                let request = endpoints::get_members_by_room::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5783,14 +5546,14 @@ async fn handle_get_mutual_rooms<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_mutual_rooms::Request::try_from_http(
+                let request = endpoints::get_mutual_rooms::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5812,14 +5575,14 @@ async fn handle_get_notifications<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_notifications::Request::try_from_http(
+                let request = endpoints::get_notifications::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5841,14 +5604,14 @@ async fn handle_get_one_event<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_one_event::Request::try_from_http(
+                let request = endpoints::get_one_event::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5870,14 +5633,14 @@ async fn handle_get_one_room_event<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_one_room_event::Request::try_from_http(
+                let request = endpoints::get_one_room_event::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5899,14 +5662,14 @@ async fn handle_get_presence<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_presence::Request::try_from_http(
+                let request = endpoints::get_presence::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5928,14 +5691,14 @@ async fn handle_get_profile_field<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_profile_field::Request::try_from_http(
+                let request = endpoints::get_profile_field::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state.server.get_profile_field(request, context).await?;
                 Ok(response.into_http())
             },
@@ -5949,14 +5712,14 @@ async fn handle_get_protocol_metadata<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_protocol_metadata::Request::try_from_http(
+                let request = endpoints::get_protocol_metadata::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -5978,14 +5741,14 @@ async fn handle_get_protocols<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_protocols::Request::try_from_http(
+                let request = endpoints::get_protocols::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6007,14 +5770,14 @@ async fn handle_get_public_rooms<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_public_rooms::Request::try_from_http(
+                let request = endpoints::get_public_rooms::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state.server.get_public_rooms(request, context).await?;
                 Ok(response.into_http())
             },
@@ -6028,14 +5791,14 @@ async fn handle_get_push_rule<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_push_rule::Request::try_from_http(
+                let request = endpoints::get_push_rule::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6057,14 +5820,14 @@ async fn handle_get_push_rule_actions<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_push_rule_actions::Request::try_from_http(
+                let request = endpoints::get_push_rule_actions::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6086,14 +5849,14 @@ async fn handle_get_push_rules<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_push_rules::Request::try_from_http(
+                let request = endpoints::get_push_rules::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6115,14 +5878,14 @@ async fn handle_get_push_rules_global<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_push_rules_global::Request::try_from_http(
+                let request = endpoints::get_push_rules_global::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6144,14 +5907,12 @@ async fn handle_get_pushers<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_pushers::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::get_pushers::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6173,14 +5934,14 @@ async fn handle_get_relating_events<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_relating_events::Request::try_from_http(
+                let request = endpoints::get_relating_events::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6202,14 +5963,14 @@ async fn handle_get_relating_events_with_rel_type<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_relating_events_with_rel_type::Request::try_from_http(
+                let request = endpoints::get_relating_events_with_rel_type::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6233,14 +5994,14 @@ async fn handle_get_relating_events_with_rel_type_and_event_type<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_relating_events_with_rel_type_and_event_type::Request::try_from_http(
+                let request = endpoints::get_relating_events_with_rel_type_and_event_type::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6268,14 +6029,14 @@ async fn handle_get_room_events<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_events::Request::try_from_http(
+                let request = endpoints::get_room_events::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6297,14 +6058,14 @@ async fn handle_get_room_id_by_alias<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_id_by_alias::Request::try_from_http(
+                let request = endpoints::get_room_id_by_alias::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .get_room_id_by_alias(request, context)
@@ -6321,14 +6082,14 @@ async fn handle_get_room_key_by_session_id<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_key_by_session_id::Request::try_from_http(
+                let request = endpoints::get_room_key_by_session_id::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6350,14 +6111,14 @@ async fn handle_get_room_keys<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_keys::Request::try_from_http(
+                let request = endpoints::get_room_keys::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6379,14 +6140,14 @@ async fn handle_get_room_keys_by_room_id<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_keys_by_room_id::Request::try_from_http(
+                let request = endpoints::get_room_keys_by_room_id::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6408,14 +6169,14 @@ async fn handle_get_room_keys_version<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_keys_version::Request::try_from_http(
+                let request = endpoints::get_room_keys_version::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6437,14 +6198,14 @@ async fn handle_get_room_keys_version_current<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_keys_version_current::Request::try_from_http(
+                let request = endpoints::get_room_keys_version_current::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6468,14 +6229,14 @@ async fn handle_get_room_state<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_state::Request::try_from_http(
+                let request = endpoints::get_room_state::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6497,14 +6258,14 @@ async fn handle_get_room_state_with_key<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_state_with_key::Request::try_from_http(
+                let request = endpoints::get_room_state_with_key::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6526,14 +6287,14 @@ async fn handle_get_room_summary<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_summary::Request::try_from_http(
+                let request = endpoints::get_room_summary::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6555,14 +6316,14 @@ async fn handle_get_room_tags<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_tags::Request::try_from_http(
+                let request = endpoints::get_room_tags::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6584,14 +6345,14 @@ async fn handle_get_room_visibility_on_directory<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_room_visibility_on_directory::Request::try_from_http(
+                let request = endpoints::get_room_visibility_on_directory::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .get_room_visibility_on_directory(request, context)
@@ -6608,14 +6369,14 @@ async fn handle_get_space_hierarchy<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_space_hierarchy::Request::try_from_http(
+                let request = endpoints::get_space_hierarchy::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6637,14 +6398,14 @@ async fn handle_get_thread_roots<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_thread_roots::Request::try_from_http(
+                let request = endpoints::get_thread_roots::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6666,14 +6427,14 @@ async fn handle_get_token_owner<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_token_owner::Request::try_from_http(
+                let request = endpoints::get_token_owner::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6695,14 +6456,14 @@ async fn handle_get_turn_server<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_turn_server::Request::try_from_http(
+                let request = endpoints::get_turn_server::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6724,14 +6485,14 @@ async fn handle_get_url_preview<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_url_preview::Request::try_from_http(
+                let request = endpoints::get_url_preview::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6753,14 +6514,14 @@ async fn handle_get_url_preview_authed<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_url_preview_authed::Request::try_from_http(
+                let request = endpoints::get_url_preview_authed::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6782,14 +6543,14 @@ async fn handle_get_user_profile<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_user_profile::Request::try_from_http(
+                let request = endpoints::get_user_profile::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state.server.get_user_profile(request, context).await?;
                 Ok(response.into_http())
             },
@@ -6803,14 +6564,14 @@ async fn handle_get_versions<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_versions::Request::try_from_http(
+                let request = endpoints::get_versions::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = optional_identity(
                             &state.server,
@@ -6832,14 +6593,14 @@ async fn handle_get_wellknown<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_wellknown::Request::try_from_http(
+                let request = endpoints::get_wellknown::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state.server.get_wellknown(request, context).await?;
                 Ok(response.into_http())
             },
@@ -6853,14 +6614,14 @@ async fn handle_get_wellknown_policy<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_wellknown_policy::Request::try_from_http(
+                let request = endpoints::get_wellknown_policy::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .get_wellknown_policy(request, context)
@@ -6877,14 +6638,14 @@ async fn handle_get_wellknown_support<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_wellknown_support::Request::try_from_http(
+                let request = endpoints::get_wellknown_support::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .get_wellknown_support(request, context)
@@ -6901,14 +6662,12 @@ async fn handle_get_who_is<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::get_who_is::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::get_who_is::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6930,14 +6689,14 @@ async fn handle_initial_sync<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::initial_sync::Request::try_from_http(
+                let request = endpoints::initial_sync::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -6959,14 +6718,14 @@ async fn handle_invite_by3_pid_or_invite_user<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                if let Ok(request) = crate::endpoints::invite_by3_pid::Request::try_from_http(
+                if let Ok(request) = endpoints::invite_by3_pid::Request::try_from_http(
                     &incoming,
                 ) {
-                    let context = crate::runtime::server::context(incoming);
+                    let context = runtime::server::context(incoming);
                     let response = {
                         let identity = required_identity(
                                 &state.server,
@@ -6978,10 +6737,8 @@ async fn handle_invite_by3_pid_or_invite_user<S: Server>(
                         .await?;
                     return Ok(response.into_http());
                 }
-                let request = crate::endpoints::invite_user::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::invite_user::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7003,14 +6760,14 @@ async fn handle_is_push_rule_enabled<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::is_push_rule_enabled::Request::try_from_http(
+                let request = endpoints::is_push_rule_enabled::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7032,14 +6789,12 @@ async fn handle_join_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::join_room::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::join_room::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7061,14 +6816,14 @@ async fn handle_join_room_by_id<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::join_room_by_id::Request::try_from_http(
+                let request = endpoints::join_room_by_id::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7090,12 +6845,12 @@ async fn handle_kick<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::kick::Request::try_from_http(&incoming)?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::kick::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7117,14 +6872,12 @@ async fn handle_knock_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::knock_room::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::knock_room::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7146,14 +6899,12 @@ async fn handle_leave_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::leave_room::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::leave_room::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7175,14 +6926,12 @@ async fn handle_login<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::login::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::login::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = state.server.login(request, context).await?;
                 Ok(response.into_http())
             },
@@ -7196,14 +6945,12 @@ async fn handle_logout<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::logout::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::logout::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7225,14 +6972,12 @@ async fn handle_logout_all<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::logout_all::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::logout_all::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7254,14 +6999,14 @@ async fn handle_ping_appservice<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::ping_appservice::Request::try_from_http(
+                let request = endpoints::ping_appservice::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7283,14 +7028,12 @@ async fn handle_post3_pi_ds<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::post3_pi_ds::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::post3_pi_ds::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7312,14 +7055,12 @@ async fn handle_post_pusher<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::post_pusher::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::post_pusher::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7341,14 +7082,14 @@ async fn handle_post_receipt<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::post_receipt::Request::try_from_http(
+                let request = endpoints::post_receipt::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7370,14 +7111,14 @@ async fn handle_post_room_keys_version<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::post_room_keys_version::Request::try_from_http(
+                let request = endpoints::post_room_keys_version::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7399,14 +7140,14 @@ async fn handle_put_room_key_by_session_id<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::put_room_key_by_session_id::Request::try_from_http(
+                let request = endpoints::put_room_key_by_session_id::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7428,14 +7169,14 @@ async fn handle_put_room_keys<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::put_room_keys::Request::try_from_http(
+                let request = endpoints::put_room_keys::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7457,14 +7198,14 @@ async fn handle_put_room_keys_by_room_id<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::put_room_keys_by_room_id::Request::try_from_http(
+                let request = endpoints::put_room_keys_by_room_id::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7486,14 +7227,14 @@ async fn handle_put_room_keys_version<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::put_room_keys_version::Request::try_from_http(
+                let request = endpoints::put_room_keys_version::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7515,14 +7256,12 @@ async fn handle_query_keys<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::query_keys::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::query_keys::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7544,14 +7283,14 @@ async fn handle_query_location_by_alias<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::query_location_by_alias::Request::try_from_http(
+                let request = endpoints::query_location_by_alias::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7573,14 +7312,14 @@ async fn handle_query_location_by_protocol<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::query_location_by_protocol::Request::try_from_http(
+                let request = endpoints::query_location_by_protocol::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7602,14 +7341,14 @@ async fn handle_query_public_rooms<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::query_public_rooms::Request::try_from_http(
+                let request = endpoints::query_public_rooms::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7631,14 +7370,14 @@ async fn handle_query_user_by_id<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::query_user_by_id::Request::try_from_http(
+                let request = endpoints::query_user_by_id::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7660,14 +7399,14 @@ async fn handle_query_user_by_protocol<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::query_user_by_protocol::Request::try_from_http(
+                let request = endpoints::query_user_by_protocol::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7689,14 +7428,14 @@ async fn handle_redact_event<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::redact_event::Request::try_from_http(
+                let request = endpoints::redact_event::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7718,14 +7457,14 @@ async fn handle_redirect_to_id_p<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::redirect_to_id_p::Request::try_from_http(
+                let request = endpoints::redirect_to_id_p::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state.server.redirect_to_id_p(request, context).await?;
                 Ok(response.into_http())
             },
@@ -7739,14 +7478,14 @@ async fn handle_redirect_to_sso<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::redirect_to_sso::Request::try_from_http(
+                let request = endpoints::redirect_to_sso::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state.server.redirect_to_sso(request, context).await?;
                 Ok(response.into_http())
             },
@@ -7760,14 +7499,12 @@ async fn handle_refresh<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::refresh::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::refresh::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = state.server.refresh(request, context).await?;
                 Ok(response.into_http())
             },
@@ -7781,14 +7518,12 @@ async fn handle_register<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::register::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::register::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = state.server.register(request, context).await?;
                 Ok(response.into_http())
             },
@@ -7802,14 +7537,14 @@ async fn handle_registration_token_validity<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::registration_token_validity::Request::try_from_http(
+                let request = endpoints::registration_token_validity::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .registration_token_validity(request, context)
@@ -7826,14 +7561,14 @@ async fn handle_report_event<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::report_event::Request::try_from_http(
+                let request = endpoints::report_event::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7855,14 +7590,12 @@ async fn handle_report_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::report_room::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::report_room::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7884,14 +7617,12 @@ async fn handle_report_user<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::report_user::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::report_user::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7913,14 +7644,14 @@ async fn handle_request_open_id_token<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::request_open_id_token::Request::try_from_http(
+                let request = endpoints::request_open_id_token::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -7942,14 +7673,14 @@ async fn handle_request_token_to3_pid_email<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::request_token_to3_pid_email::Request::try_from_http(
+                let request = endpoints::request_token_to3_pid_email::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .request_token_to3_pid_email(request, context)
@@ -7966,14 +7697,14 @@ async fn handle_request_token_to3_pidmsisdn<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::request_token_to3_pidmsisdn::Request::try_from_http(
+                let request = endpoints::request_token_to3_pidmsisdn::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .request_token_to3_pidmsisdn(request, context)
@@ -7990,14 +7721,14 @@ async fn handle_request_token_to_register_email<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::request_token_to_register_email::Request::try_from_http(
+                let request = endpoints::request_token_to_register_email::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .request_token_to_register_email(request, context)
@@ -8014,14 +7745,14 @@ async fn handle_request_token_to_register_msisdn<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::request_token_to_register_msisdn::Request::try_from_http(
+                let request = endpoints::request_token_to_register_msisdn::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .request_token_to_register_msisdn(request, context)
@@ -8038,14 +7769,14 @@ async fn handle_request_token_to_reset_password_email<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::request_token_to_reset_password_email::Request::try_from_http(
+                let request = endpoints::request_token_to_reset_password_email::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .request_token_to_reset_password_email(request, context)
@@ -8062,14 +7793,14 @@ async fn handle_request_token_to_reset_password_msisdn<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::request_token_to_reset_password_msisdn::Request::try_from_http(
+                let request = endpoints::request_token_to_reset_password_msisdn::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .request_token_to_reset_password_msisdn(request, context)
@@ -8086,14 +7817,14 @@ async fn handle_room_initial_sync<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::room_initial_sync::Request::try_from_http(
+                let request = endpoints::room_initial_sync::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8115,14 +7846,12 @@ async fn handle_search<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::search::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::search::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8144,14 +7873,14 @@ async fn handle_search_user_directory<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::search_user_directory::Request::try_from_http(
+                let request = endpoints::search_user_directory::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8173,14 +7902,14 @@ async fn handle_send_message<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::send_message::Request::try_from_http(
+                let request = endpoints::send_message::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8202,14 +7931,14 @@ async fn handle_send_to_device<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::send_to_device::Request::try_from_http(
+                let request = endpoints::send_to_device::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8231,14 +7960,14 @@ async fn handle_set_account_data<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_account_data::Request::try_from_http(
+                let request = endpoints::set_account_data::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8260,14 +7989,14 @@ async fn handle_set_account_data_per_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_account_data_per_room::Request::try_from_http(
+                let request = endpoints::set_account_data_per_room::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8289,14 +8018,14 @@ async fn handle_set_admin_lock_user<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_admin_lock_user::Request::try_from_http(
+                let request = endpoints::set_admin_lock_user::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8318,14 +8047,14 @@ async fn handle_set_admin_suspend_user<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_admin_suspend_user::Request::try_from_http(
+                let request = endpoints::set_admin_suspend_user::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8347,14 +8076,14 @@ async fn handle_set_presence<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_presence::Request::try_from_http(
+                let request = endpoints::set_presence::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8376,14 +8105,14 @@ async fn handle_set_profile_field<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_profile_field::Request::try_from_http(
+                let request = endpoints::set_profile_field::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8405,14 +8134,14 @@ async fn handle_set_push_rule<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_push_rule::Request::try_from_http(
+                let request = endpoints::set_push_rule::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8434,14 +8163,14 @@ async fn handle_set_push_rule_actions<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_push_rule_actions::Request::try_from_http(
+                let request = endpoints::set_push_rule_actions::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8463,14 +8192,14 @@ async fn handle_set_push_rule_enabled<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_push_rule_enabled::Request::try_from_http(
+                let request = endpoints::set_push_rule_enabled::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8492,14 +8221,14 @@ async fn handle_set_read_marker<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_read_marker::Request::try_from_http(
+                let request = endpoints::set_read_marker::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8521,14 +8250,14 @@ async fn handle_set_room_alias<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_room_alias::Request::try_from_http(
+                let request = endpoints::set_room_alias::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8550,14 +8279,14 @@ async fn handle_set_room_state_with_key<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_room_state_with_key::Request::try_from_http(
+                let request = endpoints::set_room_state_with_key::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8579,14 +8308,14 @@ async fn handle_set_room_tag<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_room_tag::Request::try_from_http(
+                let request = endpoints::set_room_tag::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8608,14 +8337,14 @@ async fn handle_set_room_visibility_on_directory<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_room_visibility_on_directory::Request::try_from_http(
+                let request = endpoints::set_room_visibility_on_directory::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8639,14 +8368,12 @@ async fn handle_set_typing<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::set_typing::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::set_typing::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8668,12 +8395,12 @@ async fn handle_sync<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::sync::Request::try_from_http(&incoming)?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::sync::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8695,14 +8422,12 @@ async fn handle_unban<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::unban::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::unban::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8724,14 +8449,14 @@ async fn handle_unbind3pid_from_account<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::unbind3pid_from_account::Request::try_from_http(
+                let request = endpoints::unbind3pid_from_account::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8753,14 +8478,14 @@ async fn handle_update_appservice_room_directory_visibility<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::update_appservice_room_directory_visibility::Request::try_from_http(
+                let request = endpoints::update_appservice_room_directory_visibility::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8788,14 +8513,14 @@ async fn handle_update_device<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::update_device::Request::try_from_http(
+                let request = endpoints::update_device::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8817,14 +8542,14 @@ async fn handle_upgrade_room<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::upgrade_room::Request::try_from_http(
+                let request = endpoints::upgrade_room::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8846,14 +8571,14 @@ async fn handle_upload_content<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.upload_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::upload_content::Request::try_from_http(
+                let request = endpoints::upload_content::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8875,14 +8600,14 @@ async fn handle_upload_content_to_mxc<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.upload_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::upload_content_to_mxc::Request::try_from_http(
+                let request = endpoints::upload_content_to_mxc::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8904,14 +8629,14 @@ async fn handle_upload_cross_signing_keys<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::upload_cross_signing_keys::Request::try_from_http(
+                let request = endpoints::upload_cross_signing_keys::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8933,14 +8658,14 @@ async fn handle_upload_cross_signing_signatures<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::upload_cross_signing_signatures::Request::try_from_http(
+                let request = endpoints::upload_cross_signing_signatures::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8964,14 +8689,12 @@ async fn handle_upload_keys<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::upload_keys::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::upload_keys::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = required_identity(
                             &state.server,
@@ -8993,11 +8716,8 @@ async fn required_identity<S: Server>(
     server: &S,
     token: Option<&str>,
 ) -> Result<S::Identity, Failure> {
-    let token = token.ok_or_else(crate::RequestError::missing_token)?;
-    server
-        .authenticate(token)
-        .await?
-        .ok_or_else(|| crate::RequestError::unknown_token().into())
+    let token = token.ok_or_else(RequestError::missing_token)?;
+    server.authenticate(token).await?.ok_or_else(|| RequestError::unknown_token().into())
 }
 
 /// The identity behind an optional token: `None` without one, 401 `M_UNKNOWN_TOKEN`
@@ -9013,7 +8733,7 @@ async fn optional_identity<S: Server>(
                 .authenticate(token)
                 .await?
                 .map(Some)
-                .ok_or_else(|| crate::RequestError::unknown_token().into())
+                .ok_or_else(|| RequestError::unknown_token().into())
         }
     }
 }

@@ -5,6 +5,8 @@
 //! Each keeps the spec's wire names; optional fields are `Option`s that are left out
 //! when `None`, and keys the spec allows beyond its properties are kept in a map.
 
+use crate::{ErrorCode, Redacted, RedactedMap, UnknownValue};
+
 /// Location
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -204,8 +206,8 @@ impl std::fmt::Debug for AuthData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthData")
             .field("type", &self.r#type)
-            .field("session", &self.session.as_ref().map(|_| crate::Redacted))
-            .field("extra", &crate::RedactedMap(&self.extra))
+            .field("session", &self.session.as_ref().map(|_| Redacted))
+            .field("extra", &RedactedMap(&self.extra))
             .finish()
     }
 }
@@ -236,7 +238,7 @@ pub struct AuthResponse {
     pub completed: Option<Vec<String>>,
     /// The error code, when the 401 answers a stage that failed (`M_FORBIDDEN` for a wrong password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub errcode: Option<crate::ErrorCode>,
+    pub errcode: Option<ErrorCode>,
     /// A human-readable message for `errcode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -262,7 +264,7 @@ impl std::fmt::Debug for AuthResponse {
         f.debug_struct("AuthResponse")
             .field("flows", &self.flows)
             .field("params", &self.params)
-            .field("session", &self.session.as_ref().map(|_| crate::Redacted))
+            .field("session", &self.session.as_ref().map(|_| Redacted))
             .field("completed", &self.completed)
             .field("errcode", &self.errcode)
             .field("error", &self.error)
@@ -662,10 +664,10 @@ impl std::fmt::Display for UsageItem {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for UsageItem {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("UsageItem", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("UsageItem", value))
     }
 }
 
@@ -743,7 +745,7 @@ impl DeviceKeys {
 #[non_exhaustive]
 pub struct Error {
     /// An error code.
-    pub errcode: crate::ErrorCode,
+    pub errcode: ErrorCode,
     /// A human-readable error message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -755,7 +757,7 @@ pub struct Error {
 impl Error {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
-    pub fn new(errcode: crate::ErrorCode) -> Self {
+    pub fn new(errcode: ErrorCode) -> Self {
         Self {
             errcode,
             error: None,
@@ -769,7 +771,7 @@ impl std::fmt::Debug for Error {
         f.debug_struct("Error")
             .field("errcode", &self.errcode)
             .field("error", &self.error)
-            .field("extra", &crate::RedactedMap(&self.extra))
+            .field("extra", &RedactedMap(&self.extra))
             .finish()
     }
 }
@@ -781,7 +783,7 @@ impl std::fmt::Debug for Error {
 #[non_exhaustive]
 pub struct RateLimited {
     /// The M_LIMIT_EXCEEDED error code
-    pub errcode: crate::ErrorCode,
+    pub errcode: ErrorCode,
     /// A human-readable error message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -797,7 +799,7 @@ pub struct RateLimited {
 impl RateLimited {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
-    pub fn new(errcode: crate::ErrorCode) -> Self {
+    pub fn new(errcode: ErrorCode) -> Self {
         Self {
             errcode,
             error: None,
@@ -813,7 +815,7 @@ impl std::fmt::Debug for RateLimited {
             .field("errcode", &self.errcode)
             .field("error", &self.error)
             .field("retry_after_ms", &self.retry_after_ms)
-            .field("extra", &crate::RedactedMap(&self.extra))
+            .field("extra", &RedactedMap(&self.extra))
             .finish()
     }
 }
@@ -1047,7 +1049,7 @@ impl OpenidToken {
 impl std::fmt::Debug for OpenidToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OpenidToken")
-            .field("access_token", &crate::Redacted)
+            .field("access_token", &Redacted)
             .field("token_type", &self.token_type)
             .field("matrix_server_name", &self.matrix_server_name)
             .field("expires_in", &self.expires_in)
@@ -1479,7 +1481,7 @@ impl RequestEmailValidation {
 impl std::fmt::Debug for RequestEmailValidation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestEmailValidation")
-            .field("client_secret", &crate::Redacted)
+            .field("client_secret", &Redacted)
             .field("email", &self.email)
             .field("send_attempt", &self.send_attempt)
             .field("next_link", &self.next_link)
@@ -1557,7 +1559,7 @@ impl RequestMsisdnValidation {
 impl std::fmt::Debug for RequestMsisdnValidation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestMsisdnValidation")
-            .field("client_secret", &crate::Redacted)
+            .field("client_secret", &Redacted)
             .field("country", &self.country)
             .field("phone_number", &self.phone_number)
             .field("send_attempt", &self.send_attempt)
@@ -1808,10 +1810,10 @@ impl std::fmt::Display for Encryption {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Encryption {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Encryption", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("Encryption", value))
     }
 }
 
@@ -1927,10 +1929,10 @@ impl std::fmt::Display for EventFormat {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for EventFormat {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("EventFormat", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("EventFormat", value))
     }
 }
 
@@ -2059,7 +2061,7 @@ impl std::fmt::Debug for ThirdPartySigned {
         f.debug_struct("ThirdPartySigned")
             .field("sender", &self.sender)
             .field("mxid", &self.mxid)
-            .field("token", &crate::Redacted)
+            .field("token", &Redacted)
             .field("signatures", &self.signatures)
             .finish()
     }
@@ -2123,7 +2125,7 @@ impl std::fmt::Debug for UserIdentifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserIdentifier")
             .field("type", &self.r#type)
-            .field("extra", &crate::RedactedMap(&self.extra))
+            .field("extra", &RedactedMap(&self.extra))
             .finish()
     }
 }
@@ -2164,7 +2166,7 @@ impl std::fmt::Debug for Full {
         f.debug_struct("Full")
             .field("m_homeserver", &self.m_homeserver)
             .field("m_identity_server", &self.m_identity_server)
-            .field("extra", &crate::RedactedMap(&self.extra))
+            .field("extra", &RedactedMap(&self.extra))
             .finish()
     }
 }
@@ -2300,7 +2302,7 @@ impl ApiIdentityRequestEmailValidation {
 impl std::fmt::Debug for ApiIdentityRequestEmailValidation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiIdentityRequestEmailValidation")
-            .field("client_secret", &crate::Redacted)
+            .field("client_secret", &Redacted)
             .field("email", &self.email)
             .field("send_attempt", &self.send_attempt)
             .field("next_link", &self.next_link)
@@ -2359,7 +2361,7 @@ impl ApiIdentityRequestMsisdnValidation {
 impl std::fmt::Debug for ApiIdentityRequestMsisdnValidation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiIdentityRequestMsisdnValidation")
-            .field("client_secret", &crate::Redacted)
+            .field("client_secret", &Redacted)
             .field("country", &self.country)
             .field("phone_number", &self.phone_number)
             .field("send_attempt", &self.send_attempt)

@@ -10,6 +10,9 @@ pub use crate::runtime::client::{
     Client, ClientError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_STAGE_LIMIT, RateLimitRetry,
 };
+use crate::endpoints;
+use crate::runtime::client::Interactive;
+use crate::types::{AuthData, AuthResponse};
 
 impl Client {
     /// `POST /account/password`
@@ -20,8 +23,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn change_password(
         &self,
-        request: &crate::endpoints::change_password::Request,
-    ) -> Result<crate::endpoints::change_password::Response, ClientError> {
+        request: &endpoints::change_password::Request,
+    ) -> Result<endpoints::change_password::Response, ClientError> {
         self.send(request).await
     }
 
@@ -39,21 +42,19 @@ impl Client {
     /// Transport failures, unreadable answers, and more stages than the client's limit.
     pub async fn change_password_interactive<F>(
         &self,
-        request: crate::endpoints::change_password::Request,
-        next: impl FnMut(crate::types::AuthResponse) -> F,
-    ) -> Result<crate::endpoints::change_password::Response, ClientError>
+        request: endpoints::change_password::Request,
+        next: impl FnMut(AuthResponse) -> F,
+    ) -> Result<endpoints::change_password::Response, ClientError>
     where
-        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+        F: std::future::Future<Output = Option<AuthData>>,
     {
-        let uiaa: crate::runtime::client::Interactive<
-            crate::endpoints::change_password::Request,
-            crate::types::AuthResponse,
-            crate::types::AuthData,
-        > = crate::runtime::client::Interactive {
+        let uiaa: Interactive<
+            endpoints::change_password::Request,
+            AuthResponse,
+            AuthData,
+        > = Interactive {
             state: |response| match response {
-                crate::endpoints::change_password::Response::Unauthorized(state) => {
-                    Some(state)
-                }
+                endpoints::change_password::Response::Unauthorized(state) => Some(state),
                 _ => None,
             },
             session: |state| state.session.as_deref(),
@@ -75,8 +76,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn register(
         &self,
-        request: &crate::endpoints::register::Request,
-    ) -> Result<crate::endpoints::register::Response, ClientError> {
+        request: &endpoints::register::Request,
+    ) -> Result<endpoints::register::Response, ClientError> {
         self.send(request).await
     }
 
@@ -94,19 +95,15 @@ impl Client {
     /// Transport failures, unreadable answers, and more stages than the client's limit.
     pub async fn register_interactive<F>(
         &self,
-        request: crate::endpoints::register::Request,
-        next: impl FnMut(crate::types::AuthResponse) -> F,
-    ) -> Result<crate::endpoints::register::Response, ClientError>
+        request: endpoints::register::Request,
+        next: impl FnMut(AuthResponse) -> F,
+    ) -> Result<endpoints::register::Response, ClientError>
     where
-        F: std::future::Future<Output = Option<crate::types::AuthData>>,
+        F: std::future::Future<Output = Option<AuthData>>,
     {
-        let uiaa: crate::runtime::client::Interactive<
-            crate::endpoints::register::Request,
-            crate::types::AuthResponse,
-            crate::types::AuthData,
-        > = crate::runtime::client::Interactive {
+        let uiaa: Interactive<endpoints::register::Request, AuthResponse, AuthData> = Interactive {
             state: |response| match response {
-                crate::endpoints::register::Response::Unauthorized(state) => Some(state),
+                endpoints::register::Response::Unauthorized(state) => Some(state),
                 _ => None,
             },
             session: |state| state.session.as_deref(),
@@ -128,11 +125,8 @@ impl Client {
     /// Transport failures and answers that cannot be read.
     pub async fn request_token_to_register_email(
         &self,
-        request: &crate::endpoints::request_token_to_register_email::Request,
-    ) -> Result<
-        crate::endpoints::request_token_to_register_email::Response,
-        ClientError,
-    > {
+        request: &endpoints::request_token_to_register_email::Request,
+    ) -> Result<endpoints::request_token_to_register_email::Response, ClientError> {
         self.send(request).await
     }
 }

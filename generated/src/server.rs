@@ -16,8 +16,12 @@
 
 use std::future::Future;
 use std::sync::Arc;
+
 pub use crate::runtime::server::{Cors, HandlerError, RequestContext, ServerOptions};
-use crate::runtime::server::Failure;
+use crate::runtime::server::{
+    Failure, handle, method_not_allowed, prefixes, unrecognized, with_cors,
+};
+use crate::{RequestError, endpoints, runtime};
 
 /// One async method per operation. Each has a default that answers 404
 /// `M_UNRECOGNIZED`, so a server implements what it supports and still compiles when
@@ -41,14 +45,14 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::change_password`].
     fn change_password(
         &self,
-        request: crate::endpoints::change_password::Request,
+        request: endpoints::change_password::Request,
         identity: Option<Self::Identity>,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::change_password::Response, HandlerError>,
+        Output = Result<endpoints::change_password::Response, HandlerError>,
     > + Send {
         let _ = (request, identity, context);
-        async { Ok(crate::endpoints::change_password::Response::unrecognized()) }
+        async { Ok(endpoints::change_password::Response::unrecognized()) }
     }
 
     /// `POST /register`
@@ -58,13 +62,13 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::register`].
     fn register(
         &self,
-        request: crate::endpoints::register::Request,
+        request: endpoints::register::Request,
         context: RequestContext,
     ) -> impl Future<
-        Output = Result<crate::endpoints::register::Response, HandlerError>,
+        Output = Result<endpoints::register::Response, HandlerError>,
     > + Send {
         let _ = (request, context);
-        async { Ok(crate::endpoints::register::Response::unrecognized()) }
+        async { Ok(endpoints::register::Response::unrecognized()) }
     }
 
     /// `POST /register/email/requestToken`
@@ -74,19 +78,17 @@ pub trait Server: Send + Sync + 'static {
     /// See [`crate::endpoints::request_token_to_register_email`].
     fn request_token_to_register_email(
         &self,
-        request: crate::endpoints::request_token_to_register_email::Request,
+        request: endpoints::request_token_to_register_email::Request,
         context: RequestContext,
     ) -> impl Future<
         Output = Result<
-            crate::endpoints::request_token_to_register_email::Response,
+            endpoints::request_token_to_register_email::Response,
             HandlerError,
         >,
     > + Send {
         let _ = (request, context);
         async {
-            Ok(
-                crate::endpoints::request_token_to_register_email::Response::unrecognized(),
-            )
+            Ok(endpoints::request_token_to_register_email::Response::unrecognized())
         }
     }
 }
@@ -108,31 +110,31 @@ pub fn router_with<S: Server>(server: S, options: ServerOptions) -> axum::Router
     let cors = options.cors.clone();
     let state = Arc::new(State { server, options });
     let mut router = axum::Router::new();
-    for prefix in crate::runtime::server::prefixes() {
+    for prefix in prefixes() {
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/account/password"),
+                &runtime::server::route(&prefix, "/account/password"),
                 axum::routing::MethodRouter::new()
                     .post(handle_change_password::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/register"),
+                &runtime::server::route(&prefix, "/register"),
                 axum::routing::MethodRouter::new()
                     .post(handle_register::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
         router = router
             .route(
-                &crate::runtime::server::route(&prefix, "/register/email/requestToken"),
+                &runtime::server::route(&prefix, "/register/email/requestToken"),
                 axum::routing::MethodRouter::new()
                     .post(handle_request_token_to_register_email::<S>)
-                    .fallback(crate::runtime::server::method_not_allowed),
+                    .fallback(method_not_allowed),
             );
     }
-    let router = router.fallback(crate::runtime::server::unrecognized).with_state(state);
-    crate::runtime::server::with_cors(router, cors)
+    let router = router.fallback(unrecognized).with_state(state);
+    with_cors(router, cors)
 }
 
 /// Serves `POST /account/password`.
@@ -141,14 +143,14 @@ async fn handle_change_password<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::change_password::Request::try_from_http(
+                let request = endpoints::change_password::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = {
                     let identity = optional_identity(
                             &state.server,
@@ -170,14 +172,12 @@ async fn handle_register<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::register::Request::try_from_http(
-                    &incoming,
-                )?;
-                let context = crate::runtime::server::context(incoming);
+                let request = endpoints::register::Request::try_from_http(&incoming)?;
+                let context = runtime::server::context(incoming);
                 let response = state.server.register(request, context).await?;
                 Ok(response.into_http())
             },
@@ -191,14 +191,14 @@ async fn handle_request_token_to_register_email<S: Server>(
     request: axum::extract::Request,
 ) -> axum::response::Response {
     let limit = state.options.body_limit;
-    crate::runtime::server::handle(
+    handle(
             request,
             limit,
             |incoming| async move {
-                let request = crate::endpoints::request_token_to_register_email::Request::try_from_http(
+                let request = endpoints::request_token_to_register_email::Request::try_from_http(
                     &incoming,
                 )?;
-                let context = crate::runtime::server::context(incoming);
+                let context = runtime::server::context(incoming);
                 let response = state
                     .server
                     .request_token_to_register_email(request, context)
@@ -222,7 +222,7 @@ async fn optional_identity<S: Server>(
                 .authenticate(token)
                 .await?
                 .map(Some)
-                .ok_or_else(|| crate::RequestError::unknown_token().into())
+                .ok_or_else(|| RequestError::unknown_token().into())
         }
     }
 }

@@ -5,6 +5,8 @@
 //! Each keeps the spec's wire names; optional fields are `Option`s that are left out
 //! when `None`, and keys the spec allows beyond its properties are kept in a map.
 
+use crate::{ErrorCode, Redacted, RedactedMap};
+
 /// Authentication Data
 ///
 /// Used by clients to submit authentication information to the interactive-authentication API
@@ -40,8 +42,8 @@ impl std::fmt::Debug for AuthData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthData")
             .field("type", &self.r#type)
-            .field("session", &self.session.as_ref().map(|_| crate::Redacted))
-            .field("extra", &crate::RedactedMap(&self.extra))
+            .field("session", &self.session.as_ref().map(|_| Redacted))
+            .field("extra", &RedactedMap(&self.extra))
             .finish()
     }
 }
@@ -72,7 +74,7 @@ pub struct AuthResponse {
     pub completed: Option<Vec<String>>,
     /// The error code, when the 401 answers a stage that failed (`M_FORBIDDEN` for a wrong password).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub errcode: Option<crate::ErrorCode>,
+    pub errcode: Option<ErrorCode>,
     /// A human-readable message for `errcode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -98,7 +100,7 @@ impl std::fmt::Debug for AuthResponse {
         f.debug_struct("AuthResponse")
             .field("flows", &self.flows)
             .field("params", &self.params)
-            .field("session", &self.session.as_ref().map(|_| crate::Redacted))
+            .field("session", &self.session.as_ref().map(|_| Redacted))
             .field("completed", &self.completed)
             .field("errcode", &self.errcode)
             .field("error", &self.error)
@@ -128,7 +130,7 @@ impl FlowInformation {
 #[non_exhaustive]
 pub struct MatrixError {
     /// An error code.
-    pub errcode: crate::ErrorCode,
+    pub errcode: ErrorCode,
     /// A human-readable error message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -140,7 +142,7 @@ pub struct MatrixError {
 impl MatrixError {
     /// Creates a value from its required fields (`errcode`); the others start absent or at their default.
     #[must_use]
-    pub fn new(errcode: crate::ErrorCode) -> Self {
+    pub fn new(errcode: ErrorCode) -> Self {
         Self {
             errcode,
             error: None,
@@ -154,7 +156,7 @@ impl std::fmt::Debug for MatrixError {
         f.debug_struct("MatrixError")
             .field("errcode", &self.errcode)
             .field("error", &self.error)
-            .field("extra", &crate::RedactedMap(&self.extra))
+            .field("extra", &RedactedMap(&self.extra))
             .finish()
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::model::Status;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
@@ -345,6 +345,45 @@ pub fn default_fn(type_name: &str, field: &str, is: bool) -> String {
     } else {
         format!("{base}_default")
     }
+}
+
+/// Where each `crate::` path of a file starts once the file imports what it uses: the index of
+/// the segment that becomes the path's first, or no entry to keep the whole path.
+///
+/// A path starts at its item (the first segment in UpperCamelCase, or else the last: a
+/// function), `crate::types::MatrixError::new` -> `MatrixError::new`. When that name is `taken`
+/// (the file uses it for anything else: a local item, a binding, a field, another crate's
+/// path) or two different items want it, the path starts at the module above instead
+/// (`crate::endpoints::register::Request` -> `register::Request` in a file that also uses
+/// `http::Request`), and so on up; a path that finds no free name stays whole.
+pub fn import_starts(paths: &BTreeSet<Vec<String>>, taken: &BTreeSet<String>) -> BTreeMap<Vec<String>, usize> {
+    let item = |path: &[String]| {
+        path.iter()
+            .skip(1)
+            .position(|segment| segment.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map_or(path.len() - 1, |i| i + 1)
+    };
+    // The names two different items want: neither gets it, whichever comes first.
+    let mut wanted: BTreeMap<&str, BTreeSet<&[String]>> = BTreeMap::new();
+    for path in paths.iter().filter(|p| p.len() > 1) {
+        let at = item(path);
+        wanted.entry(path[at].as_str()).or_default().insert(&path[..=at]);
+    }
+    let mut given: BTreeMap<&str, &[String]> = BTreeMap::new();
+    let mut starts = BTreeMap::new();
+    for path in paths.iter().filter(|p| p.len() > 1) {
+        for at in (1..=item(path)).rev() {
+            let (name, prefix) = (path[at].as_str(), &path[..=at]);
+            let contested = wanted.get(name).is_some_and(|items| items.iter().any(|p| *p != prefix));
+            let free = given.get(name).map_or(!taken.contains(name), |p| *p == prefix);
+            if free && !contested {
+                given.insert(name, prefix);
+                starts.insert(path.clone(), at);
+                break;
+            }
+        }
+    }
+    starts
 }
 
 /// The names taken in one namespace (a module, or a struct's fields).

@@ -7,11 +7,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, UriBuilder, build_request, decode, decode_undocumented, json_response,
+    raw_response, status_code,
+};
+use crate::runtime::write_answer;
+use crate::types::{BooleanCapability, RateLimited};
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RedactedMap, RequestError, UnknownValue, runtime, types,
+};
+
 /// How `GET /_matrix/client/v3/capabilities` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "GET",
     path: "/_matrix/client/v3/capabilities",
-    access_token: crate::AccessToken::Required,
+    access_token: AccessToken::Required,
     statuses: &[200, 429],
     added_in: None,
     deprecated: false,
@@ -42,12 +53,12 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/capabilities");
         let headers = Vec::new();
         let body = None;
-        crate::runtime::http::request(
+        build_request(
             http::Method::GET,
             uri.finish(),
             headers,
@@ -63,16 +74,16 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/capabilities",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
         Ok(Self {
-            access_token: crate::runtime::http::access_token(request)?,
+            access_token: runtime::http::access_token(request)?,
         })
     }
 }
@@ -80,7 +91,7 @@ impl Request {
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
             .finish()
     }
 }
@@ -97,7 +108,7 @@ pub enum Response {
     /// Status `429`.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::RateLimited),
+    TooManyRequests(RateLimited),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -105,7 +116,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -121,8 +132,8 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::TooManyRequests(_) => crate::runtime::http::status(429),
+            Self::Ok(_) => status_code(200),
+            Self::TooManyRequests(_) => status_code(429),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -133,10 +144,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         Self::Error { status, error }
     }
@@ -165,10 +176,9 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::TooManyRequests(body) => json_response(status(429), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::TooManyRequests(body) => json_response(status_code(429), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -182,19 +192,16 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
                 429 => decode(status, &body, Self::TooManyRequests, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -209,7 +216,7 @@ impl std::fmt::Display for Response {
         let status = self.status();
         match self {
             Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
@@ -217,35 +224,35 @@ impl std::fmt::Display for Response {
                 )
             }
             Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -277,14 +284,14 @@ pub struct Capabilities {
     /// Capability to indicate if the user can change their password.
     #[serde(rename = "m.change_password")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m_change_password: Option<crate::types::BooleanCapability>,
+    pub m_change_password: Option<BooleanCapability>,
     /// Capability to indicate if the server automatically forgets rooms once the user
     /// leaves.
     ///
     /// Added in Matrix 1.18.
     #[serde(rename = "m.forget_forced_upon_leave")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m_forget_forced_upon_leave: Option<crate::types::BooleanCapability>,
+    pub m_forget_forced_upon_leave: Option<BooleanCapability>,
     /// The room versions the server supports.
     #[serde(rename = "m.room_versions")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -299,7 +306,7 @@ pub struct Capabilities {
     /// **Deprecated** in the spec.
     #[serde(rename = "m.set_displayname")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m_set_displayname: Option<crate::types::BooleanCapability>,
+    pub m_set_displayname: Option<BooleanCapability>,
     /// **Deprecated:** Capability to indicate if the user can change their avatar.
     /// Refer to `m.profile_fields` for extended profile management.
     ///
@@ -310,15 +317,15 @@ pub struct Capabilities {
     /// **Deprecated** in the spec.
     #[serde(rename = "m.set_avatar_url")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m_set_avatar_url: Option<crate::types::BooleanCapability>,
+    pub m_set_avatar_url: Option<BooleanCapability>,
     /// Capability to indicate if the user can change 3PID associations on their account.
     #[serde(rename = "m.3pid_changes")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m_3pid_changes: Option<crate::types::BooleanCapability>,
+    pub m_3pid_changes: Option<BooleanCapability>,
     /// Capability to indicate if the user can generate tokens to log further clients into their account.
     #[serde(rename = "m.get_login_token")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub m_get_login_token: Option<crate::types::BooleanCapability>,
+    pub m_get_login_token: Option<BooleanCapability>,
     /// Capability to indicate if the user can set or modify extended profile fields via [`PUT /_matrix/client/v3/profile/{userId}/{keyName}`](https://spec.matrix.org/v1.19/client-server-api/#put_matrixclientv3profileuseridkeyname). If absent, clients SHOULD assume custom profile fields are supported, provided the homeserver advertises a specification version that includes `m.profile_fields` in the [`/versions`](https://spec.matrix.org/v1.19/client-server-api/#get_matrixclientversions) response.
     ///
     /// Added in Matrix 1.16.
@@ -375,7 +382,7 @@ impl std::fmt::Debug for Capabilities {
             .field("m_get_login_token", &self.m_get_login_token)
             .field("m_profile_fields", &self.m_profile_fields)
             .field("m_account_moderation", &self.m_account_moderation)
-            .field("extra", &crate::RedactedMap(&self.extra))
+            .field("extra", &RedactedMap(&self.extra))
             .finish()
     }
 }
@@ -447,11 +454,11 @@ impl std::fmt::Display for RoomVersionStability {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for RoomVersionStability {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Self::known(value)
-            .ok_or_else(|| crate::UnknownValue::new("RoomVersionStability", value))
+            .ok_or_else(|| UnknownValue::new("RoomVersionStability", value))
     }
 }
 

@@ -21,11 +21,23 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, Query, UriBuilder, build_request, decode, decode_undocumented,
+    json_response, raw_response, required_response_header, response_header, set_header,
+    status_code,
+};
+use crate::runtime::write_answer;
+use crate::types::RateLimited;
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, RequestError,
+    UnknownValue, types,
+};
+
 /// How `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "GET",
     path: "/_matrix/media/v3/thumbnail/{serverName}/{mediaId}",
-    access_token: crate::AccessToken::None,
+    access_token: AccessToken::None,
     statuses: &[200, 307, 308, 400, 413, 429, 502, 504],
     added_in: None,
     deprecated: true,
@@ -130,8 +142,8 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/media/v3/thumbnail/");
         uri.param(&self.server_name);
         uri.literal("/");
@@ -155,13 +167,7 @@ impl Request {
         }
         let headers = Vec::new();
         let body = None;
-        crate::runtime::http::request(
-            http::Method::GET,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
+        build_request(http::Method::GET, uri.finish(), headers, None, body)
     }
 
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/media/v3/thumbnail/{serverName}/{mediaId}`.
@@ -171,24 +177,24 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/media/v3/thumbnail/{serverName}/{mediaId}",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         let path = path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
+        let query = Query::parse(request.uri().query());
         Ok(Self {
             server_name: path.get("serverName")?,
             media_id: path.get("mediaId")?,
             width: query
                 .optional("width")?
-                .ok_or_else(|| crate::RequestError::missing_param("width"))?,
+                .ok_or_else(|| RequestError::missing_param("width"))?,
             height: query
                 .optional("height")?
-                .ok_or_else(|| crate::RequestError::missing_param("height"))?,
+                .ok_or_else(|| RequestError::missing_param("height"))?,
             method: query.optional("method")?,
             allow_remote: query
                 .optional("allow_remote")?
@@ -266,24 +272,24 @@ pub enum Response {
     /// The request does not make sense to the server, or the server cannot thumbnail
     /// the content. For example, the client requested non-integer dimensions or asked
     /// for negatively-sized images.
-    BadRequest(crate::types::Error),
+    BadRequest(types::Error),
     /// Status `413`.
     ///
     /// The local content is too large for the server to thumbnail.
-    PayloadTooLarge(crate::types::Error),
+    PayloadTooLarge(types::Error),
     /// Status `429`.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::RateLimited),
+    TooManyRequests(RateLimited),
     /// Status `502`.
     ///
     /// The remote content is too large for the server to thumbnail.
-    BadGateway(crate::types::Error),
+    BadGateway(types::Error),
     /// Status `504`.
     ///
     /// The content is not yet available. A [standard error response](https://spec.matrix.org/v1.19/client-server-api/#standard-error-response)
     /// will be returned with the `errcode` `M_NOT_YET_UPLOADED`.
-    GatewayTimeout(crate::types::Error),
+    GatewayTimeout(types::Error),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -291,7 +297,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -307,14 +313,14 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok { .. } => crate::runtime::http::status(200),
-            Self::TemporaryRedirect { .. } => crate::runtime::http::status(307),
-            Self::PermanentRedirect { .. } => crate::runtime::http::status(308),
-            Self::BadRequest(_) => crate::runtime::http::status(400),
-            Self::PayloadTooLarge(_) => crate::runtime::http::status(413),
-            Self::TooManyRequests(_) => crate::runtime::http::status(429),
-            Self::BadGateway(_) => crate::runtime::http::status(502),
-            Self::GatewayTimeout(_) => crate::runtime::http::status(504),
+            Self::Ok { .. } => status_code(200),
+            Self::TemporaryRedirect { .. } => status_code(307),
+            Self::PermanentRedirect { .. } => status_code(308),
+            Self::BadRequest(_) => status_code(400),
+            Self::PayloadTooLarge(_) => status_code(413),
+            Self::TooManyRequests(_) => status_code(429),
+            Self::BadGateway(_) => status_code(502),
+            Self::GatewayTimeout(_) => status_code(504),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -325,10 +331,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             400 => Self::BadRequest(error),
@@ -360,45 +366,32 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
             Self::Ok { body, content_disposition, content_type } => {
-                let mut response = raw_response(status(200), body);
-                crate::runtime::http::set_header(
+                let mut response = raw_response(status_code(200), body);
+                set_header(
                     &mut response,
                     "Content-Disposition",
                     Some(&content_disposition),
                 );
-                crate::runtime::http::set_header(
-                    &mut response,
-                    "Content-Type",
-                    Some(&content_type),
-                );
+                set_header(&mut response, "Content-Type", Some(&content_type));
                 response
             }
             Self::TemporaryRedirect { location } => {
-                let mut response = raw_response(status(307), bytes::Bytes::new());
-                crate::runtime::http::set_header(
-                    &mut response,
-                    "Location",
-                    location.as_ref(),
-                );
+                let mut response = raw_response(status_code(307), bytes::Bytes::new());
+                set_header(&mut response, "Location", location.as_ref());
                 response
             }
             Self::PermanentRedirect { location } => {
-                let mut response = raw_response(status(308), bytes::Bytes::new());
-                crate::runtime::http::set_header(
-                    &mut response,
-                    "Location",
-                    location.as_ref(),
-                );
+                let mut response = raw_response(status_code(308), bytes::Bytes::new());
+                set_header(&mut response, "Location", location.as_ref());
                 response
             }
-            Self::BadRequest(body) => json_response(status(400), &body),
-            Self::PayloadTooLarge(body) => json_response(status(413), &body),
-            Self::TooManyRequests(body) => json_response(status(429), &body),
-            Self::BadGateway(body) => json_response(status(502), &body),
-            Self::GatewayTimeout(body) => json_response(status(504), &body),
+            Self::BadRequest(body) => json_response(status_code(400), &body),
+            Self::PayloadTooLarge(body) => json_response(status_code(413), &body),
+            Self::TooManyRequests(body) => json_response(status_code(429), &body),
+            Self::BadGateway(body) => json_response(status_code(502), &body),
+            Self::GatewayTimeout(body) => json_response(status_code(504), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -412,21 +405,20 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => {
-                    let content_disposition = crate::runtime::http::required_response_header(
+                    let content_disposition = required_response_header(
                         &parts.headers,
                         "Content-Disposition",
                         status,
                         &body,
                     )?;
-                    let content_type = crate::runtime::http::required_response_header(
+                    let content_type = required_response_header(
                         &parts.headers,
                         "Content-Type",
                         status,
@@ -439,7 +431,7 @@ impl Response {
                     }
                 }
                 307 => {
-                    let location = crate::runtime::http::response_header(
+                    let location = response_header(
                         &parts.headers,
                         "Location",
                         status,
@@ -450,7 +442,7 @@ impl Response {
                     }
                 }
                 308 => {
-                    let location = crate::runtime::http::response_header(
+                    let location = response_header(
                         &parts.headers,
                         "Location",
                         status,
@@ -466,9 +458,7 @@ impl Response {
                 502 => decode(status, &body, Self::BadGateway, error)?,
                 504 => decode(status, &body, Self::GatewayTimeout, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -487,7 +477,7 @@ impl std::fmt::Display for Response {
             | Self::BadGateway(body)
             | Self::GatewayTimeout(body)
             | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
@@ -495,35 +485,35 @@ impl std::fmt::Display for Response {
                 )
             }
             Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -570,10 +560,10 @@ impl std::fmt::Display for Method {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Method {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Method", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("Method", value))
     }
 }
 
@@ -647,10 +637,10 @@ impl std::fmt::Display for ContentType {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for ContentType {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("ContentType", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("ContentType", value))
     }
 }
 

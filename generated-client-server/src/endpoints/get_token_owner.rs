@@ -13,11 +13,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, UriBuilder, build_request, decode, decode_undocumented, json_response,
+    raw_response, status_code,
+};
+use crate::runtime::write_answer;
+use crate::types::RateLimited;
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, runtime, types,
+};
+
 /// How `GET /_matrix/client/v3/account/whoami` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "GET",
     path: "/_matrix/client/v3/account/whoami",
-    access_token: crate::AccessToken::Required,
+    access_token: AccessToken::Required,
     statuses: &[200, 401, 403, 429],
     added_in: None,
     deprecated: false,
@@ -48,12 +59,12 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/account/whoami");
         let headers = Vec::new();
         let body = None;
-        crate::runtime::http::request(
+        build_request(
             http::Method::GET,
             uri.finish(),
             headers,
@@ -69,16 +80,16 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/account/whoami",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
         Ok(Self {
-            access_token: crate::runtime::http::access_token(request)?,
+            access_token: runtime::http::access_token(request)?,
         })
     }
 }
@@ -86,7 +97,7 @@ impl Request {
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
             .finish()
     }
 }
@@ -103,15 +114,15 @@ pub enum Response {
     /// Status `401`.
     ///
     /// The token is not recognised
-    Unauthorized(crate::types::Error),
+    Unauthorized(types::Error),
     /// Status `403`.
     ///
     /// The appservice cannot masquerade as the user or has not registered them.
-    Forbidden(crate::types::Error),
+    Forbidden(types::Error),
     /// Status `429`.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::RateLimited),
+    TooManyRequests(RateLimited),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -119,7 +130,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -135,10 +146,10 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::Unauthorized(_) => crate::runtime::http::status(401),
-            Self::Forbidden(_) => crate::runtime::http::status(403),
-            Self::TooManyRequests(_) => crate::runtime::http::status(429),
+            Self::Ok(_) => status_code(200),
+            Self::Unauthorized(_) => status_code(401),
+            Self::Forbidden(_) => status_code(403),
+            Self::TooManyRequests(_) => status_code(429),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -149,10 +160,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             401 => Self::Unauthorized(error),
@@ -185,12 +196,11 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::Unauthorized(body) => json_response(status(401), &body),
-            Self::Forbidden(body) => json_response(status(403), &body),
-            Self::TooManyRequests(body) => json_response(status(429), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::Unauthorized(body) => json_response(status_code(401), &body),
+            Self::Forbidden(body) => json_response(status_code(403), &body),
+            Self::TooManyRequests(body) => json_response(status_code(429), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -204,11 +214,10 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
@@ -216,9 +225,7 @@ impl Response {
                 403 => decode(status, &body, Self::Forbidden, error)?,
                 429 => decode(status, &body, Self::TooManyRequests, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -235,7 +242,7 @@ impl std::fmt::Display for Response {
             Self::Unauthorized(body)
             | Self::Forbidden(body)
             | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
@@ -243,35 +250,35 @@ impl std::fmt::Display for Response {
                 )
             }
             Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }

@@ -14,11 +14,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, Query, UriBuilder, build_request, decode, decode_undocumented,
+    json_response, raw_response, status_code,
+};
+use crate::runtime::write_answer;
+use crate::types::{ClientEvent, Event};
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, UnknownValue, runtime, types,
+};
+
 /// How `GET /_matrix/client/v3/initialSync` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "GET",
     path: "/_matrix/client/v3/initialSync",
-    access_token: crate::AccessToken::Required,
+    access_token: AccessToken::Required,
     statuses: &[200, 404],
     added_in: None,
     deprecated: true,
@@ -64,8 +75,8 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/initialSync");
         if let Some(value) = &self.limit {
             uri.query("limit", value);
@@ -75,7 +86,7 @@ impl Request {
         }
         let headers = Vec::new();
         let body = None;
-        crate::runtime::http::request(
+        build_request(
             http::Method::GET,
             uri.finish(),
             headers,
@@ -91,19 +102,19 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/initialSync",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
+        let query = Query::parse(request.uri().query());
         Ok(Self {
             limit: query.optional("limit")?,
             archived: query.optional("archived")?,
-            access_token: crate::runtime::http::access_token(request)?,
+            access_token: runtime::http::access_token(request)?,
         })
     }
 }
@@ -113,7 +124,7 @@ impl std::fmt::Debug for Request {
         f.debug_struct("Request")
             .field("limit", &self.limit)
             .field("archived", &self.archived)
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
             .finish()
     }
 }
@@ -130,7 +141,7 @@ pub enum Response {
     /// Status `404`.
     ///
     /// There is no avatar URL for this user or this user does not exist.
-    NotFound(crate::types::Error),
+    NotFound(types::Error),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -138,7 +149,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -154,8 +165,8 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::NotFound(_) => crate::runtime::http::status(404),
+            Self::Ok(_) => status_code(200),
+            Self::NotFound(_) => status_code(404),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -166,10 +177,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             404 => Self::NotFound(error),
@@ -201,10 +212,9 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::NotFound(body) => json_response(status(404), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::NotFound(body) => json_response(status_code(404), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -218,19 +228,16 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
                 404 => decode(status, &body, Self::NotFound, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -245,35 +252,35 @@ impl std::fmt::Display for Response {
         let status = self.status();
         match self {
             Self::NotFound(body) | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -287,21 +294,17 @@ pub struct ResponseBody {
     /// events.
     pub end: String,
     /// A list of presence events.
-    pub presence: Vec<crate::types::Event>,
+    pub presence: Vec<Event>,
     pub rooms: Vec<RoomInfo>,
     /// The global private data created by this user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_data: Option<Vec<crate::types::Event>>,
+    pub account_data: Option<Vec<Event>>,
 }
 
 impl ResponseBody {
     /// Creates a value from its required fields (`end`, `presence`, `rooms`); the others start absent or at their default.
     #[must_use]
-    pub fn new(
-        end: String,
-        presence: Vec<crate::types::Event>,
-        rooms: Vec<RoomInfo>,
-    ) -> Self {
+    pub fn new(end: String, presence: Vec<Event>, rooms: Vec<RoomInfo>) -> Self {
         Self {
             end,
             presence,
@@ -321,7 +324,7 @@ pub struct RoomInfo {
     pub membership: Membership,
     /// The invite event if `membership` is `invite`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub invite: Option<crate::types::ClientEvent>,
+    pub invite: Option<ClientEvent>,
     /// The pagination chunk for this room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<PaginationChunk>,
@@ -330,7 +333,7 @@ pub struct RoomInfo {
     /// user has left the room this will be the state of the
     /// room when they left it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<Vec<crate::types::ClientEvent>>,
+    pub state: Option<Vec<ClientEvent>>,
     /// Whether this room is visible to the `/publicRooms` API
     /// or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -338,7 +341,7 @@ pub struct RoomInfo {
     /// The private data that this user has attached to
     /// this room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_data: Option<Vec<crate::types::Event>>,
+    pub account_data: Option<Vec<Event>>,
 }
 
 impl RoomInfo {
@@ -409,10 +412,10 @@ impl std::fmt::Display for Membership {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Membership {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Membership", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("Membership", value))
     }
 }
 
@@ -457,13 +460,13 @@ pub struct PaginationChunk {
     /// the user has left the room this will be the
     /// messages that preceded them leaving. This array
     /// will consist of at most `limit` elements.
-    pub chunk: Vec<crate::types::ClientEvent>,
+    pub chunk: Vec<ClientEvent>,
 }
 
 impl PaginationChunk {
     /// Creates a value from its required fields (`end`, `chunk`); the others start absent or at their default.
     #[must_use]
-    pub fn new(end: String, chunk: Vec<crate::types::ClientEvent>) -> Self {
+    pub fn new(end: String, chunk: Vec<ClientEvent>) -> Self {
         Self { start: None, end, chunk }
     }
 }
@@ -513,10 +516,10 @@ impl std::fmt::Display for Visibility {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Visibility {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Visibility", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("Visibility", value))
     }
 }
 

@@ -15,11 +15,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, UriBuilder, build_request, decode, decode_undocumented, json_object_body,
+    json_response, raw_response, status_code, to_json,
+};
+use crate::runtime::write_answer;
+use crate::types::{Full, RateLimited, UserIdentifier};
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, types,
+};
+
 /// How `POST /_matrix/client/v3/login` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "POST",
     path: "/_matrix/client/v3/login",
-    access_token: crate::AccessToken::None,
+    access_token: AccessToken::None,
     statuses: &[200, 400, 403, 429],
     added_in: None,
     deprecated: false,
@@ -48,18 +59,12 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/login");
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
-            http::Method::POST,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
+        let body = Some(to_json(&self.body)?.into());
+        build_request(http::Method::POST, uri.finish(), headers, None, body)
     }
 
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/login`.
@@ -69,16 +74,16 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/login",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
         Ok(Self {
-            body: crate::runtime::http::json_object_body(request.body())?,
+            body: json_object_body(request.body())?,
         })
     }
 }
@@ -100,7 +105,7 @@ pub enum Response {
     /// * Added in Matrix 1.17. `M_APPSERVICE_LOGIN_UNSUPPORTED`: an application service
     ///   used the `m.login.application_service` type, but the server doesn't support logging
     ///   in via the Legacy authentication API.
-    BadRequest(crate::types::Error),
+    BadRequest(types::Error),
     /// Status `403`.
     ///
     /// The login attempt failed. This can include one of the following error codes:
@@ -110,11 +115,11 @@ pub enum Response {
     /// * `M_USER_DEACTIVATED`: The user has been deactivated.
     ///   Servers MAY instead use `M_FORBIDDEN` when they can no longer authenticate
     ///   the deactivated user (e.g. their password has been wiped).
-    Forbidden(crate::types::Error),
+    Forbidden(types::Error),
     /// Status `429`.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::RateLimited),
+    TooManyRequests(RateLimited),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -122,7 +127,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -138,10 +143,10 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::BadRequest(_) => crate::runtime::http::status(400),
-            Self::Forbidden(_) => crate::runtime::http::status(403),
-            Self::TooManyRequests(_) => crate::runtime::http::status(429),
+            Self::Ok(_) => status_code(200),
+            Self::BadRequest(_) => status_code(400),
+            Self::Forbidden(_) => status_code(403),
+            Self::TooManyRequests(_) => status_code(429),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -152,10 +157,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             400 => Self::BadRequest(error),
@@ -188,12 +193,11 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::BadRequest(body) => json_response(status(400), &body),
-            Self::Forbidden(body) => json_response(status(403), &body),
-            Self::TooManyRequests(body) => json_response(status(429), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::BadRequest(body) => json_response(status_code(400), &body),
+            Self::Forbidden(body) => json_response(status_code(403), &body),
+            Self::TooManyRequests(body) => json_response(status_code(429), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -207,11 +211,10 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
@@ -219,9 +222,7 @@ impl Response {
                 403 => decode(status, &body, Self::Forbidden, error)?,
                 429 => decode(status, &body, Self::TooManyRequests, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -238,7 +239,7 @@ impl std::fmt::Display for Response {
             Self::BadRequest(body)
             | Self::Forbidden(body)
             | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
@@ -246,35 +247,35 @@ impl std::fmt::Display for Response {
                 )
             }
             Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -290,7 +291,7 @@ pub struct RequestBody {
     /// endpoint, like `m.login.password` or `m.login.token`.
     pub r#type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identifier: Option<crate::types::UserIdentifier>,
+    pub identifier: Option<UserIdentifier>,
     /// The fully qualified user ID or just local part of the user ID, to log in.  Deprecated in favour of `identifier`.
     ///
     /// **Deprecated** in the spec.
@@ -359,8 +360,8 @@ impl std::fmt::Debug for RequestBody {
             .field("user", &self.user)
             .field("medium", &self.medium)
             .field("address", &self.address)
-            .field("password", &self.password.as_ref().map(|_| crate::Redacted))
-            .field("token", &self.token.as_ref().map(|_| crate::Redacted))
+            .field("password", &self.password.as_ref().map(|_| Redacted))
+            .field("token", &self.token.as_ref().map(|_| Redacted))
             .field("device_id", &self.device_id)
             .field("initial_device_display_name", &self.initial_device_display_name)
             .field("refresh_token", &self.refresh_token)
@@ -412,7 +413,7 @@ pub struct ResponseBody {
     /// optionally validating the URLs within. This object takes the same
     /// form as the one returned from .well-known autodiscovery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub well_known: Option<crate::types::Full>,
+    pub well_known: Option<Full>,
 }
 
 impl ResponseBody {
@@ -435,11 +436,8 @@ impl std::fmt::Debug for ResponseBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseBody")
             .field("user_id", &self.user_id)
-            .field("access_token", &crate::Redacted)
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| crate::Redacted),
-            )
+            .field("access_token", &Redacted)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| Redacted))
             .field("expires_in_ms", &self.expires_in_ms)
             .field("home_server", &self.home_server)
             .field("device_id", &self.device_id)

@@ -8,11 +8,21 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, UriBuilder, build_request, decode, decode_undocumented, json_response,
+    raw_response, status_code,
+};
+use crate::runtime::write_answer;
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, runtime, types,
+};
+
 /// How `POST /_matrix/client/v3/logout` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "POST",
     path: "/_matrix/client/v3/logout",
-    access_token: crate::AccessToken::Required,
+    access_token: AccessToken::Required,
     statuses: &[200],
     added_in: None,
     deprecated: false,
@@ -43,12 +53,12 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/logout");
         let headers = Vec::new();
         let body = None;
-        crate::runtime::http::request(
+        build_request(
             http::Method::POST,
             uri.finish(),
             headers,
@@ -64,16 +74,16 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/logout",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
         Ok(Self {
-            access_token: crate::runtime::http::access_token(request)?,
+            access_token: runtime::http::access_token(request)?,
         })
     }
 }
@@ -81,7 +91,7 @@ impl Request {
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
             .finish()
     }
 }
@@ -102,7 +112,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -118,7 +128,7 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
+            Self::Ok(_) => status_code(200),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -129,10 +139,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         Self::Error { status, error }
     }
@@ -163,9 +173,8 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -179,18 +188,15 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -205,35 +211,35 @@ impl std::fmt::Display for Response {
         let status = self.status();
         match self {
             Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }

@@ -17,11 +17,21 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, UriBuilder, build_request, decode, decode_undocumented, json_object_body,
+    json_response, raw_response, status_code, to_json,
+};
+use crate::runtime::write_answer;
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, UnknownValue, runtime, types,
+};
+
 /// How `POST /_matrix/client/v1/appservice/{appserviceId}/ping` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "POST",
     path: "/_matrix/client/v1/appservice/{appserviceId}/ping",
-    access_token: crate::AccessToken::Required,
+    access_token: AccessToken::Required,
     statuses: &[200, 400, 403, 502, 504],
     added_in: Some("1.7"),
     deprecated: false,
@@ -64,14 +74,14 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v1/appservice/");
         uri.param(&self.appservice_id);
         uri.literal("/ping");
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
+        let body = Some(to_json(&self.body)?.into());
+        build_request(
             http::Method::POST,
             uri.finish(),
             headers,
@@ -87,18 +97,18 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v1/appservice/{appserviceId}/ping",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         let path = path?;
         Ok(Self {
             appservice_id: path.get("appserviceId")?,
-            access_token: crate::runtime::http::access_token(request)?,
-            body: crate::runtime::http::json_object_body(request.body())?,
+            access_token: runtime::http::access_token(request)?,
+            body: json_object_body(request.body())?,
         })
     }
 }
@@ -107,7 +117,7 @@ impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
             .field("appservice_id", &self.appservice_id)
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
             .field("body", &self.body)
             .finish()
     }
@@ -125,11 +135,11 @@ pub enum Response {
     /// Status `400`.
     ///
     /// The application service doesn't have a URL configured. The errcode is `M_URL_NOT_SET`.
-    BadRequest(crate::types::Error),
+    BadRequest(types::Error),
     /// Status `403`.
     ///
     /// The access token used to authenticate the request doesn't belong to an appservice, or belongs to a different appservice than the one in the path. The errcode is `M_FORBIDDEN`.
-    Forbidden(crate::types::Error),
+    Forbidden(types::Error),
     /// Status `502`.
     ///
     /// The application service returned a bad status, or the connection failed.
@@ -142,7 +152,7 @@ pub enum Response {
     /// Status `504`.
     ///
     /// The connection to the application service timed out. The errcode is `M_CONNECTION_TIMEOUT`.
-    GatewayTimeout(crate::types::Error),
+    GatewayTimeout(types::Error),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -150,7 +160,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -166,11 +176,11 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::BadRequest(_) => crate::runtime::http::status(400),
-            Self::Forbidden(_) => crate::runtime::http::status(403),
-            Self::BadGateway(_) => crate::runtime::http::status(502),
-            Self::GatewayTimeout(_) => crate::runtime::http::status(504),
+            Self::Ok(_) => status_code(200),
+            Self::BadRequest(_) => status_code(400),
+            Self::Forbidden(_) => status_code(403),
+            Self::BadGateway(_) => status_code(502),
+            Self::GatewayTimeout(_) => status_code(504),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -181,10 +191,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             400 => Self::BadRequest(error),
@@ -218,13 +228,12 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::BadRequest(body) => json_response(status(400), &body),
-            Self::Forbidden(body) => json_response(status(403), &body),
-            Self::BadGateway(body) => json_response(status(502), &body),
-            Self::GatewayTimeout(body) => json_response(status(504), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::BadRequest(body) => json_response(status_code(400), &body),
+            Self::Forbidden(body) => json_response(status_code(403), &body),
+            Self::BadGateway(body) => json_response(status_code(502), &body),
+            Self::GatewayTimeout(body) => json_response(status_code(504), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -238,11 +247,10 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
@@ -251,9 +259,7 @@ impl Response {
                 502 => decode(status, &body, Self::BadGateway, error)?,
                 504 => decode(status, &body, Self::GatewayTimeout, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -271,35 +277,35 @@ impl std::fmt::Display for Response {
             | Self::Forbidden(body)
             | Self::GatewayTimeout(body)
             | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -415,10 +421,10 @@ impl std::fmt::Display for Errcode {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Errcode {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Errcode", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("Errcode", value))
     }
 }
 

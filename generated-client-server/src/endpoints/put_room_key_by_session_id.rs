@@ -8,11 +8,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, Query, UriBuilder, build_request, decode, decode_undocumented,
+    json_object_body, json_response, raw_response, status_code, to_json,
+};
+use crate::runtime::write_answer;
+use crate::types::{KeyBackupData, RateLimited, RoomKeysUpdateResponse};
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, runtime, types,
+};
+
 /// How `PUT /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "PUT",
     path: "/_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}",
-    access_token: crate::AccessToken::Required,
+    access_token: AccessToken::Required,
     statuses: &[200, 403, 429],
     added_in: Some("1.1"),
     deprecated: false,
@@ -39,7 +50,7 @@ pub struct Request {
     /// The server requires one; `None` lets a client send its own.
     pub access_token: Option<String>,
     /// The key data.
-    pub body: crate::types::KeyBackupData,
+    pub body: KeyBackupData,
 }
 
 impl Request {
@@ -49,7 +60,7 @@ impl Request {
         version: String,
         room_id: String,
         session_id: String,
-        body: crate::types::KeyBackupData,
+        body: KeyBackupData,
     ) -> Self {
         Self {
             version,
@@ -68,16 +79,16 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/room_keys/keys/");
         uri.param(&self.room_id);
         uri.literal("/");
         uri.param(&self.session_id);
         uri.query("version", &self.version);
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
+        let body = Some(to_json(&self.body)?.into());
+        build_request(
             http::Method::PUT,
             uri.finish(),
             headers,
@@ -93,23 +104,23 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         let path = path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
+        let query = Query::parse(request.uri().query());
         Ok(Self {
             version: query
                 .optional("version")?
-                .ok_or_else(|| crate::RequestError::missing_param("version"))?,
+                .ok_or_else(|| RequestError::missing_param("version"))?,
             room_id: path.get("roomId")?,
             session_id: path.get("sessionId")?,
-            access_token: crate::runtime::http::access_token(request)?,
-            body: crate::runtime::http::json_object_body(request.body())?,
+            access_token: runtime::http::access_token(request)?,
+            body: json_object_body(request.body())?,
         })
     }
 }
@@ -120,7 +131,7 @@ impl std::fmt::Debug for Request {
             .field("version", &self.version)
             .field("room_id", &self.room_id)
             .field("session_id", &self.session_id)
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
             .field("body", &self.body)
             .finish()
     }
@@ -134,17 +145,17 @@ pub enum Response {
     /// Status `200`.
     ///
     /// The update succeeded.
-    Ok(crate::types::RoomKeysUpdateResponse),
+    Ok(RoomKeysUpdateResponse),
     /// Status `403`.
     ///
     /// The version specified does not match the current backup version.
     /// The current version will be included in the `current_version`
     /// field.
-    Forbidden(crate::types::Error),
+    Forbidden(types::Error),
     /// Status `429`.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::RateLimited),
+    TooManyRequests(RateLimited),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -152,7 +163,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -168,9 +179,9 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::Forbidden(_) => crate::runtime::http::status(403),
-            Self::TooManyRequests(_) => crate::runtime::http::status(429),
+            Self::Ok(_) => status_code(200),
+            Self::Forbidden(_) => status_code(403),
+            Self::TooManyRequests(_) => status_code(429),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -181,10 +192,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             403 => Self::Forbidden(error),
@@ -206,7 +217,7 @@ impl Response {
     ///
     /// # Errors
     /// Every answer that is not the success.
-    pub fn into_result(self) -> Result<crate::types::RoomKeysUpdateResponse, Box<Self>> {
+    pub fn into_result(self) -> Result<RoomKeysUpdateResponse, Box<Self>> {
         match self {
             Self::Ok(body) => Ok(body),
             other => Err(Box::new(other)),
@@ -216,11 +227,10 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::Forbidden(body) => json_response(status(403), &body),
-            Self::TooManyRequests(body) => json_response(status(429), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::Forbidden(body) => json_response(status_code(403), &body),
+            Self::TooManyRequests(body) => json_response(status_code(429), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -234,20 +244,17 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
                 403 => decode(status, &body, Self::Forbidden, error)?,
                 429 => decode(status, &body, Self::TooManyRequests, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -262,7 +269,7 @@ impl std::fmt::Display for Response {
         let status = self.status();
         match self {
             Self::Forbidden(body) | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
@@ -270,35 +277,35 @@ impl std::fmt::Display for Response {
                 )
             }
             Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }

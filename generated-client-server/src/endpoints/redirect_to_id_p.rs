@@ -13,11 +13,21 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, Query, UriBuilder, build_request, decode, decode_undocumented,
+    json_response, raw_response, response_header, set_header, status_code,
+};
+use crate::runtime::write_answer;
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, RequestError,
+    UnknownValue, types,
+};
+
 /// How `GET /_matrix/client/v3/login/sso/redirect/{idpId}` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "GET",
     path: "/_matrix/client/v3/login/sso/redirect/{idpId}",
-    access_token: crate::AccessToken::None,
+    access_token: AccessToken::None,
     statuses: &[302, 404],
     added_in: Some("1.1"),
     deprecated: false,
@@ -70,8 +80,8 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/login/sso/redirect/");
         uri.param(&self.idp_id);
         uri.query("redirectUrl", &self.redirect_url);
@@ -80,13 +90,7 @@ impl Request {
         }
         let headers = Vec::new();
         let body = None;
-        crate::runtime::http::request(
-            http::Method::GET,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
+        build_request(http::Method::GET, uri.finish(), headers, None, body)
     }
 
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/login/sso/redirect/{idpId}`.
@@ -96,20 +100,20 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/login/sso/redirect/{idpId}",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         let path = path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
+        let query = Query::parse(request.uri().query());
         Ok(Self {
             idp_id: path.get("idpId")?,
             redirect_url: query
                 .optional("redirectUrl")?
-                .ok_or_else(|| crate::RequestError::missing_param("redirectUrl"))?,
+                .ok_or_else(|| RequestError::missing_param("redirectUrl"))?,
             action: query.optional("action")?,
         })
     }
@@ -132,7 +136,7 @@ pub enum Response {
     /// The IdP ID was not recognized by the server. The server is encouraged
     /// to provide a user-friendly page explaining the error given the user
     /// will be navigated to it.
-    NotFound(crate::types::Error),
+    NotFound(types::Error),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -140,7 +144,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -156,8 +160,8 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Found { .. } => crate::runtime::http::status(302),
-            Self::NotFound(_) => crate::runtime::http::status(404),
+            Self::Found { .. } => status_code(302),
+            Self::NotFound(_) => status_code(404),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -168,10 +172,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             404 => Self::NotFound(error),
@@ -200,18 +204,13 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
             Self::Found { location } => {
-                let mut response = raw_response(status(302), bytes::Bytes::new());
-                crate::runtime::http::set_header(
-                    &mut response,
-                    "Location",
-                    location.as_ref(),
-                );
+                let mut response = raw_response(status_code(302), bytes::Bytes::new());
+                set_header(&mut response, "Location", location.as_ref());
                 response
             }
-            Self::NotFound(body) => json_response(status(404), &body),
+            Self::NotFound(body) => json_response(status_code(404), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -225,15 +224,14 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 302 => {
-                    let location = crate::runtime::http::response_header(
+                    let location = response_header(
                         &parts.headers,
                         "Location",
                         status,
@@ -243,9 +241,7 @@ impl Response {
                 }
                 404 => decode(status, &body, Self::NotFound, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -260,35 +256,35 @@ impl std::fmt::Display for Response {
         let status = self.status();
         match self {
             Self::NotFound(body) | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -335,10 +331,10 @@ impl std::fmt::Display for Action {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Action {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Action", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("Action", value))
     }
 }
 

@@ -13,11 +13,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, UriBuilder, build_request, decode, decode_undocumented, json_object_body,
+    json_response, raw_response, status_code, to_json,
+};
+use crate::runtime::write_answer;
+use crate::types::{RequestEmailValidation, RequestTokenResponse};
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, RequestError,
+    types,
+};
+
 /// How `POST /_matrix/client/v3/account/3pid/email/requestToken` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "POST",
     path: "/_matrix/client/v3/account/3pid/email/requestToken",
-    access_token: crate::AccessToken::None,
+    access_token: AccessToken::None,
     statuses: &[200, 400, 403],
     added_in: None,
     deprecated: false,
@@ -28,13 +39,13 @@ pub const METADATA: crate::Metadata = crate::Metadata {
 #[non_exhaustive]
 pub struct Request {
     /// The JSON body.
-    pub body: crate::types::RequestEmailValidation,
+    pub body: RequestEmailValidation,
 }
 
 impl Request {
     /// Creates a request from its required inputs; the others start absent or at their default.
     #[must_use]
-    pub fn new(body: crate::types::RequestEmailValidation) -> Self {
+    pub fn new(body: RequestEmailValidation) -> Self {
         Self { body }
     }
 
@@ -46,18 +57,12 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/account/3pid/email/requestToken");
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
-            http::Method::POST,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
+        let body = Some(to_json(&self.body)?.into());
+        build_request(http::Method::POST, uri.finish(), headers, None, body)
     }
 
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/v3/account/3pid/email/requestToken`.
@@ -67,16 +72,16 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/account/3pid/email/requestToken",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
         Ok(Self {
-            body: crate::runtime::http::json_object_body(request.body())?,
+            body: json_object_body(request.body())?,
         })
     }
 }
@@ -91,7 +96,7 @@ pub enum Response {
     /// An email was sent to the given address. Note that this may be an
     /// email containing the validation token or it may be informing the
     /// user of an error.
-    Ok(crate::types::RequestTokenResponse),
+    Ok(RequestTokenResponse),
     /// Status `400`.
     ///
     /// The third-party identifier is already in use on the homeserver, or
@@ -102,12 +107,12 @@ pub enum Response {
     ///   provided in the request.
     /// * `M_THREEPID_MEDIUM_NOT_SUPPORTED`: The homeserver does not support adding email addresses.
     /// * `M_INVALID_PARAM`: The email address given was not valid.
-    BadRequest(crate::types::Error),
+    BadRequest(types::Error),
     /// Status `403`.
     ///
     /// The homeserver does not allow the third-party identifier as a
     /// contact option.
-    Forbidden(crate::types::Error),
+    Forbidden(types::Error),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -115,7 +120,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -131,9 +136,9 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::BadRequest(_) => crate::runtime::http::status(400),
-            Self::Forbidden(_) => crate::runtime::http::status(403),
+            Self::Ok(_) => status_code(200),
+            Self::BadRequest(_) => status_code(400),
+            Self::Forbidden(_) => status_code(403),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -144,10 +149,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             400 => Self::BadRequest(error),
@@ -170,7 +175,7 @@ impl Response {
     ///
     /// # Errors
     /// Every answer that is not the success.
-    pub fn into_result(self) -> Result<crate::types::RequestTokenResponse, Box<Self>> {
+    pub fn into_result(self) -> Result<RequestTokenResponse, Box<Self>> {
         match self {
             Self::Ok(body) => Ok(body),
             other => Err(Box::new(other)),
@@ -180,11 +185,10 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::BadRequest(body) => json_response(status(400), &body),
-            Self::Forbidden(body) => json_response(status(403), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::BadRequest(body) => json_response(status_code(400), &body),
+            Self::Forbidden(body) => json_response(status_code(403), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -198,20 +202,17 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
                 400 => decode(status, &body, Self::BadRequest, error)?,
                 403 => decode(status, &body, Self::Forbidden, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -228,35 +229,35 @@ impl std::fmt::Display for Response {
             Self::BadRequest(body)
             | Self::Forbidden(body)
             | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }

@@ -6,11 +6,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, Query, UriBuilder, build_request, decode, decode_undocumented,
+    json_object_body, json_response, raw_response, status_code, to_json,
+};
+use crate::runtime::write_answer;
+use crate::types::{ClientEvent, RateLimited, RoomEventFilter};
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, UnknownValue, runtime, types,
+};
+
 /// How `POST /_matrix/client/v3/search` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "POST",
     path: "/_matrix/client/v3/search",
-    access_token: crate::AccessToken::Required,
+    access_token: AccessToken::Required,
     statuses: &[200, 400, 429],
     added_in: None,
     deprecated: false,
@@ -52,15 +63,15 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/search");
         if let Some(value) = &self.next_batch {
             uri.query("next_batch", value);
         }
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
+        let body = Some(to_json(&self.body)?.into());
+        build_request(
             http::Method::POST,
             uri.finish(),
             headers,
@@ -76,19 +87,19 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/search",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
+        let query = Query::parse(request.uri().query());
         Ok(Self {
             next_batch: query.optional("next_batch")?,
-            access_token: crate::runtime::http::access_token(request)?,
-            body: crate::runtime::http::json_object_body(request.body())?,
+            access_token: runtime::http::access_token(request)?,
+            body: json_object_body(request.body())?,
         })
     }
 }
@@ -97,7 +108,7 @@ impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
             .field("next_batch", &self.next_batch)
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
             .field("body", &self.body)
             .finish()
     }
@@ -115,11 +126,11 @@ pub enum Response {
     /// Status `400`.
     ///
     /// Part of the request was invalid.
-    BadRequest(crate::types::Error),
+    BadRequest(types::Error),
     /// Status `429`.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::RateLimited),
+    TooManyRequests(RateLimited),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -127,7 +138,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -143,9 +154,9 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::BadRequest(_) => crate::runtime::http::status(400),
-            Self::TooManyRequests(_) => crate::runtime::http::status(429),
+            Self::Ok(_) => status_code(200),
+            Self::BadRequest(_) => status_code(400),
+            Self::TooManyRequests(_) => status_code(429),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -156,10 +167,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             400 => Self::BadRequest(error),
@@ -191,11 +202,10 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::BadRequest(body) => json_response(status(400), &body),
-            Self::TooManyRequests(body) => json_response(status(429), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::BadRequest(body) => json_response(status_code(400), &body),
+            Self::TooManyRequests(body) => json_response(status_code(429), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -209,20 +219,17 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
                 400 => decode(status, &body, Self::BadRequest, error)?,
                 429 => decode(status, &body, Self::TooManyRequests, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -237,7 +244,7 @@ impl std::fmt::Display for Response {
         let status = self.status();
         match self {
             Self::BadRequest(body) | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
@@ -245,35 +252,35 @@ impl std::fmt::Display for Response {
                 )
             }
             Self::TooManyRequests(body) => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -326,7 +333,7 @@ pub struct RoomEventsCriteria {
     pub keys: Option<Vec<KeysItem>>,
     /// This takes a [filter](https://spec.matrix.org/v1.19/client-server-api/#filtering).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub filter: Option<crate::types::RoomEventFilter>,
+    pub filter: Option<RoomEventFilter>,
     /// The order in which to search for results.
     /// By default, this is `"rank"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -407,10 +414,10 @@ impl std::fmt::Display for KeysItem {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for KeysItem {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("KeysItem", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("KeysItem", value))
     }
 }
 
@@ -475,10 +482,10 @@ impl std::fmt::Display for Ordering {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for Ordering {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("Ordering", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("Ordering", value))
     }
 }
 
@@ -616,10 +623,10 @@ impl std::fmt::Display for GroupKey {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for GroupKey {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("GroupKey", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("GroupKey", value))
     }
 }
 
@@ -695,9 +702,7 @@ pub struct ResultRoomEvents {
     ///
     /// The key is the room ID for which the `State Event` array belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<
-        std::collections::BTreeMap<String, Vec<crate::types::ClientEvent>>,
-    >,
+    pub state: Option<std::collections::BTreeMap<String, Vec<ClientEvent>>>,
     /// Any groups that were requested.
     ///
     /// The outer `string` key is the group key requested (eg: `room_id`
@@ -744,7 +749,7 @@ pub struct ResultType {
     pub rank: Option<f64>,
     /// The event that matched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<crate::types::ClientEvent>,
+    pub result: Option<ClientEvent>,
     /// Context for result, if requested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<EventContext>,
@@ -783,10 +788,10 @@ pub struct EventContext {
     pub profile_info: Option<std::collections::BTreeMap<String, UserProfile>>,
     /// Events just before the result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub events_before: Option<Vec<crate::types::ClientEvent>>,
+    pub events_before: Option<Vec<ClientEvent>>,
     /// Events just after the result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub events_after: Option<Vec<crate::types::ClientEvent>>,
+    pub events_after: Option<Vec<ClientEvent>>,
 }
 
 impl EventContext {

@@ -15,11 +15,21 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, UriBuilder, build_request, decode, decode_undocumented, json_object_body,
+    json_response, raw_response, status_code, to_json,
+};
+use crate::runtime::write_answer;
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, runtime, types,
+};
+
 /// How `PUT /_matrix/client/v1/admin/suspend/{userId}` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "PUT",
     path: "/_matrix/client/v1/admin/suspend/{userId}",
-    access_token: crate::AccessToken::Required,
+    access_token: AccessToken::Required,
     statuses: &[200, 400, 403, 404],
     added_in: Some("1.18"),
     deprecated: false,
@@ -60,13 +70,13 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v1/admin/suspend/");
         uri.param(&self.user_id);
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
+        let body = Some(to_json(&self.body)?.into());
+        build_request(
             http::Method::PUT,
             uri.finish(),
             headers,
@@ -82,18 +92,18 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v1/admin/suspend/{userId}",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         let path = path?;
         Ok(Self {
             user_id: path.get("userId")?,
-            access_token: crate::runtime::http::access_token(request)?,
-            body: crate::runtime::http::json_object_body(request.body())?,
+            access_token: runtime::http::access_token(request)?,
+            body: json_object_body(request.body())?,
         })
     }
 }
@@ -102,7 +112,7 @@ impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Request")
             .field("user_id", &self.user_id)
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
             .field("body", &self.body)
             .finish()
     }
@@ -120,16 +130,16 @@ pub enum Response {
     /// Status `400`.
     ///
     /// The user ID does not belong to the local server. The errcode is `M_INVALID_PARAM`.
-    BadRequest(crate::types::Error),
+    BadRequest(types::Error),
     /// Status `403`.
     ///
     /// The requesting user is not a server administrator, is trying to suspend their own
     /// account, or the target user is another administrator. The errcode is `M_FORBIDDEN`.
-    Forbidden(crate::types::Error),
+    Forbidden(types::Error),
     /// Status `404`.
     ///
     /// The user ID is not found, or is deactivated. The errcode is `M_NOT_FOUND`.
-    NotFound(crate::types::Error),
+    NotFound(types::Error),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -137,7 +147,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -153,10 +163,10 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::BadRequest(_) => crate::runtime::http::status(400),
-            Self::Forbidden(_) => crate::runtime::http::status(403),
-            Self::NotFound(_) => crate::runtime::http::status(404),
+            Self::Ok(_) => status_code(200),
+            Self::BadRequest(_) => status_code(400),
+            Self::Forbidden(_) => status_code(403),
+            Self::NotFound(_) => status_code(404),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -167,10 +177,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             400 => Self::BadRequest(error),
@@ -204,12 +214,11 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::BadRequest(body) => json_response(status(400), &body),
-            Self::Forbidden(body) => json_response(status(403), &body),
-            Self::NotFound(body) => json_response(status(404), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::BadRequest(body) => json_response(status_code(400), &body),
+            Self::Forbidden(body) => json_response(status_code(403), &body),
+            Self::NotFound(body) => json_response(status_code(404), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -223,11 +232,10 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
@@ -235,9 +243,7 @@ impl Response {
                 403 => decode(status, &body, Self::Forbidden, error)?,
                 404 => decode(status, &body, Self::NotFound, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -255,35 +261,35 @@ impl std::fmt::Display for Response {
             | Self::Forbidden(body)
             | Self::NotFound(body)
             | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }

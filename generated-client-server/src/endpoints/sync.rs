@@ -27,11 +27,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, Query, UriBuilder, build_request, decode, decode_undocumented,
+    json_response, raw_response, status_code,
+};
+use crate::runtime::write_answer;
+use crate::types::{EventBatch, StateEventBatch, StrippedState, TimelineBatch};
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, UnknownValue, runtime, types,
+};
+
 /// How `GET /_matrix/client/v3/sync` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "GET",
     path: "/_matrix/client/v3/sync",
-    access_token: crate::AccessToken::Required,
+    access_token: AccessToken::Required,
     statuses: &[200],
     added_in: None,
     deprecated: false,
@@ -149,8 +160,8 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/_matrix/client/v3/sync");
         if let Some(value) = &self.filter {
             uri.query("filter", value);
@@ -172,7 +183,7 @@ impl Request {
         }
         let headers = Vec::new();
         let body = None;
-        crate::runtime::http::request(
+        build_request(
             http::Method::GET,
             uri.finish(),
             headers,
@@ -188,15 +199,15 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/v3/sync",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
+        let query = Query::parse(request.uri().query());
         Ok(Self {
             filter: query.optional("filter")?,
             since: query.optional("since")?,
@@ -204,7 +215,7 @@ impl Request {
             set_presence: query.optional("set_presence")?,
             timeout: query.optional("timeout")?,
             use_state_after: query.optional("use_state_after")?,
-            access_token: crate::runtime::http::access_token(request)?,
+            access_token: runtime::http::access_token(request)?,
         })
     }
 }
@@ -218,7 +229,7 @@ impl std::fmt::Debug for Request {
             .field("set_presence", &self.set_presence)
             .field("timeout", &self.timeout)
             .field("use_state_after", &self.use_state_after)
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
             .finish()
     }
 }
@@ -239,7 +250,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::Error,
+        error: types::Error,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -255,7 +266,7 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
+            Self::Ok(_) => status_code(200),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -266,10 +277,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::Error::new(errcode.into());
+        let mut error = types::Error::new(errcode.into());
         error.error = Some(message.to_owned());
         Self::Error { status, error }
     }
@@ -298,9 +309,8 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -314,18 +324,15 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::Error| Self::Error { status, error };
+        let error = |error: types::Error| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::Error,
-                    >(&body) {
+                    match decode_undocumented::<types::Error>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -340,35 +347,35 @@ impl std::fmt::Display for Response {
         let status = self.status();
         match self {
             Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -419,10 +426,10 @@ impl std::fmt::Display for SetPresence {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for SetPresence {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value).ok_or_else(|| crate::UnknownValue::new("SetPresence", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("SetPresence", value))
     }
 }
 
@@ -454,10 +461,10 @@ pub struct ResponseBody {
     pub rooms: Option<Rooms>,
     /// The updates to the presence status of other users.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence: Option<crate::types::EventBatch>,
+    pub presence: Option<EventBatch>,
     /// The global private data created by this user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_data: Option<crate::types::EventBatch>,
+    pub account_data: Option<EventBatch>,
     /// Information on the send-to-device messages for the client
     /// device, as defined in [Send-to-Device messaging](https://spec.matrix.org/v1.19/client-server-api/#extensions-to-sync).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -547,7 +554,7 @@ pub struct JoinedRoom {
     /// MUST be omitted if `use_state_after` was set to `true`
     /// in the request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<crate::types::StateEventBatch>,
+    pub state: Option<StateEventBatch>,
     /// Updates to the state, between the time indicated by
     /// the `since` parameter, and the **end** of the
     /// `timeline` (or all state up to the **end** of the
@@ -571,22 +578,22 @@ pub struct JoinedRoom {
     ///
     /// Added in Matrix 1.16.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state_after: Option<crate::types::StateEventBatch>,
+    pub state_after: Option<StateEventBatch>,
     /// The timeline of messages and state changes in the
     /// room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeline: Option<crate::types::TimelineBatch>,
+    pub timeline: Option<TimelineBatch>,
     /// The new ephemeral events in the room (events that
     /// aren't recorded in the timeline or state of the
     /// room). In this version of the spec, these are
     /// [typing notification](https://spec.matrix.org/v1.19/client-server-api/#typing-notifications)
     /// and [read receipt](https://spec.matrix.org/v1.19/client-server-api/#receipts) events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ephemeral: Option<crate::types::EventBatch>,
+    pub ephemeral: Option<EventBatch>,
     /// The private data that this user has attached to
     /// this room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_data: Option<crate::types::EventBatch>,
+    pub account_data: Option<EventBatch>,
     /// Counts of unread notifications for this room. See the
     /// [Receiving notifications](https://spec.matrix.org/v1.19/client-server-api/#receiving-notifications) section
     /// for more information on how these are calculated.
@@ -768,7 +775,7 @@ pub struct InviteState {
     /// The [stripped state events](https://spec.matrix.org/v1.19/client-server-api/#stripped-state) that form the
     /// invite state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<crate::types::StrippedState>>,
+    pub events: Option<Vec<StrippedState>>,
 }
 
 impl InviteState {
@@ -807,7 +814,7 @@ pub struct KnockState {
     /// The [stripped state events](https://spec.matrix.org/v1.19/client-server-api/#stripped-state) that form the
     /// knock state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<crate::types::StrippedState>>,
+    pub events: Option<Vec<StrippedState>>,
 }
 
 impl KnockState {
@@ -827,7 +834,7 @@ pub struct LeftRoom {
     /// MUST be omitted if `use_state_after` was set to `true` in the
     /// request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<crate::types::StateEventBatch>,
+    pub state: Option<StateEventBatch>,
     /// The state updates for the room up to the **end** of the timeline.
     ///
     /// If this field is set, even if it is empty, clients MUST only
@@ -841,15 +848,15 @@ pub struct LeftRoom {
     ///
     /// Added in Matrix 1.16.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state_after: Option<crate::types::StateEventBatch>,
+    pub state_after: Option<StateEventBatch>,
     /// The timeline of messages and state changes in the
     /// room up to the point when the user left.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeline: Option<crate::types::TimelineBatch>,
+    pub timeline: Option<TimelineBatch>,
     /// The private data that this user has attached to
     /// this room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_data: Option<crate::types::EventBatch>,
+    pub account_data: Option<EventBatch>,
 }
 
 impl LeftRoom {

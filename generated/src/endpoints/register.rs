@@ -14,11 +14,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, Query, UriBuilder, build_request, decode, decode_undocumented,
+    json_object_body, json_response, raw_response, status_code, to_json,
+};
+use crate::runtime::write_answer;
+use crate::types::{AuthData, AuthResponse, MatrixError};
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError, UnknownValue,
+};
+
 /// How `POST /register` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "POST",
     path: "/register",
-    access_token: crate::AccessToken::None,
+    access_token: AccessToken::None,
     statuses: &[200, 400, 401, 429],
     added_in: None,
     deprecated: false,
@@ -54,21 +65,15 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/register");
         if self.kind != request_kind_default() {
             uri.query("kind", &self.kind);
         }
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
-            http::Method::POST,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
+        let body = Some(to_json(&self.body)?.into());
+        build_request(http::Method::POST, uri.finish(), headers, None, body)
     }
 
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/{CLIENT_MAJOR_VERSION}/register`.
@@ -78,18 +83,18 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/{CLIENT_MAJOR_VERSION}/register",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
-        let query = crate::runtime::http::Query::parse(request.uri().query());
+        let query = Query::parse(request.uri().query());
         Ok(Self {
             kind: query.optional("kind")?.unwrap_or_else(request_kind_default),
-            body: crate::runtime::http::json_object_body(request.body())?,
+            body: json_object_body(request.body())?,
         })
     }
 }
@@ -125,15 +130,15 @@ pub enum Response {
     /// performing User-Interactive Authentication, although they may also return
     /// them after authentication is completed if, for example, the requested user ID
     /// was registered whilst the client was performing authentication.
-    BadRequest(crate::types::MatrixError),
+    BadRequest(MatrixError),
     /// Status `401`.
     ///
     /// The homeserver requires additional authentication information.
-    Unauthorized(crate::types::AuthResponse),
+    Unauthorized(AuthResponse),
     /// Status `429`.
     ///
     /// This request was rate-limited.
-    TooManyRequests(crate::types::MatrixError),
+    TooManyRequests(MatrixError),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -141,7 +146,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::MatrixError,
+        error: MatrixError,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -157,10 +162,10 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::BadRequest(_) => crate::runtime::http::status(400),
-            Self::Unauthorized(_) => crate::runtime::http::status(401),
-            Self::TooManyRequests(_) => crate::runtime::http::status(429),
+            Self::Ok(_) => status_code(200),
+            Self::BadRequest(_) => status_code(400),
+            Self::Unauthorized(_) => status_code(401),
+            Self::TooManyRequests(_) => status_code(429),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -171,10 +176,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::MatrixError::new(errcode.into());
+        let mut error = MatrixError::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             400 => Self::BadRequest(error),
@@ -207,12 +212,11 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::BadRequest(body) => json_response(status(400), &body),
-            Self::Unauthorized(body) => json_response(status(401), &body),
-            Self::TooManyRequests(body) => json_response(status(429), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::BadRequest(body) => json_response(status_code(400), &body),
+            Self::Unauthorized(body) => json_response(status_code(401), &body),
+            Self::TooManyRequests(body) => json_response(status_code(429), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -226,11 +230,10 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::MatrixError| Self::Error { status, error };
+        let error = |error: MatrixError| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
@@ -238,9 +241,7 @@ impl Response {
                 401 => decode(status, &body, Self::Unauthorized, error)?,
                 429 => decode(status, &body, Self::TooManyRequests, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::MatrixError,
-                    >(&body) {
+                    match decode_undocumented::<MatrixError>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -257,7 +258,7 @@ impl std::fmt::Display for Response {
             Self::BadRequest(body)
             | Self::TooManyRequests(body)
             | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
@@ -265,35 +266,35 @@ impl std::fmt::Display for Response {
                 )
             }
             Self::Unauthorized(body) => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
-                    body.errcode.as_ref().map(crate::ErrorCode::as_str),
+                    body.errcode.as_ref().map(ErrorCode::as_str),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -343,11 +344,10 @@ impl std::fmt::Display for RegistrationKind {
 /// Strict: a request parameter the server must check refuses a value the spec does not
 /// list (`M_INVALID_PARAM`); bodies keep it instead (see `Deserialize`).
 impl std::str::FromStr for RegistrationKind {
-    type Err = crate::UnknownValue;
+    type Err = UnknownValue;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::known(value)
-            .ok_or_else(|| crate::UnknownValue::new("RegistrationKind", value))
+        Self::known(value).ok_or_else(|| UnknownValue::new("RegistrationKind", value))
     }
 }
 
@@ -373,7 +373,7 @@ impl<'de> serde::Deserialize<'de> for RegistrationKind {
 pub struct RequestBody {
     /// Additional authentication information for the user-interactive authentication API.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth: Option<crate::types::AuthData>,
+    pub auth: Option<AuthData>,
     /// If true, the server binds the email used for authentication to
     /// the Matrix ID with the ID Server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -406,7 +406,7 @@ impl std::fmt::Debug for RequestBody {
             .field("auth", &self.auth)
             .field("bind_email", &self.bind_email)
             .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| crate::Redacted))
+            .field("password", &self.password.as_ref().map(|_| Redacted))
             .finish()
     }
 }
@@ -456,11 +456,8 @@ impl std::fmt::Debug for ResponseBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseBody")
             .field("user_id", &self.user_id)
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::Redacted))
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| crate::Redacted),
-            )
+            .field("access_token", &self.access_token.as_ref().map(|_| Redacted))
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| Redacted))
             .field("home_server", &self.home_server)
             .field("device_id", &self.device_id)
             .finish()

@@ -11,11 +11,22 @@
 //!
 //! In order: `METADATA`, `Request` and its one `impl`, `Response` and its one `impl`, the `Endpoint` that ties them, then the types only this operation uses.
 
+use crate::runtime::http::{
+    PathParams, UriBuilder, build_request, decode, decode_undocumented, json_object_body,
+    json_response, raw_response, status_code, to_json,
+};
+use crate::runtime::write_answer;
+use crate::types::MatrixError;
+use crate::{
+    AccessToken, DecodeError, Endpoint, ErrorCode, IntoHttpError, Metadata, Redacted,
+    RequestError,
+};
+
 /// How `POST /register/email/requestToken` is sent: method, path and access token.
-pub const METADATA: crate::Metadata = crate::Metadata {
+pub const METADATA: Metadata = Metadata {
     method: "POST",
     path: "/register/email/requestToken",
-    access_token: crate::AccessToken::None,
+    access_token: AccessToken::None,
     statuses: &[200, 400],
     added_in: None,
     deprecated: false,
@@ -44,18 +55,12 @@ impl Request {
     pub fn try_into_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
-        let mut uri = crate::runtime::http::UriBuilder::new(prefix);
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
+        let mut uri = UriBuilder::new(prefix);
         uri.literal("/register/email/requestToken");
         let headers = Vec::new();
-        let body = Some(crate::runtime::http::to_json(&self.body)?.into());
-        crate::runtime::http::request(
-            http::Method::POST,
-            uri.finish(),
-            headers,
-            None,
-            body,
-        )
+        let body = Some(to_json(&self.body)?.into());
+        build_request(http::Method::POST, uri.finish(), headers, None, body)
     }
 
     /// Reads this request from HTTP, as a server does; its path must match `/_matrix/client/{CLIENT_MAJOR_VERSION}/register/email/requestToken`.
@@ -65,16 +70,16 @@ impl Request {
     /// `M_INVALID_PARAM`, `M_MISSING_PARAM`, `M_MISSING_TOKEN` or `M_UNRECOGNIZED`.
     pub fn try_from_http(
         request: &http::Request<bytes::Bytes>,
-    ) -> Result<Self, crate::RequestError> {
-        let Some(path) = crate::runtime::http::PathParams::match_template(
+    ) -> Result<Self, RequestError> {
+        let Some(path) = PathParams::match_template(
             "/_matrix/client/{CLIENT_MAJOR_VERSION}/register/email/requestToken",
             request.uri().path(),
         ) else {
-            return Err(crate::RequestError::unrecognized());
+            return Err(RequestError::unrecognized());
         };
         path?;
         Ok(Self {
-            body: crate::runtime::http::json_object_body(request.body())?,
+            body: json_object_body(request.body())?,
         })
     }
 }
@@ -97,7 +102,7 @@ pub enum Response {
     /// to an account on this server, however, if the home server has the ability to send email,
     /// it is recommended that the server instead send an email to the user with instructions
     /// on how to reset their password.
-    BadRequest(crate::types::MatrixError),
+    BadRequest(MatrixError),
     /// A Matrix error with its status: a status the spec does not document, or a
     /// documented one whose body is a Matrix error rather than its documented type (a
     /// 401 `M_UNKNOWN_TOKEN` where the spec documents the UIAA body, say).
@@ -105,7 +110,7 @@ pub enum Response {
         /// The HTTP status.
         status: http::StatusCode,
         /// The error.
-        error: crate::types::MatrixError,
+        error: MatrixError,
     },
     /// A status the spec does not document, with a body that is not a Matrix error.
     Unexpected {
@@ -121,8 +126,8 @@ impl Response {
     #[must_use]
     pub fn status(&self) -> http::StatusCode {
         match self {
-            Self::Ok(_) => crate::runtime::http::status(200),
-            Self::BadRequest(_) => crate::runtime::http::status(400),
+            Self::Ok(_) => status_code(200),
+            Self::BadRequest(_) => status_code(400),
             Self::Error { status, .. } | Self::Unexpected { status, .. } => *status,
         }
     }
@@ -133,10 +138,10 @@ impl Response {
     #[must_use]
     pub fn error(
         status: http::StatusCode,
-        errcode: impl Into<crate::ErrorCode>,
+        errcode: impl Into<ErrorCode>,
         message: &str,
     ) -> Self {
-        let mut error = crate::types::MatrixError::new(errcode.into());
+        let mut error = MatrixError::new(errcode.into());
         error.error = Some(message.to_owned());
         match status.as_u16() {
             400 => Self::BadRequest(error),
@@ -170,10 +175,9 @@ impl Response {
     /// The HTTP response that sends this answer, as a server does.
     #[must_use]
     pub fn into_http(self) -> http::Response<bytes::Bytes> {
-        use crate::runtime::http::{json_response, raw_response, status};
         match self {
-            Self::Ok(body) => json_response(status(200), &body),
-            Self::BadRequest(body) => json_response(status(400), &body),
+            Self::Ok(body) => json_response(status_code(200), &body),
+            Self::BadRequest(body) => json_response(status_code(400), &body),
             Self::Error { status, error } => json_response(status, &error),
             Self::Unexpected { status, body } => raw_response(status, body),
         }
@@ -187,19 +191,16 @@ impl Response {
     /// A documented status whose body is neither its type nor a Matrix error.
     pub fn try_from_http(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Self, crate::DecodeError> {
-        use crate::runtime::http::decode;
+    ) -> Result<Self, DecodeError> {
         let (parts, body) = response.into_parts();
         let status = parts.status;
-        let error = |error: crate::types::MatrixError| Self::Error { status, error };
+        let error = |error: MatrixError| Self::Error { status, error };
         Ok(
             match status.as_u16() {
                 200 => decode(status, &body, Self::Ok, error)?,
                 400 => decode(status, &body, Self::BadRequest, error)?,
                 _ => {
-                    match crate::runtime::http::decode_undocumented::<
-                        crate::types::MatrixError,
-                    >(&body) {
+                    match decode_undocumented::<MatrixError>(&body) {
                         Some(error) => Self::Error { status, error },
                         None => Self::Unexpected { status, body },
                     }
@@ -214,35 +215,35 @@ impl std::fmt::Display for Response {
         let status = self.status();
         match self {
             Self::BadRequest(body) | Self::Error { error: body, .. } => {
-                crate::runtime::write_answer(
+                write_answer(
                     f,
                     status,
                     Some(body.errcode.as_str()),
                     body.error.as_deref(),
                 )
             }
-            _ => crate::runtime::write_answer(f, status, None, None),
+            _ => write_answer(f, status, None, None),
         }
     }
 }
 
 impl std::error::Error for Response {}
 
-impl crate::Endpoint for Request {
+impl Endpoint for Request {
     type Response = Response;
 
-    const METADATA: crate::Metadata = METADATA;
+    const METADATA: Metadata = METADATA;
 
     fn to_http(
         &self,
         prefix: &str,
-    ) -> Result<http::Request<bytes::Bytes>, crate::IntoHttpError> {
+    ) -> Result<http::Request<bytes::Bytes>, IntoHttpError> {
         self.try_into_http(prefix)
     }
 
     fn from_http_response(
         response: http::Response<bytes::Bytes>,
-    ) -> Result<Response, crate::DecodeError> {
+    ) -> Result<Response, DecodeError> {
         Response::try_from_http(response)
     }
 }
@@ -274,7 +275,7 @@ impl RequestBody {
 impl std::fmt::Debug for RequestBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RequestBody")
-            .field("client_secret", &crate::Redacted)
+            .field("client_secret", &Redacted)
             .field("email", &self.email)
             .field("send_attempt", &self.send_attempt)
             .finish()

@@ -369,7 +369,7 @@ impl UriBuilder {
 }
 
 /// Builds a request; `token` goes in `Authorization: Bearer`.
-pub(crate) fn request(
+pub(crate) fn build_request(
     method: http::Method,
     uri: String,
     headers: Vec<(&'static str, String)>,
@@ -477,7 +477,7 @@ pub(crate) fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -
 }
 
 /// The status for a code the spec documents (always a valid one: the generator checks).
-pub(crate) fn status(code: u16) -> StatusCode {
+pub(crate) fn status_code(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 

@@ -478,15 +478,15 @@ fn response_helpers(api: &Api, op: &Operation, error: &TokenStream) -> TokenStre
         match (r.status, &r.ty) {
             (Status::Code(code), _) if !r.headers.is_empty() => {
                 let code = proc_macro2::Literal::u16_unsuffixed(code);
-                quote! { Self::#variant { .. } => crate::runtime::http::status(#code) }
+                quote! { Self::#variant { .. } => crate::runtime::http::status_code(#code) }
             }
             (Status::Code(code), Some(_)) => {
                 let code = proc_macro2::Literal::u16_unsuffixed(code);
-                quote! { Self::#variant(_) => crate::runtime::http::status(#code) }
+                quote! { Self::#variant(_) => crate::runtime::http::status_code(#code) }
             }
             (Status::Code(code), None) => {
                 let code = proc_macro2::Literal::u16_unsuffixed(code);
-                quote! { Self::#variant => crate::runtime::http::status(#code) }
+                quote! { Self::#variant => crate::runtime::http::status_code(#code) }
             }
             (_, _) => quote! { Self::#variant { status, .. } => *status },
         }

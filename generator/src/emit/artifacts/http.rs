@@ -97,7 +97,7 @@ fn request_into_http(op: &Operation) -> TokenStream {
             #(#query)*
             #headers_init
             let body = #body;
-            crate::runtime::http::request(#method, uri.finish(), headers, #token, body)
+            crate::runtime::http::build_request(#method, uri.finish(), headers, #token, body)
         }
     }
 }
@@ -217,29 +217,40 @@ fn param_from(op: &Operation, p: &Param) -> TokenStream {
     quote! { #field: #value, }
 }
 
+/// A function of the runtime's HTTP module (`crate::runtime::http::decode`): the files import
+/// it, [`crate::format`] decides under which name.
+fn runtime_http(name: &str) -> TokenStream {
+    let name = ident(name);
+    quote! { crate::runtime::http::#name }
+}
+
 /// How an answer's body is written: JSON, or raw bytes.
 fn write_body(ty: &TypeRef, status: TokenStream) -> TokenStream {
+    let raw_response = runtime_http("raw_response");
+    let json_response = runtime_http("json_response");
     if *ty == TypeRef::Bytes {
-        quote! { raw_response(#status, body) }
+        quote! { #raw_response(#status, body) }
     } else {
-        quote! { json_response(#status, &body) }
+        quote! { #json_response(#status, &body) }
     }
 }
 
 /// The arm of a variant with documented headers: the body (or none), then each header.
 fn into_http_with_headers(r: &crate::model::Response) -> TokenStream {
+    let raw_response = runtime_http("raw_response");
+    let status_code = runtime_http("status_code");
     let variant = ident(&r.variant);
     let (status_field, status) = match r.status {
         Status::Code(code) => {
             let code = Literal::u16_unsuffixed(code);
-            (None, quote! { status(#code) })
+            (None, quote! { #status_code(#code) })
         }
         _ => (Some(quote! { status, }), quote! { status }),
     };
     let body_field = r.ty.as_ref().map(|_| quote! { body, });
     let response = match &r.ty {
         Some(ty) => write_body(ty, status),
-        None => quote! { raw_response(#status, bytes::Bytes::new()) },
+        None => quote! { #raw_response(#status, bytes::Bytes::new()) },
     };
     let names: Vec<_> = r.headers.iter().map(|h| ident(&h.ident)).collect();
     let sets = r.headers.iter().zip(&names).map(|(h, name)| {
@@ -260,6 +271,9 @@ fn into_http_with_headers(r: &crate::model::Response) -> TokenStream {
 }
 
 fn response_into_http(op: &Operation) -> TokenStream {
+    let raw_response = runtime_http("raw_response");
+    let json_response = runtime_http("json_response");
+    let status_code = runtime_http("status_code");
     let arms = op.responses.iter().map(|r| {
         let variant = ident(&r.variant);
         if !r.headers.is_empty() {
@@ -268,35 +282,29 @@ fn response_into_http(op: &Operation) -> TokenStream {
         match (r.status, &r.ty) {
             (Status::Code(code), Some(TypeRef::Bytes)) => {
                 let code = Literal::u16_unsuffixed(code);
-                quote! { Self::#variant(body) => raw_response(status(#code), body) }
+                quote! { Self::#variant(body) => #raw_response(#status_code(#code), body) }
             }
-            (_, Some(TypeRef::Bytes)) => quote! { Self::#variant { status, body } => raw_response(status, body) },
+            (_, Some(TypeRef::Bytes)) => quote! { Self::#variant { status, body } => #raw_response(status, body) },
             (Status::Code(code), Some(_)) => {
                 let code = Literal::u16_unsuffixed(code);
-                quote! { Self::#variant(body) => json_response(status(#code), &body) }
+                quote! { Self::#variant(body) => #json_response(#status_code(#code), &body) }
             }
             (Status::Code(code), None) => {
                 let code = Literal::u16_unsuffixed(code);
-                quote! { Self::#variant => raw_response(status(#code), bytes::Bytes::new()) }
+                quote! { Self::#variant => #raw_response(#status_code(#code), bytes::Bytes::new()) }
             }
-            (_, Some(_)) => quote! { Self::#variant { status, body } => json_response(status, &body) },
-            (_, None) => quote! { Self::#variant { status } => raw_response(status, bytes::Bytes::new()) },
+            (_, Some(_)) => quote! { Self::#variant { status, body } => #json_response(status, &body) },
+            (_, None) => quote! { Self::#variant { status } => #raw_response(status, bytes::Bytes::new()) },
         }
     });
-    let status = op
-        .responses
-        .iter()
-        .any(|r| matches!(r.status, Status::Code(_)))
-        .then(|| quote! { , status });
     quote! {
         /// The HTTP response that sends this answer, as a server does.
         #[must_use]
         pub fn into_http(self) -> http::Response<bytes::Bytes> {
-            use crate::runtime::http::{json_response, raw_response #status};
             match self {
                 #(#arms,)*
-                Self::Error { status, error } => json_response(status, &error),
-                Self::Unexpected { status, body } => raw_response(status, body),
+                Self::Error { status, error } => #json_response(status, &error),
+                Self::Unexpected { status, body } => #raw_response(status, body),
             }
         }
     }
@@ -305,6 +313,7 @@ fn response_into_http(op: &Operation) -> TokenStream {
 /// The value of a variant with documented headers: each header read from `parts`, then the
 /// body.
 fn from_http_with_headers(r: &crate::model::Response) -> TokenStream {
+    let decode = runtime_http("decode");
     let variant = ident(&r.variant);
     let status_field = (!matches!(r.status, Status::Code(_))).then(|| quote! { status, });
     let names: Vec<_> = r.headers.iter().map(|h| ident(&h.ident)).collect();
@@ -319,7 +328,7 @@ fn from_http_with_headers(r: &crate::model::Response) -> TokenStream {
     let value = match &r.ty {
         None => quote! { Self::#variant { #status_field #(#names),* } },
         Some(TypeRef::Bytes) => quote! { Self::#variant { #status_field body, #(#names),* } },
-        Some(_) => quote! { decode(status, &body, |body| Self::#variant { #status_field body, #(#names),* }, error)? },
+        Some(_) => quote! { #decode(status, &body, |body| Self::#variant { #status_field body, #(#names),* }, error)? },
     };
     quote! {{
         #(#reads)*
@@ -328,6 +337,7 @@ fn from_http_with_headers(r: &crate::model::Response) -> TokenStream {
 }
 
 fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
+    let decode = runtime_http("decode");
     let module = Module::Operation(op.name.clone());
     let error = rust_type(api, &TypeRef::Named(api.error), &module);
     let arms = op.responses.iter().map(|r| {
@@ -355,8 +365,8 @@ fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
             (_, Some(TypeRef::Bytes)) => quote! { Self::#variant { status, body } },
             (Status::Code(_), None) => quote! { Self::#variant },
             (_, None) => quote! { Self::#variant { status } },
-            (Status::Code(_), Some(_)) => quote! { decode(status, &body, Self::#variant, error)? },
-            (_, Some(_)) => quote! { decode(status, &body, |body| Self::#variant { status, body }, error)? },
+            (Status::Code(_), Some(_)) => quote! { #decode(status, &body, Self::#variant, error)? },
+            (_, Some(_)) => quote! { #decode(status, &body, |body| Self::#variant { status, body }, error)? },
         };
         quote! { #pattern => #value, }
     });
@@ -372,7 +382,6 @@ fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
         .responses
         .iter()
         .any(|r| r.ty.as_ref().is_some_and(|ty| *ty != TypeRef::Bytes));
-    let import = typed.then(|| quote! { use crate::runtime::http::decode; });
     let helpers = typed.then(|| quote! { let error = |error: #error| Self::Error { status, error }; });
     let uses_body = op.responses.iter().any(|r| r.ty.is_some() || !r.headers.is_empty()) || fallback.is_some();
     let body_binding = if uses_body {
@@ -388,7 +397,6 @@ fn response_from_http(api: &Api, op: &Operation) -> TokenStream {
         /// # Errors
         /// A documented status whose body is neither its type nor a Matrix error.
         pub fn try_from_http(response: http::Response<bytes::Bytes>) -> Result<Self, crate::DecodeError> {
-            #import
             let (parts, #body_binding) = response.into_parts();
             let status = parts.status;
             #helpers

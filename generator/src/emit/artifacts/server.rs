@@ -37,14 +37,12 @@ pub(in crate::emit) fn module(api: &Api) -> TokenStream {
     let router = router(api);
     let handlers = handlers(api);
     let identity = identity_helpers(api);
-    let failure = has_auth.then(|| quote! { use crate::runtime::server::Failure; });
     quote! {
         #doc
         use std::future::Future;
         use std::sync::Arc;
 
         pub use crate::runtime::server::{Cors, HandlerError, RequestContext, ServerOptions};
-        #failure
 
         #trait_def
         #router
@@ -270,7 +268,7 @@ fn identity_helpers(api: &Api) -> TokenStream {
         quote! {
         /// The identity behind a required token: 401 `M_MISSING_TOKEN` without one,
         /// `M_UNKNOWN_TOKEN` for one the server does not know.
-        async fn required_identity<S: Server>(server: &S, token: Option<&str>) -> Result<S::Identity, Failure> {
+        async fn required_identity<S: Server>(server: &S, token: Option<&str>) -> Result<S::Identity, crate::runtime::server::Failure> {
             let token = token.ok_or_else(crate::RequestError::missing_token)?;
             server.authenticate(token).await?.ok_or_else(|| crate::RequestError::unknown_token().into())
         }
@@ -280,7 +278,7 @@ fn identity_helpers(api: &Api) -> TokenStream {
         quote! {
         /// The identity behind an optional token: `None` without one, 401 `M_UNKNOWN_TOKEN`
         /// for one the server does not know.
-        async fn optional_identity<S: Server>(server: &S, token: Option<&str>) -> Result<Option<S::Identity>, Failure> {
+        async fn optional_identity<S: Server>(server: &S, token: Option<&str>) -> Result<Option<S::Identity>, crate::runtime::server::Failure> {
             match token {
                 None => Ok(None),
                 Some(token) => server.authenticate(token).await?.map(Some).ok_or_else(|| crate::RequestError::unknown_token().into()),

@@ -1,5 +1,8 @@
 //! Turns tokens into formatted Rust source: `syn::File` -> `prettyplease`, after a header, then
-//! a blank line between items (prettyplease writes none), as a person lays a file out.
+//! a blank line between items (prettyplease writes none), as a person lays a file out; each
+//! file imports what it uses ([`imports`]).
+
+mod imports;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -19,9 +22,24 @@ pub fn header(api: &Api) -> String {
     )
 }
 
-/// Formats one file; an error means the emitter produced tokens that are not a Rust file.
+/// Formats one file, importing what it uses; an error means the emitter produced tokens that
+/// are not a Rust file.
 pub fn rust(tokens: TokenStream, header: &str) -> Result<String, String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("the emitted code does not parse as Rust: {e}"))?;
+    let unparsable = |e: syn::Error| format!("the emitted code does not parse as Rust: {e}");
+    let (tokens, uses) = imports::shorten(tokens);
+    let mut file: syn::File = syn::parse2(tokens).map_err(unparsable)?;
+    // After the file's own `use`s (`std` and other crates), as rustfmt groups them.
+    let at = file
+        .items
+        .iter()
+        .take_while(|item| matches!(item, syn::Item::Use(_)))
+        .count();
+    let uses = uses
+        .into_iter()
+        .map(syn::parse2)
+        .collect::<Result<Vec<syn::Item>, _>>()
+        .map_err(unparsable)?;
+    file.items.splice(at..at, uses);
     Ok(format!(
         "{header}{}",
         blank_lines_between_items(&prettyplease::unparse(&file))
@@ -114,6 +132,8 @@ fn ends_item(code: &str) -> bool {
 pub fn blank_lines_between_items(source: &str) -> String {
     let mut out = String::with_capacity(source.len() + source.len() / 16);
     let mut previous: Option<(usize, &str)> = None;
+    // The first line of the last item begun at each indentation: a `use` can take several lines.
+    let mut item_starts: Vec<&str> = Vec::new();
     for line in source.lines() {
         let code = line.trim_start();
         let indent = line.len() - code.len();
@@ -121,7 +141,7 @@ pub fn blank_lines_between_items(source: &str) -> String {
             && before == indent
             && !code.is_empty()
             && starts_item(code)
-            && blank_between(last, code, indent)
+            && blank_between(last, item_starts.get(indent).copied().unwrap_or(last), code, indent)
         {
             out.push('\n');
         }
@@ -129,16 +149,33 @@ pub fn blank_lines_between_items(source: &str) -> String {
         out.push('\n');
         if !code.is_empty() {
             previous = Some((indent, code));
+            if starts_item(code) {
+                if item_starts.len() <= indent {
+                    item_starts.resize(indent + 1, "");
+                }
+                item_starts[indent] = code;
+            }
         }
     }
     out
 }
 
-fn blank_between(last: &str, code: &str, indent: usize) -> bool {
+fn blank_between(last: &str, last_item: &str, code: &str, indent: usize) -> bool {
     let module_docs_end = indent == 0 && last.starts_with("//!") && !code.starts_with("//!");
-    let uses = last.starts_with("use ") || last.starts_with("pub use ");
-    let next_use = code.starts_with("use ") || code.starts_with("pub use ");
-    module_docs_end || (ends_item(last) && !(uses && next_use))
+    let same_use_group = use_group(last_item).is_some() && use_group(last_item) == use_group(code);
+    module_docs_end || (ends_item(last) && !same_use_group)
+}
+
+/// Which group a `use` line belongs to, as rustfmt groups them: the standard library, other
+/// crates, then this crate; `None` for any other line.
+fn use_group(line: &str) -> Option<u8> {
+    let path = line.strip_prefix("pub ").unwrap_or(line).strip_prefix("use ")?;
+    let root = path.split("::").next().unwrap_or(path);
+    Some(match root {
+        "std" | "core" | "alloc" => 0,
+        "crate" | "self" | "super" => 2,
+        _ => 1,
+    })
 }
 
 #[cfg(test)]
@@ -149,6 +186,13 @@ mod tests {
     fn items_and_methods_are_set_apart_but_statements_and_arms_are_not() {
         let source = "//! Docs.\nuse a::B;\nuse c::D;\n/// A.\npub struct A;\nimpl A {\n    fn one() {\n        let x = 1;\n        match x {\n            1 => {}\n            _ => {}\n        }\n    }\n    /// Two.\n    fn two() {}\n}\nconst C: u8 = 1;\n";
         let expected = "//! Docs.\n\nuse a::B;\nuse c::D;\n\n/// A.\npub struct A;\n\nimpl A {\n    fn one() {\n        let x = 1;\n        match x {\n            1 => {}\n            _ => {}\n        }\n    }\n\n    /// Two.\n    fn two() {}\n}\n\nconst C: u8 = 1;\n";
+        assert_eq!(blank_lines_between_items(source), expected);
+    }
+
+    #[test]
+    fn uses_stay_together_in_their_groups() {
+        let source = "use std::a;\nuse a::{\n    B, C,\n};\nuse d::E;\npub use crate::F;\nfn f() {}\n";
+        let expected = "use std::a;\n\nuse a::{\n    B, C,\n};\nuse d::E;\n\npub use crate::F;\n\nfn f() {}\n";
         assert_eq!(blank_lines_between_items(source), expected);
     }
 
