@@ -43,7 +43,7 @@
 //!   generator formats files on every core, so its wall time moves with the other builds on
 //!   the machine's 2 cores, and its CPU time much less;
 //! - the specs are the seed (`spec/`), synthetic specs with 1×, 10× and 100× its operations
-//!   and schema files ([`synth`]; 1× and 10× with `--quick`), and the whole Client-Server API
+//!   and schema files ([`super::synth`]; 1× and 10× with `--quick`), and the whole Client-Server API
 //!   at v1.19 ([`WHOLE_API_CRATE`]: 72 entry files under one root, also with `--quick`).
 //!   openapi-generator reads one entry file, so it is not run on the whole API.
 //!
@@ -52,9 +52,6 @@
 //! and [`WHOLE_API_TARGET_MIB`] MiB peak (issue 10). They are reported, never enforced: the
 //! machine has 2 cores shared with other builds, so single numbers are noisy.
 
-#[path = "synth.rs"]
-pub mod synth;
-
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -62,7 +59,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use super::measure;
+use super::{measure, synth};
 use crate::tools::{binary, cargo, python_package, work_dir};
 
 /// Counted runs per measurement (after one warm-up).
