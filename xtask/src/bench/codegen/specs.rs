@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::super::synth;
-use super::{WHOLE_API_CRATE, display};
+use super::{SEED, WHOLE_API_CRATE, display};
 
 /// A spec measured.
 #[derive(Debug, Clone)]
@@ -35,16 +35,17 @@ impl SpecInfo {
     }
 }
 
-/// The seed, then the synthetic specs of `scales` written under `bench`; notes the config
-/// entries the synthesizer dropped.
+/// The seed, then the synthetic specs of `scales` written under `bench`, then the whole API;
+/// notes the config entries the synthesizer dropped.
 pub(super) fn specs(
     workspace: &Path,
     bench: &Path,
     scales: &[usize],
     notes: &mut Vec<String>,
 ) -> anyhow::Result<Vec<SpecInfo>> {
-    let seed_entry = workspace.join("spec/registration.yaml");
-    let mut specs = vec![seed_info(workspace, &seed_entry)?];
+    let seed_entry = workspace.join(SEED);
+    let seed = generator::Options::new(&seed_entry);
+    let mut specs = vec![spec_info(workspace, "seed".to_owned(), None, &seed)?];
     for &scale in scales {
         let dir = bench.join(format!("specs/scale-{scale}"));
         let spec = synth::write_scaled(&seed_entry, &dir, scale)
@@ -52,58 +53,40 @@ pub(super) fn specs(
         for dropped in &spec.dropped {
             notes.push(format!("{scale}x: dropped from codegen.toml: {dropped}"));
         }
-        specs.push(SpecInfo {
-            label: format!("{scale}x"),
-            scale: Some(scale),
-            entry: display(workspace, &spec.entry),
-            root: None,
-            entry_files: 1,
-            operations: spec.operations,
-            schema_files: spec.schema_files,
-            bytes: spec.bytes,
-        });
+        let options = generator::Options::new(spec.entry);
+        specs.push(spec_info(workspace, format!("{scale}x"), Some(scale), &options)?);
     }
-    specs.push(whole_api_info(workspace)?);
-    Ok(specs)
-}
-
-/// The whole API: its operations from the generator's model, its files from its root.
-fn whole_api_info(workspace: &Path) -> anyhow::Result<SpecInfo> {
     let krate = generator::workspace::CRATES
         .iter()
         .find(|c| c.out == WHOLE_API_CRATE)
         .with_context(|| format!("{WHOLE_API_CRATE} is not a committed generated crate"))?;
     let options = krate.options(workspace);
-    let api = generator::build_model(&options).map_err(|e| anyhow::anyhow!("the whole API does not build: {e}"))?;
-    let root = options.spec_root();
-    let entry = options.specs.first().context("the whole API has no entry folder")?;
-    // The generator's rule: the YAML and JSON files of the folder with `paths` are entry files.
-    let mut entries = Vec::new();
-    for item in std::fs::read_dir(entry).with_context(|| format!("reading {}", entry.display()))? {
-        let file = item.with_context(|| format!("reading {}", entry.display()))?.path();
-        let text = if is_spec_file(&file) {
-            std::fs::read_to_string(&file).unwrap_or_default()
-        } else {
-            String::new()
-        };
-        if text
-            .lines()
-            .any(|l| l.starts_with("paths:") || l.trim_start().starts_with("\"paths\""))
-        {
-            entries.push(file);
-        }
-    }
-    let (schema_files, bytes) = spec_size(&root, &entries)?;
-    let entry_files = entries.len();
-    let label = root
+    let label = options
+        .spec_root()
         .file_name()
         .map_or_else(|| "whole".to_owned(), |n| n.to_string_lossy().into_owned());
+    specs.push(spec_info(workspace, label, None, &options)?);
+    Ok(specs)
+}
+
+/// A spec as the generator reads it: its entry files found by the generator's rule, its
+/// operations counted by the generator's model, and the files and bytes it spans.
+fn spec_info(
+    workspace: &Path,
+    label: String,
+    scale: Option<usize>,
+    options: &generator::Options,
+) -> anyhow::Result<SpecInfo> {
+    let api = generator::build_model(options).map_err(|e| anyhow::anyhow!("the {label} spec does not build: {e}"))?;
+    let entries = generator::read::entry_files(&options.specs).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (schema_files, bytes) = spec_size(&options.spec_root(), &entries)?;
+    let entry = options.specs.first().context("a spec without an entry file")?;
     Ok(SpecInfo {
         label,
-        scale: None,
+        scale,
         entry: display(workspace, entry),
-        root: Some(display(workspace, &root)),
-        entry_files,
+        root: options.root.as_deref().map(|root| display(workspace, root)),
+        entry_files: entries.len(),
         operations: api.operations.len(),
         schema_files,
         bytes,
@@ -135,40 +118,37 @@ fn spec_size(root: &Path, entries: &[PathBuf]) -> anyhow::Result<(usize, u64)> {
     Ok((reached.len(), bytes))
 }
 
-/// A YAML or JSON file.
-fn is_spec_file(file: &Path) -> bool {
-    file.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The seed's size.
-fn seed_info(workspace: &Path, entry: &Path) -> anyhow::Result<SpecInfo> {
-    let root = entry.parent().context("the seed has no folder")?;
-    let text = std::fs::read_to_string(entry).with_context(|| format!("reading {}", entry.display()))?;
-    let value = generator::load::parse_yaml(&text, "registration.yaml").map_err(|e| anyhow::anyhow!("{e}"))?;
-    let paths = value.get("paths").and_then(|p| p.as_object());
-    let mut operations = 0;
-    for item in paths.into_iter().flat_map(|p| p.values()) {
-        let methods = item.as_object().into_iter().flat_map(|m| m.keys());
-        operations += methods
-            .filter(|m| {
-                matches!(
-                    m.as_str(),
-                    "get" | "put" | "post" | "delete" | "options" | "head" | "patch"
-                )
-            })
-            .count();
+    /// The sizes come from the generator: n copies of the seed are n times its operations and
+    /// schema files in one entry file, and the whole API is a folder of entry files.
+    #[test]
+    fn a_scaled_spec_has_n_times_the_seeds_operations() {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let bench = tempfile::tempdir().unwrap();
+        let mut notes = Vec::new();
+        let specs = specs(workspace, bench.path(), &[1, 3], &mut notes).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        let [seed, one, three, whole] = specs.as_slice() else {
+            panic!("not the seed, 1x, 3x and the whole API: {specs:?}");
+        };
+        // The registration spec: three operations, three definition files (not the whole API
+        // that also lives under spec/).
+        assert_eq!(
+            (seed.label.as_str(), seed.operations, seed.schema_files),
+            ("seed", 3, 3)
+        );
+        for (spec, n) in [(one, 1), (three, 3)] {
+            assert_eq!(spec.label, format!("{n}x"));
+            assert_eq!(spec.scale, Some(n));
+            assert_eq!((spec.operations, spec.schema_files), (n * 3, n * 3), "{spec:?}");
+            assert!(spec.single_file() && spec.root.is_none(), "{spec:?}");
+        }
+        assert!(three.bytes > 2 * one.bytes, "{one:?} {three:?}");
+        assert!(!whole.single_file(), "{whole:?}");
+        assert_eq!(whole.root.as_deref(), Some("spec/matrix-api/v1.19"));
+        assert!(whole.operations > 100 && whole.schema_files > 0, "{whole:?}");
     }
-    let (schema_files, bytes) = spec_size(root, &[entry.to_owned()])?;
-    Ok(SpecInfo {
-        label: "seed".to_owned(),
-        scale: None,
-        entry: display(workspace, entry),
-        root: None,
-        entry_files: 1,
-        operations,
-        schema_files,
-        bytes,
-    })
 }
