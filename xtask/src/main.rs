@@ -1,5 +1,16 @@
-//! The project's command line: `cargo xtask codegen [--check]`, `diff`, `interop`, `browser`,
-//! `js-sdk`, `schemathesis`, `load`, `bench`, `semver-checks`.
+//! The project's command line, `cargo xtask COMMAND`:
+//!
+//! - `codegen [--check]`: write the generated crates from their specs (or `--spec` into `--out`), or check them;
+//! - `diff`: what changed between two specs, graded for Rust callers and the wire ([`diff`]);
+//! - `interop`: the example homeserver and the Client-Server session against Synapse ([`interop`]);
+//! - `browser`: register from a page of another origin in headless Chromium ([`web`]);
+//! - `js-sdk`: register and change a password with matrix-js-sdk ([`web`]);
+//! - `load`: many registrations at once, then the server killed mid-load ([`load`]);
+//! - `schemathesis`: schemathesis against the example homeserver ([`schemathesis`]);
+//! - `bench [--quick] [--compile-cost]`: the benchmarks, written to BENCHMARKS.md ([`bench`]);
+//! - `semver-checks`: the change report's grades against cargo-semver-checks ([`semver_checks`]);
+//! - `measure` (hidden, the bench's): one program's wall time, CPU time and peak memory
+//!   ([`bench::measure`]).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

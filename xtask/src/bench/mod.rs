@@ -18,6 +18,7 @@
 
 pub mod codegen;
 pub mod measure;
+pub mod synth;
 
 use std::path::Path;
 use std::process::Command;

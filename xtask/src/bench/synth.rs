@@ -10,7 +10,7 @@
 //!   (`definitions/auth_data.yaml` -> `definitions/auth_data_k.yaml`; files under its folder
 //!   that it does not reach, such as the whole API in `spec/matrix-api/`, are not part of the
 //!   seed), and every `$ref` of copy `k` points to the copies `k`;
-//! - a `codegen.toml` adapted from the seed's (see [`adapt_config`]): what names an operation,
+//! - a `codegen.toml` adapted from the seed's (see [`config`]): what names an operation,
 //!   a path or a copied file is repeated for every copy with the copy's names, what names the
 //!   spec as a whole is kept once, and what cannot be mapped is dropped and reported.
 //!
@@ -19,27 +19,23 @@
 //! Files are written as block-style YAML (every scalar a double-quoted JSON string), so they
 //! go through the same YAML parser as the seed and openapi-generator reads them too.
 
+mod config;
+mod yaml;
+
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde_json::{Map, Value};
 
-/// The HTTP methods of a Swagger path item.
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+use config::adapt_config;
+use yaml::to_yaml;
 
-/// A synthetic spec on disk.
+/// A synthetic spec on disk; its size is the generator's to tell (the codegen bench asks it).
 #[derive(Debug, Clone)]
 pub struct SynthSpec {
     /// Its entry file.
     pub entry: PathBuf,
-    /// Operations in the entry file.
-    pub operations: usize,
-    /// Spec files besides the entry file (the seed's schemas, each in its own file).
-    pub schema_files: usize,
-    /// Bytes of every spec file, the config included.
-    pub bytes: u64,
     /// Config entries of the seed that could not be mapped to the copies and were dropped.
     pub dropped: Vec<String>,
 }
@@ -65,13 +61,11 @@ pub fn write_scaled(seed_entry: &Path, out: &Path, n: usize) -> anyhow::Result<S
     if out.exists() {
         std::fs::remove_dir_all(out).with_context(|| format!("emptying {}", out.display()))?;
     }
-    let mut bytes = 0;
-    let mut write = |rel: &str, text: String| -> anyhow::Result<()> {
+    let write = |rel: &str, text: String| -> anyhow::Result<()> {
         let path = out.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
         }
-        bytes += text.len() as u64;
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
     };
     for k in 1..=n {
@@ -81,8 +75,7 @@ pub fn write_scaled(seed_entry: &Path, out: &Path, n: usize) -> anyhow::Result<S
             write(&copy_file(rel, k), to_yaml(&value))?;
         }
     }
-    let (entry_value, operations) = scale_entry(&seed, n)?;
-    write(&seed.entry, to_yaml(&entry_value))?;
+    write(&seed.entry, to_yaml(&scale_entry(&seed, n)?))?;
     let mut dropped = Vec::new();
     if let Some(config) = &seed.config {
         let text = adapt_config(config, &seed, n, &mut dropped)?;
@@ -90,9 +83,6 @@ pub fn write_scaled(seed_entry: &Path, out: &Path, n: usize) -> anyhow::Result<S
     }
     Ok(SynthSpec {
         entry: out.join(&seed.entry),
-        operations,
-        schema_files: seed.others.len() * n,
-        bytes,
         dropped,
     })
 }
@@ -142,7 +132,7 @@ fn relative(root: &Path, path: &Path) -> anyhow::Result<String> {
 
 /// The spec files under `root` that the entry file (`entry_rel`, read as `entry_value`) reaches
 /// through `$ref`s, directly or through one another: relative path -> content.
-pub fn reachable_files(root: &Path, entry_rel: &str, entry_value: &Value) -> anyhow::Result<BTreeMap<String, Value>> {
+fn reachable_files(root: &Path, entry_rel: &str, entry_value: &Value) -> anyhow::Result<BTreeMap<String, Value>> {
     let mut found = BTreeMap::new();
     let mut pending: Vec<String> = Vec::new();
     file_refs(entry_value, parent_of(entry_rel), &mut pending);
@@ -211,6 +201,19 @@ fn copy_path(path: &str, k: usize) -> String {
     }
 }
 
+/// A JSON pointer of the seed's entry file in copy `k`: `/paths/<path>/...` points into the
+/// copied path; `None` for a pointer outside `paths` (it is kept once, as it is).
+fn copy_entry_pointer(pointer: &str, k: usize) -> Option<String> {
+    let rest = pointer.strip_prefix("/paths/")?;
+    let (escaped, tail) = rest.split_once('/').map_or((rest, None), |(p, t)| (p, Some(t)));
+    let path = escaped.replace("~1", "/").replace("~0", "~");
+    let copied = copy_path(&path, k).replace('~', "~0").replace('/', "~1");
+    Some(match tail {
+        Some(tail) => format!("/paths/{copied}/{tail}"),
+        None => format!("/paths/{copied}"),
+    })
+}
+
 /// Joins a relative reference to the folder it is written in, resolving `.` and `..`.
 fn join_rel(dir: &str, reference: &str) -> String {
     let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
@@ -273,27 +276,26 @@ fn copy_operation(name: &str, k: usize) -> String {
     generator::naming::module_ident(&format!("{name}_{k}"))
 }
 
-/// The entry file with `n` copies of every path, and the number of operations.
-fn scale_entry(seed: &Seed, n: usize) -> anyhow::Result<(Value, usize)> {
+/// The entry file with `n` copies of every path.
+fn scale_entry(seed: &Seed, n: usize) -> anyhow::Result<Value> {
     let mut entry = seed.entry_value.clone();
     let Some(Value::Object(paths)) = seed.entry_value.get("paths") else {
         bail!("the seed entry file has no `paths`");
     };
     let mut scaled = Map::new();
-    let mut operations = 0;
     for k in 1..=n {
         for (path, item) in paths {
             let mut item = item.clone();
             rewrite_refs(&mut item, parent_of(&seed.entry), seed, k);
             if let Value::Object(methods) = &mut item {
                 for (method, operation) in methods.iter_mut() {
-                    if !METHODS.contains(&method.as_str()) {
+                    // The methods the generator reads: a key it skips is no operation to copy.
+                    if !generator::read::METHODS.contains(&method.as_str()) {
                         continue;
                     }
                     let name = copy_operation(&seed_operation_name(method, path, operation), k);
                     if let Value::Object(operation) = operation {
                         operation.insert("operationId".to_owned(), Value::String(name));
-                        operations += 1;
                     }
                 }
             }
@@ -303,400 +305,7 @@ fn scale_entry(seed: &Seed, n: usize) -> anyhow::Result<(Value, usize)> {
     if let Value::Object(root) = &mut entry {
         root.insert("paths".to_owned(), Value::Object(scaled));
     }
-    Ok((entry, operations))
-}
-
-/// The type name a shared type of the seed takes in copy `k`, where it can be told: a type
-/// named after a copied file is named after the copy, a type renamed in the config gets the
-/// copy number after its new name. `None` for anything else (an inline schema's title, whose
-/// copies the generator numbers in an order the synthesizer does not reproduce).
-fn copy_shared_type(name: &str, seed: &Seed, k: usize) -> Option<String> {
-    let renames = seed.config.as_ref().map(|c| &c.rename.types);
-    if let Some(renames) = renames
-        && renames.values().any(|v| v == name)
-    {
-        return Some(numbered(name, k));
-    }
-    seed.others.keys().find_map(|rel| {
-        let derived = generator::naming::type_ident(&generator::naming::component_hint(rel));
-        (derived == name).then(|| generator::naming::type_ident(&generator::naming::component_hint(&copy_file(rel, k))))
-    })
-}
-
-/// `Name` with the copy number: `Name7`, or `Name2_7` where a digit would run into it.
-fn numbered(name: &str, k: usize) -> String {
-    if name.ends_with(|c: char| c.is_ascii_digit()) {
-        format!("{name}_{k}")
-    } else {
-        format!("{name}{k}")
-    }
-}
-
-/// A name in the model summary (`op::Type.field`, `Type.field`) in copy `k`.
-fn copy_qualified(name: &str, seed: &Seed, k: usize) -> Option<String> {
-    if let Some((op, rest)) = name.split_once("::") {
-        return Some(format!("{}::{rest}", copy_operation(op, k)));
-    }
-    let (ty, rest) = name.split_once('.').map_or((name, ""), |(t, r)| (t, r));
-    let ty = copy_shared_type(ty, seed, k)?;
-    Some(if rest.is_empty() { ty } else { format!("{ty}.{rest}") })
-}
-
-/// A JSON pointer of the seed's entry file in copy `k`: `/paths/<path>/...` points into the
-/// copied path; `None` for a pointer outside `paths` (it is kept once, as it is).
-fn copy_entry_pointer(pointer: &str, k: usize) -> Option<String> {
-    let rest = pointer.strip_prefix("/paths/")?;
-    let (escaped, tail) = rest.split_once('/').map_or((rest, None), |(p, t)| (p, Some(t)));
-    let path = escaped.replace("~1", "/").replace("~0", "~");
-    let copied = copy_path(&path, k).replace('~', "~0").replace('/', "~1");
-    Some(match tail {
-        Some(tail) => format!("/paths/{copied}/{tail}"),
-        None => format!("/paths/{copied}"),
-    })
-}
-
-/// The seed's config for the scaled spec, as TOML text.
-///
-/// - `[package]`, `[variables]`, `[secrets]`: as they are (they name no copy);
-/// - `[rename.operations]` and `[auth] optional`: one entry per copy, `name_k`;
-/// - `[rename.types]`: `op::Type` becomes `op_k::Type` (same new name: each copy has its
-///   module), a shared type `Type` becomes `Type_k`'s derived name with `NewName{k}`;
-/// - `[responses] error`: copy 1's type (one error type for the whole crate, as in the seed);
-/// - `[[patch]]`: a patch of a copied file, one per copy, on the copy, with its `$ref`s
-///   pointing at that copy's files; a patch of the entry file under `/paths/...`, one per copy,
-///   at the copied path; any other patch of the entry file once, as it is;
-/// - `[[known_example_error]]`: one per copy, under the copy's names.
-///
-/// What cannot be mapped (a shared type not named after its file) is dropped and listed in
-/// `dropped`; generation then still succeeds unless the seed depends on it.
-fn adapt_config(
-    config: &generator::config::Config,
-    seed: &Seed,
-    n: usize,
-    dropped: &mut Vec<String>,
-) -> anyhow::Result<String> {
-    let mut out = String::from(
-        "# Made by `cargo xtask bench` from the seed's codegen.toml: every entry that names an\n\
-         # operation, a path or a spec file is repeated for each copy under the copy's names.\n\n",
-    );
-    write_package_and_variables(&mut out, config)?;
-    write_renames(&mut out, config, seed, n, dropped)?;
-    write_auth_secrets_and_responses(&mut out, config, seed, n, dropped)?;
-    for patch in &config.patches {
-        write_adapted_patch(&mut out, patch, seed, n, dropped)?;
-    }
-    write_known_example_errors(&mut out, config, seed, n, dropped)?;
-    Ok(out)
-}
-
-/// `[package]` and `[variables]`, as they are.
-fn write_package_and_variables(out: &mut String, config: &generator::config::Config) -> anyhow::Result<()> {
-    if let Some(name) = &config.package.name {
-        writeln!(out, "[package]\nname = {}\n", toml_string(name))?;
-    }
-    for (name, variable) in &config.variables {
-        writeln!(out, "[variables.{}]", toml_string(name))?;
-        writeln!(out, "values = {}", toml_strings(&variable.values))?;
-        if let Some(default) = &variable.default {
-            writeln!(out, "default = {}", toml_string(default))?;
-        }
-        out.push('\n');
-    }
-    Ok(())
-}
-
-/// `[rename.operations]` and `[rename.types]`, one entry per copy.
-fn write_renames(
-    out: &mut String,
-    config: &generator::config::Config,
-    seed: &Seed,
-    n: usize,
-    dropped: &mut Vec<String>,
-) -> anyhow::Result<()> {
-    out.push_str("[rename.operations]\n");
-    for k in 1..=n {
-        for (key, new) in &config.rename.operations {
-            let line = format!(
-                "{} = {}",
-                toml_string(&copy_operation(key, k)),
-                toml_string(&copy_operation(new, k))
-            );
-            writeln!(out, "{line}")?;
-        }
-    }
-    out.push_str("\n[rename.types]\n");
-    for (key, new) in &config.rename.types {
-        for k in 1..=n {
-            let pair = match key.split_once("::") {
-                Some((op, ty)) => Some((format!("{}::{ty}", copy_operation(op, k)), new.clone())),
-                None => seed.others.keys().find_map(|rel| {
-                    let hint = generator::naming::component_hint(rel);
-                    (generator::naming::type_ident(&hint) == *key).then(|| {
-                        let copy =
-                            generator::naming::type_ident(&generator::naming::component_hint(&copy_file(rel, k)));
-                        (copy, numbered(new, k))
-                    })
-                }),
-            };
-            match pair {
-                Some((key, new)) => writeln!(out, "{} = {}", toml_string(&key), toml_string(&new))?,
-                None => {
-                    dropped.push(format!("[rename.types] {key} (not named after a spec file)"));
-                    break;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `[auth] optional` (one entry per copy), `[secrets]` as it is, and `[responses] error`
-/// (copy 1's type).
-fn write_auth_secrets_and_responses(
-    out: &mut String,
-    config: &generator::config::Config,
-    seed: &Seed,
-    n: usize,
-    dropped: &mut Vec<String>,
-) -> anyhow::Result<()> {
-    out.push_str("\n[auth]\noptional = [");
-    let optional: Vec<String> = (1..=n)
-        .flat_map(|k| config.auth.optional.iter().map(move |name| copy_operation(name, k)))
-        .collect();
-    out.push_str(&optional.iter().map(|s| toml_string(s)).collect::<Vec<_>>().join(", "));
-    out.push_str("]\n\n");
-    writeln!(out, "[secrets]\nfields = {}\n", toml_strings(&config.secrets.fields))?;
-    if let Some(error) = &config.responses.error {
-        match copy_shared_type(error, seed, 1) {
-            Some(copy) => writeln!(out, "[responses]\nerror = {}\n", toml_string(&copy))?,
-            None => dropped.push(format!("[responses] error = {error} (not named after a spec file)")),
-        }
-    }
-    Ok(())
-}
-
-/// One `[[patch]]` of the seed: once as it is if it names the entry file as a whole, else one
-/// per copy (see [`adapt_config`]); dropped if its file is no spec file.
-fn write_adapted_patch(
-    out: &mut String,
-    patch: &generator::config::Patch,
-    seed: &Seed,
-    n: usize,
-    dropped: &mut Vec<String>,
-) -> anyhow::Result<()> {
-    let entry_patch = patch.file == seed.entry;
-    if !entry_patch && !seed.others.contains_key(&patch.file) {
-        dropped.push(format!("[[patch]] of {} (no such spec file)", patch.file));
-        return Ok(());
-    }
-    // The values as JSON (TOML values serialize as their JSON counterparts).
-    let set = patch
-        .set
-        .iter()
-        .map(|(pointer, value)| Ok((pointer.clone(), serde_json::to_value(value)?)))
-        .collect::<Result<BTreeMap<String, Value>, serde_json::Error>>()
-        .context("reading a patch value")?;
-    let only_paths = patch
-        .remove
-        .iter()
-        .chain(patch.set.keys())
-        .all(|p| p.starts_with("/paths/"));
-    if entry_patch && !only_paths {
-        // Names the spec as a whole: once, as it is.
-        return write_patch(out, &patch.file, &patch.reason, &patch.remove, &set, |v| v);
-    }
-    for k in 1..=n {
-        let file = if entry_patch {
-            patch.file.clone()
-        } else {
-            copy_file(&patch.file, k)
-        };
-        let pointer = |p: &String| {
-            if entry_patch {
-                copy_entry_pointer(p, k).unwrap_or_else(|| p.clone())
-            } else {
-                p.clone()
-            }
-        };
-        let remove: Vec<String> = patch.remove.iter().map(pointer).collect();
-        let set: BTreeMap<String, Value> = set.iter().map(|(p, v)| (pointer(p), v.clone())).collect();
-        let dir = parent_of(&patch.file);
-        write_patch(out, &file, &patch.reason, &remove, &set, |mut v| {
-            rewrite_refs(&mut v, dir, seed, k);
-            v
-        })?;
-    }
-    Ok(())
-}
-
-/// `[[known_example_error]]`: one per copy, under the copy's names.
-fn write_known_example_errors(
-    out: &mut String,
-    config: &generator::config::Config,
-    seed: &Seed,
-    n: usize,
-    dropped: &mut Vec<String>,
-) -> anyhow::Result<()> {
-    for known in &config.known_example_errors {
-        for k in 1..=n {
-            let Some(example) = copy_qualified(&known.example, seed, k) else {
-                dropped.push(format!(
-                    "[[known_example_error]] {} (not named after an operation or a spec file)",
-                    known.example
-                ));
-                break;
-            };
-            writeln!(
-                out,
-                "[[known_example_error]]\nexample = {}\nreason = {}\n",
-                toml_string(&example),
-                toml_string(&known.reason)
-            )?;
-        }
-    }
-    Ok(())
-}
-
-/// One `[[patch]]` table; `map` edits each set value before it is written.
-fn write_patch(
-    out: &mut String,
-    file: &str,
-    reason: &str,
-    remove: &[String],
-    set: &BTreeMap<String, Value>,
-    map: impl Fn(Value) -> Value,
-) -> anyhow::Result<()> {
-    writeln!(
-        out,
-        "[[patch]]\nfile = {}\nreason = {}",
-        toml_string(file),
-        toml_string(reason)
-    )?;
-    if !remove.is_empty() {
-        writeln!(out, "remove = {}", toml_strings(remove))?;
-    }
-    if !set.is_empty() {
-        let mut items = Vec::new();
-        for (pointer, value) in set {
-            items.push(format!(
-                "{} = {}",
-                toml_string(pointer),
-                toml_inline(&map(value.clone()))?
-            ));
-        }
-        writeln!(out, "set = {{ {} }}", items.join(", "))?;
-    }
-    out.push('\n');
-    Ok(())
-}
-
-/// A TOML basic string: JSON's string escapes are TOML's.
-fn toml_string(text: &str) -> String {
-    Value::String(text.to_owned()).to_string()
-}
-
-fn toml_strings(items: &[String]) -> String {
-    format!(
-        "[{}]",
-        items.iter().map(|s| toml_string(s)).collect::<Vec<_>>().join(", ")
-    )
-}
-
-/// A JSON value as an inline TOML value.
-fn toml_inline(value: &Value) -> anyhow::Result<String> {
-    Ok(match value {
-        Value::Null => bail!("a patch value is null, which TOML cannot say"),
-        Value::Bool(_) | Value::Number(_) | Value::String(_) => value.to_string(),
-        Value::Array(items) => {
-            let items: anyhow::Result<Vec<String>> = items.iter().map(toml_inline).collect();
-            format!("[{}]", items?.join(", "))
-        }
-        Value::Object(object) => {
-            let items: anyhow::Result<Vec<String>> = object
-                .iter()
-                .map(|(k, v)| Ok(format!("{} = {}", toml_string(k), toml_inline(v)?)))
-                .collect();
-            format!("{{ {} }}", items?.join(", "))
-        }
-    })
-}
-
-/// A JSON value as block-style YAML; every string double-quoted (JSON's escapes are YAML's),
-/// so no scalar is read back as another type.
-pub fn to_yaml(value: &Value) -> String {
-    let mut out = String::new();
-    match value {
-        Value::Object(object) if !object.is_empty() => yaml_map(object, 0, false, &mut out),
-        Value::Array(items) if !items.is_empty() => yaml_seq(items, 0, &mut out),
-        other => {
-            out.push_str(&yaml_scalar(other));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn yaml_scalar(value: &Value) -> String {
-    match value {
-        Value::Object(_) => "{}".to_owned(),
-        Value::Array(_) => "[]".to_owned(),
-        other => other.to_string(),
-    }
-}
-
-fn is_block(value: &Value) -> bool {
-    match value {
-        Value::Object(object) => !object.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        _ => false,
-    }
-}
-
-/// A mapping at `indent`; with `after_dash`, its first key goes on the line a `- ` started.
-fn yaml_map(object: &Map<String, Value>, indent: usize, after_dash: bool, out: &mut String) {
-    for (i, (key, value)) in object.iter().enumerate() {
-        if !(after_dash && i == 0) {
-            out.push_str(&" ".repeat(indent));
-        }
-        out.push_str(&toml_string(key));
-        out.push(':');
-        yaml_value(value, indent, out);
-    }
-}
-
-fn yaml_seq(items: &[Value], indent: usize, out: &mut String) {
-    for item in items {
-        out.push_str(&" ".repeat(indent));
-        match item {
-            Value::Object(object) if is_block(item) => {
-                out.push_str("- ");
-                yaml_map(object, indent + 2, true, out);
-            }
-            _ => {
-                out.push('-');
-                yaml_value(item, indent, out);
-            }
-        }
-    }
-}
-
-/// The value after `key:` or `-`: on the same line if a scalar, else on the next lines.
-fn yaml_value(value: &Value, indent: usize, out: &mut String) {
-    match value {
-        Value::Object(object) if is_block(value) => {
-            out.push('\n');
-            yaml_map(object, indent + 2, false, out);
-        }
-        Value::Array(items) if is_block(value) => {
-            out.push('\n');
-            yaml_seq(items, indent + 2, out);
-        }
-        other => {
-            out.push(' ');
-            out.push_str(&yaml_scalar(other));
-            out.push('\n');
-        }
-    }
+    Ok(entry)
 }
 
 #[cfg(test)]
@@ -705,17 +314,6 @@ mod tests {
 
     fn seed() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/registration.yaml")
-    }
-
-    #[test]
-    fn yaml_round_trips_through_the_generators_parser() {
-        let value = serde_json::json!({
-            "a": {"b": [1, "two", {"c": null, "d": true}], "e": {}, "f": []},
-            "200": "line\n\"quoted\" \\ tab\t",
-            "g": [[1, 2], [], [{"h": 1, "i": [{"j": {}}]}], {"k": [1], "l": 2}],
-        });
-        let text = to_yaml(&value);
-        assert_eq!(generator::load::parse_yaml(&text, "x.yaml").unwrap(), value, "{text}");
     }
 
     #[test]
@@ -756,9 +354,6 @@ mod tests {
             })
             .unwrap_or_else(|e| panic!("scale {n}: {e}"));
             assert_eq!(generated.api.operations.len(), n * seed_api.operations.len());
-            assert_eq!(spec.operations, n * seed_api.operations.len());
-            // The seed's three definitions, not the whole API that also lives under spec/.
-            assert_eq!(spec.schema_files, n * 3);
             assert_eq!(generated.api.types.len(), n * seed_api.types.len());
             assert_eq!(generated.api.types[generated.api.error.0].name, "MatrixError1");
             let names: Vec<&str> = generated.api.operations.iter().map(|o| o.name.as_str()).collect();
