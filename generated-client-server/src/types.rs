@@ -1891,9 +1891,9 @@ impl SyncFilter {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum EventFormat {
-    /// `client`
+    /// `client` will return the events in a format suitable for clients.
     Client,
-    /// `federation`
+    /// `federation` will return the raw event as received over federation.
     Federation,
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),

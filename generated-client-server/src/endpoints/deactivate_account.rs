@@ -383,9 +383,11 @@ impl ResponseBody {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum IdServerUnbindResult {
-    /// `success`
+    /// `success` indicates that all identifiers have been unbound from the identity server while `no-support` indicates that one or more identifiers failed to unbind due to the identity server refusing the request or the homeserver being unable to determine an identity server to unbind from.
     Success,
     /// `no-support`
+    ///
+    /// `success` indicates that all identifiers have been unbound from the identity server while `no-support` indicates that one or more identifiers failed to unbind due to the identity server refusing the request or the homeserver being unable to determine an identity server to unbind from.
     NoSupport,
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),

@@ -325,9 +325,11 @@ impl Endpoint for Request {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Dir {
-    /// `f`
+    /// `f` for forwards, `b` for backwards.
     F,
     /// `b`
+    ///
+    /// `f` for forwards, `b` for backwards.
     B,
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),

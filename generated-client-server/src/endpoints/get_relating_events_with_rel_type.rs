@@ -377,8 +377,12 @@ impl Endpoint for Request {
 #[non_exhaustive]
 pub enum Dir {
     /// `b`
+    ///
+    /// If it is set to `b`, events will be returned in *reverse* chronological order, again starting at `from`.
     B,
     /// `f`
+    ///
+    /// If this is set to `f`, events will be returned in chronological order starting at `from`.
     F,
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),

@@ -313,9 +313,9 @@ impl Endpoint for Request {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Format {
-    /// `content`
+    /// `content` (the default) will return only the content of the state event.
     Content,
-    /// `event`
+    /// `event` will return the entire event in the usual format suitable for clients, including fields like event ID, sender and timestamp.
     Event,
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),

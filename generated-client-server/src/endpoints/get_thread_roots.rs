@@ -343,8 +343,12 @@ impl Endpoint for Request {
 #[non_exhaustive]
 pub enum Include {
     /// `all`
+    ///
+    /// When `all`, all thread roots found in the room are returned.
     All,
     /// `participated`
+    ///
+    /// When `participated`, only thread roots for threads the user has [participated in](https://spec.matrix.org/v1.19/client-server-api/#server-side-aggregation-of-mthread-relationships) will be returned.
     Participated,
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),

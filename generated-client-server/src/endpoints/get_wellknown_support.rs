@@ -331,9 +331,11 @@ impl Contact {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Role {
-    /// `m.role.admin`
+    /// `m.role.admin` is a catch-all role for any queries and `m.role.security` is intended for sensitive requests.
     MRoleAdmin,
     /// `m.role.security`
+    ///
+    /// `m.role.admin` is a catch-all role for any queries and `m.role.security` is intended for sensitive requests.
     MRoleSecurity,
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),

@@ -293,9 +293,11 @@ impl Endpoint for Request {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Action {
-    /// `login`
+    /// `login`: the SSO redirect is for the purposes of signing an
+    /// existing user in.
     Login,
-    /// `register`
+    /// `register`: the SSO redirect is for the purpose of registering a
+    /// new user account.
     Register,
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),

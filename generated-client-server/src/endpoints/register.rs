@@ -373,9 +373,9 @@ impl Endpoint for Request {
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Kind {
-    /// `guest`
+    /// `guest` accounts. These accounts may have limited permissions and may not be supported by all servers.
     Guest,
-    /// `user`
+    /// `user` accounts. These accounts may use the full API described in this specification.
     #[default]
     User,
     /// A value this version of the spec does not list (a later one may), kept as it came.

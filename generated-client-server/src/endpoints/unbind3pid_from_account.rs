@@ -376,8 +376,10 @@ impl ResponseBody {
 #[non_exhaustive]
 pub enum IdServerUnbindResult {
     /// `no-support`
+    ///
+    /// `success` indicates that the identity server has unbound the identifier whereas `no-support` indicates that the identity server refuses to support the request or the homeserver was not able to determine an identity server to unbind from.
     NoSupport,
-    /// `success`
+    /// `success` indicates that the identity server has unbound the identifier whereas `no-support` indicates that the identity server refuses to support the request or the homeserver was not able to determine an identity server to unbind from.
     Success,
     /// A value this version of the spec does not list (a later one may), kept as it came.
     Other(String),

@@ -7,7 +7,7 @@ use openapiv3 as oa;
 use super::operation::{self, Input};
 use super::schema::{Renames, Types};
 use super::{Api, Auth, Operation, Presence, TypeRef};
-use super::{base_path, boxing, examples, matrix};
+use super::{base_path, boxing, enum_docs, examples, matrix};
 use crate::config::Config;
 use crate::error::{Cause, DocPath, Error, Errors, Location};
 use crate::naming;
@@ -123,6 +123,7 @@ pub fn build(sources: Sources<'_>) -> Result<Api, Errors> {
             .map(|p| (p.file.clone(), p.reason.clone()))
             .collect(),
     };
+    enum_docs::fill(&mut api);
     let site = config.docs.site.as_deref().unwrap_or(super::DEFAULT_SITE);
     super::links::absolute_links(&mut api, site);
     Ok(api)

@@ -47,5 +47,10 @@ pub(super) fn absolute_links(api: &mut Api, site: &str) {
                 fix(&mut extra.doc);
             }
         }
+        if let TypeKind::Enum(e) = &mut def.kind {
+            for variant in &mut e.variants {
+                fix(&mut variant.doc);
+            }
+        }
     }
 }

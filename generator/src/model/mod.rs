@@ -4,6 +4,7 @@
 mod base_path;
 mod boxing;
 mod build;
+mod enum_docs;
 mod examples;
 mod lifecycle;
 mod links;
@@ -440,6 +441,10 @@ pub struct Variant {
     pub ident: String,
     /// The value on the wire.
     pub wire: EnumValue,
+    /// What the value means, in the spec's words (one list item or sentences that explain it),
+    /// if the spec says; raw spec text, converted like every description when emitted.
+    #[serde(skip)]
+    pub doc: Option<String>,
 }
 
 /// An enum value on the wire.

@@ -299,18 +299,31 @@ fn enumeration(def: &TypeDef, e: &Enum, doc: TokenStream) -> TokenStream {
     }
 }
 
-/// The listed values as variants, each documented with its value.
+/// The listed values as variants, each documented with its value and what it means.
 fn enum_variants(e: &Enum) -> Vec<TokenStream> {
     let variants = e.variants.iter().enumerate().map(|(i, v)| {
         let variant = ident(&v.ident);
         let is_default = (e.default == Some(i)).then(|| quote! { #[default] });
-        let doc = match &v.wire {
-            EnumValue::Str(s) => doc1(&format!("`{s}`")),
-            EnumValue::Int(n) => doc1(&format!("`{n}`")),
-        };
+        let doc = doc_attrs(&variant_doc(v));
         quote! { #doc #is_default #variant, }
     });
     variants.collect()
+}
+
+/// A variant's doc opens with its value as code: the meaning alone where it starts with the
+/// value (`` `guest` accounts. ... ``), else the value, then the meaning as a paragraph; the
+/// value alone where the spec says nothing.
+fn variant_doc(v: &crate::model::Variant) -> Vec<String> {
+    let value = match &v.wire {
+        EnumValue::Str(s) => format!("`{s}`"),
+        EnumValue::Int(n) => format!("`{n}`"),
+    };
+    let meaning = docs([v.doc.as_deref()]);
+    match meaning.first() {
+        None => vec![value],
+        Some(first) if first.starts_with(&value) => meaning,
+        Some(_) => [vec![value, String::new()], meaning].concat(),
+    }
 }
 
 /// The variant that keeps an unknown value: `Other`, unless the spec has a value by that name.

@@ -618,7 +618,7 @@ impl<'a> Types<'a> {
             };
             let ident = scope.claim(&[naming::variant_ident(&text)]);
             if !variants.iter().any(|v: &Variant| v.wire == wire) {
-                variants.push(Variant { ident, wire });
+                variants.push(Variant { ident, wire, doc: None });
             }
         }
         let default = flat
