@@ -193,6 +193,15 @@ pub fn client_method(operation: &str) -> String {
     }
 }
 
+/// The module of an operation, before any rename: its `operationId` (stable across bumps), or
+/// else a name from its method and path ([`operation_name`]).
+pub fn operation_module(operation_id: Option<&str>, method: &str, path: &str) -> String {
+    match operation_id {
+        Some(id) => module_ident(id),
+        None => module_ident(&operation_name(method, path)),
+    }
+}
+
 /// The name of an operation without `operationId`: the path's literal segments, with the
 /// method in front unless it is POST (`POST /register/email/requestToken` ->
 /// `register_email_request_token`, `GET /profile/{userId}` -> `get_profile`).

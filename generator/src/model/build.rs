@@ -180,10 +180,7 @@ fn operations(
     let mut named: BTreeMap<String, (&str, &str, &oa::Operation)> = BTreeMap::new();
     let mut used_renames = BTreeSet::new();
     for (path, method, op) in openapi.operations() {
-        let derived = match &op.operation_id {
-            Some(id) => naming::module_ident(id),
-            None => naming::module_ident(&naming::operation_name(method, path)),
-        };
+        let derived = naming::operation_module(op.operation_id.as_deref(), method, path);
         let name = match config.rename.operations.get(&derived) {
             Some(new) => {
                 used_renames.insert(derived.clone());

@@ -265,10 +265,8 @@ fn copy_ref(reference: &str, dir: &str, seed: &Seed, k: usize) -> String {
 
 /// The seed's name of an operation: its `operationId`, else the one derived from the path.
 fn seed_operation_name(method: &str, path: &str, operation: &Value) -> String {
-    match operation.get("operationId").and_then(Value::as_str) {
-        Some(id) => generator::naming::module_ident(id),
-        None => generator::naming::module_ident(&generator::naming::operation_name(method, path)),
-    }
+    let id = operation.get("operationId").and_then(Value::as_str);
+    generator::naming::operation_module(id, method, path)
 }
 
 /// The name an operation name (derived or final) takes in copy `k`.
