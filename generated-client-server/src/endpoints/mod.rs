@@ -2,38 +2,90 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! One module per operation: its request, its responses and its metadata.
 //!
+//! Grouped as the spec tags them; every module is also in the list below, by name.
+//!
+//! # Account management
+//!
 //! | Module | Method | Path | Summary |
 //! |---|---|---|---|
 //! | [`add3_pid`] | `POST` | `/_matrix/client/v3/account/3pid/add` | Adds contact information to the user's account. |
-//! | [`ban`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/ban` | Ban a user in the room. |
 //! | [`bind3_pid`] | `POST` | `/_matrix/client/v3/account/3pid/bind` | Binds a 3PID to the user's account through an Identity Service. |
 //! | [`change_password`] | `POST` | `/_matrix/client/v3/account/password` | Changes a user's password. |
 //! | [`check_username_availability`] | `GET` | `/_matrix/client/v3/register/available` | Checks to see if a username is available on the server. |
-//! | [`claim_keys`] | `POST` | `/_matrix/client/v3/keys/claim` | Claim one-time encryption keys. |
-//! | [`create_content`] | `POST` | `/_matrix/media/v1/create` | Create a new `mxc://` URI without uploading the content. |
-//! | [`create_room`] | `POST` | `/_matrix/client/v3/createRoom` | Create a new room |
 //! | [`deactivate_account`] | `POST` | `/_matrix/client/v3/account/deactivate` | Deactivate a user's account. |
-//! | [`define_filter`] | `POST` | `/_matrix/client/v3/user/{userId}/filter` | Upload a new filter. |
 //! | [`delete3pid_from_account`] | `POST` | `/_matrix/client/v3/account/3pid/delete` | Deletes a third-party identifier from the user's account |
+//! | [`get_account3_pi_ds`] | `GET` | `/_matrix/client/v3/account/3pid` | Gets a list of a user's third-party identifiers. |
+//! | [`post3_pi_ds`] | `POST` | `/_matrix/client/v3/account/3pid` | Adds contact information to the user's account. |
+//! | [`register`] | `POST` | `/_matrix/client/v3/register` | Register for an account on this homeserver. |
+//! | [`registration_token_validity`] | `GET` | `/_matrix/client/v1/register/m.login.registration_token/validity` | Query if a given registration token is still valid. |
+//! | [`request_token_to3_pid_email`] | `POST` | `/_matrix/client/v3/account/3pid/email/requestToken` | Begins the validation process for an email address for association with the user's account. |
+//! | [`request_token_to3_pidmsisdn`] | `POST` | `/_matrix/client/v3/account/3pid/msisdn/requestToken` | Begins the validation process for a phone number for association with the user's account. |
+//! | [`request_token_to_register_email`] | `POST` | `/_matrix/client/v3/register/email/requestToken` | Begins the validation process for an email to be used during registration. |
+//! | [`request_token_to_register_msisdn`] | `POST` | `/_matrix/client/v3/register/msisdn/requestToken` | Requests a validation token be sent to the given phone number for the purpose of registering an account |
+//! | [`request_token_to_reset_password_email`] | `POST` | `/_matrix/client/v3/account/password/email/requestToken` | Requests a validation token be sent to the given email address for the purpose of resetting a user's password |
+//! | [`request_token_to_reset_password_msisdn`] | `POST` | `/_matrix/client/v3/account/password/msisdn/requestToken` | Requests a validation token be sent to the given phone number for the purpose of resetting a user's password. |
+//! | [`unbind3pid_from_account`] | `POST` | `/_matrix/client/v3/account/3pid/unbind` | Removes a user's third-party identifier from an identity server. |
+//!
+//! # Application service room directory management
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`update_appservice_room_directory_visibility`] | `PUT` | `/_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}` | Updates a room's visibility in the application service's published room directory. |
+//!
+//! # Capabilities
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`get_capabilities`] | `GET` | `/_matrix/client/v3/capabilities` | Gets information about the server's capabilities. |
+//!
+//! # Device management
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
 //! | [`delete_device`] | `DELETE` | `/_matrix/client/v3/devices/{deviceId}` | Delete a device |
 //! | [`delete_devices`] | `POST` | `/_matrix/client/v3/delete_devices` | Bulk deletion of devices |
-//! | [`delete_profile_field`] | `DELETE` | `/_matrix/client/v3/profile/{userId}/{keyName}` | Remove a profile field from a user. |
-//! | [`delete_push_rule`] | `DELETE` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}` | Delete a push rule. |
-//! | [`delete_room_alias`] | `DELETE` | `/_matrix/client/v3/directory/room/{roomAlias}` | Remove a mapping of room alias to room ID. |
+//! | [`get_device`] | `GET` | `/_matrix/client/v3/devices/{deviceId}` | Get a single device |
+//! | [`get_devices`] | `GET` | `/_matrix/client/v3/devices` | List registered devices for the current user |
+//! | [`update_device`] | `PUT` | `/_matrix/client/v3/devices/{deviceId}` | Create or update a device |
+//!
+//! # End-to-end encryption
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`claim_keys`] | `POST` | `/_matrix/client/v3/keys/claim` | Claim one-time encryption keys. |
 //! | [`delete_room_key_by_session_id`] | `DELETE` | `/_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` | Delete a key from the backup. |
 //! | [`delete_room_keys`] | `DELETE` | `/_matrix/client/v3/room_keys/keys` | Delete the keys from the backup. |
 //! | [`delete_room_keys_by_room_id`] | `DELETE` | `/_matrix/client/v3/room_keys/keys/{roomId}` | Delete the keys from the backup for a given room. |
 //! | [`delete_room_keys_version`] | `DELETE` | `/_matrix/client/v3/room_keys/version/{version}` | Delete an existing key backup. |
-//! | [`delete_room_tag`] | `DELETE` | `/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}` | Remove a tag from the room. |
-//! | [`forget_room`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/forget` | Stop the requesting user remembering about a particular room. |
-//! | [`generate_login_token`] | `POST` | `/_matrix/client/v1/login/get_token` | Optional endpoint to generate a single-use, time-limited, `m.login.token` token. |
-//! | [`get_account3_pi_ds`] | `GET` | `/_matrix/client/v3/account/3pid` | Gets a list of a user's third-party identifiers. |
-//! | [`get_account_data`] | `GET` | `/_matrix/client/v3/user/{userId}/account_data/{type}` | Get some account data for the user. |
-//! | [`get_account_data_per_room`] | `GET` | `/_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}` | Get some account data for the user that is specific to a room. |
-//! | [`get_admin_lock_user`] | `GET` | `/_matrix/client/v1/admin/lock/{userId}` | Gets information about the locked status of a particular user. |
-//! | [`get_admin_suspend_user`] | `GET` | `/_matrix/client/v1/admin/suspend/{userId}` | Gets information about the suspended status of a particular user. |
-//! | [`get_auth_metadata`] | `GET` | `/_matrix/client/v1/auth_metadata` | Get the OAuth 2.0 authorisation server metadata. |
-//! | [`get_capabilities`] | `GET` | `/_matrix/client/v3/capabilities` | Gets information about the server's capabilities. |
+//! | [`get_keys_changes`] | `GET` | `/_matrix/client/v3/keys/changes` | Query users with recent device key updates. |
+//! | [`get_room_key_by_session_id`] | `GET` | `/_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` | Retrieve a key from the backup. |
+//! | [`get_room_keys`] | `GET` | `/_matrix/client/v3/room_keys/keys` | Retrieve the keys from the backup. |
+//! | [`get_room_keys_by_room_id`] | `GET` | `/_matrix/client/v3/room_keys/keys/{roomId}` | Retrieve the keys from the backup for a given room. |
+//! | [`get_room_keys_version`] | `GET` | `/_matrix/client/v3/room_keys/version/{version}` | Get information about an existing backup. |
+//! | [`get_room_keys_version_current`] | `GET` | `/_matrix/client/v3/room_keys/version` | Get information about the latest backup version. |
+//! | [`post_room_keys_version`] | `POST` | `/_matrix/client/v3/room_keys/version` | Create a new backup. |
+//! | [`put_room_key_by_session_id`] | `PUT` | `/_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` | Store a key in the backup. |
+//! | [`put_room_keys`] | `PUT` | `/_matrix/client/v3/room_keys/keys` | Store several keys in the backup. |
+//! | [`put_room_keys_by_room_id`] | `PUT` | `/_matrix/client/v3/room_keys/keys/{roomId}` | Store several keys in the backup for a given room. |
+//! | [`put_room_keys_version`] | `PUT` | `/_matrix/client/v3/room_keys/version/{version}` | Update information about an existing backup. |
+//! | [`query_keys`] | `POST` | `/_matrix/client/v3/keys/query` | Download device identity keys. |
+//! | [`upload_cross_signing_keys`] | `POST` | `/_matrix/client/v3/keys/device_signing/upload` | Upload cross-signing keys. |
+//! | [`upload_cross_signing_signatures`] | `POST` | `/_matrix/client/v3/keys/signatures/upload` | Upload cross-signing signatures. |
+//! | [`upload_keys`] | `POST` | `/_matrix/client/v3/keys/upload` | Upload end-to-end encryption keys. |
+//!
+//! # Event relationships
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`get_relating_events`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/relations/{eventId}` | Get the child events for a given parent event. |
+//! | [`get_relating_events_with_rel_type`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}` | Get the child events for a given parent event, with a given `relType`. |
+//! | [`get_relating_events_with_rel_type_and_event_type`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}` | Get the child events for a given parent event, with a given `relType` and `eventType`. |
+//!
+//! # Media
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`create_content`] | `POST` | `/_matrix/media/v1/create` | Create a new `mxc://` URI without uploading the content. |
 //! | [`get_config`] | `GET` | `/_matrix/media/v3/config` | Get the configuration for the content repository. |
 //! | [`get_config_authed`] | `GET` | `/_matrix/client/v1/media/config` | Get the configuration for the content repository. |
 //! | [`get_content`] | `GET` | `/_matrix/media/v3/download/{serverName}/{mediaId}` | Download content from the content repository. |
@@ -42,134 +94,231 @@
 //! | [`get_content_override_name_authed`] | `GET` | `/_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}` | Download content from the content repository overriding the file name. |
 //! | [`get_content_thumbnail`] | `GET` | `/_matrix/media/v3/thumbnail/{serverName}/{mediaId}` | Download a thumbnail of content from the content repository |
 //! | [`get_content_thumbnail_authed`] | `GET` | `/_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}` | Download a thumbnail of content from the content repository |
-//! | [`get_device`] | `GET` | `/_matrix/client/v3/devices/{deviceId}` | Get a single device |
-//! | [`get_devices`] | `GET` | `/_matrix/client/v3/devices` | List registered devices for the current user |
-//! | [`get_event_by_timestamp`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/timestamp_to_event` | Get the closest event ID to the given timestamp |
-//! | [`get_event_context`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/context/{eventId}` | Get events and state around the specified event. |
-//! | [`get_events`] | `GET` | `/_matrix/client/v3/events` | Listen on the event stream. |
-//! | [`get_filter`] | `GET` | `/_matrix/client/v3/user/{userId}/filter/{filterId}` | Download a filter |
-//! | [`get_joined_members_by_room`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/joined_members` | Gets the list of currently joined users and their profile data. |
-//! | [`get_joined_rooms`] | `GET` | `/_matrix/client/v3/joined_rooms` | Lists the user's current rooms. |
-//! | [`get_keys_changes`] | `GET` | `/_matrix/client/v3/keys/changes` | Query users with recent device key updates. |
-//! | [`get_local_aliases`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/aliases` | Get a list of local aliases on a given room. |
-//! | [`get_login_flows`] | `GET` | `/_matrix/client/v3/login` | Get the supported login types to authenticate users |
-//! | [`get_members_by_room`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/members` | Get the m.room.member events for the room. |
+//! | [`get_url_preview`] | `GET` | `/_matrix/media/v3/preview_url` | Get information about a URL for a client |
+//! | [`get_url_preview_authed`] | `GET` | `/_matrix/client/v1/media/preview_url` | Get information about a URL for a client |
+//! | [`upload_content`] | `POST` | `/_matrix/media/v3/upload` | Upload some content to the content repository. |
+//! | [`upload_content_to_mxc`] | `PUT` | `/_matrix/media/v3/upload/{serverName}/{mediaId}` | Upload content to an `mxc://` URI that was created earlier. |
+//!
+//! # Mutual Rooms
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
 //! | [`get_mutual_rooms`] | `GET` | `/_matrix/client/v1/mutual_rooms` | Get the list of rooms that the user shares with another user. |
-//! | [`get_notifications`] | `GET` | `/_matrix/client/v3/notifications` | Gets a list of events that the user has been notified about |
-//! | [`get_one_event`] | `GET` | `/_matrix/client/v3/events/{eventId}` | Get a single event by event ID. |
-//! | [`get_one_room_event`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/event/{eventId}` | Get a single event by event ID. |
+//!
+//! # OpenID
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`request_open_id_token`] | `POST` | `/_matrix/client/v3/user/{userId}/openid/request_token` | Get an OpenID token object to verify the requester's identity. |
+//!
+//! # Presence
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
 //! | [`get_presence`] | `GET` | `/_matrix/client/v3/presence/{userId}/status` | Get this user's presence state. |
-//! | [`get_profile_field`] | `GET` | `/_matrix/client/v3/profile/{userId}/{keyName}` | Get a profile field for a user. |
-//! | [`get_protocol_metadata`] | `GET` | `/_matrix/client/v3/thirdparty/protocol/{protocol}` | Retrieve metadata about a specific protocol that the homeserver supports. |
-//! | [`get_protocols`] | `GET` | `/_matrix/client/v3/thirdparty/protocols` | Retrieve metadata about all protocols that a homeserver supports. |
-//! | [`get_public_rooms`] | `GET` | `/_matrix/client/v3/publicRooms` | Lists a server's published room directory |
+//! | [`set_presence`] | `PUT` | `/_matrix/client/v3/presence/{userId}/status` | Update this user's presence state. |
+//!
+//! # Push notifications
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`delete_push_rule`] | `DELETE` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}` | Delete a push rule. |
+//! | [`get_notifications`] | `GET` | `/_matrix/client/v3/notifications` | Gets a list of events that the user has been notified about |
 //! | [`get_push_rule`] | `GET` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}` | Retrieve a push rule. |
 //! | [`get_push_rule_actions`] | `GET` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions` | The actions for a push rule |
 //! | [`get_push_rules`] | `GET` | `/_matrix/client/v3/pushrules/` | Retrieve all push rulesets. |
 //! | [`get_push_rules_global`] | `GET` | `/_matrix/client/v3/pushrules/global/` | Retrieve all push rules. |
 //! | [`get_pushers`] | `GET` | `/_matrix/client/v3/pushers` | Gets the current pushers for the authenticated user |
-//! | [`get_relating_events`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/relations/{eventId}` | Get the child events for a given parent event. |
-//! | [`get_relating_events_with_rel_type`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}` | Get the child events for a given parent event, with a given `relType`. |
-//! | [`get_relating_events_with_rel_type_and_event_type`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}` | Get the child events for a given parent event, with a given `relType` and `eventType`. |
-//! | [`get_room_events`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/messages` | Get a list of events for this room |
+//! | [`is_push_rule_enabled`] | `GET` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled` | Get whether a push rule is enabled |
+//! | [`post_pusher`] | `POST` | `/_matrix/client/v3/pushers/set` | Modify a pusher for this user on the homeserver. |
+//! | [`set_push_rule`] | `PUT` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}` | Add or change a push rule. |
+//! | [`set_push_rule_actions`] | `PUT` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions` | Set the actions for a push rule. |
+//! | [`set_push_rule_enabled`] | `PUT` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled` | Enable or disable a push rule. |
+//!
+//! # Read Markers
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`set_read_marker`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/read_markers` | Set the position of the read marker for a room. |
+//!
+//! # Reporting content
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`report_event`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/report/{eventId}` | Report an event in a joined room as inappropriate. |
+//! | [`report_room`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/report` | Report a room as inappropriate. |
+//! | [`report_user`] | `POST` | `/_matrix/client/v3/users/{userId}/report` | Report a user as inappropriate. |
+//!
+//! # Room creation
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`create_room`] | `POST` | `/_matrix/client/v3/createRoom` | Create a new room |
+//!
+//! # Room directory
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`delete_room_alias`] | `DELETE` | `/_matrix/client/v3/directory/room/{roomAlias}` | Remove a mapping of room alias to room ID. |
+//! | [`get_local_aliases`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/aliases` | Get a list of local aliases on a given room. |
 //! | [`get_room_id_by_alias`] | `GET` | `/_matrix/client/v3/directory/room/{roomAlias}` | Get the room ID corresponding to this room alias. |
-//! | [`get_room_key_by_session_id`] | `GET` | `/_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` | Retrieve a key from the backup. |
-//! | [`get_room_keys`] | `GET` | `/_matrix/client/v3/room_keys/keys` | Retrieve the keys from the backup. |
-//! | [`get_room_keys_by_room_id`] | `GET` | `/_matrix/client/v3/room_keys/keys/{roomId}` | Retrieve the keys from the backup for a given room. |
-//! | [`get_room_keys_version`] | `GET` | `/_matrix/client/v3/room_keys/version/{version}` | Get information about an existing backup. |
-//! | [`get_room_keys_version_current`] | `GET` | `/_matrix/client/v3/room_keys/version` | Get information about the latest backup version. |
-//! | [`get_room_state`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/state` | Get all state events in the current state of a room. |
-//! | [`get_room_state_with_key`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` | Get the state identified by the type and key. |
-//! | [`get_room_summary`] | `GET` | `/_matrix/client/v1/room_summary/{roomIdOrAlias}` | Retrieves a summary for a room. |
-//! | [`get_room_tags`] | `GET` | `/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags` | List the tags for a room. |
+//! | [`set_room_alias`] | `PUT` | `/_matrix/client/v3/directory/room/{roomAlias}` | Create a new mapping from room alias to room ID. |
+//!
+//! # Room discovery
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`get_public_rooms`] | `GET` | `/_matrix/client/v3/publicRooms` | Lists a server's published room directory |
 //! | [`get_room_visibility_on_directory`] | `GET` | `/_matrix/client/v3/directory/list/room/{roomId}` | Gets the visibility of a room in the directory |
-//! | [`get_space_hierarchy`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/hierarchy` | Retrieve a portion of a space tree. |
-//! | [`get_thread_roots`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/threads` | Fetches a list of the threads in a room. |
-//! | [`get_token_owner`] | `GET` | `/_matrix/client/v3/account/whoami` | Gets information about the owner of an access token. |
-//! | [`get_turn_server`] | `GET` | `/_matrix/client/v3/voip/turnServer` | Obtain TURN server credentials. |
-//! | [`get_url_preview`] | `GET` | `/_matrix/media/v3/preview_url` | Get information about a URL for a client |
-//! | [`get_url_preview_authed`] | `GET` | `/_matrix/client/v1/media/preview_url` | Get information about a URL for a client |
-//! | [`get_user_profile`] | `GET` | `/_matrix/client/v3/profile/{userId}` | Get all profile information for a user. |
-//! | [`get_versions`] | `GET` | `/_matrix/client/versions` | Gets the versions of the specification supported by the server. |
-//! | [`get_wellknown`] | `GET` | `/.well-known/matrix/client` | Gets Matrix server discovery information about the domain. |
-//! | [`get_wellknown_policy`] | `GET` | `/.well-known/matrix/policy_server` | Gets information about a Policy Server's configuration, if available. |
-//! | [`get_wellknown_support`] | `GET` | `/.well-known/matrix/support` | Gets homeserver contacts and support details. |
-//! | [`get_who_is`] | `GET` | `/_matrix/client/v3/admin/whois/{userId}` | Gets information about a particular user. |
-//! | [`initial_sync`] | `GET` | `/_matrix/client/v3/initialSync` | Get the user's current state. |
+//! | [`query_public_rooms`] | `POST` | `/_matrix/client/v3/publicRooms` | Lists a server's published room directory with an optional filter |
+//! | [`set_room_visibility_on_directory`] | `PUT` | `/_matrix/client/v3/directory/list/room/{roomId}` | Sets the visibility of a room in the directory |
+//!
+//! # Room membership
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`ban`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/ban` | Ban a user in the room. |
+//! | [`forget_room`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/forget` | Stop the requesting user remembering about a particular room. |
+//! | [`get_joined_rooms`] | `GET` | `/_matrix/client/v3/joined_rooms` | Lists the user's current rooms. |
 //! | [`invite_by3_pid`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/invite` | Invite a user to participate in a particular room. |
 //! | [`invite_user`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/invite` | Invite a user to participate in a particular room. |
-//! | [`is_push_rule_enabled`] | `GET` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled` | Get whether a push rule is enabled |
 //! | [`join_room`] | `POST` | `/_matrix/client/v3/join/{roomIdOrAlias}` | Join the requesting user to a particular room. |
 //! | [`join_room_by_id`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/join` | Join the requesting user to a particular room. |
 //! | [`kick`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/kick` | Kick a user from the room. |
 //! | [`knock_room`] | `POST` | `/_matrix/client/v3/knock/{roomIdOrAlias}` | Knock on a room, requesting permission to join. |
 //! | [`leave_room`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/leave` | Stop the requesting user participating in a particular room. |
+//! | [`unban`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/unban` | Unban a user from the room. |
+//!
+//! # Room participation
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`define_filter`] | `POST` | `/_matrix/client/v3/user/{userId}/filter` | Upload a new filter. |
+//! | [`get_event_by_timestamp`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/timestamp_to_event` | Get the closest event ID to the given timestamp |
+//! | [`get_event_context`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/context/{eventId}` | Get events and state around the specified event. |
+//! | [`get_events`] | `GET` | `/_matrix/client/v3/events` | Listen on the event stream. |
+//! | [`get_filter`] | `GET` | `/_matrix/client/v3/user/{userId}/filter/{filterId}` | Download a filter |
+//! | [`get_joined_members_by_room`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/joined_members` | Gets the list of currently joined users and their profile data. |
+//! | [`get_members_by_room`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/members` | Get the m.room.member events for the room. |
+//! | [`get_one_event`] | `GET` | `/_matrix/client/v3/events/{eventId}` | Get a single event by event ID. |
+//! | [`get_one_room_event`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/event/{eventId}` | Get a single event by event ID. |
+//! | [`get_room_events`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/messages` | Get a list of events for this room |
+//! | [`get_room_state`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/state` | Get all state events in the current state of a room. |
+//! | [`get_room_state_with_key`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` | Get the state identified by the type and key. |
+//! | [`initial_sync`] | `GET` | `/_matrix/client/v3/initialSync` | Get the user's current state. |
+//! | [`peek_events`] | `GET` | `/_matrix/client/v3/events` | Listen on the event stream of a particular room. |
+//! | [`post_receipt`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` | Send a receipt for the given event ID. |
+//! | [`redact_event`] | `PUT` | `/_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}` | Strips all non-integrity-critical information out of an event. |
+//! | [`room_initial_sync`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/initialSync` | Snapshot the current state of a room and its most recent messages. |
+//! | [`send_message`] | `PUT` | `/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}` | Send a message event to the given room. |
+//! | [`set_room_state_with_key`] | `PUT` | `/_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` | Send a state event to the given room. |
+//! | [`set_typing`] | `PUT` | `/_matrix/client/v3/rooms/{roomId}/typing/{userId}` | Informs the server that the user has started or stopped typing. |
+//! | [`sync`] | `GET` | `/_matrix/client/v3/sync` | Synchronise the client's state and receive new messages. |
+//!
+//! # Room upgrades
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`upgrade_room`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/upgrade` | Upgrades a room to a new room version. |
+//!
+//! # Search
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`search`] | `POST` | `/_matrix/client/v3/search` | Perform a server-side search. |
+//!
+//! # Send-to-Device messaging
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`send_to_device`] | `PUT` | `/_matrix/client/v3/sendToDevice/{eventType}/{txnId}` | Send an event to a given set of devices. |
+//!
+//! # Server administration
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`get_admin_lock_user`] | `GET` | `/_matrix/client/v1/admin/lock/{userId}` | Gets information about the locked status of a particular user. |
+//! | [`get_admin_suspend_user`] | `GET` | `/_matrix/client/v1/admin/suspend/{userId}` | Gets information about the suspended status of a particular user. |
+//! | [`get_versions`] | `GET` | `/_matrix/client/versions` | Gets the versions of the specification supported by the server. |
+//! | [`get_wellknown`] | `GET` | `/.well-known/matrix/client` | Gets Matrix server discovery information about the domain. |
+//! | [`get_wellknown_policy`] | `GET` | `/.well-known/matrix/policy_server` | Gets information about a Policy Server's configuration, if available. |
+//! | [`get_wellknown_support`] | `GET` | `/.well-known/matrix/support` | Gets homeserver contacts and support details. |
+//! | [`get_who_is`] | `GET` | `/_matrix/client/v3/admin/whois/{userId}` | Gets information about a particular user. |
+//! | [`set_admin_lock_user`] | `PUT` | `/_matrix/client/v1/admin/lock/{userId}` | Set the locked status of a particular user. |
+//! | [`set_admin_suspend_user`] | `PUT` | `/_matrix/client/v1/admin/suspend/{userId}` | Set the suspended status of a particular user. |
+//!
+//! # Session management
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`generate_login_token`] | `POST` | `/_matrix/client/v1/login/get_token` | Optional endpoint to generate a single-use, time-limited, `m.login.token` token. |
+//! | [`get_auth_metadata`] | `GET` | `/_matrix/client/v1/auth_metadata` | Get the OAuth 2.0 authorisation server metadata. |
+//! | [`get_login_flows`] | `GET` | `/_matrix/client/v3/login` | Get the supported login types to authenticate users |
+//! | [`get_token_owner`] | `GET` | `/_matrix/client/v3/account/whoami` | Gets information about the owner of an access token. |
 //! | [`login`] | `POST` | `/_matrix/client/v3/login` | Authenticates the user. |
 //! | [`logout`] | `POST` | `/_matrix/client/v3/logout` | Invalidates a user access token |
 //! | [`logout_all`] | `POST` | `/_matrix/client/v3/logout/all` | Invalidates all access tokens for a user |
-//! | [`peek_events`] | `GET` | `/_matrix/client/v3/events` | Listen on the event stream of a particular room. |
-//! | [`ping_appservice`] | `POST` | `/_matrix/client/v1/appservice/{appserviceId}/ping` | Ask the homeserver to ping the application service to ensure the connection works. |
-//! | [`post3_pi_ds`] | `POST` | `/_matrix/client/v3/account/3pid` | Adds contact information to the user's account. |
-//! | [`post_pusher`] | `POST` | `/_matrix/client/v3/pushers/set` | Modify a pusher for this user on the homeserver. |
-//! | [`post_receipt`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` | Send a receipt for the given event ID. |
-//! | [`post_room_keys_version`] | `POST` | `/_matrix/client/v3/room_keys/version` | Create a new backup. |
-//! | [`put_room_key_by_session_id`] | `PUT` | `/_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` | Store a key in the backup. |
-//! | [`put_room_keys`] | `PUT` | `/_matrix/client/v3/room_keys/keys` | Store several keys in the backup. |
-//! | [`put_room_keys_by_room_id`] | `PUT` | `/_matrix/client/v3/room_keys/keys/{roomId}` | Store several keys in the backup for a given room. |
-//! | [`put_room_keys_version`] | `PUT` | `/_matrix/client/v3/room_keys/version/{version}` | Update information about an existing backup. |
-//! | [`query_keys`] | `POST` | `/_matrix/client/v3/keys/query` | Download device identity keys. |
-//! | [`query_location_by_alias`] | `GET` | `/_matrix/client/v3/thirdparty/location` | Reverse-lookup third-party locations given a Matrix room alias. |
-//! | [`query_location_by_protocol`] | `GET` | `/_matrix/client/v3/thirdparty/location/{protocol}` | Retrieve Matrix-side portals rooms leading to a third-party location. |
-//! | [`query_public_rooms`] | `POST` | `/_matrix/client/v3/publicRooms` | Lists a server's published room directory with an optional filter |
-//! | [`query_user_by_id`] | `GET` | `/_matrix/client/v3/thirdparty/user` | Reverse-lookup third-party users given a Matrix User ID. |
-//! | [`query_user_by_protocol`] | `GET` | `/_matrix/client/v3/thirdparty/user/{protocol}` | Retrieve the Matrix User ID of a corresponding third-party user. |
-//! | [`redact_event`] | `PUT` | `/_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}` | Strips all non-integrity-critical information out of an event. |
 //! | [`redirect_to_id_p`] | `GET` | `/_matrix/client/v3/login/sso/redirect/{idpId}` | Redirect the user's browser to the SSO interface for an IdP. |
 //! | [`redirect_to_sso`] | `GET` | `/_matrix/client/v3/login/sso/redirect` | Redirect the user's browser to the SSO interface. |
-//! | [`refresh`] | `POST` | `/_matrix/client/v3/refresh` | Refresh an access token |
-//! | [`register`] | `POST` | `/_matrix/client/v3/register` | Register for an account on this homeserver. |
-//! | [`registration_token_validity`] | `GET` | `/_matrix/client/v1/register/m.login.registration_token/validity` | Query if a given registration token is still valid. |
-//! | [`report_event`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/report/{eventId}` | Report an event in a joined room as inappropriate. |
-//! | [`report_room`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/report` | Report a room as inappropriate. |
-//! | [`report_user`] | `POST` | `/_matrix/client/v3/users/{userId}/report` | Report a user as inappropriate. |
-//! | [`request_open_id_token`] | `POST` | `/_matrix/client/v3/user/{userId}/openid/request_token` | Get an OpenID token object to verify the requester's identity. |
-//! | [`request_token_to3_pid_email`] | `POST` | `/_matrix/client/v3/account/3pid/email/requestToken` | Begins the validation process for an email address for association with the user's account. |
-//! | [`request_token_to3_pidmsisdn`] | `POST` | `/_matrix/client/v3/account/3pid/msisdn/requestToken` | Begins the validation process for a phone number for association with the user's account. |
-//! | [`request_token_to_register_email`] | `POST` | `/_matrix/client/v3/register/email/requestToken` | Begins the validation process for an email to be used during registration. |
-//! | [`request_token_to_register_msisdn`] | `POST` | `/_matrix/client/v3/register/msisdn/requestToken` | Requests a validation token be sent to the given phone number for the purpose of registering an account |
-//! | [`request_token_to_reset_password_email`] | `POST` | `/_matrix/client/v3/account/password/email/requestToken` | Requests a validation token be sent to the given email address for the purpose of resetting a user's password |
-//! | [`request_token_to_reset_password_msisdn`] | `POST` | `/_matrix/client/v3/account/password/msisdn/requestToken` | Requests a validation token be sent to the given phone number for the purpose of resetting a user's password. |
-//! | [`room_initial_sync`] | `GET` | `/_matrix/client/v3/rooms/{roomId}/initialSync` | Snapshot the current state of a room and its most recent messages. |
-//! | [`search`] | `POST` | `/_matrix/client/v3/search` | Perform a server-side search. |
-//! | [`search_user_directory`] | `POST` | `/_matrix/client/v3/user_directory/search` | Searches the user directory. |
-//! | [`send_message`] | `PUT` | `/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}` | Send a message event to the given room. |
-//! | [`send_to_device`] | `PUT` | `/_matrix/client/v3/sendToDevice/{eventType}/{txnId}` | Send an event to a given set of devices. |
+//!
+//! # Spaces
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`get_space_hierarchy`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/hierarchy` | Retrieve a portion of a space tree. |
+//!
+//! # Third-party Lookup
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`get_protocol_metadata`] | `GET` | `/_matrix/client/v3/thirdparty/protocol/{protocol}` | Retrieve metadata about a specific protocol that the homeserver supports. |
+//! | [`get_protocols`] | `GET` | `/_matrix/client/v3/thirdparty/protocols` | Retrieve metadata about all protocols that a homeserver supports. |
+//! | [`query_location_by_alias`] | `GET` | `/_matrix/client/v3/thirdparty/location` | Reverse-lookup third-party locations given a Matrix room alias. |
+//! | [`query_location_by_protocol`] | `GET` | `/_matrix/client/v3/thirdparty/location/{protocol}` | Retrieve Matrix-side portals rooms leading to a third-party location. |
+//! | [`query_user_by_id`] | `GET` | `/_matrix/client/v3/thirdparty/user` | Reverse-lookup third-party users given a Matrix User ID. |
+//! | [`query_user_by_protocol`] | `GET` | `/_matrix/client/v3/thirdparty/user/{protocol}` | Retrieve the Matrix User ID of a corresponding third-party user. |
+//!
+//! # Threads
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`get_thread_roots`] | `GET` | `/_matrix/client/v1/rooms/{roomId}/threads` | Fetches a list of the threads in a room. |
+//!
+//! # User data
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`delete_profile_field`] | `DELETE` | `/_matrix/client/v3/profile/{userId}/{keyName}` | Remove a profile field from a user. |
+//! | [`delete_room_tag`] | `DELETE` | `/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}` | Remove a tag from the room. |
+//! | [`get_account_data`] | `GET` | `/_matrix/client/v3/user/{userId}/account_data/{type}` | Get some account data for the user. |
+//! | [`get_account_data_per_room`] | `GET` | `/_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}` | Get some account data for the user that is specific to a room. |
+//! | [`get_profile_field`] | `GET` | `/_matrix/client/v3/profile/{userId}/{keyName}` | Get a profile field for a user. |
+//! | [`get_room_tags`] | `GET` | `/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags` | List the tags for a room. |
+//! | [`get_user_profile`] | `GET` | `/_matrix/client/v3/profile/{userId}` | Get all profile information for a user. |
 //! | [`set_account_data`] | `PUT` | `/_matrix/client/v3/user/{userId}/account_data/{type}` | Set some account data for the user. |
 //! | [`set_account_data_per_room`] | `PUT` | `/_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}` | Set some account data for the user that is specific to a room. |
-//! | [`set_admin_lock_user`] | `PUT` | `/_matrix/client/v1/admin/lock/{userId}` | Set the locked status of a particular user. |
-//! | [`set_admin_suspend_user`] | `PUT` | `/_matrix/client/v1/admin/suspend/{userId}` | Set the suspended status of a particular user. |
-//! | [`set_presence`] | `PUT` | `/_matrix/client/v3/presence/{userId}/status` | Update this user's presence state. |
 //! | [`set_profile_field`] | `PUT` | `/_matrix/client/v3/profile/{userId}/{keyName}` | Set a profile field for a user. |
-//! | [`set_push_rule`] | `PUT` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}` | Add or change a push rule. |
-//! | [`set_push_rule_actions`] | `PUT` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions` | Set the actions for a push rule. |
-//! | [`set_push_rule_enabled`] | `PUT` | `/_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled` | Enable or disable a push rule. |
-//! | [`set_read_marker`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/read_markers` | Set the position of the read marker for a room. |
-//! | [`set_room_alias`] | `PUT` | `/_matrix/client/v3/directory/room/{roomAlias}` | Create a new mapping from room alias to room ID. |
-//! | [`set_room_state_with_key`] | `PUT` | `/_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` | Send a state event to the given room. |
 //! | [`set_room_tag`] | `PUT` | `/_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}` | Add a tag to a room. |
-//! | [`set_room_visibility_on_directory`] | `PUT` | `/_matrix/client/v3/directory/list/room/{roomId}` | Sets the visibility of a room in the directory |
-//! | [`set_typing`] | `PUT` | `/_matrix/client/v3/rooms/{roomId}/typing/{userId}` | Informs the server that the user has started or stopped typing. |
-//! | [`sync`] | `GET` | `/_matrix/client/v3/sync` | Synchronise the client's state and receive new messages. |
-//! | [`unban`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/unban` | Unban a user from the room. |
-//! | [`unbind3pid_from_account`] | `POST` | `/_matrix/client/v3/account/3pid/unbind` | Removes a user's third-party identifier from an identity server. |
-//! | [`update_appservice_room_directory_visibility`] | `PUT` | `/_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}` | Updates a room's visibility in the application service's published room directory. |
-//! | [`update_device`] | `PUT` | `/_matrix/client/v3/devices/{deviceId}` | Create or update a device |
-//! | [`upgrade_room`] | `POST` | `/_matrix/client/v3/rooms/{roomId}/upgrade` | Upgrades a room to a new room version. |
-//! | [`upload_content`] | `POST` | `/_matrix/media/v3/upload` | Upload some content to the content repository. |
-//! | [`upload_content_to_mxc`] | `PUT` | `/_matrix/media/v3/upload/{serverName}/{mediaId}` | Upload content to an `mxc://` URI that was created earlier. |
-//! | [`upload_cross_signing_keys`] | `POST` | `/_matrix/client/v3/keys/device_signing/upload` | Upload cross-signing keys. |
-//! | [`upload_cross_signing_signatures`] | `POST` | `/_matrix/client/v3/keys/signatures/upload` | Upload cross-signing signatures. |
-//! | [`upload_keys`] | `POST` | `/_matrix/client/v3/keys/upload` | Upload end-to-end encryption keys. |
+//!
+//! # User directory
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`search_user_directory`] | `POST` | `/_matrix/client/v3/user_directory/search` | Searches the user directory. |
+//!
+//! # VOIP
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`get_turn_server`] | `GET` | `/_matrix/client/v3/voip/turnServer` | Obtain TURN server credentials. |
+//!
+//! # Other
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
+//! | [`get_room_summary`] | `GET` | `/_matrix/client/v1/room_summary/{roomIdOrAlias}` | Retrieves a summary for a room. |
+//! | [`ping_appservice`] | `POST` | `/_matrix/client/v1/appservice/{appserviceId}/ping` | Ask the homeserver to ping the application service to ensure the connection works. |
+//! | [`refresh`] | `POST` | `/_matrix/client/v3/refresh` | Refresh an access token |
 
 /// `POST /_matrix/client/v3/account/3pid/add`
 pub mod add3_pid;

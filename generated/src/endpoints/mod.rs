@@ -2,10 +2,19 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! One module per operation: its request, its responses and its metadata.
 //!
+//! Grouped as the spec tags them; every module is also in the list below, by name.
+//!
+//! # User data
+//!
 //! | Module | Method | Path | Summary |
 //! |---|---|---|---|
 //! | [`change_password`] | `POST` | `/account/password` | Changes a user's password. |
 //! | [`register`] | `POST` | `/register` | Register for an account on this homeserver. |
+//!
+//! # Other
+//!
+//! | Module | Method | Path | Summary |
+//! |---|---|---|---|
 //! | [`request_token_to_register_email`] | `POST` | `/register/email/requestToken` | Requests a validation token be sent to the given email address |
 
 /// `POST /account/password`

@@ -87,6 +87,9 @@ pub struct Operation {
     /// Description.
     #[serde(skip)]
     pub description: Option<String>,
+    /// The spec's first tag (`Room participation`): the group the endpoint index lists it under.
+    #[serde(skip)]
+    pub group: Option<String>,
     /// When the spec added, changed or deprecated it.
     pub lifecycle: Lifecycle,
     /// Whether an access token is sent.

@@ -59,6 +59,7 @@ pub(super) fn operation(types: &mut Types<'_>, input: Input<'_>) -> Operation {
         segments,
         summary: op.summary.clone(),
         description: op.description.clone(),
+        group: op.tags.first().cloned(),
         lifecycle: Lifecycle::read(&op.extensions, op.deprecated),
         auth,
         params,

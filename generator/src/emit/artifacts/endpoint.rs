@@ -1,5 +1,7 @@
 //! Emits one module per operation: its metadata, its request type and its own types.
 
+use std::collections::BTreeMap;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -11,23 +13,21 @@ use crate::model::{Api, Auth, Module, Operation, Param, ParamLocation, Presence,
 
 /// `endpoints/mod.rs`: the list of operation modules.
 pub(in crate::emit) fn index(api: &Api) -> TokenStream {
-    let mut lines = vec![
-        "One module per operation: its request, its responses and its metadata.".to_owned(),
-        String::new(),
-        "| Module | Method | Path | Summary |".to_owned(),
-        "|---|---|---|---|".to_owned(),
-    ];
-    for op in &api.operations {
-        let summary = op
-            .summary
-            .as_deref()
-            .map(|s| crate::docs::doc_lines(s).join(" "))
-            .unwrap_or_default();
-        let summary = summary.replace('|', "\\|");
-        lines.push(format!(
-            "| [`{}`] | `{}` | `{}` | {summary} |",
-            op.name, op.method, op.path
-        ));
+    let mut lines = vec!["One module per operation: its request, its responses and its metadata.".to_owned()];
+    let groups = groups(api);
+    if groups.len() > 1 {
+        lines.push(String::new());
+        lines.push("Grouped as the spec tags them; every module is also in the list below, by name.".to_owned());
+    }
+    for (group, operations) in &groups {
+        if groups.len() > 1 {
+            lines.push(String::new());
+            lines.push(format!("# {group}"));
+        }
+        lines.push(String::new());
+        lines.push("| Module | Method | Path | Summary |".to_owned());
+        lines.push("|---|---|---|---|".to_owned());
+        lines.extend(operations.iter().copied().map(index_row));
     }
     let doc = inner_doc_attrs(&lines);
     let modules = api.operations.iter().map(|op| {
@@ -36,6 +36,28 @@ pub(in crate::emit) fn index(api: &Api) -> TokenStream {
         quote! { #doc pub mod #name; }
     });
     quote! { #doc #(#modules)* }
+}
+
+/// The operations by the spec's first tag, groups and operations sorted by name; untagged
+/// ones last, under "Other".
+fn groups(api: &Api) -> Vec<(&str, Vec<&Operation>)> {
+    let mut groups: BTreeMap<(bool, &str), Vec<&Operation>> = BTreeMap::new();
+    for op in &api.operations {
+        let key = op.group.as_deref().map_or((true, "Other"), |group| (false, group));
+        groups.entry(key).or_default().push(op);
+    }
+    groups.into_iter().map(|((_, name), ops)| (name, ops)).collect()
+}
+
+/// One operation's row in the index: its module, method, path and summary.
+fn index_row(op: &Operation) -> String {
+    let summary = op
+        .summary
+        .as_deref()
+        .map(|s| crate::docs::doc_lines(s).join(" "))
+        .unwrap_or_default();
+    let summary = summary.replace('|', "\\|");
+    format!("| [`{}`] | `{}` | `{}` | {summary} |", op.name, op.method, op.path)
 }
 
 /// `endpoints/<operation>.rs`.
