@@ -40,10 +40,13 @@ struct Seen {
 type Starts = BTreeMap<Vec<String>, usize>;
 
 /// Goes through `tokens` once: notes paths and names in `seen`, and, given `starts`, returns
-/// the tokens with each path shortened (else the tokens as they were).
+/// the tokens with each path shortened (else nothing: only noting, it copies no token).
 fn walk(tokens: TokenStream, starts: Option<&Starts>, seen: &mut Seen) -> TokenStream {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out = Vec::with_capacity(tokens.len());
+    let mut out = Out {
+        tokens: Vec::with_capacity(if starts.is_some() { tokens.len() } else { 0 }),
+        building: starts.is_some(),
+    };
     let mut i = 0;
     while i < tokens.len() {
         let kept = kept_whole(&tokens, i);
@@ -54,7 +57,7 @@ fn walk(tokens: TokenStream, starts: Option<&Starts>, seen: &mut Seen) -> TokenS
             } else {
                 names(&tokens[i..i + kept], &mut seen.taken);
             }
-            out.extend_from_slice(&tokens[i..i + kept]);
+            out.extend(&tokens[i..i + kept]);
             i += kept;
             continue;
         }
@@ -63,29 +66,43 @@ fn walk(tokens: TokenStream, starts: Option<&Starts>, seen: &mut Seen) -> TokenS
                 if let Some(path) = crate_path(&tokens, i) {
                     let len = path.len() * 3 - 2;
                     match starts.and_then(|starts| starts.get(&path)) {
-                        Some(&start) => out.extend(path_tokens(&path[start..])),
-                        None => out.extend_from_slice(&tokens[i..i + len]),
+                        Some(&start) => out.extend(&path_tokens(&path[start..])),
+                        None => out.extend(&tokens[i..i + len]),
                     }
                     seen.paths.insert(path);
                     i += len;
                     continue;
                 }
-                out.push(tokens[i].clone());
+                out.extend(&tokens[i..=i]);
             }
             TokenTree::Ident(ident) => {
                 seen.taken.insert(ident.to_string());
-                out.push(tokens[i].clone());
+                out.extend(&tokens[i..=i]);
             }
             TokenTree::Group(group) => {
                 let mut inner = Group::new(group.delimiter(), walk(group.stream(), starts, seen));
                 inner.set_span(group.span());
-                out.push(TokenTree::Group(inner));
+                out.extend(&[TokenTree::Group(inner)]);
             }
-            TokenTree::Punct(_) | TokenTree::Literal(_) => out.push(tokens[i].clone()),
+            TokenTree::Punct(_) | TokenTree::Literal(_) => out.extend(&tokens[i..=i]),
         }
         i += 1;
     }
-    out.into_iter().collect()
+    out.tokens.into_iter().collect()
+}
+
+/// The tokens [`walk`] writes, when it writes any.
+struct Out {
+    tokens: Vec<TokenTree>,
+    building: bool,
+}
+
+impl Out {
+    fn extend(&mut self, tokens: &[TokenTree]) {
+        if self.building {
+            self.tokens.extend_from_slice(tokens);
+        }
+    }
 }
 
 /// How many tokens from `i` are left whole: a `use` statement up to its `;`, or an inline
