@@ -80,6 +80,32 @@ fn borrowed_response(message: &http::Response<Bytes>) -> http::Response<&[u8]> {
     builder.body(message.body().as_ref()).expect("the response copies")
 }
 
+/// The groups `{name}_de` and `{name}_ser`: `body` read as the generated type and as ruma's,
+/// and the values read from it written back.
+fn body_groups<G, R>(c: &mut Criterion, name: &str, body: &[u8], generated: &G, ruma: &R)
+where
+    G: serde::Serialize + serde::de::DeserializeOwned,
+    R: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let mut group = c.benchmark_group(format!("{name}_de"));
+    group.bench_function("generated", |b| {
+        b.iter(|| serde_json::from_slice::<G>(black_box(body)).expect("reads"))
+    });
+    group.bench_function("ruma", |b| {
+        b.iter(|| serde_json::from_slice::<R>(black_box(body)).expect("reads"))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group(format!("{name}_ser"));
+    group.bench_function("generated", |b| {
+        b.iter(|| serde_json::to_vec(black_box(generated)).expect("writes"))
+    });
+    group.bench_function("ruma", |b| {
+        b.iter(|| serde_json::to_vec(black_box(ruma)).expect("writes"))
+    });
+    group.finish();
+}
+
 /// The register request body: serde only.
 fn request_body(c: &mut Criterion) {
     let generated: register::RequestBody = serde_json::from_slice(REQUEST).expect("generated reads it");
@@ -87,23 +113,7 @@ fn request_body(c: &mut Criterion) {
     assert_eq!(json(&serde_json::to_vec(&generated).expect("writes")), json(REQUEST));
     assert_eq!(json(&serde_json::to_vec(&ruma).expect("writes")), json(REQUEST));
 
-    let mut group = c.benchmark_group("request_body_de");
-    group.bench_function("generated", |b| {
-        b.iter(|| serde_json::from_slice::<register::RequestBody>(black_box(REQUEST)).expect("reads"))
-    });
-    group.bench_function("ruma", |b| {
-        b.iter(|| serde_json::from_slice::<ruma_register::RequestBody>(black_box(REQUEST)).expect("reads"))
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("request_body_ser");
-    group.bench_function("generated", |b| {
-        b.iter(|| serde_json::to_vec(black_box(&generated)).expect("writes"))
-    });
-    group.bench_function("ruma", |b| {
-        b.iter(|| serde_json::to_vec(black_box(&ruma)).expect("writes"))
-    });
-    group.finish();
+    body_groups(c, "request_body", REQUEST, &generated, &ruma);
 
     // What serde_path_to_error costs on top of serde_json.
     let mut group = c.benchmark_group("json_body_de");
@@ -180,24 +190,8 @@ fn response(c: &mut Criterion) {
     let generated: register::ResponseBody = serde_json::from_slice(RESPONSE).expect("generated reads it");
     let ruma: ruma_register::ResponseBody = serde_json::from_slice(RESPONSE).expect("ruma reads it");
 
-    let mut group = c.benchmark_group("response_body_de");
-    group.bench_function("generated", |b| {
-        b.iter(|| serde_json::from_slice::<register::ResponseBody>(black_box(RESPONSE)).expect("reads"))
-    });
-    group.bench_function("ruma", |b| {
-        b.iter(|| serde_json::from_slice::<ruma_register::ResponseBody>(black_box(RESPONSE)).expect("reads"))
-    });
-    group.finish();
-
     // ruma has no `home_server` (deprecated in the spec): its body is 24 bytes shorter.
-    let mut group = c.benchmark_group("response_body_ser");
-    group.bench_function("generated", |b| {
-        b.iter(|| serde_json::to_vec(black_box(&generated)).expect("writes"))
-    });
-    group.bench_function("ruma", |b| {
-        b.iter(|| serde_json::to_vec(black_box(&ruma)).expect("writes"))
-    });
-    group.finish();
+    body_groups(c, "response_body", RESPONSE, &generated, &ruma);
 
     response_body_without_home_server(c, &ruma);
     response_http(c);

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use super::inline::{backtick_runs, run_len};
+
 /// A box shortcode that the block pass turns into a container.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum BoxKind {
@@ -335,25 +337,6 @@ fn rewrite_prose(text: &str, site: &str) -> String {
         }
     }
     out
-}
-
-/// Start positions of the maximal backtick runs, grouped by run length.
-fn backtick_runs(c: &[char]) -> BTreeMap<usize, Vec<usize>> {
-    let mut runs: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    let mut at = 0;
-    while at < c.len() {
-        let len = run_len(c, at);
-        if len > 0 {
-            runs.entry(len).or_default().push(at);
-        }
-        at += len.max(1);
-    }
-    runs
-}
-
-/// Number of backticks starting at `at`.
-fn run_len(c: &[char], at: usize) -> usize {
-    c[at..].iter().take_while(|&&ch| ch == '`').count()
 }
 
 /// End of the code span opened by the backtick run at `at` (after its closing run), or of

@@ -250,7 +250,7 @@ impl Inline {
 }
 
 /// Start positions of all maximal backtick runs, grouped by run length.
-fn backtick_runs(c: &[char]) -> BTreeMap<usize, Vec<usize>> {
+pub(super) fn backtick_runs(c: &[char]) -> BTreeMap<usize, Vec<usize>> {
     let mut runs: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut at = 0;
     while at < c.len() {
@@ -264,7 +264,7 @@ fn backtick_runs(c: &[char]) -> BTreeMap<usize, Vec<usize>> {
 }
 
 /// Number of backticks starting at `at`.
-fn run_len(c: &[char], at: usize) -> usize {
+pub(super) fn run_len(c: &[char], at: usize) -> usize {
     c[at..].iter().take_while(|&&ch| ch == '`').count()
 }
 

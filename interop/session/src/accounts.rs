@@ -312,6 +312,22 @@ async fn read_device(user: &User, device_id: &str, name: &str, log: &mut Log<'_>
     Ok(device.device_id)
 }
 
+/// The IDs of `user`'s devices, as `GET /devices` lists them, and the request that asked.
+async fn device_ids(user: &User) -> Result<(get_devices::Request, Vec<String>), Failure> {
+    let request = get_devices::Request::new();
+    let answer = user.client.get_devices(&request).await.or_fail(&request)?;
+    let get_devices::Response::Ok(body) = answer else {
+        return Err(Failure::answer(&request, "Ok", &answer));
+    };
+    let ids = body
+        .devices
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.device_id)
+        .collect();
+    Ok((request, ids))
+}
+
 /// The phone logs out (its token dies, the other device lives on and no longer lists it),
 /// then `other` logs out everywhere.
 pub(crate) async fn log_out(user: &User, phone: &User, other: &User, log: &mut Log<'_>) -> Result<(), Failure> {
@@ -322,17 +338,7 @@ pub(crate) async fn log_out(user: &User, phone: &User, other: &User, log: &mut L
     };
     log.step(&request, format!("{}'s phone logs out", phone.name), "Ok");
     token_refused(phone, log).await?;
-    let request = get_devices::Request::new();
-    let answer = user.client.get_devices(&request).await.or_fail(&request)?;
-    let get_devices::Response::Ok(body) = answer else {
-        return Err(Failure::answer(&request, "Ok", &answer));
-    };
-    let ids: Vec<String> = body
-        .devices
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| d.device_id)
-        .collect();
+    let (request, ids) = device_ids(user).await?;
     ensure(&request, ids == [user.device_id.clone()], || {
         format!("devices {ids:?} after the logout")
     })?;
@@ -421,17 +427,7 @@ pub(crate) async fn delete_device(
         "... a wrong password, then the right one",
         "Unauthorized, then Ok",
     );
-    let listed = get_devices::Request::new();
-    let answer = user.client.get_devices(&listed).await.or_fail(&listed)?;
-    let get_devices::Response::Ok(body) = answer else {
-        return Err(Failure::answer(&listed, "Ok", &answer));
-    };
-    let ids: Vec<String> = body
-        .devices
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| d.device_id)
-        .collect();
+    let (listed, ids) = device_ids(user).await?;
     ensure(&listed, !ids.contains(&device.device_id), || {
         format!("devices {ids:?} after the deletion")
     })?;

@@ -77,6 +77,17 @@ pub struct Message {
     pub body: String,
 }
 
+impl Message {
+    /// The `body` of a message event's content; empty when it has none.
+    pub fn body_of(content: &serde_json::Map<String, serde_json::Value>) -> String {
+        content
+            .get("body")
+            .and_then(|b| b.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
 /// The room `room_id` among the joined rooms of a sync answer.
 pub fn joined<'a>(body: &'a sync::ResponseBody, room_id: &str) -> Option<&'a sync::JoinedRoom> {
     body.rooms.as_ref()?.join.as_ref()?.get(room_id)
@@ -91,12 +102,7 @@ pub fn messages(room: &sync::JoinedRoom) -> Vec<Message> {
         .map(|event| Message {
             event_id: event.event_id.clone(),
             sender: event.sender.clone(),
-            body: event
-                .content
-                .get("body")
-                .and_then(|b| b.as_str())
-                .unwrap_or_default()
-                .to_owned(),
+            body: Message::body_of(&event.content),
         })
         .collect()
 }

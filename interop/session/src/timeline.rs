@@ -170,17 +170,10 @@ pub(crate) async fn paginate(user: &User, room_id: &str, sent: &[Message], log: 
         ensure(&request, i64::try_from(count).is_ok_and(|n| n <= PAGE), || {
             format!("{count} events in a page")
         })?;
-        seen.extend(body.chunk.into_iter().map(|event| {
-            Message {
-                body: event
-                    .content
-                    .get("body")
-                    .and_then(|b| b.as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
-                event_id: event.event_id,
-                sender: event.sender,
-            }
+        seen.extend(body.chunk.into_iter().map(|event| Message {
+            body: Message::body_of(&event.content),
+            event_id: event.event_id,
+            sender: event.sender,
         }));
         let more = if body.end.is_some() {
             "an end token"

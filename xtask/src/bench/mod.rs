@@ -47,10 +47,6 @@ pub fn run(workspace: &Path, args: &BenchArgs) -> anyhow::Result<()> {
     // Criterion and the loopback bench take `--quick` after their `--`.
     let quick: &[&str] = if args.quick { &["--quick"] } else { &[] };
     let with_quick = |args: &[&'static str]| [args, quick].concat();
-    cargo(
-        workspace,
-        &with_quick(&["bench", "--package", "generator", "--bench", "generate", "--"]),
-    )?;
     cargo(workspace, &with_quick(&["bench", "--package", "bench", "--"]))?;
     let criterion = cargo_output(
         workspace,
@@ -126,11 +122,9 @@ fn render(
     out.push_str("\n```\n\n");
     out.push_str("## 2 and 3. Generated server overhead (in-process) and serde against ruma-client-api\n\n");
     out.push_str("criterion medians; the ratio is generated / other (below 1: the generated code is faster). ");
-    out.push_str(
-        "The groups are described in `bench/README.md`; the `codegen_seed_in_process` group is the generator itself ",
-    );
-    out.push_str("in-process on the seed (`generator/benches/generate.rs`): model, emit and format, and both; ");
-    out.push_str("`codegen_whole_api_in_process` the same on the whole v1.19 API (`bench/benches/codegen.rs`). ");
+    out.push_str("The groups are described in `bench/README.md`; the `codegen_seed_in_process` and ");
+    out.push_str("`codegen_whole_api_in_process` groups are the generator itself in-process on the seed and on the ");
+    out.push_str("whole v1.19 API (`bench/benches/codegen.rs`): model, emit and format, and both. ");
     out.push_str("The `sync_*` groups read and write the spec's `/sync` example (`sync_large_*`: its joined room ");
     out.push_str("repeated 200 times) with the whole-API crate and ruma (`bench/benches/sync.rs`): ruma keeps every ");
     out.push_str("event as raw JSON, the generated types parse them, so `ruma_typed_events` adds the typing of ");
