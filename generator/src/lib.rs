@@ -12,8 +12,10 @@
 //! [`model_file`] writes the model into the crate too, so that the next run can report what a
 //! spec bump changes ([`diff`]).
 //!
-//! [`config`] is the codegen config every stage reads; [`error`] and [`diagnostics`] report
-//! what went wrong, with the file and the place.
+//! [`config`] is the codegen config every stage reads; [`naming`] names everything the crate
+//! has (case, keywords, collisions, imports); `docs` turns the spec's Markdown and Hugo
+//! shortcodes into rustdoc; [`error`], `locate` and [`diagnostics`] report what went wrong,
+//! with the file and the place; [`workspace`] lists the crates this workspace commits.
 
 pub mod config;
 pub mod diagnostics;
