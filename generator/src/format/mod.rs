@@ -1,6 +1,6 @@
 //! Turns tokens into formatted Rust source: `syn::File` -> `prettyplease`, after a header, then
 //! a blank line between items (prettyplease writes none), as a person lays a file out; each
-//! file imports what it uses ([`imports`]).
+//! file imports what it uses (`imports`).
 
 mod imports;
 
