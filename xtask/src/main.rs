@@ -7,7 +7,7 @@
 //! - `js-sdk`: register and change a password with matrix-js-sdk ([`web`]);
 //! - `load`: many registrations at once, then the server killed mid-load ([`load`]);
 //! - `schemathesis`: schemathesis against the example homeserver ([`schemathesis`]);
-//! - `bench [--quick] [--compile-cost]`: the benchmarks, written to BENCHMARKS.md ([`bench`]);
+//! - `bench [--quick] [--compile-cost]`: the benchmarks, written to BENCHMARKS.md ([`mod@bench`]);
 //! - `semver-checks`: the change report's grades against cargo-semver-checks ([`semver_checks`]);
 //! - `measure` (hidden, the bench's): one program's wall time, CPU time and peak memory
 //!   ([`bench::measure`]).

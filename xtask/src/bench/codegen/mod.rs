@@ -52,9 +52,9 @@
 //! and [`WHOLE_API_TARGET_MIB`] MiB peak (issue 10). They are reported, never enforced: the
 //! machine has 2 cores shared with other builds, so single numbers are noisy.
 //!
-//! The driver's parts: [`specs`] (the specs measured and their sizes), [`runs`] (one tool on
-//! one spec, run after run), [`peer`] (openapi-generator), [`analysis`] (ratios, growth and
-//! targets), [`machine`] (where the numbers come from) and [`report`] (the lines printed).
+//! The driver's parts: [`mod@specs`] (the specs measured and their sizes), [`runs`] (one tool on
+//! one spec, run after run), [`mod@peer`] (openapi-generator), [`analysis`] (ratios, growth and
+//! targets), [`mod@machine`] (where the numbers come from) and [`report`] (the lines printed).
 
 mod analysis;
 mod machine;
