@@ -27,7 +27,8 @@ use std::borrow::Cow;
 use std::hint::black_box;
 
 use bytes::Bytes;
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use common::{batched, body_groups};
+use criterion::{Criterion, criterion_group, criterion_main};
 use matrix_registration::endpoints::register;
 use matrix_registration::types::AuthResponse;
 use ruma_client_api::account::register::v3 as ruma_register;
@@ -37,6 +38,8 @@ use ruma_common::api::error::FromHttpResponseError;
 use ruma_common::api::{
     IncomingRequestExt, IncomingResponseExt, MatrixVersion, OutgoingRequestExt, OutgoingResponseExt, SupportedVersions,
 };
+
+mod common;
 
 const REQUEST: &[u8] = bench::REGISTER_REQUEST.as_bytes();
 const RESPONSE: &[u8] = bench::REGISTER_RESPONSE.as_bytes();
@@ -80,32 +83,6 @@ fn borrowed_response(message: &http::Response<Bytes>) -> http::Response<&[u8]> {
     builder.body(message.body().as_ref()).expect("the response copies")
 }
 
-/// The groups `{name}_de` and `{name}_ser`: `body` read as the generated type and as ruma's,
-/// and the values read from it written back.
-fn body_groups<G, R>(c: &mut Criterion, name: &str, body: &[u8], generated: &G, ruma: &R)
-where
-    G: serde::Serialize + serde::de::DeserializeOwned,
-    R: serde::Serialize + serde::de::DeserializeOwned,
-{
-    let mut group = c.benchmark_group(format!("{name}_de"));
-    group.bench_function("generated", |b| {
-        b.iter(|| serde_json::from_slice::<G>(black_box(body)).expect("reads"))
-    });
-    group.bench_function("ruma", |b| {
-        b.iter(|| serde_json::from_slice::<R>(black_box(body)).expect("reads"))
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group(format!("{name}_ser"));
-    group.bench_function("generated", |b| {
-        b.iter(|| serde_json::to_vec(black_box(generated)).expect("writes"))
-    });
-    group.bench_function("ruma", |b| {
-        b.iter(|| serde_json::to_vec(black_box(ruma)).expect("writes"))
-    });
-    group.finish();
-}
-
 /// The register request body: serde only.
 fn request_body(c: &mut Criterion) {
     let generated: register::RequestBody = serde_json::from_slice(REQUEST).expect("generated reads it");
@@ -144,13 +121,12 @@ fn request_http(c: &mut Criterion) {
         b.iter(|| register::Request::try_from_http(black_box(&request)).expect("reads"))
     });
     // ruma takes the request by value, with a borrowed body: the copy of the head is made outside the timing.
-    group.bench_function("ruma", |b| {
-        b.iter_batched(
-            || borrowed(&request),
-            |request| ruma_register::Request::try_from_http_request(request, &[]).expect("reads"),
-            BatchSize::SmallInput,
-        )
-    });
+    batched(
+        &mut group,
+        "ruma",
+        || borrowed(&request),
+        |request| ruma_register::Request::try_from_http_request(request, &[]).expect("reads"),
+    );
     group.finish();
 
     let prefix = format!("{SERVER}/_matrix/client/v3");
@@ -171,17 +147,16 @@ fn request_http(c: &mut Criterion) {
         b.iter(|| black_box(&generated).try_into_http(black_box(&prefix)).expect("writes"))
     });
     // ruma's request is consumed: the clone is made outside the timing.
-    group.bench_function("ruma", |b| {
-        b.iter_batched(
-            || ruma.clone(),
-            |request| {
-                request
-                    .try_into_http_request::<Vec<u8>>(SERVER, SendAccessToken::None, Cow::Borrowed(&versions))
-                    .expect("writes")
-            },
-            BatchSize::SmallInput,
-        )
-    });
+    batched(
+        &mut group,
+        "ruma",
+        || ruma.clone(),
+        |request| {
+            request
+                .try_into_http_request::<Vec<u8>>(SERVER, SendAccessToken::None, Cow::Borrowed(&versions))
+                .expect("writes")
+        },
+    );
     group.finish();
 }
 
@@ -233,37 +208,33 @@ fn response_http(c: &mut Criterion) {
     assert_eq!(ruma.user_id.as_str(), "@alice:localhost");
 
     let mut group = c.benchmark_group("response_http_server_build");
-    group.bench_function("generated", |b| {
-        b.iter_batched(
-            || generated.clone(),
-            register::Response::into_http,
-            BatchSize::SmallInput,
-        )
-    });
-    group.bench_function("ruma", |b| {
-        b.iter_batched(
-            || ruma.clone(),
-            |response| response.try_into_http_response::<Vec<u8>>().expect("writes"),
-            BatchSize::SmallInput,
-        )
-    });
+    batched(
+        &mut group,
+        "generated",
+        || generated.clone(),
+        register::Response::into_http,
+    );
+    batched(
+        &mut group,
+        "ruma",
+        || ruma.clone(),
+        |response| response.try_into_http_response::<Vec<u8>>().expect("writes"),
+    );
     group.finish();
 
     let mut group = c.benchmark_group("response_http_client_parse");
-    group.bench_function("generated", |b| {
-        b.iter_batched(
-            || message.clone(),
-            |message| register::Response::try_from_http(message).expect("reads"),
-            BatchSize::SmallInput,
-        )
-    });
-    group.bench_function("ruma", |b| {
-        b.iter_batched(
-            || borrowed_response(&message),
-            |message| ruma_register::Response::try_from_http_response(message).expect("reads"),
-            BatchSize::SmallInput,
-        )
-    });
+    batched(
+        &mut group,
+        "generated",
+        || message.clone(),
+        |message| register::Response::try_from_http(message).expect("reads"),
+    );
+    batched(
+        &mut group,
+        "ruma",
+        || borrowed_response(&message),
+        |message| ruma_register::Response::try_from_http_response(message).expect("reads"),
+    );
     group.finish();
 }
 
@@ -300,33 +271,28 @@ fn uiaa(c: &mut Criterion) {
     ));
 
     let mut group = c.benchmark_group("uiaa_http_client_parse");
-    group.bench_function("generated", |b| {
-        b.iter_batched(
-            || message.clone(),
-            |message| register::Response::try_from_http(message).expect("reads"),
-            BatchSize::SmallInput,
-        )
-    });
-    group.bench_function("ruma", |b| {
-        b.iter_batched(
-            || borrowed_response(&message),
-            |message| ruma_register::Response::try_from_http_response(message).expect_err("a UIAA answer"),
-            BatchSize::SmallInput,
-        )
-    });
+    batched(
+        &mut group,
+        "generated",
+        || message.clone(),
+        |message| register::Response::try_from_http(message).expect("reads"),
+    );
+    batched(
+        &mut group,
+        "ruma",
+        || borrowed_response(&message),
+        |message| ruma_register::Response::try_from_http_response(message).expect_err("a UIAA answer"),
+    );
     group.finish();
 
     let mut group = c.benchmark_group("uiaa_http_server_build");
-    group.bench_function("generated", |b| {
-        b.iter_batched(|| ours.clone(), register::Response::into_http, BatchSize::SmallInput)
-    });
-    group.bench_function("ruma", |b| {
-        b.iter_batched(
-            || UiaaResponse::AuthResponse(ruma.clone()),
-            |response| response.try_into_http_response::<Vec<u8>>().expect("writes"),
-            BatchSize::SmallInput,
-        )
-    });
+    batched(&mut group, "generated", || ours.clone(), register::Response::into_http);
+    batched(
+        &mut group,
+        "ruma",
+        || UiaaResponse::AuthResponse(ruma.clone()),
+        |response| response.try_into_http_response::<Vec<u8>>().expect("writes"),
+    );
     group.finish();
 }
 

@@ -23,13 +23,16 @@
 use std::hint::black_box;
 
 use bytes::Bytes;
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use common::batched;
+use criterion::{Criterion, criterion_group, criterion_main};
 use matrix_client_server::endpoints::sync;
 use ruma_client_api::sync::sync_events::v3 as ruma_sync;
 use ruma_common::api::{IncomingResponseExt, OutgoingResponseExt};
 use serde_json::Value;
 
 /// The joined rooms of the large answer.
+mod common;
+
 const LARGE_ROOMS: usize = 200;
 
 /// The model name of the example: the 200 answer of `sync`.
@@ -166,23 +169,7 @@ fn events_in(value: &Value) -> usize {
 fn body(c: &mut Criterion, name: &str, example: &[u8]) {
     let (generated, ruma) = check(example);
 
-    let mut group = c.benchmark_group(format!("{name}_body_de"));
-    group.bench_function("generated", |b| {
-        b.iter(|| serde_json::from_slice::<sync::ResponseBody>(black_box(example)).expect("reads"))
-    });
-    group.bench_function("ruma", |b| {
-        b.iter(|| serde_json::from_slice::<ruma_sync::ResponseBody>(black_box(example)).expect("reads"))
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group(format!("{name}_body_ser"));
-    group.bench_function("generated", |b| {
-        b.iter(|| serde_json::to_vec(black_box(&generated)).expect("writes"))
-    });
-    group.bench_function("ruma", |b| {
-        b.iter(|| serde_json::to_vec(black_box(&ruma)).expect("writes"))
-    });
-    group.finish();
+    common::body_groups(c, &format!("{name}_body"), example, &generated, &ruma);
 }
 
 fn http_response(body: &[u8]) -> http::Response<Bytes> {
@@ -215,40 +202,28 @@ fn http(c: &mut Criterion, example: &[u8]) {
     );
 
     let mut group = c.benchmark_group("sync_http_client_parse");
-    group.bench_function("generated", |b| {
-        b.iter_batched(
-            || message.clone(),
-            |message| sync::Response::try_from_http(message).expect("reads"),
-            BatchSize::SmallInput,
-        )
+    batched(
+        &mut group,
+        "generated",
+        || message.clone(),
+        |message| sync::Response::try_from_http(message).expect("reads"),
+    );
+    batched(&mut group, "ruma", borrowed, |message| {
+        ruma_sync::Response::try_from_http_response(message).expect("reads")
     });
-    group.bench_function("ruma", |b| {
-        b.iter_batched(
-            borrowed,
-            |message| ruma_sync::Response::try_from_http_response(message).expect("reads"),
-            BatchSize::SmallInput,
-        )
-    });
-    group.bench_function("ruma_typed_events", |b| {
-        b.iter_batched(
-            borrowed,
-            |message| typed_events(&ruma_sync::Response::try_from_http_response(message).expect("reads")),
-            BatchSize::SmallInput,
-        )
+    batched(&mut group, "ruma_typed_events", borrowed, |message| {
+        typed_events(&ruma_sync::Response::try_from_http_response(message).expect("reads"))
     });
     group.finish();
 
     let mut group = c.benchmark_group("sync_http_server_build");
-    group.bench_function("generated", |b| {
-        b.iter_batched(|| generated.clone(), sync::Response::into_http, BatchSize::SmallInput)
-    });
-    group.bench_function("ruma", |b| {
-        b.iter_batched(
-            || ruma.clone(),
-            |response| response.try_into_http_response::<Vec<u8>>().expect("writes"),
-            BatchSize::SmallInput,
-        )
-    });
+    batched(&mut group, "generated", || generated.clone(), sync::Response::into_http);
+    batched(
+        &mut group,
+        "ruma",
+        || ruma.clone(),
+        |response| response.try_into_http_response::<Vec<u8>>().expect("writes"),
+    );
     group.finish();
 }
 
