@@ -3,8 +3,9 @@
 //! Hostile requests: whatever the method, path, query, headers and body, the router
 //! answers without panicking, never with a 500 when the server itself never fails, and
 //! every 4xx carries a Matrix error (`errcode` and `error`).
-
 #![cfg(feature = "server")]
+
+use matrix_client_server::server::{HandlerError, Server, router};
 use proptest::prelude::*;
 use tower::ServiceExt;
 
@@ -181,13 +182,10 @@ const PATHS: &[&str] = &[
 /// A server that implements nothing and never fails.
 struct Calm;
 
-impl matrix_client_server::server::Server for Calm {
+impl Server for Calm {
     type Identity = ();
 
-    async fn authenticate(
-        &self,
-        token: &str,
-    ) -> Result<Option<()>, matrix_client_server::server::HandlerError> {
+    async fn authenticate(&self, token: &str) -> Result<Option<()>, HandlerError> {
         Ok((token == "valid").then_some(()))
     }
 }
@@ -256,10 +254,9 @@ proptest! {
     .method(method).uri(uri); for (name, value) in & headers { if let Ok(value) =
     http::HeaderValue::from_str(value) { request = request.header(name.as_str(), value);
     } } let Ok(request) = request.body(axum::body::Body::from(body)) else { return Ok(())
-    }; let (status, json) = runtime().block_on(async { let response =
-    matrix_client_server::server::router(Calm).oneshot(request). await
-    .expect("the router answers"); let status = response.status(); let bytes =
-    axum::body::to_bytes(response.into_body(), usize::MAX). await
+    }; let (status, json) = runtime().block_on(async { let response = router(Calm)
+    .oneshot(request). await .expect("the router answers"); let status = response
+    .status(); let bytes = axum::body::to_bytes(response.into_body(), usize::MAX). await
     .expect("the body is read"); (status, serde_json::from_slice:: < serde_json::Value >
     (& bytes).unwrap_or(serde_json::Value::Null)) }); prop_assert_ne!(status.as_u16(),
     500, "{}", json); if status.is_client_error() && ! head { let errcode =

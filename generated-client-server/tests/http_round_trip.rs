@@ -2,8 +2,55 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! Every operation's request, with every input filled, and every documented response
 //! survive the trip through `http` unchanged.
-
 #![allow(clippy::unreadable_literal)]
+
+use matrix_client_server::endpoints;
+use matrix_client_server::endpoints::{
+    add3_pid, ban, bind3_pid, change_password, check_username_availability, claim_keys,
+    create_content, create_room, deactivate_account, define_filter,
+    delete3pid_from_account, delete_device, delete_devices, delete_profile_field,
+    delete_push_rule, delete_room_alias, delete_room_key_by_session_id, delete_room_keys,
+    delete_room_keys_by_room_id, delete_room_keys_version, delete_room_tag, forget_room,
+    generate_login_token, get_account3_pi_ds, get_account_data,
+    get_account_data_per_room, get_admin_lock_user, get_admin_suspend_user,
+    get_auth_metadata, get_capabilities, get_config, get_config_authed, get_content,
+    get_content_authed, get_content_override_name, get_content_override_name_authed,
+    get_content_thumbnail, get_content_thumbnail_authed, get_device, get_devices,
+    get_event_by_timestamp, get_event_context, get_events, get_filter,
+    get_joined_members_by_room, get_joined_rooms, get_keys_changes, get_local_aliases,
+    get_login_flows, get_members_by_room, get_mutual_rooms, get_notifications,
+    get_one_event, get_one_room_event, get_presence, get_profile_field,
+    get_protocol_metadata, get_protocols, get_public_rooms, get_push_rule,
+    get_push_rule_actions, get_push_rules, get_push_rules_global, get_pushers,
+    get_relating_events, get_relating_events_with_rel_type,
+    get_relating_events_with_rel_type_and_event_type, get_room_events,
+    get_room_id_by_alias, get_room_key_by_session_id, get_room_keys,
+    get_room_keys_by_room_id, get_room_keys_version, get_room_keys_version_current,
+    get_room_state, get_room_state_with_key, get_room_summary, get_room_tags,
+    get_room_visibility_on_directory, get_space_hierarchy, get_thread_roots,
+    get_token_owner, get_turn_server, get_url_preview, get_url_preview_authed,
+    get_user_profile, get_versions, get_wellknown, get_wellknown_policy,
+    get_wellknown_support, get_who_is, initial_sync, invite_by3_pid, invite_user,
+    is_push_rule_enabled, join_room, join_room_by_id, kick, knock_room, leave_room,
+    login, logout, logout_all, peek_events, ping_appservice, post3_pi_ds, post_pusher,
+    post_receipt, post_room_keys_version, put_room_key_by_session_id, put_room_keys,
+    put_room_keys_by_room_id, put_room_keys_version, query_keys, query_location_by_alias,
+    query_location_by_protocol, query_public_rooms, query_user_by_id,
+    query_user_by_protocol, redact_event, redirect_to_id_p, redirect_to_sso, refresh,
+    register, registration_token_validity, report_event, report_room, report_user,
+    request_open_id_token, request_token_to3_pid_email, request_token_to3_pidmsisdn,
+    request_token_to_register_email, request_token_to_register_msisdn,
+    request_token_to_reset_password_email, request_token_to_reset_password_msisdn,
+    room_initial_sync, search, search_user_directory, send_message, send_to_device,
+    set_account_data, set_account_data_per_room, set_admin_lock_user,
+    set_admin_suspend_user, set_profile_field, set_push_rule, set_push_rule_actions,
+    set_push_rule_enabled, set_read_marker, set_room_alias, set_room_state_with_key,
+    set_room_tag, set_room_visibility_on_directory, set_typing, sync, unban,
+    unbind3pid_from_account, update_appservice_room_directory_visibility, update_device,
+    upgrade_room, upload_content, upload_content_to_mxc, upload_cross_signing_keys,
+    upload_cross_signing_signatures, upload_keys,
+};
+
 /// Where the sample requests are sent: the base path with its variables filled.
 const PREFIX: &str = "";
 
@@ -16,15 +63,14 @@ fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
 
 #[test]
 fn add3_pid_request() {
-    let mut request = matrix_client_server::endpoints::add3_pid::Request::new(
+    let mut request = add3_pid::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"client_secret\":\"@alice:example.org/x y\",\"sid\":\"@alice:example.org/x y\"}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::add3_pid::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = add3_pid::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -62,7 +108,7 @@ fn add3_pid_responses() {
 
 #[test]
 fn ban_request() {
-    let mut request = matrix_client_server::endpoints::ban::Request::new(
+    let mut request = ban::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -70,8 +116,7 @@ fn ban_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::ban::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = ban::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -104,15 +149,14 @@ fn ban_responses() {
 
 #[test]
 fn bind3_pid_request() {
-    let mut request = matrix_client_server::endpoints::bind3_pid::Request::new(
+    let mut request = bind3_pid::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"sid\":\"@alice:example.org/x y\"}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::bind3_pid::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = bind3_pid::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -145,16 +189,14 @@ fn bind3_pid_responses() {
 
 #[test]
 fn change_password_request() {
-    let mut request = matrix_client_server::endpoints::change_password::Request::new(
+    let mut request = change_password::Request::new(
         sample(
             "{\"new_password\":\"@alice:example.org/x y\",\"logout_devices\":true,\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::change_password::Request::try_from_http(
-            &http,
-        )
+    let back = change_password::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -193,13 +235,11 @@ fn change_password_responses() {
 
 #[test]
 fn check_username_availability_request() {
-    let request = matrix_client_server::endpoints::check_username_availability::Request::new(
+    let request = check_username_availability::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::check_username_availability::Request::try_from_http(
-            &http,
-        )
+    let back = check_username_availability::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -238,14 +278,14 @@ fn check_username_availability_responses() {
 
 #[test]
 fn claim_keys_request() {
-    let mut request = matrix_client_server::endpoints::claim_keys::Request::new(
+    let mut request = claim_keys::Request::new(
         sample(
             "{\"timeout\":7,\"one_time_keys\":{\"key\":{\"key\":\"@alice:example.org/x y\"}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::claim_keys::Request::try_from_http(&http)
+    let back = claim_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -278,12 +318,10 @@ fn claim_keys_responses() {
 
 #[test]
 fn create_content_request() {
-    let mut request = matrix_client_server::endpoints::create_content::Request::new();
+    let mut request = create_content::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::create_content::Request::try_from_http(
-            &http,
-        )
+    let back = create_content::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -326,16 +364,14 @@ fn create_content_responses() {
 
 #[test]
 fn create_room_request() {
-    let mut request = matrix_client_server::endpoints::create_room::Request::new(
+    let mut request = create_room::Request::new(
         sample(
             "{\"visibility\":\"private\",\"room_alias_name\":\"@alice:example.org/x y\",\"name\":\"@alice:example.org/x y\",\"topic\":\"@alice:example.org/x y\",\"invite\":[\"@alice:example.org/x y\"],\"invite_3pid\":[{\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"medium\":\"@alice:example.org/x y\",\"address\":\"@alice:example.org/x y\"}],\"room_version\":\"@alice:example.org/x y\",\"creation_content\":{\"key\":\"value\"},\"initial_state\":[{\"type\":\"@alice:example.org/x y\",\"state_key\":\"@alice:example.org/x y\",\"content\":{\"key\":\"value\"}}],\"preset\":\"trusted_private_chat\",\"is_direct\":true,\"power_level_content_override\":{\"key\":\"value\"}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::create_room::Request::try_from_http(
-            &http,
-        )
+    let back = create_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -374,16 +410,14 @@ fn create_room_responses() {
 
 #[test]
 fn deactivate_account_request() {
-    let mut request = matrix_client_server::endpoints::deactivate_account::Request::new(
+    let mut request = deactivate_account::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"id_server\":\"@alice:example.org/x y\",\"erase\":true}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::deactivate_account::Request::try_from_http(
-            &http,
-        )
+    let back = deactivate_account::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -422,7 +456,7 @@ fn deactivate_account_responses() {
 
 #[test]
 fn define_filter_request() {
-    let mut request = matrix_client_server::endpoints::define_filter::Request::new(
+    let mut request = define_filter::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"event_fields\":[\"@alice:example.org/x y\"],\"event_format\":\"federation\",\"presence\":{\"limit\":7},\"account_data\":{\"limit\":7},\"room\":{\"ephemeral\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true},\"include_leave\":true,\"state\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true},\"timeline\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true},\"account_data\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true}}}",
@@ -430,9 +464,7 @@ fn define_filter_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::define_filter::Request::try_from_http(
-            &http,
-        )
+    let back = define_filter::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -461,16 +493,14 @@ fn define_filter_responses() {
 
 #[test]
 fn delete3pid_from_account_request() {
-    let mut request = matrix_client_server::endpoints::delete3pid_from_account::Request::new(
+    let mut request = delete3pid_from_account::Request::new(
         sample(
             "{\"id_server\":\"@alice:example.org/x y\",\"medium\":\"msisdn\",\"address\":\"@alice:example.org/x y\"}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete3pid_from_account::Request::try_from_http(
-            &http,
-        )
+    let back = delete3pid_from_account::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -499,7 +529,7 @@ fn delete3pid_from_account_responses() {
 
 #[test]
 fn delete_device_request() {
-    let mut request = matrix_client_server::endpoints::delete_device::Request::new(
+    let mut request = delete_device::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
@@ -507,9 +537,7 @@ fn delete_device_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_device::Request::try_from_http(
-            &http,
-        )
+    let back = delete_device::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -543,16 +571,14 @@ fn delete_device_responses() {
 
 #[test]
 fn delete_devices_request() {
-    let mut request = matrix_client_server::endpoints::delete_devices::Request::new(
+    let mut request = delete_devices::Request::new(
         sample(
             "{\"devices\":[\"@alice:example.org/x y\"],\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_devices::Request::try_from_http(
-            &http,
-        )
+    let back = delete_devices::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -586,15 +612,13 @@ fn delete_devices_responses() {
 
 #[test]
 fn delete_profile_field_request() {
-    let mut request = matrix_client_server::endpoints::delete_profile_field::Request::new(
+    let mut request = delete_profile_field::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_profile_field::Request::try_from_http(
-            &http,
-        )
+    let back = delete_profile_field::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -638,15 +662,13 @@ fn delete_profile_field_responses() {
 
 #[test]
 fn delete_push_rule_request() {
-    let mut request = matrix_client_server::endpoints::delete_push_rule::Request::new(
+    let mut request = delete_push_rule::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_push_rule::Request::try_from_http(
-            &http,
-        )
+    let back = delete_push_rule::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -680,14 +702,12 @@ fn delete_push_rule_responses() {
 
 #[test]
 fn delete_room_alias_request() {
-    let mut request = matrix_client_server::endpoints::delete_room_alias::Request::new(
+    let mut request = delete_room_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_room_alias::Request::try_from_http(
-            &http,
-        )
+    let back = delete_room_alias::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -721,16 +741,14 @@ fn delete_room_alias_responses() {
 
 #[test]
 fn delete_room_key_by_session_id_request() {
-    let mut request = matrix_client_server::endpoints::delete_room_key_by_session_id::Request::new(
+    let mut request = delete_room_key_by_session_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_room_key_by_session_id::Request::try_from_http(
-            &http,
-        )
+    let back = delete_room_key_by_session_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -769,14 +787,12 @@ fn delete_room_key_by_session_id_responses() {
 
 #[test]
 fn delete_room_keys_request() {
-    let mut request = matrix_client_server::endpoints::delete_room_keys::Request::new(
+    let mut request = delete_room_keys::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_room_keys::Request::try_from_http(
-            &http,
-        )
+    let back = delete_room_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -815,15 +831,13 @@ fn delete_room_keys_responses() {
 
 #[test]
 fn delete_room_keys_by_room_id_request() {
-    let mut request = matrix_client_server::endpoints::delete_room_keys_by_room_id::Request::new(
+    let mut request = delete_room_keys_by_room_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_room_keys_by_room_id::Request::try_from_http(
-            &http,
-        )
+    let back = delete_room_keys_by_room_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -862,14 +876,12 @@ fn delete_room_keys_by_room_id_responses() {
 
 #[test]
 fn delete_room_keys_version_request() {
-    let mut request = matrix_client_server::endpoints::delete_room_keys_version::Request::new(
+    let mut request = delete_room_keys_version::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_room_keys_version::Request::try_from_http(
-            &http,
-        )
+    let back = delete_room_keys_version::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -908,16 +920,14 @@ fn delete_room_keys_version_responses() {
 
 #[test]
 fn delete_room_tag_request() {
-    let mut request = matrix_client_server::endpoints::delete_room_tag::Request::new(
+    let mut request = delete_room_tag::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::delete_room_tag::Request::try_from_http(
-            &http,
-        )
+    let back = delete_room_tag::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -946,14 +956,10 @@ fn delete_room_tag_responses() {
 
 #[test]
 fn forget_room_request() {
-    let mut request = matrix_client_server::endpoints::forget_room::Request::new(
-        sample("\"@alice:example.org/x y\""),
-    );
+    let mut request = forget_room::Request::new(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::forget_room::Request::try_from_http(
-            &http,
-        )
+    let back = forget_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -992,16 +998,14 @@ fn forget_room_responses() {
 
 #[test]
 fn generate_login_token_request() {
-    let mut request = matrix_client_server::endpoints::generate_login_token::Request::new(
+    let mut request = generate_login_token::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::generate_login_token::Request::try_from_http(
-            &http,
-        )
+    let back = generate_login_token::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1047,12 +1051,10 @@ fn generate_login_token_responses() {
 
 #[test]
 fn get_account3_pi_ds_request() {
-    let mut request = matrix_client_server::endpoints::get_account3_pi_ds::Request::new();
+    let mut request = get_account3_pi_ds::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_account3_pi_ds::Request::try_from_http(
-            &http,
-        )
+    let back = get_account3_pi_ds::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1085,15 +1087,13 @@ fn get_account3_pi_ds_responses() {
 
 #[test]
 fn get_account_data_request() {
-    let mut request = matrix_client_server::endpoints::get_account_data::Request::new(
+    let mut request = get_account_data::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_account_data::Request::try_from_http(
-            &http,
-        )
+    let back = get_account_data::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1132,16 +1132,14 @@ fn get_account_data_responses() {
 
 #[test]
 fn get_account_data_per_room_request() {
-    let mut request = matrix_client_server::endpoints::get_account_data_per_room::Request::new(
+    let mut request = get_account_data_per_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_account_data_per_room::Request::try_from_http(
-            &http,
-        )
+    let back = get_account_data_per_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1185,14 +1183,12 @@ fn get_account_data_per_room_responses() {
 
 #[test]
 fn get_admin_lock_user_request() {
-    let mut request = matrix_client_server::endpoints::get_admin_lock_user::Request::new(
+    let mut request = get_admin_lock_user::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_admin_lock_user::Request::try_from_http(
-            &http,
-        )
+    let back = get_admin_lock_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1236,14 +1232,12 @@ fn get_admin_lock_user_responses() {
 
 #[test]
 fn get_admin_suspend_user_request() {
-    let mut request = matrix_client_server::endpoints::get_admin_suspend_user::Request::new(
+    let mut request = get_admin_suspend_user::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_admin_suspend_user::Request::try_from_http(
-            &http,
-        )
+    let back = get_admin_suspend_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1287,11 +1281,9 @@ fn get_admin_suspend_user_responses() {
 
 #[test]
 fn get_auth_metadata_request() {
-    let request = matrix_client_server::endpoints::get_auth_metadata::Request::new();
+    let request = get_auth_metadata::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_auth_metadata::Request::try_from_http(
-            &http,
-        )
+    let back = get_auth_metadata::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1329,12 +1321,10 @@ fn get_auth_metadata_responses() {
 
 #[test]
 fn get_capabilities_request() {
-    let mut request = matrix_client_server::endpoints::get_capabilities::Request::new();
+    let mut request = get_capabilities::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_capabilities::Request::try_from_http(
-            &http,
-        )
+    let back = get_capabilities::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1372,10 +1362,10 @@ fn get_capabilities_responses() {
 
 #[test]
 fn get_config_request() {
-    let mut request = matrix_client_server::endpoints::get_config::Request::new();
+    let mut request = get_config::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_config::Request::try_from_http(&http)
+    let back = get_config::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1409,12 +1399,10 @@ fn get_config_responses() {
 
 #[test]
 fn get_config_authed_request() {
-    let mut request = matrix_client_server::endpoints::get_config_authed::Request::new();
+    let mut request = get_config_authed::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_config_authed::Request::try_from_http(
-            &http,
-        )
+    let back = get_config_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1448,7 +1436,7 @@ fn get_config_authed_responses() {
 
 #[test]
 fn get_content_request() {
-    let mut request = matrix_client_server::endpoints::get_content::Request::new(
+    let mut request = get_content::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -1456,9 +1444,7 @@ fn get_content_request() {
     request.timeout_ms = sample("20001");
     request.allow_redirect = sample("true");
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_content::Request::try_from_http(
-            &http,
-        )
+    let back = get_content::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1512,16 +1498,14 @@ fn get_content_responses() {
 
 #[test]
 fn get_content_authed_request() {
-    let mut request = matrix_client_server::endpoints::get_content_authed::Request::new(
+    let mut request = get_content_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.timeout_ms = sample("20001");
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_content_authed::Request::try_from_http(
-            &http,
-        )
+    let back = get_content_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1575,7 +1559,7 @@ fn get_content_authed_responses() {
 
 #[test]
 fn get_content_override_name_request() {
-    let mut request = matrix_client_server::endpoints::get_content_override_name::Request::new(
+    let mut request = get_content_override_name::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -1584,9 +1568,7 @@ fn get_content_override_name_request() {
     request.timeout_ms = sample("20001");
     request.allow_redirect = sample("true");
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_content_override_name::Request::try_from_http(
-            &http,
-        )
+    let back = get_content_override_name::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1640,7 +1622,7 @@ fn get_content_override_name_responses() {
 
 #[test]
 fn get_content_override_name_authed_request() {
-    let mut request = matrix_client_server::endpoints::get_content_override_name_authed::Request::new(
+    let mut request = get_content_override_name_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -1648,9 +1630,7 @@ fn get_content_override_name_authed_request() {
     request.timeout_ms = sample("20001");
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_content_override_name_authed::Request::try_from_http(
-            &http,
-        )
+    let back = get_content_override_name_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1704,7 +1684,7 @@ fn get_content_override_name_authed_responses() {
 
 #[test]
 fn get_content_thumbnail_request() {
-    let mut request = matrix_client_server::endpoints::get_content_thumbnail::Request::new(
+    let mut request = get_content_thumbnail::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("7"),
@@ -1716,9 +1696,7 @@ fn get_content_thumbnail_request() {
     request.allow_redirect = sample("true");
     request.animated = Some(sample("true"));
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_content_thumbnail::Request::try_from_http(
-            &http,
-        )
+    let back = get_content_thumbnail::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1782,7 +1760,7 @@ fn get_content_thumbnail_responses() {
 
 #[test]
 fn get_content_thumbnail_authed_request() {
-    let mut request = matrix_client_server::endpoints::get_content_thumbnail_authed::Request::new(
+    let mut request = get_content_thumbnail_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("7"),
@@ -1793,9 +1771,7 @@ fn get_content_thumbnail_authed_request() {
     request.animated = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_content_thumbnail_authed::Request::try_from_http(
-            &http,
-        )
+    let back = get_content_thumbnail_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1859,12 +1835,10 @@ fn get_content_thumbnail_authed_responses() {
 
 #[test]
 fn get_device_request() {
-    let mut request = matrix_client_server::endpoints::get_device::Request::new(
-        sample("\"@alice:example.org/x y\""),
-    );
+    let mut request = get_device::Request::new(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_device::Request::try_from_http(&http)
+    let back = get_device::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1902,12 +1876,10 @@ fn get_device_responses() {
 
 #[test]
 fn get_devices_request() {
-    let mut request = matrix_client_server::endpoints::get_devices::Request::new();
+    let mut request = get_devices::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_devices::Request::try_from_http(
-            &http,
-        )
+    let back = get_devices::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1940,16 +1912,14 @@ fn get_devices_responses() {
 
 #[test]
 fn get_event_by_timestamp_request() {
-    let mut request = matrix_client_server::endpoints::get_event_by_timestamp::Request::new(
+    let mut request = get_event_by_timestamp::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("7"),
         sample("\"b\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_event_by_timestamp::Request::try_from_http(
-            &http,
-        )
+    let back = get_event_by_timestamp::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1990,7 +1960,7 @@ fn get_event_by_timestamp_responses() {
 
 #[test]
 fn get_event_context_request() {
-    let mut request = matrix_client_server::endpoints::get_event_context::Request::new(
+    let mut request = get_event_context::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -1998,9 +1968,7 @@ fn get_event_context_request() {
     request.filter = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_event_context::Request::try_from_http(
-            &http,
-        )
+    let back = get_event_context::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2033,12 +2001,12 @@ fn get_event_context_responses() {
 
 #[test]
 fn get_events_request() {
-    let mut request = matrix_client_server::endpoints::get_events::Request::new();
+    let mut request = get_events::Request::new();
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.timeout = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_events::Request::try_from_http(&http)
+    let back = get_events::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2076,13 +2044,13 @@ fn get_events_responses() {
 
 #[test]
 fn get_filter_request() {
-    let mut request = matrix_client_server::endpoints::get_filter::Request::new(
+    let mut request = get_filter::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_filter::Request::try_from_http(&http)
+    let back = get_filter::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2120,14 +2088,12 @@ fn get_filter_responses() {
 
 #[test]
 fn get_joined_members_by_room_request() {
-    let mut request = matrix_client_server::endpoints::get_joined_members_by_room::Request::new(
+    let mut request = get_joined_members_by_room::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_joined_members_by_room::Request::try_from_http(
-            &http,
-        )
+    let back = get_joined_members_by_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2165,12 +2131,10 @@ fn get_joined_members_by_room_responses() {
 
 #[test]
 fn get_joined_rooms_request() {
-    let mut request = matrix_client_server::endpoints::get_joined_rooms::Request::new();
+    let mut request = get_joined_rooms::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_joined_rooms::Request::try_from_http(
-            &http,
-        )
+    let back = get_joined_rooms::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2199,15 +2163,13 @@ fn get_joined_rooms_responses() {
 
 #[test]
 fn get_keys_changes_request() {
-    let mut request = matrix_client_server::endpoints::get_keys_changes::Request::new(
+    let mut request = get_keys_changes::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_keys_changes::Request::try_from_http(
-            &http,
-        )
+    let back = get_keys_changes::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2240,14 +2202,12 @@ fn get_keys_changes_responses() {
 
 #[test]
 fn get_local_aliases_request() {
-    let mut request = matrix_client_server::endpoints::get_local_aliases::Request::new(
+    let mut request = get_local_aliases::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_local_aliases::Request::try_from_http(
-            &http,
-        )
+    let back = get_local_aliases::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2291,11 +2251,9 @@ fn get_local_aliases_responses() {
 
 #[test]
 fn get_login_flows_request() {
-    let request = matrix_client_server::endpoints::get_login_flows::Request::new();
+    let request = get_login_flows::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_login_flows::Request::try_from_http(
-            &http,
-        )
+    let back = get_login_flows::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2338,7 +2296,7 @@ fn get_login_flows_responses() {
 
 #[test]
 fn get_members_by_room_request() {
-    let mut request = matrix_client_server::endpoints::get_members_by_room::Request::new(
+    let mut request = get_members_by_room::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.at = Some(sample("\"@alice:example.org/x y\""));
@@ -2346,9 +2304,7 @@ fn get_members_by_room_request() {
     request.not_membership = Some(sample("\"ban\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_members_by_room::Request::try_from_http(
-            &http,
-        )
+    let back = get_members_by_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2386,15 +2342,13 @@ fn get_members_by_room_responses() {
 
 #[test]
 fn get_mutual_rooms_request() {
-    let mut request = matrix_client_server::endpoints::get_mutual_rooms::Request::new(
+    let mut request = get_mutual_rooms::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_mutual_rooms::Request::try_from_http(
-            &http,
-        )
+    let back = get_mutual_rooms::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2437,15 +2391,13 @@ fn get_mutual_rooms_responses() {
 
 #[test]
 fn get_notifications_request() {
-    let mut request = matrix_client_server::endpoints::get_notifications::Request::new();
+    let mut request = get_notifications::Request::new();
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.limit = Some(sample("7"));
     request.only = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_notifications::Request::try_from_http(
-            &http,
-        )
+    let back = get_notifications::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2478,14 +2430,10 @@ fn get_notifications_responses() {
 
 #[test]
 fn get_one_event_request() {
-    let mut request = matrix_client_server::endpoints::get_one_event::Request::new(
-        sample("\"@alice:example.org/x y\""),
-    );
+    let mut request = get_one_event::Request::new(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_one_event::Request::try_from_http(
-            &http,
-        )
+    let back = get_one_event::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2523,15 +2471,13 @@ fn get_one_event_responses() {
 
 #[test]
 fn get_one_room_event_request() {
-    let mut request = matrix_client_server::endpoints::get_one_room_event::Request::new(
+    let mut request = get_one_room_event::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_one_room_event::Request::try_from_http(
-            &http,
-        )
+    let back = get_one_room_event::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2569,14 +2515,10 @@ fn get_one_room_event_responses() {
 
 #[test]
 fn get_presence_request() {
-    let mut request = matrix_client_server::endpoints::get_presence::Request::new(
-        sample("\"@alice:example.org/x y\""),
-    );
+    let mut request = get_presence::Request::new(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_presence::Request::try_from_http(
-            &http,
-        )
+    let back = get_presence::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2619,14 +2561,12 @@ fn get_presence_responses() {
 
 #[test]
 fn get_profile_field_request() {
-    let request = matrix_client_server::endpoints::get_profile_field::Request::new(
+    let request = get_profile_field::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_profile_field::Request::try_from_http(
-            &http,
-        )
+    let back = get_profile_field::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2665,14 +2605,12 @@ fn get_profile_field_responses() {
 
 #[test]
 fn get_protocol_metadata_request() {
-    let mut request = matrix_client_server::endpoints::get_protocol_metadata::Request::new(
+    let mut request = get_protocol_metadata::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_protocol_metadata::Request::try_from_http(
-            &http,
-        )
+    let back = get_protocol_metadata::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2710,12 +2648,10 @@ fn get_protocol_metadata_responses() {
 
 #[test]
 fn get_protocols_request() {
-    let mut request = matrix_client_server::endpoints::get_protocols::Request::new();
+    let mut request = get_protocols::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_protocols::Request::try_from_http(
-            &http,
-        )
+    let back = get_protocols::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2748,14 +2684,12 @@ fn get_protocols_responses() {
 
 #[test]
 fn get_public_rooms_request() {
-    let mut request = matrix_client_server::endpoints::get_public_rooms::Request::new();
+    let mut request = get_public_rooms::Request::new();
     request.limit = Some(sample("7"));
     request.since = Some(sample("\"@alice:example.org/x y\""));
     request.server = Some(sample("\"@alice:example.org/x y\""));
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_public_rooms::Request::try_from_http(
-            &http,
-        )
+    let back = get_public_rooms::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2788,15 +2722,13 @@ fn get_public_rooms_responses() {
 
 #[test]
 fn get_push_rule_request() {
-    let mut request = matrix_client_server::endpoints::get_push_rule::Request::new(
+    let mut request = get_push_rule::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_push_rule::Request::try_from_http(
-            &http,
-        )
+    let back = get_push_rule::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2834,15 +2766,13 @@ fn get_push_rule_responses() {
 
 #[test]
 fn get_push_rule_actions_request() {
-    let mut request = matrix_client_server::endpoints::get_push_rule_actions::Request::new(
+    let mut request = get_push_rule_actions::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_push_rule_actions::Request::try_from_http(
-            &http,
-        )
+    let back = get_push_rule_actions::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2876,12 +2806,10 @@ fn get_push_rule_actions_responses() {
 
 #[test]
 fn get_push_rules_request() {
-    let mut request = matrix_client_server::endpoints::get_push_rules::Request::new();
+    let mut request = get_push_rules::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_push_rules::Request::try_from_http(
-            &http,
-        )
+    let back = get_push_rules::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2910,12 +2838,10 @@ fn get_push_rules_responses() {
 
 #[test]
 fn get_push_rules_global_request() {
-    let mut request = matrix_client_server::endpoints::get_push_rules_global::Request::new();
+    let mut request = get_push_rules_global::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_push_rules_global::Request::try_from_http(
-            &http,
-        )
+    let back = get_push_rules_global::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2948,12 +2874,10 @@ fn get_push_rules_global_responses() {
 
 #[test]
 fn get_pushers_request() {
-    let mut request = matrix_client_server::endpoints::get_pushers::Request::new();
+    let mut request = get_pushers::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_pushers::Request::try_from_http(
-            &http,
-        )
+    let back = get_pushers::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2986,7 +2910,7 @@ fn get_pushers_responses() {
 
 #[test]
 fn get_relating_events_request() {
-    let mut request = matrix_client_server::endpoints::get_relating_events::Request::new(
+    let mut request = get_relating_events::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -2997,9 +2921,7 @@ fn get_relating_events_request() {
     request.recurse = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_relating_events::Request::try_from_http(
-            &http,
-        )
+    let back = get_relating_events::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3037,7 +2959,7 @@ fn get_relating_events_responses() {
 
 #[test]
 fn get_relating_events_with_rel_type_request() {
-    let mut request = matrix_client_server::endpoints::get_relating_events_with_rel_type::Request::new(
+    let mut request = get_relating_events_with_rel_type::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -3049,9 +2971,7 @@ fn get_relating_events_with_rel_type_request() {
     request.recurse = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_relating_events_with_rel_type::Request::try_from_http(
-            &http,
-        )
+    let back = get_relating_events_with_rel_type::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3089,7 +3009,7 @@ fn get_relating_events_with_rel_type_responses() {
 
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request() {
-    let mut request = matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::Request::new(
+    let mut request = get_relating_events_with_rel_type_and_event_type::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -3102,7 +3022,7 @@ fn get_relating_events_with_rel_type_and_event_type_request() {
     request.recurse = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::Request::try_from_http(
+    let back = get_relating_events_with_rel_type_and_event_type::Request::try_from_http(
             &http,
         )
         .expect("the request reads back");
@@ -3142,7 +3062,7 @@ fn get_relating_events_with_rel_type_and_event_type_responses() {
 
 #[test]
 fn get_room_events_request() {
-    let mut request = matrix_client_server::endpoints::get_room_events::Request::new(
+    let mut request = get_room_events::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"f\""),
     );
@@ -3152,9 +3072,7 @@ fn get_room_events_request() {
     request.filter = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_events::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_events::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3192,13 +3110,11 @@ fn get_room_events_responses() {
 
 #[test]
 fn get_room_id_by_alias_request() {
-    let request = matrix_client_server::endpoints::get_room_id_by_alias::Request::new(
+    let request = get_room_id_by_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_id_by_alias::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_id_by_alias::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3241,16 +3157,14 @@ fn get_room_id_by_alias_responses() {
 
 #[test]
 fn get_room_key_by_session_id_request() {
-    let mut request = matrix_client_server::endpoints::get_room_key_by_session_id::Request::new(
+    let mut request = get_room_key_by_session_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_key_by_session_id::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_key_by_session_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3293,14 +3207,10 @@ fn get_room_key_by_session_id_responses() {
 
 #[test]
 fn get_room_keys_request() {
-    let mut request = matrix_client_server::endpoints::get_room_keys::Request::new(
-        sample("\"@alice:example.org/x y\""),
-    );
+    let mut request = get_room_keys::Request::new(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_keys::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3339,15 +3249,13 @@ fn get_room_keys_responses() {
 
 #[test]
 fn get_room_keys_by_room_id_request() {
-    let mut request = matrix_client_server::endpoints::get_room_keys_by_room_id::Request::new(
+    let mut request = get_room_keys_by_room_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_keys_by_room_id::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_keys_by_room_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3390,14 +3298,12 @@ fn get_room_keys_by_room_id_responses() {
 
 #[test]
 fn get_room_keys_version_request() {
-    let mut request = matrix_client_server::endpoints::get_room_keys_version::Request::new(
+    let mut request = get_room_keys_version::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_keys_version::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_keys_version::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3440,12 +3346,10 @@ fn get_room_keys_version_responses() {
 
 #[test]
 fn get_room_keys_version_current_request() {
-    let mut request = matrix_client_server::endpoints::get_room_keys_version_current::Request::new();
+    let mut request = get_room_keys_version_current::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_keys_version_current::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_keys_version_current::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3488,14 +3392,10 @@ fn get_room_keys_version_current_responses() {
 
 #[test]
 fn get_room_state_request() {
-    let mut request = matrix_client_server::endpoints::get_room_state::Request::new(
-        sample("\"@alice:example.org/x y\""),
-    );
+    let mut request = get_room_state::Request::new(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_state::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_state::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3533,7 +3433,7 @@ fn get_room_state_responses() {
 
 #[test]
 fn get_room_state_with_key_request() {
-    let mut request = matrix_client_server::endpoints::get_room_state_with_key::Request::new(
+    let mut request = get_room_state_with_key::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -3541,9 +3441,7 @@ fn get_room_state_with_key_request() {
     request.format = Some(sample("\"event\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_state_with_key::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_state_with_key::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3586,15 +3484,13 @@ fn get_room_state_with_key_responses() {
 
 #[test]
 fn get_room_summary_request() {
-    let mut request = matrix_client_server::endpoints::get_room_summary::Request::new(
+    let mut request = get_room_summary::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.via = Some(sample("[\"@alice:example.org/x y\"]"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_summary::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_summary::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3632,15 +3528,13 @@ fn get_room_summary_responses() {
 
 #[test]
 fn get_room_tags_request() {
-    let mut request = matrix_client_server::endpoints::get_room_tags::Request::new(
+    let mut request = get_room_tags::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_tags::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_tags::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3669,13 +3563,11 @@ fn get_room_tags_responses() {
 
 #[test]
 fn get_room_visibility_on_directory_request() {
-    let request = matrix_client_server::endpoints::get_room_visibility_on_directory::Request::new(
+    let request = get_room_visibility_on_directory::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_room_visibility_on_directory::Request::try_from_http(
-            &http,
-        )
+    let back = get_room_visibility_on_directory::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3709,7 +3601,7 @@ fn get_room_visibility_on_directory_responses() {
 
 #[test]
 fn get_space_hierarchy_request() {
-    let mut request = matrix_client_server::endpoints::get_space_hierarchy::Request::new(
+    let mut request = get_space_hierarchy::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.suggested_only = Some(sample("true"));
@@ -3718,9 +3610,7 @@ fn get_space_hierarchy_request() {
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_space_hierarchy::Request::try_from_http(
-            &http,
-        )
+    let back = get_space_hierarchy::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3768,7 +3658,7 @@ fn get_space_hierarchy_responses() {
 
 #[test]
 fn get_thread_roots_request() {
-    let mut request = matrix_client_server::endpoints::get_thread_roots::Request::new(
+    let mut request = get_thread_roots::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.include = Some(sample("\"participated\""));
@@ -3776,9 +3666,7 @@ fn get_thread_roots_request() {
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_thread_roots::Request::try_from_http(
-            &http,
-        )
+    let back = get_thread_roots::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3826,12 +3714,10 @@ fn get_thread_roots_responses() {
 
 #[test]
 fn get_token_owner_request() {
-    let mut request = matrix_client_server::endpoints::get_token_owner::Request::new();
+    let mut request = get_token_owner::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_token_owner::Request::try_from_http(
-            &http,
-        )
+    let back = get_token_owner::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3879,12 +3765,10 @@ fn get_token_owner_responses() {
 
 #[test]
 fn get_turn_server_request() {
-    let mut request = matrix_client_server::endpoints::get_turn_server::Request::new();
+    let mut request = get_turn_server::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_turn_server::Request::try_from_http(
-            &http,
-        )
+    let back = get_turn_server::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3922,15 +3806,13 @@ fn get_turn_server_responses() {
 
 #[test]
 fn get_url_preview_request() {
-    let mut request = matrix_client_server::endpoints::get_url_preview::Request::new(
+    let mut request = get_url_preview::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.ts = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_url_preview::Request::try_from_http(
-            &http,
-        )
+    let back = get_url_preview::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3968,15 +3850,13 @@ fn get_url_preview_responses() {
 
 #[test]
 fn get_url_preview_authed_request() {
-    let mut request = matrix_client_server::endpoints::get_url_preview_authed::Request::new(
+    let mut request = get_url_preview_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.ts = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_url_preview_authed::Request::try_from_http(
-            &http,
-        )
+    let back = get_url_preview_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4014,13 +3894,9 @@ fn get_url_preview_authed_responses() {
 
 #[test]
 fn get_user_profile_request() {
-    let request = matrix_client_server::endpoints::get_user_profile::Request::new(
-        sample("\"@alice:example.org/x y\""),
-    );
+    let request = get_user_profile::Request::new(sample("\"@alice:example.org/x y\""));
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_user_profile::Request::try_from_http(
-            &http,
-        )
+    let back = get_user_profile::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4063,12 +3939,10 @@ fn get_user_profile_responses() {
 
 #[test]
 fn get_versions_request() {
-    let mut request = matrix_client_server::endpoints::get_versions::Request::new();
+    let mut request = get_versions::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_versions::Request::try_from_http(
-            &http,
-        )
+    let back = get_versions::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4101,11 +3975,9 @@ fn get_versions_responses() {
 
 #[test]
 fn get_wellknown_request() {
-    let request = matrix_client_server::endpoints::get_wellknown::Request::new();
+    let request = get_wellknown::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_wellknown::Request::try_from_http(
-            &http,
-        )
+    let back = get_wellknown::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4143,11 +4015,9 @@ fn get_wellknown_responses() {
 
 #[test]
 fn get_wellknown_policy_request() {
-    let request = matrix_client_server::endpoints::get_wellknown_policy::Request::new();
+    let request = get_wellknown_policy::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_wellknown_policy::Request::try_from_http(
-            &http,
-        )
+    let back = get_wellknown_policy::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4185,11 +4055,9 @@ fn get_wellknown_policy_responses() {
 
 #[test]
 fn get_wellknown_support_request() {
-    let request = matrix_client_server::endpoints::get_wellknown_support::Request::new();
+    let request = get_wellknown_support::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_wellknown_support::Request::try_from_http(
-            &http,
-        )
+    let back = get_wellknown_support::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4227,12 +4095,10 @@ fn get_wellknown_support_responses() {
 
 #[test]
 fn get_who_is_request() {
-    let mut request = matrix_client_server::endpoints::get_who_is::Request::new(
-        sample("\"@alice:example.org/x y\""),
-    );
+    let mut request = get_who_is::Request::new(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::get_who_is::Request::try_from_http(&http)
+    let back = get_who_is::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4263,14 +4129,12 @@ fn get_who_is_responses() {
 
 #[test]
 fn initial_sync_request() {
-    let mut request = matrix_client_server::endpoints::initial_sync::Request::new();
+    let mut request = initial_sync::Request::new();
     request.limit = Some(sample("7"));
     request.archived = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::initial_sync::Request::try_from_http(
-            &http,
-        )
+    let back = initial_sync::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4308,7 +4172,7 @@ fn initial_sync_responses() {
 
 #[test]
 fn invite_by3_pid_request() {
-    let mut request = matrix_client_server::endpoints::invite_by3_pid::Request::new(
+    let mut request = invite_by3_pid::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"medium\":\"@alice:example.org/x y\",\"address\":\"@alice:example.org/x y\"}",
@@ -4316,9 +4180,7 @@ fn invite_by3_pid_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::invite_by3_pid::Request::try_from_http(
-            &http,
-        )
+    let back = invite_by3_pid::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4357,7 +4219,7 @@ fn invite_by3_pid_responses() {
 
 #[test]
 fn invite_user_request() {
-    let mut request = matrix_client_server::endpoints::invite_user::Request::new(
+    let mut request = invite_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -4365,9 +4227,7 @@ fn invite_user_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::invite_user::Request::try_from_http(
-            &http,
-        )
+    let back = invite_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4411,15 +4271,13 @@ fn invite_user_responses() {
 
 #[test]
 fn is_push_rule_enabled_request() {
-    let mut request = matrix_client_server::endpoints::is_push_rule_enabled::Request::new(
+    let mut request = is_push_rule_enabled::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::is_push_rule_enabled::Request::try_from_http(
-            &http,
-        )
+    let back = is_push_rule_enabled::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4453,7 +4311,7 @@ fn is_push_rule_enabled_responses() {
 
 #[test]
 fn join_room_request() {
-    let mut request = matrix_client_server::endpoints::join_room::Request::new(
+    let mut request = join_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"third_party_signed\":{\"sender\":\"@alice:example.org/x y\",\"mxid\":\"@alice:example.org/x y\",\"token\":\"@alice:example.org/x y\",\"signatures\":{\"key\":{}}},\"reason\":\"@alice:example.org/x y\"}",
@@ -4462,8 +4320,7 @@ fn join_room_request() {
     request.via = Some(sample("[\"@alice:example.org/x y\"]"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::join_room::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = join_room::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -4501,7 +4358,7 @@ fn join_room_responses() {
 
 #[test]
 fn join_room_by_id_request() {
-    let mut request = matrix_client_server::endpoints::join_room_by_id::Request::new(
+    let mut request = join_room_by_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"third_party_signed\":{\"sender\":\"@alice:example.org/x y\",\"mxid\":\"@alice:example.org/x y\",\"token\":\"@alice:example.org/x y\",\"signatures\":{\"key\":{}}},\"reason\":\"@alice:example.org/x y\"}",
@@ -4509,9 +4366,7 @@ fn join_room_by_id_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::join_room_by_id::Request::try_from_http(
-            &http,
-        )
+    let back = join_room_by_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4550,7 +4405,7 @@ fn join_room_by_id_responses() {
 
 #[test]
 fn kick_request() {
-    let mut request = matrix_client_server::endpoints::kick::Request::new(
+    let mut request = kick::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -4558,8 +4413,7 @@ fn kick_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::kick::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = kick::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -4592,14 +4446,14 @@ fn kick_responses() {
 
 #[test]
 fn knock_room_request() {
-    let mut request = matrix_client_server::endpoints::knock_room::Request::new(
+    let mut request = knock_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.via = Some(sample("[\"@alice:example.org/x y\"]"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::knock_room::Request::try_from_http(&http)
+    let back = knock_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4643,13 +4497,13 @@ fn knock_room_responses() {
 
 #[test]
 fn leave_room_request() {
-    let mut request = matrix_client_server::endpoints::leave_room::Request::new(
+    let mut request = leave_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::leave_room::Request::try_from_http(&http)
+    let back = leave_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4683,14 +4537,13 @@ fn leave_room_responses() {
 
 #[test]
 fn login_request() {
-    let request = matrix_client_server::endpoints::login::Request::new(
+    let request = login::Request::new(
         sample(
             "{\"type\":\"@alice:example.org/x y\",\"identifier\":{\"type\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"user\":\"@alice:example.org/x y\",\"medium\":\"@alice:example.org/x y\",\"address\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\",\"token\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\",\"initial_device_display_name\":\"@alice:example.org/x y\",\"refresh_token\":true}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::login::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = login::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -4737,11 +4590,10 @@ fn login_responses() {
 
 #[test]
 fn logout_request() {
-    let mut request = matrix_client_server::endpoints::logout::Request::new();
+    let mut request = logout::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::logout::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = logout::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -4769,10 +4621,10 @@ fn logout_responses() {
 
 #[test]
 fn logout_all_request() {
-    let mut request = matrix_client_server::endpoints::logout_all::Request::new();
+    let mut request = logout_all::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::logout_all::Request::try_from_http(&http)
+    let back = logout_all::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4801,16 +4653,12 @@ fn logout_all_responses() {
 
 #[test]
 fn peek_events_request() {
-    let mut request = matrix_client_server::endpoints::peek_events::Request::new(
-        sample("\"@alice:example.org/x y\""),
-    );
+    let mut request = peek_events::Request::new(sample("\"@alice:example.org/x y\""));
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.timeout = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::peek_events::Request::try_from_http(
-            &http,
-        )
+    let back = peek_events::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4848,15 +4696,13 @@ fn peek_events_responses() {
 
 #[test]
 fn ping_appservice_request() {
-    let mut request = matrix_client_server::endpoints::ping_appservice::Request::new(
+    let mut request = ping_appservice::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"transaction_id\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::ping_appservice::Request::try_from_http(
-            &http,
-        )
+    let back = ping_appservice::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4905,16 +4751,14 @@ fn ping_appservice_responses() {
 
 #[test]
 fn post3_pi_ds_request() {
-    let mut request = matrix_client_server::endpoints::post3_pi_ds::Request::new(
+    let mut request = post3_pi_ds::Request::new(
         sample(
             "{\"three_pid_creds\":{\"client_secret\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"sid\":\"@alice:example.org/x y\"}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::post3_pi_ds::Request::try_from_http(
-            &http,
-        )
+    let back = post3_pi_ds::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4948,16 +4792,14 @@ fn post3_pi_ds_responses() {
 
 #[test]
 fn post_pusher_request() {
-    let mut request = matrix_client_server::endpoints::post_pusher::Request::new(
+    let mut request = post_pusher::Request::new(
         sample(
             "{\"pushkey\":\"@alice:example.org/x y\",\"kind\":\"@alice:example.org/x y\",\"app_id\":\"@alice:example.org/x y\",\"app_display_name\":\"@alice:example.org/x y\",\"device_display_name\":\"@alice:example.org/x y\",\"profile_tag\":\"@alice:example.org/x y\",\"lang\":\"@alice:example.org/x y\",\"data\":{\"url\":\"@alice:example.org/x y\",\"format\":\"event_id_only\"},\"append\":true}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::post_pusher::Request::try_from_http(
-            &http,
-        )
+    let back = post_pusher::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4996,7 +4838,7 @@ fn post_pusher_responses() {
 
 #[test]
 fn post_receipt_request() {
-    let mut request = matrix_client_server::endpoints::post_receipt::Request::new(
+    let mut request = post_receipt::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"m.fully_read\""),
         sample("\"@alice:example.org/x y\""),
@@ -5004,9 +4846,7 @@ fn post_receipt_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::post_receipt::Request::try_from_http(
-            &http,
-        )
+    let back = post_receipt::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5045,16 +4885,14 @@ fn post_receipt_responses() {
 
 #[test]
 fn post_room_keys_version_request() {
-    let mut request = matrix_client_server::endpoints::post_room_keys_version::Request::new(
+    let mut request = post_room_keys_version::Request::new(
         sample(
             "{\"algorithm\":\"m.megolm_backup.v1.curve25519-aes-sha2\",\"auth_data\":{\"key\":\"value\"}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::post_room_keys_version::Request::try_from_http(
-            &http,
-        )
+    let back = post_room_keys_version::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5088,7 +4926,7 @@ fn post_room_keys_version_responses() {
 
 #[test]
 fn put_room_key_by_session_id_request() {
-    let mut request = matrix_client_server::endpoints::put_room_key_by_session_id::Request::new(
+    let mut request = put_room_key_by_session_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -5098,9 +4936,7 @@ fn put_room_key_by_session_id_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::put_room_key_by_session_id::Request::try_from_http(
-            &http,
-        )
+    let back = put_room_key_by_session_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5139,15 +4975,13 @@ fn put_room_key_by_session_id_responses() {
 
 #[test]
 fn put_room_keys_request() {
-    let mut request = matrix_client_server::endpoints::put_room_keys::Request::new(
+    let mut request = put_room_keys::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"rooms\":{\"key\":{\"sessions\":{}}}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::put_room_keys::Request::try_from_http(
-            &http,
-        )
+    let back = put_room_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5191,7 +5025,7 @@ fn put_room_keys_responses() {
 
 #[test]
 fn put_room_keys_by_room_id_request() {
-    let mut request = matrix_client_server::endpoints::put_room_keys_by_room_id::Request::new(
+    let mut request = put_room_keys_by_room_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample(
@@ -5200,9 +5034,7 @@ fn put_room_keys_by_room_id_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::put_room_keys_by_room_id::Request::try_from_http(
-            &http,
-        )
+    let back = put_room_keys_by_room_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5246,7 +5078,7 @@ fn put_room_keys_by_room_id_responses() {
 
 #[test]
 fn put_room_keys_version_request() {
-    let mut request = matrix_client_server::endpoints::put_room_keys_version::Request::new(
+    let mut request = put_room_keys_version::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"algorithm\":\"m.megolm_backup.v1.curve25519-aes-sha2\",\"auth_data\":{\"key\":\"value\"},\"version\":\"@alice:example.org/x y\"}",
@@ -5254,9 +5086,7 @@ fn put_room_keys_version_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::put_room_keys_version::Request::try_from_http(
-            &http,
-        )
+    let back = put_room_keys_version::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5300,12 +5130,12 @@ fn put_room_keys_version_responses() {
 
 #[test]
 fn query_keys_request() {
-    let mut request = matrix_client_server::endpoints::query_keys::Request::new(
+    let mut request = query_keys::Request::new(
         sample("{\"timeout\":7,\"device_keys\":{\"key\":[\"@alice:example.org/x y\"]}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::query_keys::Request::try_from_http(&http)
+    let back = query_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5338,14 +5168,12 @@ fn query_keys_responses() {
 
 #[test]
 fn query_location_by_alias_request() {
-    let mut request = matrix_client_server::endpoints::query_location_by_alias::Request::new(
+    let mut request = query_location_by_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::query_location_by_alias::Request::try_from_http(
-            &http,
-        )
+    let back = query_location_by_alias::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5383,15 +5211,13 @@ fn query_location_by_alias_responses() {
 
 #[test]
 fn query_location_by_protocol_request() {
-    let mut request = matrix_client_server::endpoints::query_location_by_protocol::Request::new(
+    let mut request = query_location_by_protocol::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.fields = Some(sample("{\"key\":\"@alice:example.org/x y\"}"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::query_location_by_protocol::Request::try_from_http(
-            &http,
-        )
+    let back = query_location_by_protocol::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5429,7 +5255,7 @@ fn query_location_by_protocol_responses() {
 
 #[test]
 fn query_public_rooms_request() {
-    let mut request = matrix_client_server::endpoints::query_public_rooms::Request::new(
+    let mut request = query_public_rooms::Request::new(
         sample(
             "{\"limit\":7,\"since\":\"@alice:example.org/x y\",\"filter\":{\"generic_search_term\":\"@alice:example.org/x y\"},\"include_all_networks\":true,\"third_party_instance_id\":\"@alice:example.org/x y\"}",
         ),
@@ -5437,9 +5263,7 @@ fn query_public_rooms_request() {
     request.server = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::query_public_rooms::Request::try_from_http(
-            &http,
-        )
+    let back = query_public_rooms::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5472,14 +5296,12 @@ fn query_public_rooms_responses() {
 
 #[test]
 fn query_user_by_id_request() {
-    let mut request = matrix_client_server::endpoints::query_user_by_id::Request::new(
+    let mut request = query_user_by_id::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::query_user_by_id::Request::try_from_http(
-            &http,
-        )
+    let back = query_user_by_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5517,15 +5339,13 @@ fn query_user_by_id_responses() {
 
 #[test]
 fn query_user_by_protocol_request() {
-    let mut request = matrix_client_server::endpoints::query_user_by_protocol::Request::new(
+    let mut request = query_user_by_protocol::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.fields = Some(sample("{\"key\":\"@alice:example.org/x y\"}"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::query_user_by_protocol::Request::try_from_http(
-            &http,
-        )
+    let back = query_user_by_protocol::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5563,7 +5383,7 @@ fn query_user_by_protocol_responses() {
 
 #[test]
 fn redact_event_request() {
-    let mut request = matrix_client_server::endpoints::redact_event::Request::new(
+    let mut request = redact_event::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -5571,9 +5391,7 @@ fn redact_event_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::redact_event::Request::try_from_http(
-            &http,
-        )
+    let back = redact_event::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5602,15 +5420,13 @@ fn redact_event_responses() {
 
 #[test]
 fn redirect_to_id_p_request() {
-    let mut request = matrix_client_server::endpoints::redirect_to_id_p::Request::new(
+    let mut request = redirect_to_id_p::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.action = Some(sample("\"register\""));
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::redirect_to_id_p::Request::try_from_http(
-            &http,
-        )
+    let back = redirect_to_id_p::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5646,14 +5462,12 @@ fn redirect_to_id_p_responses() {
 
 #[test]
 fn redirect_to_sso_request() {
-    let mut request = matrix_client_server::endpoints::redirect_to_sso::Request::new(
+    let mut request = redirect_to_sso::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.action = Some(sample("\"register\""));
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::redirect_to_sso::Request::try_from_http(
-            &http,
-        )
+    let back = redirect_to_sso::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5684,12 +5498,11 @@ fn redirect_to_sso_responses() {
 
 #[test]
 fn refresh_request() {
-    let request = matrix_client_server::endpoints::refresh::Request::new(
+    let request = refresh::Request::new(
         sample("{\"refresh_token\":\"@alice:example.org/x y\"}"),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::refresh::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = refresh::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -5731,15 +5544,14 @@ fn refresh_responses() {
 
 #[test]
 fn register_request() {
-    let mut request = matrix_client_server::endpoints::register::Request::new(
+    let mut request = register::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\",\"initial_device_display_name\":\"@alice:example.org/x y\",\"inhibit_login\":true,\"refresh_token\":true}",
         ),
     );
     request.kind = sample("\"guest\"");
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::register::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = register::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -5791,13 +5603,11 @@ fn register_responses() {
 
 #[test]
 fn registration_token_validity_request() {
-    let request = matrix_client_server::endpoints::registration_token_validity::Request::new(
+    let request = registration_token_validity::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::registration_token_validity::Request::try_from_http(
-            &http,
-        )
+    let back = registration_token_validity::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5836,16 +5646,14 @@ fn registration_token_validity_responses() {
 
 #[test]
 fn report_event_request() {
-    let mut request = matrix_client_server::endpoints::report_event::Request::new(
+    let mut request = report_event::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::report_event::Request::try_from_http(
-            &http,
-        )
+    let back = report_event::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5879,15 +5687,13 @@ fn report_event_responses() {
 
 #[test]
 fn report_room_request() {
-    let mut request = matrix_client_server::endpoints::report_room::Request::new(
+    let mut request = report_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::report_room::Request::try_from_http(
-            &http,
-        )
+    let back = report_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5926,15 +5732,13 @@ fn report_room_responses() {
 
 #[test]
 fn report_user_request() {
-    let mut request = matrix_client_server::endpoints::report_user::Request::new(
+    let mut request = report_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::report_user::Request::try_from_http(
-            &http,
-        )
+    let back = report_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5973,15 +5777,13 @@ fn report_user_responses() {
 
 #[test]
 fn request_open_id_token_request() {
-    let mut request = matrix_client_server::endpoints::request_open_id_token::Request::new(
+    let mut request = request_open_id_token::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"key\":\"value\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::request_open_id_token::Request::try_from_http(
-            &http,
-        )
+    let back = request_open_id_token::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6019,15 +5821,13 @@ fn request_open_id_token_responses() {
 
 #[test]
 fn request_token_to3_pid_email_request() {
-    let request = matrix_client_server::endpoints::request_token_to3_pid_email::Request::new(
+    let request = request_token_to3_pid_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::request_token_to3_pid_email::Request::try_from_http(
-            &http,
-        )
+    let back = request_token_to3_pid_email::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6070,15 +5870,13 @@ fn request_token_to3_pid_email_responses() {
 
 #[test]
 fn request_token_to3_pidmsisdn_request() {
-    let request = matrix_client_server::endpoints::request_token_to3_pidmsisdn::Request::new(
+    let request = request_token_to3_pidmsisdn::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"country\":\"@alice:example.org/x y\",\"phone_number\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::request_token_to3_pidmsisdn::Request::try_from_http(
-            &http,
-        )
+    let back = request_token_to3_pidmsisdn::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6121,15 +5919,13 @@ fn request_token_to3_pidmsisdn_responses() {
 
 #[test]
 fn request_token_to_register_email_request() {
-    let request = matrix_client_server::endpoints::request_token_to_register_email::Request::new(
+    let request = request_token_to_register_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::request_token_to_register_email::Request::try_from_http(
-            &http,
-        )
+    let back = request_token_to_register_email::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6172,15 +5968,13 @@ fn request_token_to_register_email_responses() {
 
 #[test]
 fn request_token_to_register_msisdn_request() {
-    let request = matrix_client_server::endpoints::request_token_to_register_msisdn::Request::new(
+    let request = request_token_to_register_msisdn::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"country\":\"@alice:example.org/x y\",\"phone_number\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::request_token_to_register_msisdn::Request::try_from_http(
-            &http,
-        )
+    let back = request_token_to_register_msisdn::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6223,15 +6017,13 @@ fn request_token_to_register_msisdn_responses() {
 
 #[test]
 fn request_token_to_reset_password_email_request() {
-    let request = matrix_client_server::endpoints::request_token_to_reset_password_email::Request::new(
+    let request = request_token_to_reset_password_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::request_token_to_reset_password_email::Request::try_from_http(
-            &http,
-        )
+    let back = request_token_to_reset_password_email::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6274,15 +6066,13 @@ fn request_token_to_reset_password_email_responses() {
 
 #[test]
 fn request_token_to_reset_password_msisdn_request() {
-    let request = matrix_client_server::endpoints::request_token_to_reset_password_msisdn::Request::new(
+    let request = request_token_to_reset_password_msisdn::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"country\":\"@alice:example.org/x y\",\"phone_number\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::request_token_to_reset_password_msisdn::Request::try_from_http(
-            &http,
-        )
+    let back = request_token_to_reset_password_msisdn::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6325,14 +6115,12 @@ fn request_token_to_reset_password_msisdn_responses() {
 
 #[test]
 fn room_initial_sync_request() {
-    let mut request = matrix_client_server::endpoints::room_initial_sync::Request::new(
+    let mut request = room_initial_sync::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::room_initial_sync::Request::try_from_http(
-            &http,
-        )
+    let back = room_initial_sync::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6370,7 +6158,7 @@ fn room_initial_sync_responses() {
 
 #[test]
 fn search_request() {
-    let mut request = matrix_client_server::endpoints::search::Request::new(
+    let mut request = search::Request::new(
         sample(
             "{\"search_categories\":{\"room_events\":{\"search_term\":\"@alice:example.org/x y\",\"filter\":{},\"order_by\":\"rank\",\"event_context\":{},\"include_state\":true,\"groupings\":{}}}}",
         ),
@@ -6378,8 +6166,7 @@ fn search_request() {
     request.next_batch = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::search::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = search::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -6421,14 +6208,12 @@ fn search_responses() {
 
 #[test]
 fn search_user_directory_request() {
-    let mut request = matrix_client_server::endpoints::search_user_directory::Request::new(
+    let mut request = search_user_directory::Request::new(
         sample("{\"search_term\":\"@alice:example.org/x y\",\"limit\":7}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::search_user_directory::Request::try_from_http(
-            &http,
-        )
+    let back = search_user_directory::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6466,7 +6251,7 @@ fn search_user_directory_responses() {
 
 #[test]
 fn send_message_request() {
-    let mut request = matrix_client_server::endpoints::send_message::Request::new(
+    let mut request = send_message::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -6474,9 +6259,7 @@ fn send_message_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::send_message::Request::try_from_http(
-            &http,
-        )
+    let back = send_message::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6510,16 +6293,14 @@ fn send_message_responses() {
 
 #[test]
 fn send_to_device_request() {
-    let mut request = matrix_client_server::endpoints::send_to_device::Request::new(
+    let mut request = send_to_device::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"messages\":{\"key\":{\"key\":{\"key\":\"value\"}}}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::send_to_device::Request::try_from_http(
-            &http,
-        )
+    let back = send_to_device::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6548,16 +6329,14 @@ fn send_to_device_responses() {
 
 #[test]
 fn set_account_data_request() {
-    let mut request = matrix_client_server::endpoints::set_account_data::Request::new(
+    let mut request = set_account_data::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"key\":\"value\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_account_data::Request::try_from_http(
-            &http,
-        )
+    let back = set_account_data::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6601,7 +6380,7 @@ fn set_account_data_responses() {
 
 #[test]
 fn set_account_data_per_room_request() {
-    let mut request = matrix_client_server::endpoints::set_account_data_per_room::Request::new(
+    let mut request = set_account_data_per_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -6609,9 +6388,7 @@ fn set_account_data_per_room_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_account_data_per_room::Request::try_from_http(
-            &http,
-        )
+    let back = set_account_data_per_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6655,15 +6432,13 @@ fn set_account_data_per_room_responses() {
 
 #[test]
 fn set_admin_lock_user_request() {
-    let mut request = matrix_client_server::endpoints::set_admin_lock_user::Request::new(
+    let mut request = set_admin_lock_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"locked\":true}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_admin_lock_user::Request::try_from_http(
-            &http,
-        )
+    let back = set_admin_lock_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6707,15 +6482,13 @@ fn set_admin_lock_user_responses() {
 
 #[test]
 fn set_admin_suspend_user_request() {
-    let mut request = matrix_client_server::endpoints::set_admin_suspend_user::Request::new(
+    let mut request = set_admin_suspend_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"suspended\":true}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_admin_suspend_user::Request::try_from_http(
-            &http,
-        )
+    let back = set_admin_suspend_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6759,7 +6532,7 @@ fn set_admin_suspend_user_responses() {
 
 #[test]
 fn set_presence_request() {
-    let mut request = matrix_client_server::endpoints::set_presence::Request::new(
+    let mut request = endpoints::set_presence::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"presence\":\"unavailable\",\"status_msg\":\"@alice:example.org/x y\"}",
@@ -6767,9 +6540,7 @@ fn set_presence_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_presence::Request::try_from_http(
-            &http,
-        )
+    let back = endpoints::set_presence::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6803,16 +6574,14 @@ fn set_presence_responses() {
 
 #[test]
 fn set_profile_field_request() {
-    let mut request = matrix_client_server::endpoints::set_profile_field::Request::new(
+    let mut request = set_profile_field::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"key\":{\"any\":[\"json\",1]}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_profile_field::Request::try_from_http(
-            &http,
-        )
+    let back = set_profile_field::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6856,7 +6625,7 @@ fn set_profile_field_responses() {
 
 #[test]
 fn set_push_rule_request() {
-    let mut request = matrix_client_server::endpoints::set_push_rule::Request::new(
+    let mut request = set_push_rule::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
         sample(
@@ -6867,9 +6636,7 @@ fn set_push_rule_request() {
     request.after = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_push_rule::Request::try_from_http(
-            &http,
-        )
+    let back = set_push_rule::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6913,16 +6680,14 @@ fn set_push_rule_responses() {
 
 #[test]
 fn set_push_rule_actions_request() {
-    let mut request = matrix_client_server::endpoints::set_push_rule_actions::Request::new(
+    let mut request = set_push_rule_actions::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"actions\":[\"@alice:example.org/x y\"]}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_push_rule_actions::Request::try_from_http(
-            &http,
-        )
+    let back = set_push_rule_actions::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6956,16 +6721,14 @@ fn set_push_rule_actions_responses() {
 
 #[test]
 fn set_push_rule_enabled_request() {
-    let mut request = matrix_client_server::endpoints::set_push_rule_enabled::Request::new(
+    let mut request = set_push_rule_enabled::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"enabled\":true}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_push_rule_enabled::Request::try_from_http(
-            &http,
-        )
+    let back = set_push_rule_enabled::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6999,7 +6762,7 @@ fn set_push_rule_enabled_responses() {
 
 #[test]
 fn set_read_marker_request() {
-    let mut request = matrix_client_server::endpoints::set_read_marker::Request::new(
+    let mut request = set_read_marker::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"m.fully_read\":\"@alice:example.org/x y\",\"m.read\":\"@alice:example.org/x y\",\"m.read.private\":\"@alice:example.org/x y\"}",
@@ -7007,9 +6770,7 @@ fn set_read_marker_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_read_marker::Request::try_from_http(
-            &http,
-        )
+    let back = set_read_marker::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7043,15 +6804,13 @@ fn set_read_marker_responses() {
 
 #[test]
 fn set_room_alias_request() {
-    let mut request = matrix_client_server::endpoints::set_room_alias::Request::new(
+    let mut request = set_room_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"room_id\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_room_alias::Request::try_from_http(
-            &http,
-        )
+    let back = set_room_alias::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7090,7 +6849,7 @@ fn set_room_alias_responses() {
 
 #[test]
 fn set_room_state_with_key_request() {
-    let mut request = matrix_client_server::endpoints::set_room_state_with_key::Request::new(
+    let mut request = set_room_state_with_key::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -7098,9 +6857,7 @@ fn set_room_state_with_key_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_room_state_with_key::Request::try_from_http(
-            &http,
-        )
+    let back = set_room_state_with_key::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7139,7 +6896,7 @@ fn set_room_state_with_key_responses() {
 
 #[test]
 fn set_room_tag_request() {
-    let mut request = matrix_client_server::endpoints::set_room_tag::Request::new(
+    let mut request = set_room_tag::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -7147,9 +6904,7 @@ fn set_room_tag_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_room_tag::Request::try_from_http(
-            &http,
-        )
+    let back = set_room_tag::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7178,15 +6933,13 @@ fn set_room_tag_responses() {
 
 #[test]
 fn set_room_visibility_on_directory_request() {
-    let mut request = matrix_client_server::endpoints::set_room_visibility_on_directory::Request::new(
+    let mut request = set_room_visibility_on_directory::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"visibility\":\"public\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_room_visibility_on_directory::Request::try_from_http(
-            &http,
-        )
+    let back = set_room_visibility_on_directory::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7220,14 +6973,14 @@ fn set_room_visibility_on_directory_responses() {
 
 #[test]
 fn set_typing_request() {
-    let mut request = matrix_client_server::endpoints::set_typing::Request::new(
+    let mut request = set_typing::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"typing\":true,\"timeout\":7}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::set_typing::Request::try_from_http(&http)
+    let back = set_typing::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7261,7 +7014,7 @@ fn set_typing_responses() {
 
 #[test]
 fn sync_request() {
-    let mut request = matrix_client_server::endpoints::sync::Request::new();
+    let mut request = sync::Request::new();
     request.filter = Some(sample("\"@alice:example.org/x y\""));
     request.since = Some(sample("\"@alice:example.org/x y\""));
     request.full_state = Some(sample("true"));
@@ -7270,8 +7023,7 @@ fn sync_request() {
     request.use_state_after = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::sync::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = sync::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -7303,7 +7055,7 @@ fn sync_responses() {
 
 #[test]
 fn unban_request() {
-    let mut request = matrix_client_server::endpoints::unban::Request::new(
+    let mut request = unban::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -7311,8 +7063,7 @@ fn unban_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::unban::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = unban::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -7345,16 +7096,14 @@ fn unban_responses() {
 
 #[test]
 fn unbind3pid_from_account_request() {
-    let mut request = matrix_client_server::endpoints::unbind3pid_from_account::Request::new(
+    let mut request = unbind3pid_from_account::Request::new(
         sample(
             "{\"id_server\":\"@alice:example.org/x y\",\"medium\":\"msisdn\",\"address\":\"@alice:example.org/x y\"}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::unbind3pid_from_account::Request::try_from_http(
-            &http,
-        )
+    let back = unbind3pid_from_account::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7383,16 +7132,14 @@ fn unbind3pid_from_account_responses() {
 
 #[test]
 fn update_appservice_room_directory_visibility_request() {
-    let mut request = matrix_client_server::endpoints::update_appservice_room_directory_visibility::Request::new(
+    let mut request = update_appservice_room_directory_visibility::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"visibility\":\"private\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::update_appservice_room_directory_visibility::Request::try_from_http(
-            &http,
-        )
+    let back = update_appservice_room_directory_visibility::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7421,15 +7168,13 @@ fn update_appservice_room_directory_visibility_responses() {
 
 #[test]
 fn update_device_request() {
-    let mut request = matrix_client_server::endpoints::update_device::Request::new(
+    let mut request = update_device::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"display_name\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::update_device::Request::try_from_http(
-            &http,
-        )
+    let back = update_device::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7464,7 +7209,7 @@ fn update_device_responses() {
 
 #[test]
 fn upgrade_room_request() {
-    let mut request = matrix_client_server::endpoints::upgrade_room::Request::new(
+    let mut request = upgrade_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"new_version\":\"@alice:example.org/x y\",\"additional_creators\":[\"@alice:example.org/x y\"]}",
@@ -7472,9 +7217,7 @@ fn upgrade_room_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::upgrade_room::Request::try_from_http(
-            &http,
-        )
+    let back = upgrade_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7513,16 +7256,14 @@ fn upgrade_room_responses() {
 
 #[test]
 fn upload_content_request() {
-    let mut request = matrix_client_server::endpoints::upload_content::Request::new(
+    let mut request = upload_content::Request::new(
         bytes::Bytes::from_static(b"\x89PNG sample bytes"),
     );
     request.content_type = Some(sample("\"@alice:example.org/x y\""));
     request.filename = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::upload_content::Request::try_from_http(
-            &http,
-        )
+    let back = upload_content::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7566,7 +7307,7 @@ fn upload_content_responses() {
 
 #[test]
 fn upload_content_to_mxc_request() {
-    let mut request = matrix_client_server::endpoints::upload_content_to_mxc::Request::new(
+    let mut request = upload_content_to_mxc::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         bytes::Bytes::from_static(b"\x89PNG sample bytes"),
@@ -7575,9 +7316,7 @@ fn upload_content_to_mxc_request() {
     request.filename = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::upload_content_to_mxc::Request::try_from_http(
-            &http,
-        )
+    let back = upload_content_to_mxc::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7631,16 +7370,14 @@ fn upload_content_to_mxc_responses() {
 
 #[test]
 fn upload_cross_signing_keys_request() {
-    let mut request = matrix_client_server::endpoints::upload_cross_signing_keys::Request::new(
+    let mut request = upload_cross_signing_keys::Request::new(
         sample(
             "{\"master_key\":{\"user_id\":\"@alice:example.org/x y\",\"usage\":[\"user_signing\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":\"value\"}},\"self_signing_key\":{\"user_id\":\"@alice:example.org/x y\",\"usage\":[\"user_signing\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":\"value\"}},\"user_signing_key\":{\"user_id\":\"@alice:example.org/x y\",\"usage\":[\"user_signing\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":\"value\"}},\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::upload_cross_signing_keys::Request::try_from_http(
-            &http,
-        )
+    let back = upload_cross_signing_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7671,14 +7408,12 @@ fn upload_cross_signing_keys_responses() {
 
 #[test]
 fn upload_cross_signing_signatures_request() {
-    let mut request = matrix_client_server::endpoints::upload_cross_signing_signatures::Request::new(
+    let mut request = upload_cross_signing_signatures::Request::new(
         sample("{\"key\":{\"key\":{\"key\":\"value\"}}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::upload_cross_signing_signatures::Request::try_from_http(
-            &http,
-        )
+    let back = upload_cross_signing_signatures::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7707,16 +7442,14 @@ fn upload_cross_signing_signatures_responses() {
 
 #[test]
 fn upload_keys_request() {
-    let mut request = matrix_client_server::endpoints::upload_keys::Request::new(
+    let mut request = upload_keys::Request::new(
         sample(
             "{\"device_keys\":{\"user_id\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\",\"algorithms\":[\"@alice:example.org/x y\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":{}}},\"one_time_keys\":{\"key\":\"@alice:example.org/x y\"},\"fallback_keys\":{\"key\":\"@alice:example.org/x y\"}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_client_server::endpoints::upload_keys::Request::try_from_http(
-            &http,
-        )
+    let back = upload_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }

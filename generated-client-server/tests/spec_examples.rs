@@ -4,6 +4,53 @@
 //! unchanged; examples the spec gets wrong are listed in the codegen config and
 //! checked to still be wrong.
 
+use matrix_client_server::endpoints::create_room::Preset;
+use matrix_client_server::endpoints::get_auth_metadata::AccountManagementActionsSupportedItem;
+use matrix_client_server::endpoints::get_capabilities::RoomVersionStability;
+use matrix_client_server::endpoints::get_members_by_room::NotMembership;
+use matrix_client_server::endpoints::get_room_summary::RoomSummary;
+use matrix_client_server::endpoints::get_thread_roots::Include;
+use matrix_client_server::endpoints::get_wellknown_support::{Contact, Role};
+use matrix_client_server::endpoints::ping_appservice::Errcode;
+use matrix_client_server::endpoints::post_receipt::ReceiptType;
+use matrix_client_server::endpoints::query_keys::DeviceInformation;
+use matrix_client_server::endpoints::room_initial_sync::RoomInfo;
+use matrix_client_server::endpoints::search::{GroupKey, KeysItem, Ordering, Results};
+use matrix_client_server::endpoints::sync::SetPresence;
+use matrix_client_server::endpoints::{
+    ban, bind3_pid, check_username_availability, create_room, deactivate_account,
+    delete3pid_from_account, delete_push_rule, generate_login_token, get_account3_pi_ds,
+    get_admin_lock_user, get_admin_suspend_user, get_auth_metadata, get_capabilities,
+    get_config, get_config_authed, get_content_thumbnail, get_content_thumbnail_authed,
+    get_devices, get_event_by_timestamp, get_event_context, get_events,
+    get_joined_members_by_room, get_joined_rooms, get_local_aliases, get_login_flows,
+    get_members_by_room, get_notifications, get_presence, get_push_rule,
+    get_push_rule_actions, get_pushers, get_relating_events,
+    get_relating_events_with_rel_type, get_relating_events_with_rel_type_and_event_type,
+    get_room_events, get_room_id_by_alias, get_room_keys_version,
+    get_room_keys_version_current, get_room_state_with_key, get_room_summary,
+    get_room_tags, get_room_visibility_on_directory, get_space_hierarchy,
+    get_thread_roots, get_token_owner, get_turn_server, get_url_preview,
+    get_url_preview_authed, get_user_profile, get_versions, get_wellknown_policy,
+    get_wellknown_support, get_who_is, initial_sync, invite_user, is_push_rule_enabled,
+    join_room, join_room_by_id, kick, knock_room, leave_room, login, peek_events,
+    ping_appservice, post3_pi_ds, post_pusher, post_receipt, post_room_keys_version,
+    put_room_keys_version, query_public_rooms, redact_event, redirect_to_id_p,
+    redirect_to_sso, refresh, register, registration_token_validity, report_event,
+    report_room, report_user, room_initial_sync, search, search_user_directory,
+    send_message, set_admin_lock_user, set_admin_suspend_user, set_presence,
+    set_push_rule, set_push_rule_actions, set_push_rule_enabled, set_room_alias,
+    set_room_state_with_key, set_room_visibility_on_directory, set_typing, sync, unban,
+    unbind3pid_from_account, update_appservice_room_directory_visibility, update_device,
+    upgrade_room, upload_content, upload_cross_signing_keys,
+};
+use matrix_client_server::types;
+use matrix_client_server::types::{
+    AuthData, ClientDevice, ClientEvent, CrossSigningKey, EventFormat, FieldType,
+    FieldTypesValue, Full, Invite3pid, KeyBackupData, OneTimeKeysValue, OpenidToken,
+    Protocol, PublicRoomsResponse, PushRule, PushRuleset, RoomKeyBackup, SyncFilter,
+    UsageItem,
+};
 use serde_json::Value;
 
 #[test]
@@ -45,7 +92,7 @@ fn types_protocol_base_icon() {
 #[test]
 fn types_protocol_base_field_types() {
     round_trip::<
-        std::collections::BTreeMap<String, matrix_client_server::types::FieldType>,
+        std::collections::BTreeMap<String, FieldType>,
     >(
         "types::ProtocolBase.field_types",
         "{\"network\":{\"regexp\":\"([a-z0-9]+\\\\.)*[a-z0-9]+\",\"placeholder\":\"irc.example.org\"},\"nickname\":{\"regexp\":\"[^\\\\s#]+\",\"placeholder\":\"username\"},\"channel\":{\"regexp\":\"#[^\\\\s]+\",\"placeholder\":\"#foobar\"}}",
@@ -101,7 +148,7 @@ fn types_boolean_capability_enabled() {
 #[test]
 fn types_auth_data() {
     round_trip::<
-        matrix_client_server::types::AuthData,
+        AuthData,
     >(
         "types::AuthData",
         "{\"type\":\"example.type.foo\",\"session\":\"xxxxx\",\"example_credential\":\"verypoorsharedsecret\"}",
@@ -370,7 +417,7 @@ fn types_rate_limited_retry_after_ms() {
 #[test]
 fn types_invite3pid() {
     round_trip::<
-        matrix_client_server::types::Invite3pid,
+        Invite3pid,
     >(
         "types::Invite3pid",
         "{\"id_server\":\"matrix.org\",\"id_access_token\":\"abc123_OpaqueString\",\"medium\":\"email\",\"address\":\"cheeky@monkey.com\"}",
@@ -424,7 +471,7 @@ fn types_protocol_icon() {
 #[test]
 fn types_protocol_field_types() {
     round_trip::<
-        std::collections::BTreeMap<String, matrix_client_server::types::FieldTypesValue>,
+        std::collections::BTreeMap<String, FieldTypesValue>,
     >(
         "types::Protocol.field_types",
         "{\"network\":{\"regexp\":\"([a-z0-9]+\\\\.)*[a-z0-9]+\",\"placeholder\":\"irc.example.org\"},\"nickname\":{\"regexp\":\"[^\\\\s#]+\",\"placeholder\":\"username\"},\"channel\":{\"regexp\":\"#[^\\\\s]+\",\"placeholder\":\"#foobar\"}}",
@@ -510,7 +557,7 @@ fn types_public_rooms_chunk_join_rule() {
 #[test]
 fn types_public_rooms_response() {
     round_trip::<
-        matrix_client_server::types::PublicRoomsResponse,
+        PublicRoomsResponse,
     >(
         "types::PublicRoomsResponse",
         "{\"chunk\":[{\"avatar_url\":\"mxc://bleecker.street/CHEDDARandBRIE\",\"guest_can_join\":false,\"name\":\"CHEESE\",\"num_joined_members\":37,\"room_id\":\"!ol19s:bleecker.street\",\"topic\":\"Tasty tasty cheese\",\"world_readable\":true,\"join_rule\":\"public\",\"room_type\":\"m.space\"}],\"next_batch\":\"p190q\",\"prev_batch\":\"p1902\",\"total_room_count_estimate\":115}",
@@ -525,7 +572,7 @@ fn types_push_condition_key() {
 #[test]
 fn types_push_ruleset() {
     round_trip::<
-        matrix_client_server::types::PushRuleset,
+        PushRuleset,
     >(
         "types::PushRuleset",
         "{\"override\":[{\"actions\":[],\"conditions\":[],\"default\":true,\"enabled\":false,\"rule_id\":\".m.rule.master\"},{\"actions\":[],\"conditions\":[{\"key\":\"content.msgtype\",\"kind\":\"event_match\",\"pattern\":\"m.notice\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.suppress_notices\"}],\"room\":[],\"sender\":[],\"underride\":[{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"ring\"},{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"key\":\"type\",\"kind\":\"event_match\",\"pattern\":\"m.call.invite\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.call\"},{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"default\"},{\"set_tweak\":\"highlight\"}],\"conditions\":[{\"kind\":\"event_property_contains\",\"key\":\"content.m\\\\.mentions.user_ids\",\"value\":\"@alice:example.com\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.is_user_mention\"},{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"default\"},{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"kind\":\"room_member_count\",\"is\":\"2\"},{\"kind\":\"event_match\",\"key\":\"type\",\"pattern\":\"m.room.message\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.room_one_to_one\"},{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"default\"},{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"key\":\"type\",\"kind\":\"event_match\",\"pattern\":\"m.room.member\"},{\"key\":\"content.membership\",\"kind\":\"event_match\",\"pattern\":\"invite\"},{\"key\":\"state_key\",\"kind\":\"event_match\",\"pattern\":\"@alice:example.com\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.invite_for_me\"},{\"actions\":[\"notify\",{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"key\":\"type\",\"kind\":\"event_match\",\"pattern\":\"m.room.member\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.member_event\"},{\"actions\":[\"notify\",{\"set_tweak\":\"highlight\",\"value\":false}],\"conditions\":[{\"key\":\"type\",\"kind\":\"event_match\",\"pattern\":\"m.room.message\"}],\"default\":true,\"enabled\":true,\"rule_id\":\".m.rule.message\"}]}",
@@ -625,7 +672,7 @@ fn types_request_token_response_submit_url() {
 #[test]
 fn types_room_key_backup_sessions() {
     round_trip::<
-        std::collections::BTreeMap<String, matrix_client_server::types::KeyBackupData>,
+        std::collections::BTreeMap<String, KeyBackupData>,
     >(
         "types::RoomKeyBackup.sessions",
         "{\"sessionid1\":{\"first_message_index\":1,\"forwarded_count\":0,\"is_verified\":true,\"session_data\":{\"ephemeral\":\"base64+ephemeral+key\",\"ciphertext\":\"base64+ciphertext+of+JSON+data\",\"mac\":\"base64+mac+of+ciphertext\"}}}",
@@ -726,7 +773,7 @@ fn types_identity_server_base_url() {
 #[test]
 fn types_full() {
     round_trip::<
-        matrix_client_server::types::Full,
+        Full,
     >(
         "types::Full",
         "{\"m.homeserver\":{\"base_url\":\"https://matrix.example.com\"},\"m.identity_server\":{\"base_url\":\"https://identity.example.com\"},\"org.example.custom.property\":{\"app_url\":\"https://custom.app.example.org\"}}",
@@ -834,7 +881,7 @@ fn ban_request_room_id() {
 #[test]
 fn ban_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::ban::RequestBody,
+        ban::RequestBody,
     >(
         "ban::RequestBody",
         "{\"reason\":\"Telling unfunny jokes\",\"user_id\":\"@cheeky_monkey:matrix.org\"}",
@@ -849,7 +896,7 @@ fn ban_response_ok() {
 #[test]
 fn ban_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "ban::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You do not have a high enough power level to ban from this room.\"}",
@@ -859,7 +906,7 @@ fn ban_response_forbidden() {
 #[test]
 fn bind3_pid_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::bind3_pid::RequestBody,
+        bind3_pid::RequestBody,
     >(
         "bind3_pid::RequestBody",
         "{\"id_server\":\"example.org\",\"id_access_token\":\"abc123_OpaqueString\",\"sid\":\"abc123987\",\"client_secret\":\"d0nt-T3ll\"}",
@@ -902,14 +949,14 @@ fn check_username_availability_request_username() {
 #[test]
 fn check_username_availability_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::check_username_availability::ResponseBody,
+        check_username_availability::ResponseBody,
     >("check_username_availability::Response::Ok", "{\"available\":true}");
 }
 
 #[test]
 fn check_username_availability_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "check_username_availability::Response::BadRequest",
         "{\"errcode\":\"M_USER_IN_USE\",\"error\":\"Desired user ID is already taken.\"}",
@@ -952,10 +999,7 @@ fn claim_keys_response_body_one_time_keys() {
             String,
             std::collections::BTreeMap<
                 String,
-                std::collections::BTreeMap<
-                    String,
-                    matrix_client_server::types::OneTimeKeysValue,
-                >,
+                std::collections::BTreeMap<String, OneTimeKeysValue>,
             >,
         >,
     >(
@@ -982,7 +1026,7 @@ fn create_content_response_body_unused_expires_at() {
 #[test]
 fn create_content_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "create_content::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot upload this content\"}",
@@ -997,7 +1041,7 @@ fn create_room_request_body_room_version() {
 #[test]
 fn create_room_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::create_room::RequestBody,
+        create_room::RequestBody,
     >(
         "create_room::RequestBody",
         "{\"preset\":\"public_chat\",\"room_alias_name\":\"thepub\",\"name\":\"The Grand Duke Pub\",\"topic\":\"All about happy hour\",\"creation_content\":{\"m.federate\":false}}",
@@ -1007,7 +1051,7 @@ fn create_room_request_body() {
 #[test]
 fn create_room_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::create_room::ResponseBody,
+        create_room::ResponseBody,
     >("create_room::Response::Ok", "{\"room_id\":\"!sefiuhWgwghwWgh:example.com\"}");
 }
 
@@ -1019,7 +1063,7 @@ fn deactivate_account_request_body_id_server() {
 #[test]
 fn deactivate_account_id_server_unbind_result() {
     round_trip::<
-        matrix_client_server::endpoints::deactivate_account::IdServerUnbindResult,
+        deactivate_account::IdServerUnbindResult,
     >("deactivate_account::IdServerUnbindResult", "\"success\"");
 }
 
@@ -1031,7 +1075,7 @@ fn define_filter_request_user_id() {
 #[test]
 fn define_filter_request_body() {
     round_trip::<
-        matrix_client_server::types::SyncFilter,
+        SyncFilter,
     >(
         "define_filter::RequestBody",
         "{\"room\":{\"state\":{\"types\":[\"m.room.*\"],\"not_rooms\":[\"!726s6s6q:example.com\"]},\"timeline\":{\"limit\":10,\"types\":[\"m.room.message\"],\"not_rooms\":[\"!726s6s6q:example.com\"],\"not_senders\":[\"@spam:example.com\"]},\"ephemeral\":{\"types\":[\"m.receipt\",\"m.typing\"],\"not_rooms\":[\"!726s6s6q:example.com\"],\"not_senders\":[\"@spam:example.com\"]}},\"presence\":{\"types\":[\"m.presence\"],\"not_senders\":[\"@alice:example.com\"]},\"event_format\":\"client\",\"event_fields\":[\"type\",\"content\",\"sender\"]}",
@@ -1053,7 +1097,7 @@ fn delete3pid_from_account_request_body_id_server() {
 #[test]
 fn delete3pid_from_account_medium() {
     round_trip::<
-        matrix_client_server::endpoints::delete3pid_from_account::Medium,
+        delete3pid_from_account::Medium,
     >("delete3pid_from_account::Medium", "\"email\"");
 }
 
@@ -1067,7 +1111,7 @@ fn delete3pid_from_account_request_body_address() {
 #[test]
 fn delete3pid_from_account_id_server_unbind_result() {
     round_trip::<
-        matrix_client_server::endpoints::delete3pid_from_account::IdServerUnbindResult,
+        delete3pid_from_account::IdServerUnbindResult,
     >("delete3pid_from_account::IdServerUnbindResult", "\"success\"");
 }
 
@@ -1119,7 +1163,7 @@ fn delete_profile_field_response_ok() {
 #[test]
 fn delete_profile_field_response_bad_request_bad_json() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "delete_profile_field::Response::BadRequest[bad_json]",
         "{\"errcode\":\"M_BAD_JSON\",\"error\":\"Malformed request.\"}",
@@ -1129,7 +1173,7 @@ fn delete_profile_field_response_bad_request_bad_json() {
 #[test]
 fn delete_profile_field_response_bad_request_invalid_key() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "delete_profile_field::Response::BadRequest[invalid_key]",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Invalid profile key.\"}",
@@ -1139,7 +1183,7 @@ fn delete_profile_field_response_bad_request_invalid_key() {
 #[test]
 fn delete_profile_field_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "delete_profile_field::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Profile deletion is not permitted.\"}",
@@ -1149,7 +1193,7 @@ fn delete_profile_field_response_forbidden() {
 #[test]
 fn delete_push_rule_request_kind() {
     round_trip::<
-        matrix_client_server::endpoints::delete_push_rule::Kind,
+        delete_push_rule::Kind,
     >("delete_push_rule::Request.kind", "\"content\"");
 }
 
@@ -1168,7 +1212,7 @@ fn delete_push_rule_response_ok() {
 #[test]
 fn delete_push_rule_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "delete_push_rule::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
@@ -1192,7 +1236,7 @@ fn delete_room_alias_response_ok() {
 #[test]
 fn delete_room_alias_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "delete_room_alias::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room alias #monkeys:example.org not found.\"}",
@@ -1221,7 +1265,7 @@ fn delete_room_key_by_session_id_request_session_id() {
 #[test]
 fn delete_room_key_by_session_id_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "delete_room_key_by_session_id::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
@@ -1236,7 +1280,7 @@ fn delete_room_keys_request_version() {
 #[test]
 fn delete_room_keys_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "delete_room_keys::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
@@ -1258,7 +1302,7 @@ fn delete_room_keys_by_room_id_request_room_id() {
 #[test]
 fn delete_room_keys_by_room_id_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "delete_room_keys_by_room_id::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
@@ -1273,7 +1317,7 @@ fn delete_room_keys_version_request_version() {
 #[test]
 fn delete_room_keys_version_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "delete_room_keys_version::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
@@ -1317,7 +1361,7 @@ fn forget_room_response_ok() {
 #[test]
 fn forget_room_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "forget_room::Response::BadRequest",
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"User @example:matrix.org is in room !au1ba7o:matrix.org\"}",
@@ -1327,7 +1371,7 @@ fn forget_room_response_bad_request() {
 #[test]
 fn generate_login_token_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::generate_login_token::ResponseBody,
+        generate_login_token::ResponseBody,
     >(
         "generate_login_token::Response::Ok",
         "{\"login_token\":\"<opaque string>\",\"expires_in_ms\":120000}",
@@ -1337,7 +1381,7 @@ fn generate_login_token_response_ok() {
 #[test]
 fn get_account3_pi_ds_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_account3_pi_ds::ResponseBody,
+        get_account3_pi_ds::ResponseBody,
     >(
         "get_account3_pi_ds::Response::Ok",
         "{\"threepids\":[{\"medium\":\"email\",\"address\":\"monkey@banana.island\",\"validated_at\":1535176800000,\"added_at\":1535336848756}]}",
@@ -1369,7 +1413,7 @@ fn get_account_data_response_ok() {
 #[test]
 fn get_account_data_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_account_data::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot add account data for other users.\"}",
@@ -1379,7 +1423,7 @@ fn get_account_data_response_forbidden() {
 #[test]
 fn get_account_data_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_account_data::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Account data not found.\"}",
@@ -1420,7 +1464,7 @@ fn get_account_data_per_room_response_ok() {
 #[test]
 fn get_account_data_per_room_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_account_data_per_room::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"@notaroomid:example.org is not a valid room ID.\"}",
@@ -1430,7 +1474,7 @@ fn get_account_data_per_room_response_bad_request() {
 #[test]
 fn get_account_data_per_room_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_account_data_per_room::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot add account data for other users.\"}",
@@ -1440,7 +1484,7 @@ fn get_account_data_per_room_response_forbidden() {
 #[test]
 fn get_account_data_per_room_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_account_data_per_room::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room account data not found.\"}",
@@ -1457,14 +1501,14 @@ fn get_admin_lock_user_request_user_id() {
 #[test]
 fn get_admin_lock_user_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_admin_lock_user::ResponseBody,
+        get_admin_lock_user::ResponseBody,
     >("get_admin_lock_user::Response::Ok", "{\"locked\":true}");
 }
 
 #[test]
 fn get_admin_lock_user_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_admin_lock_user::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"User does not belong to the local server.\"}",
@@ -1474,7 +1518,7 @@ fn get_admin_lock_user_response_bad_request() {
 #[test]
 fn get_admin_lock_user_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_admin_lock_user::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Requesting user is not a server administrator.\"}",
@@ -1484,7 +1528,7 @@ fn get_admin_lock_user_response_forbidden() {
 #[test]
 fn get_admin_lock_user_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_admin_lock_user::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"User not found.\"}",
@@ -1506,14 +1550,14 @@ fn get_admin_suspend_user_response_body_suspended() {
 #[test]
 fn get_admin_suspend_user_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_admin_suspend_user::ResponseBody,
+        get_admin_suspend_user::ResponseBody,
     >("get_admin_suspend_user::Response::Ok", "{\"suspended\":true}");
 }
 
 #[test]
 fn get_admin_suspend_user_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_admin_suspend_user::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"User does not belong to the local server.\"}",
@@ -1523,7 +1567,7 @@ fn get_admin_suspend_user_response_bad_request() {
 #[test]
 fn get_admin_suspend_user_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_admin_suspend_user::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Requesting user is not a server administrator.\"}",
@@ -1533,7 +1577,7 @@ fn get_admin_suspend_user_response_forbidden() {
 #[test]
 fn get_admin_suspend_user_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_admin_suspend_user::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"User not found.\"}",
@@ -1543,7 +1587,7 @@ fn get_admin_suspend_user_response_not_found() {
 #[test]
 fn get_auth_metadata_response_body() {
     round_trip::<
-        matrix_client_server::endpoints::get_auth_metadata::ResponseBody,
+        get_auth_metadata::ResponseBody,
     >(
         "get_auth_metadata::ResponseBody",
         "{\"issuer\":\"https://account.example.com/\",\"authorization_endpoint\":\"https://account.example.com/oauth2/auth\",\"token_endpoint\":\"https://account.example.com/oauth2/token\",\"registration_endpoint\":\"https://account.example.com/oauth2/clients/register\",\"device_authorization_endpoint\":\"https://account.example.com/oauth2/device\",\"revocation_endpoint\":\"https://account.example.com/oauth2/revoke\",\"response_types_supported\":[\"code\"],\"grant_types_supported\":[\"authorization_code\",\"refresh_token\",\"urn:ietf:params:oauth:grant-type:device_code\"],\"response_modes_supported\":[\"query\",\"fragment\"],\"code_challenge_methods_supported\":[\"S256\"],\"account_management_uri\":\"https://account.example.com/manage\",\"account_management_actions_supported\":[\"org.matrix.profile\",\"org.matrix.devices_list\",\"org.matrix.device_view\",\"org.matrix.device_delete\",\"org.matrix.account_deactivate\",\"org.matrix.cross_signing_reset\"]}",
@@ -1553,7 +1597,7 @@ fn get_auth_metadata_response_body() {
 #[test]
 fn get_auth_metadata_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_auth_metadata::Response::NotFound",
         "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"Legacy authentication is in use on this homeserver.\"}",
@@ -1603,7 +1647,7 @@ fn get_capabilities_account_moderation_capability_lock() {
 #[test]
 fn get_capabilities_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_capabilities::ResponseBody,
+        get_capabilities::ResponseBody,
     >(
         "get_capabilities::Response::Ok",
         "{\"capabilities\":{\"m.change_password\":{\"enabled\":false},\"m.room_versions\":{\"default\":\"1\",\"available\":{\"1\":\"stable\",\"2\":\"stable\",\"3\":\"unstable\",\"test-version\":\"unstable\"}},\"com.example.custom.ratelimit\":{\"max_requests_per_hour\":600}}}",
@@ -1613,14 +1657,14 @@ fn get_capabilities_response_ok() {
 #[test]
 fn get_config_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_config::ResponseBody,
+        get_config::ResponseBody,
     >("get_config::Response::Ok", "{\"m.upload.size\":50000000}");
 }
 
 #[test]
 fn get_config_authed_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_config_authed::ResponseBody,
+        get_config_authed::ResponseBody,
     >("get_config_authed::Response::Ok", "{\"m.upload.size\":50000000}");
 }
 
@@ -1662,7 +1706,7 @@ fn get_content_response_ok_content_disposition() {
 #[test]
 fn get_content_response_bad_gateway() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content::Response::BadGateway",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to serve\"}",
@@ -1672,7 +1716,7 @@ fn get_content_response_bad_gateway() {
 #[test]
 fn get_content_response_gateway_timeout() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content::Response::GatewayTimeout",
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
@@ -1709,7 +1753,7 @@ fn get_content_authed_response_ok_content_disposition() {
 #[test]
 fn get_content_authed_response_bad_gateway() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_authed::Response::BadGateway",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to serve\"}",
@@ -1719,7 +1763,7 @@ fn get_content_authed_response_bad_gateway() {
 #[test]
 fn get_content_authed_response_gateway_timeout() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_authed::Response::GatewayTimeout",
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
@@ -1775,7 +1819,7 @@ fn get_content_override_name_response_ok_content_disposition() {
 #[test]
 fn get_content_override_name_response_bad_gateway() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_override_name::Response::BadGateway",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to serve\"}",
@@ -1785,7 +1829,7 @@ fn get_content_override_name_response_bad_gateway() {
 #[test]
 fn get_content_override_name_response_gateway_timeout() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_override_name::Response::GatewayTimeout",
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
@@ -1834,7 +1878,7 @@ fn get_content_override_name_authed_response_ok_content_disposition() {
 #[test]
 fn get_content_override_name_authed_response_bad_gateway() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_override_name_authed::Response::BadGateway",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to serve\"}",
@@ -1844,7 +1888,7 @@ fn get_content_override_name_authed_response_bad_gateway() {
 #[test]
 fn get_content_override_name_authed_response_gateway_timeout() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_override_name_authed::Response::GatewayTimeout",
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
@@ -1876,7 +1920,7 @@ fn get_content_thumbnail_request_height() {
 #[test]
 fn get_content_thumbnail_request_method() {
     round_trip::<
-        matrix_client_server::endpoints::get_content_thumbnail::Method,
+        get_content_thumbnail::Method,
     >("get_content_thumbnail::Request.method", "\"scale\"");
 }
 
@@ -1913,7 +1957,7 @@ fn get_content_thumbnail_response_ok_content_disposition() {
 #[test]
 fn get_content_thumbnail_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_thumbnail::Response::BadRequest",
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Cannot generate thumbnails for the requested content\"}",
@@ -1923,7 +1967,7 @@ fn get_content_thumbnail_response_bad_request() {
 #[test]
 fn get_content_thumbnail_response_payload_too_large() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_thumbnail::Response::PayloadTooLarge",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to thumbnail\"}",
@@ -1933,7 +1977,7 @@ fn get_content_thumbnail_response_payload_too_large() {
 #[test]
 fn get_content_thumbnail_response_bad_gateway() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_thumbnail::Response::BadGateway",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to thumbnail\"}",
@@ -1943,7 +1987,7 @@ fn get_content_thumbnail_response_bad_gateway() {
 #[test]
 fn get_content_thumbnail_response_gateway_timeout() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_thumbnail::Response::GatewayTimeout",
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
@@ -1977,7 +2021,7 @@ fn get_content_thumbnail_authed_request_height() {
 #[test]
 fn get_content_thumbnail_authed_request_method() {
     round_trip::<
-        matrix_client_server::endpoints::get_content_thumbnail_authed::Method,
+        get_content_thumbnail_authed::Method,
     >("get_content_thumbnail_authed::Request.method", "\"scale\"");
 }
 
@@ -2004,7 +2048,7 @@ fn get_content_thumbnail_authed_response_ok_content_disposition() {
 #[test]
 fn get_content_thumbnail_authed_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_thumbnail_authed::Response::BadRequest",
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Cannot generate thumbnails for the requested content\"}",
@@ -2014,7 +2058,7 @@ fn get_content_thumbnail_authed_response_bad_request() {
 #[test]
 fn get_content_thumbnail_authed_response_payload_too_large() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_thumbnail_authed::Response::PayloadTooLarge",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to thumbnail\"}",
@@ -2024,7 +2068,7 @@ fn get_content_thumbnail_authed_response_payload_too_large() {
 #[test]
 fn get_content_thumbnail_authed_response_bad_gateway() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_thumbnail_authed::Response::BadGateway",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Content is too large to thumbnail\"}",
@@ -2034,7 +2078,7 @@ fn get_content_thumbnail_authed_response_bad_gateway() {
 #[test]
 fn get_content_thumbnail_authed_response_gateway_timeout() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_content_thumbnail_authed::Response::GatewayTimeout",
         "{\"errcode\":\"M_NOT_YET_UPLOADED\",\"error\":\"Content has not yet been uploaded\"}",
@@ -2049,7 +2093,7 @@ fn get_device_request_device_id() {
 #[test]
 fn get_device_response_ok() {
     round_trip::<
-        matrix_client_server::types::ClientDevice,
+        ClientDevice,
     >(
         "get_device::Response::Ok",
         "{\"device_id\":\"QBUAZIFURK\",\"display_name\":\"android\",\"last_seen_ip\":\"1.2.3.4\",\"last_seen_ts\":1474491775024}",
@@ -2059,7 +2103,7 @@ fn get_device_response_ok() {
 #[test]
 fn get_devices_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_devices::ResponseBody,
+        get_devices::ResponseBody,
     >(
         "get_devices::Response::Ok",
         "{\"devices\":[{\"device_id\":\"QBUAZIFURK\",\"display_name\":\"android\",\"last_seen_ip\":\"1.2.3.4\",\"last_seen_ts\":1474491775024}]}",
@@ -2081,14 +2125,14 @@ fn get_event_by_timestamp_request_ts() {
 #[test]
 fn get_event_by_timestamp_request_dir() {
     round_trip::<
-        matrix_client_server::endpoints::get_event_by_timestamp::Dir,
+        get_event_by_timestamp::Dir,
     >("get_event_by_timestamp::Request.dir", "\"f\"");
 }
 
 #[test]
 fn get_event_by_timestamp_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_event_by_timestamp::ResponseBody,
+        get_event_by_timestamp::ResponseBody,
     >(
         "get_event_by_timestamp::Response::Ok",
         "{\"event_id\":\"$143273582443PhrSn:example.org\",\"origin_server_ts\":1432735824653}",
@@ -2098,7 +2142,7 @@ fn get_event_by_timestamp_response_ok() {
 #[test]
 fn get_event_by_timestamp_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_event_by_timestamp::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unable to find event from 1432684800000 in forward direction\"}",
@@ -2132,7 +2176,7 @@ fn get_event_context_request_filter() {
 #[test]
 fn get_event_context_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_event_context::ResponseBody,
+        get_event_context::ResponseBody,
     >(
         "get_event_context::Response::Ok",
         "{\"end\":\"t29-57_2_0_2\",\"events_after\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"event\":{\"content\":{\"body\":\"filename.jpg\",\"info\":{\"h\":398,\"w\":394,\"mimetype\":\"image/jpeg\",\"size\":31037,\"is_animated\":false},\"url\":\"mxc://example.org/JWEIFJgwEIhweiWJE\",\"msgtype\":\"m.image\"},\"type\":\"m.room.message\",\"event_id\":\"$f3h4d129462ha:example.com\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},\"events_before\":[{\"content\":{\"body\":\"something-important.doc\",\"filename\":\"something-important.doc\",\"info\":{\"mimetype\":\"application/msword\",\"size\":46144},\"msgtype\":\"m.file\",\"url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"start\":\"t27-54_2_0_2\",\"state\":[{\"content\":{\"room_version\":\"11\",\"m.federate\":true,\"predecessor\":{\"event_id\":\"$something:example.org\",\"room_id\":\"!oldroom:example.org\"}},\"type\":\"m.room.create\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"}]}",
@@ -2152,7 +2196,7 @@ fn get_events_request_timeout() {
 #[test]
 fn get_events_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_events::ResponseBody,
+        get_events::ResponseBody,
     >(
         "get_events::Response::Ok",
         "{\"start\":\"s3456_9_0\",\"end\":\"s3457_9_0\",\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}]}",
@@ -2172,7 +2216,7 @@ fn get_filter_request_filter_id() {
 #[test]
 fn get_filter_response_ok() {
     round_trip::<
-        matrix_client_server::types::SyncFilter,
+        SyncFilter,
     >(
         "get_filter::Response::Ok",
         "{\"room\":{\"state\":{\"types\":[\"m.room.*\"],\"not_rooms\":[\"!726s6s6q:example.com\"]},\"timeline\":{\"limit\":10,\"types\":[\"m.room.message\"],\"not_rooms\":[\"!726s6s6q:example.com\"],\"not_senders\":[\"@spam:example.com\"]},\"ephemeral\":{\"types\":[\"m.receipt\",\"m.typing\"],\"not_rooms\":[\"!726s6s6q:example.com\"],\"not_senders\":[\"@spam:example.com\"]}},\"presence\":{\"types\":[\"m.presence\"],\"not_senders\":[\"@alice:example.com\"]},\"event_format\":\"client\",\"event_fields\":[\"type\",\"content\",\"sender\"]}",
@@ -2189,7 +2233,7 @@ fn get_joined_members_by_room_request_room_id() {
 #[test]
 fn get_joined_members_by_room_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_joined_members_by_room::ResponseBody,
+        get_joined_members_by_room::ResponseBody,
     >(
         "get_joined_members_by_room::Response::Ok",
         "{\"joined\":{\"@bar:example.com\":{\"display_name\":\"Bar\",\"avatar_url\":\"mxc://riot.ovh/printErCATzZijQsSDWorRaK\"}}}",
@@ -2199,7 +2243,7 @@ fn get_joined_members_by_room_response_ok() {
 #[test]
 fn get_joined_rooms_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_joined_rooms::ResponseBody,
+        get_joined_rooms::ResponseBody,
     >("get_joined_rooms::Response::Ok", "{\"joined_rooms\":[\"!foo:example.com\"]}");
 }
 
@@ -2241,7 +2285,7 @@ fn get_local_aliases_request_room_id() {
 #[test]
 fn get_local_aliases_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_local_aliases::ResponseBody,
+        get_local_aliases::ResponseBody,
     >(
         "get_local_aliases::Response::Ok",
         "{\"aliases\":[\"#somewhere:example.com\",\"#another:example.com\",\"#hat_trick:example.com\"]}",
@@ -2251,7 +2295,7 @@ fn get_local_aliases_response_ok() {
 #[test]
 fn get_local_aliases_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_local_aliases::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Room alias invalid\"}",
@@ -2261,7 +2305,7 @@ fn get_local_aliases_response_bad_request() {
 #[test]
 fn get_local_aliases_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_local_aliases::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not a member of the room.\"}",
@@ -2271,7 +2315,7 @@ fn get_local_aliases_response_forbidden() {
 #[test]
 fn get_login_flows_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_login_flows::ResponseBody,
+        get_login_flows::ResponseBody,
     >(
         "get_login_flows::Response::Ok",
         "{\"flows\":[{\"type\":\"m.login.password\"},{\"type\":\"m.login.token\",\"get_login_token\":true}]}",
@@ -2281,7 +2325,7 @@ fn get_login_flows_response_ok() {
 #[test]
 fn get_login_flows_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_login_flows::Response::NotFound",
         "{\"errcode\":\"M_UNRECOGNIZED\",\"error\":\"OAuth 2.0 authentication is in use on this homeserver.\"}",
@@ -2305,21 +2349,21 @@ fn get_members_by_room_request_at() {
 #[test]
 fn get_members_by_room_request_membership() {
     round_trip::<
-        matrix_client_server::endpoints::get_members_by_room::Membership,
+        get_members_by_room::Membership,
     >("get_members_by_room::Request.membership", "\"join\"");
 }
 
 #[test]
 fn get_members_by_room_request_not_membership() {
     round_trip::<
-        matrix_client_server::endpoints::get_members_by_room::NotMembership,
+        NotMembership,
     >("get_members_by_room::Request.not_membership", "\"leave\"");
 }
 
 #[test]
 fn get_members_by_room_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_members_by_room::ResponseBody,
+        get_members_by_room::ResponseBody,
     >(
         "get_members_by_room::Response::Ok",
         "{\"chunk\":[{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"}]}",
@@ -2358,7 +2402,7 @@ fn get_mutual_rooms_response_body_next_batch() {
 #[test]
 fn get_mutual_rooms_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_mutual_rooms::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"The user ID provided was invalid\"}",
@@ -2383,7 +2427,7 @@ fn get_notifications_request_only() {
 #[test]
 fn get_notifications_response_ok() {
     still_wrong::<
-        matrix_client_server::endpoints::get_notifications::ResponseBody,
+        get_notifications::ResponseBody,
     >(
         "get_notifications::Response::Ok",
         "{\"next_token\":\"abcdef\",\"notifications\":[{\"actions\":[\"notify\"],\"profile_tag\":\"hcbvkzxhcvb\",\"read\":true,\"room_id\":\"!abcdefg:example.com\",\"ts\":1475508881945,\"event\":{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}}]}",
@@ -2401,7 +2445,7 @@ fn get_one_event_request_event_id() {
 #[test]
 fn get_one_event_response_ok() {
     round_trip::<
-        matrix_client_server::types::ClientEvent,
+        ClientEvent,
     >(
         "get_one_event::Response::Ok",
         "{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}",
@@ -2425,7 +2469,7 @@ fn get_one_room_event_request_event_id() {
 #[test]
 fn get_one_room_event_response_ok() {
     round_trip::<
-        matrix_client_server::types::ClientEvent,
+        ClientEvent,
     >(
         "get_one_room_event::Response::Ok",
         "{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}",
@@ -2435,7 +2479,7 @@ fn get_one_room_event_response_ok() {
 #[test]
 fn get_one_room_event_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_one_room_event::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Event not found.\"}",
@@ -2450,7 +2494,7 @@ fn get_presence_request_user_id() {
 #[test]
 fn get_presence_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_presence::ResponseBody,
+        get_presence::ResponseBody,
     >(
         "get_presence::Response::Ok",
         "{\"presence\":\"unavailable\",\"last_active_ago\":420845}",
@@ -2460,7 +2504,7 @@ fn get_presence_response_ok() {
 #[test]
 fn get_presence_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_presence::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not allowed to see their presence\"}",
@@ -2487,7 +2531,7 @@ fn get_profile_field_response_ok() {
 #[test]
 fn get_profile_field_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_profile_field::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Profile lookup is disabled on this homeserver\"}",
@@ -2502,14 +2546,14 @@ fn get_protocol_metadata_request_protocol() {
 #[test]
 fn get_protocol_metadata_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >("get_protocol_metadata::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
 
 #[test]
 fn get_protocols_response_ok() {
     still_wrong::<
-        std::collections::BTreeMap<String, matrix_client_server::types::Protocol>,
+        std::collections::BTreeMap<String, Protocol>,
     >(
         "get_protocols::Response::Ok",
         "{\"irc\":{\"user_fields\":[\"network\",\"nickname\"],\"location_fields\":[\"network\",\"channel\"],\"icon\":\"mxc://example.org/aBcDeFgH\",\"field_types\":{\"network\":{\"regexp\":\"([a-z0-9]+\\\\.)*[a-z0-9]+\",\"placeholder\":\"irc.example.org\"},\"nickname\":{\"regexp\":\"[^\\\\s]+\",\"placeholder\":\"username\"},\"channel\":{\"regexp\":\"#[^\\\\s]+\",\"placeholder\":\"#foobar\"}},\"instances\":[{\"network_id\":\"freenode\",\"desc\":\"Freenode\",\"icon\":\"mxc://example.org/JkLmNoPq\",\"instance_id\":\"irc-freenode\",\"fields\":{\"network\":\"freenode.net\"}}]},\"gitter\":{\"user_fields\":[\"username\"],\"location_fields\":[\"room\"],\"field_types\":{\"username\":{\"regexp\":\"@[^\\\\s]+\",\"placeholder\":\"@username\"},\"room\":{\"regexp\":\"[^\\\\s]+\\\\/[^\\\\s]+\",\"placeholder\":\"matrix-org/matrix-spec\"}},\"instances\":[{\"network_id\":\"gitter\",\"desc\":\"Gitter\",\"icon\":\"mxc://example.org/zXyWvUt\",\"instance_id\":\"gitter-gitter\",\"fields\":{}}]}}",
@@ -2519,9 +2563,7 @@ fn get_protocols_response_ok() {
 
 #[test]
 fn get_push_rule_request_kind() {
-    round_trip::<
-        matrix_client_server::endpoints::get_push_rule::Kind,
-    >("get_push_rule::Request.kind", "\"content\"");
+    round_trip::<get_push_rule::Kind>("get_push_rule::Request.kind", "\"content\"");
 }
 
 #[test]
@@ -2532,7 +2574,7 @@ fn get_push_rule_request_rule_id() {
 #[test]
 fn get_push_rule_response_ok() {
     round_trip::<
-        matrix_client_server::types::PushRule,
+        PushRule,
     >(
         "get_push_rule::Response::Ok",
         "{\"actions\":[],\"pattern\":\"cake*lie\",\"rule_id\":\"nocake\",\"enabled\":true,\"default\":false}",
@@ -2542,7 +2584,7 @@ fn get_push_rule_response_ok() {
 #[test]
 fn get_push_rule_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_push_rule::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
@@ -2552,7 +2594,7 @@ fn get_push_rule_response_not_found() {
 #[test]
 fn get_push_rule_actions_request_kind() {
     round_trip::<
-        matrix_client_server::endpoints::get_push_rule_actions::Kind,
+        get_push_rule_actions::Kind,
     >("get_push_rule_actions::Request.kind", "\"content\"");
 }
 
@@ -2564,7 +2606,7 @@ fn get_push_rule_actions_request_rule_id() {
 #[test]
 fn get_push_rule_actions_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_push_rule_actions::ResponseBody,
+        get_push_rule_actions::ResponseBody,
     >(
         "get_push_rule_actions::Response::Ok",
         "{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"bing\"}]}",
@@ -2574,7 +2616,7 @@ fn get_push_rule_actions_response_ok() {
 #[test]
 fn get_push_rule_actions_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_push_rule_actions::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
@@ -2584,7 +2626,7 @@ fn get_push_rule_actions_response_not_found() {
 #[test]
 fn get_pushers_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_pushers::ResponseBody,
+        get_pushers::ResponseBody,
     >(
         "get_pushers::Response::Ok",
         "{\"pushers\":[{\"pushkey\":\"Xp/MzCt8/9DcSNE9cuiaoT5Ac55job3TdLSSmtmYl4A=\",\"kind\":\"http\",\"app_id\":\"face.mcapp.appy.prod\",\"app_display_name\":\"Appy McAppface\",\"device_display_name\":\"Alice's Phone\",\"profile_tag\":\"xyz\",\"lang\":\"en-US\",\"data\":{\"url\":\"https://example.com/_matrix/push/v1/notify\"}}]}",
@@ -2621,7 +2663,7 @@ fn get_relating_events_request_limit() {
 #[test]
 fn get_relating_events_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_relating_events::ResponseBody,
+        get_relating_events::ResponseBody,
     >(
         "get_relating_events::Response::Ok",
         "{\"chunk\":[{\"content\":{\"m.relates_to\":{\"rel_type\":\"org.example.my_relation\",\"event_id\":\"$asfDuShaf7Gafaw\"}},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"page2_token\",\"prev_batch\":\"page1_token\"}",
@@ -2631,7 +2673,7 @@ fn get_relating_events_response_ok() {
 #[test]
 fn get_relating_events_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_relating_events::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Event not found.\"}",
@@ -2687,7 +2729,7 @@ fn get_relating_events_with_rel_type_request_limit() {
 #[test]
 fn get_relating_events_with_rel_type_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_relating_events_with_rel_type::ResponseBody,
+        get_relating_events_with_rel_type::ResponseBody,
     >(
         "get_relating_events_with_rel_type::Response::Ok",
         "{\"chunk\":[{\"content\":{\"m.relates_to\":{\"rel_type\":\"org.example.my_relation\",\"event_id\":\"$asfDuShaf7Gafaw\"}},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"page2_token\",\"prev_batch\":\"page1_token\"}",
@@ -2697,7 +2739,7 @@ fn get_relating_events_with_rel_type_response_ok() {
 #[test]
 fn get_relating_events_with_rel_type_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_relating_events_with_rel_type::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Event not found.\"}",
@@ -2771,7 +2813,7 @@ fn get_relating_events_with_rel_type_and_event_type_request_limit() {
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::ResponseBody,
+        get_relating_events_with_rel_type_and_event_type::ResponseBody,
     >(
         "get_relating_events_with_rel_type_and_event_type::Response::Ok",
         "{\"chunk\":[{\"content\":{\"m.relates_to\":{\"rel_type\":\"org.example.my_relation\",\"event_id\":\"$asfDuShaf7Gafaw\"}},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"page2_token\",\"prev_batch\":\"page1_token\"}",
@@ -2781,7 +2823,7 @@ fn get_relating_events_with_rel_type_and_event_type_response_ok() {
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_relating_events_with_rel_type_and_event_type::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Event not found.\"}",
@@ -2802,9 +2844,7 @@ fn get_room_events_request_from() {
 
 #[test]
 fn get_room_events_request_dir() {
-    round_trip::<
-        matrix_client_server::endpoints::get_room_events::Dir,
-    >("get_room_events::Request.dir", "\"b\"");
+    round_trip::<get_room_events::Dir>("get_room_events::Request.dir", "\"b\"");
 }
 
 #[test]
@@ -2822,7 +2862,7 @@ fn get_room_events_request_filter() {
 #[test]
 fn get_room_events_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_room_events::ResponseBody,
+        get_room_events::ResponseBody,
     >(
         "get_room_events::Response::Ok",
         "{\"start\":\"t47429-4392820_219380_26003_2265\",\"end\":\"t47409-4357353_219380_26003_2265\",\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},{\"content\":{\"name\":\"The room name\"},\"type\":\"m.room.name\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"body\":\"Gangnam Style\",\"url\":\"mxc://example.org/a526eYUSFFxlgbQYZmo442\",\"info\":{\"thumbnail_url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\",\"thumbnail_info\":{\"mimetype\":\"image/jpeg\",\"size\":46144,\"w\":300,\"h\":300},\"w\":480,\"h\":320,\"duration\":2140786,\"size\":1563685,\"mimetype\":\"video/mp4\"},\"msgtype\":\"m.video\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}]}",
@@ -2839,7 +2879,7 @@ fn get_room_id_by_alias_request_room_alias() {
 #[test]
 fn get_room_id_by_alias_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_room_id_by_alias::ResponseBody,
+        get_room_id_by_alias::ResponseBody,
     >(
         "get_room_id_by_alias::Response::Ok",
         "{\"room_id\":\"!abnjk1jdasj98:capuchins.com\",\"servers\":[\"capuchins.com\",\"matrix.org\",\"another.com\"]}",
@@ -2849,7 +2889,7 @@ fn get_room_id_by_alias_response_ok() {
 #[test]
 fn get_room_id_by_alias_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_room_id_by_alias::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Room alias invalid\"}",
@@ -2859,7 +2899,7 @@ fn get_room_id_by_alias_response_bad_request() {
 #[test]
 fn get_room_id_by_alias_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_room_id_by_alias::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room alias #monkeys:matrix.org not found.\"}",
@@ -2888,7 +2928,7 @@ fn get_room_key_by_session_id_request_session_id() {
 #[test]
 fn get_room_key_by_session_id_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_room_key_by_session_id::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Key not found.\"}",
@@ -2903,7 +2943,7 @@ fn get_room_keys_request_version() {
 #[test]
 fn get_room_keys_response_body_rooms() {
     round_trip::<
-        std::collections::BTreeMap<String, matrix_client_server::types::RoomKeyBackup>,
+        std::collections::BTreeMap<String, RoomKeyBackup>,
     >(
         "get_room_keys::ResponseBody.rooms",
         "{\"!room:example.org\":{\"sessions\":{\"sessionid1\":{\"first_message_index\":1,\"forwarded_count\":0,\"is_verified\":true,\"session_data\":{\"ephemeral\":\"base64+ephemeral+key\",\"ciphertext\":\"base64+ciphertext+of+JSON+data\",\"mac\":\"base64+mac+of+ciphertext\"}}}}}",
@@ -2913,7 +2953,7 @@ fn get_room_keys_response_body_rooms() {
 #[test]
 fn get_room_keys_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_room_keys::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version.\"}",
@@ -2935,7 +2975,7 @@ fn get_room_keys_by_room_id_request_room_id() {
 #[test]
 fn get_room_keys_by_room_id_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_room_keys_by_room_id::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
@@ -2950,7 +2990,7 @@ fn get_room_keys_version_request_version() {
 #[test]
 fn get_room_keys_version_algorithm() {
     round_trip::<
-        matrix_client_server::endpoints::get_room_keys_version::Algorithm,
+        get_room_keys_version::Algorithm,
     >("get_room_keys_version::Algorithm", "\"m.megolm_backup.v1.curve25519-aes-sha2\"");
 }
 
@@ -2984,7 +3024,7 @@ fn get_room_keys_version_response_body_version() {
 #[test]
 fn get_room_keys_version_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_room_keys_version::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
@@ -2994,7 +3034,7 @@ fn get_room_keys_version_response_not_found() {
 #[test]
 fn get_room_keys_version_current_algorithm() {
     round_trip::<
-        matrix_client_server::endpoints::get_room_keys_version_current::Algorithm,
+        get_room_keys_version_current::Algorithm,
     >(
         "get_room_keys_version_current::Algorithm",
         "\"m.megolm_backup.v1.curve25519-aes-sha2\"",
@@ -3031,7 +3071,7 @@ fn get_room_keys_version_current_response_body_version() {
 #[test]
 fn get_room_keys_version_current_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_room_keys_version_current::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"No current backup version\"}",
@@ -3048,7 +3088,7 @@ fn get_room_state_request_room_id() {
 #[test]
 fn get_room_state_response_ok() {
     round_trip::<
-        Vec<matrix_client_server::types::ClientEvent>,
+        Vec<ClientEvent>,
     >(
         "get_room_state::Response::Ok",
         "[{\"content\":{\"join_rule\":\"public\"},\"type\":\"m.room.join_rules\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"},{\"content\":{\"room_version\":\"11\",\"m.federate\":true,\"predecessor\":{\"event_id\":\"$something:example.org\",\"room_id\":\"!oldroom:example.org\"}},\"type\":\"m.room.create\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"ban\":50,\"events\":{\"m.room.name\":100,\"m.room.power_levels\":100},\"events_default\":0,\"invite\":50,\"kick\":50,\"redact\":50,\"state_default\":50,\"users\":{\"@example:localhost\":100},\"users_default\":0,\"notifications\":{\"room\":20}},\"type\":\"m.room.power_levels\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"}]",
@@ -3077,14 +3117,14 @@ fn get_room_state_with_key_request_state_key() {
 #[test]
 fn get_room_state_with_key_request_format() {
     round_trip::<
-        matrix_client_server::endpoints::get_room_state_with_key::Format,
+        get_room_state_with_key::Format,
     >("get_room_state_with_key::Request.format", "\"event\"");
 }
 
 #[test]
 fn get_room_state_with_key_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_room_state_with_key::ResponseBody,
+        get_room_state_with_key::ResponseBody,
     >("get_room_state_with_key::Response::Ok", "{\"name\":\"Example room name\"}");
 }
 
@@ -3158,7 +3198,7 @@ fn get_room_summary_room_summary_join_rule() {
 #[test]
 fn get_room_summary_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_room_summary::RoomSummary,
+        RoomSummary,
     >(
         "get_room_summary::Response::Ok",
         "{\"room_id\":\"!ol19s:bleecker.street\",\"avatar_url\":\"mxc://bleecker.street/CHEDDARandBRIE\",\"guest_can_join\":false,\"name\":\"CHEESE\",\"num_joined_members\":37,\"topic\":\"Tasty tasty cheese\",\"world_readable\":true,\"join_rule\":\"public\",\"room_type\":\"m.space\",\"membership\":\"invite\",\"encryption\":\"m.megolm.v1.aes-sha2\",\"room_version\":\"9001\"}",
@@ -3168,7 +3208,7 @@ fn get_room_summary_response_ok() {
 #[test]
 fn get_room_summary_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_room_summary::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room not found.\"}",
@@ -3188,7 +3228,7 @@ fn get_room_tags_request_room_id() {
 #[test]
 fn get_room_tags_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_room_tags::ResponseBody,
+        get_room_tags::ResponseBody,
     >(
         "get_room_tags::Response::Ok",
         "{\"tags\":{\"m.favourite\":{\"order\":0.1},\"u.Work\":{\"order\":0.7},\"u.Customers\":{}}}",
@@ -3205,14 +3245,14 @@ fn get_room_visibility_on_directory_request_room_id() {
 #[test]
 fn get_room_visibility_on_directory_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_room_visibility_on_directory::ResponseBody,
+        get_room_visibility_on_directory::ResponseBody,
     >("get_room_visibility_on_directory::Response::Ok", "{\"visibility\":\"public\"}");
 }
 
 #[test]
 fn get_room_visibility_on_directory_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_room_visibility_on_directory::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room not found\"}",
@@ -3302,7 +3342,7 @@ fn get_space_hierarchy_room_summary_join_rule() {
 #[test]
 fn get_space_hierarchy_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_space_hierarchy::ResponseBody,
+        get_space_hierarchy::ResponseBody,
     >(
         "get_space_hierarchy::Response::Ok",
         "{\"rooms\":[{\"room_id\":\"!space:example.org\",\"avatar_url\":\"mxc://example.org/abcdef\",\"guest_can_join\":false,\"name\":\"The First Space\",\"topic\":\"No other spaces were created first, ever\",\"world_readable\":true,\"join_rule\":\"public\",\"room_type\":\"m.space\",\"num_joined_members\":42,\"canonical_alias\":\"#general:example.org\",\"children_state\":[{\"type\":\"m.space.child\",\"state_key\":\"!a:example.org\",\"content\":{\"via\":[\"example.org\"]},\"sender\":\"@alice:example.org\",\"origin_server_ts\":1629413349153}]}],\"next_batch\":\"next_batch_token\"}",
@@ -3312,7 +3352,7 @@ fn get_space_hierarchy_response_ok() {
 #[test]
 fn get_space_hierarchy_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_space_hierarchy::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"suggested_only and max_depth cannot change on paginated requests\"}",
@@ -3322,7 +3362,7 @@ fn get_space_hierarchy_response_bad_request() {
 #[test]
 fn get_space_hierarchy_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_space_hierarchy::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not allowed to view this room.\"}",
@@ -3336,9 +3376,7 @@ fn get_thread_roots_request_room_id() {
 
 #[test]
 fn get_thread_roots_request_include() {
-    round_trip::<
-        matrix_client_server::endpoints::get_thread_roots::Include,
-    >("get_thread_roots::Request.include", "\"all\"");
+    round_trip::<Include>("get_thread_roots::Request.include", "\"all\"");
 }
 
 #[test]
@@ -3354,7 +3392,7 @@ fn get_thread_roots_request_from() {
 #[test]
 fn get_thread_roots_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_thread_roots::ResponseBody,
+        get_thread_roots::ResponseBody,
     >(
         "get_thread_roots::Response::Ok",
         "{\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"next_batch_token\"}",
@@ -3364,7 +3402,7 @@ fn get_thread_roots_response_ok() {
 #[test]
 fn get_thread_roots_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_thread_roots::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Unknown pagination token\"}",
@@ -3374,7 +3412,7 @@ fn get_thread_roots_response_bad_request() {
 #[test]
 fn get_thread_roots_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_thread_roots::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not allowed to view this room.\"}",
@@ -3384,7 +3422,7 @@ fn get_thread_roots_response_forbidden() {
 #[test]
 fn get_token_owner_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_token_owner::ResponseBody,
+        get_token_owner::ResponseBody,
     >(
         "get_token_owner::Response::Ok",
         "{\"user_id\":\"@joe:example.org\",\"device_id\":\"ABC1234\"}",
@@ -3394,7 +3432,7 @@ fn get_token_owner_response_ok() {
 #[test]
 fn get_token_owner_response_unauthorized() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_token_owner::Response::Unauthorized",
         "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Unrecognised access token.\"}",
@@ -3404,7 +3442,7 @@ fn get_token_owner_response_unauthorized() {
 #[test]
 fn get_token_owner_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_token_owner::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Application service has not registered this user.\"}",
@@ -3414,7 +3452,7 @@ fn get_token_owner_response_forbidden() {
 #[test]
 fn get_turn_server_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_turn_server::ResponseBody,
+        get_turn_server::ResponseBody,
     >(
         "get_turn_server::Response::Ok",
         "{\"username\":\"1443779631:@user:example.com\",\"password\":\"JlKfBy1QwLrO20385QyAtEyIv0=\",\"uris\":[\"turn:turn.example.com:3478?transport=udp\",\"turn:10.20.30.40:3478?transport=tcp\",\"turns:10.20.30.40:443?transport=tcp\"],\"ttl\":86400}",
@@ -3434,7 +3472,7 @@ fn get_url_preview_request_ts() {
 #[test]
 fn get_url_preview_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_url_preview::ResponseBody,
+        get_url_preview::ResponseBody,
     >(
         "get_url_preview::Response::Ok",
         "{\"og:title\":\"Matrix Blog Post\",\"og:description\":\"This is a really cool blog post from matrix.org\",\"og:image\":\"mxc://example.com/ascERGshawAWawugaAcauga\",\"og:image:type\":\"image/png\",\"og:image:height\":48,\"og:image:width\":48,\"matrix:image:size\":102400}",
@@ -3456,7 +3494,7 @@ fn get_url_preview_authed_request_ts() {
 #[test]
 fn get_url_preview_authed_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_url_preview_authed::ResponseBody,
+        get_url_preview_authed::ResponseBody,
     >(
         "get_url_preview_authed::Response::Ok",
         "{\"og:title\":\"Matrix Blog Post\",\"og:description\":\"This is a really cool blog post from matrix.org\",\"og:image\":\"mxc://example.com/ascERGshawAWawugaAcauga\",\"og:image:type\":\"image/png\",\"og:image:height\":48,\"og:image:width\":48,\"matrix:image:size\":102400}",
@@ -3471,7 +3509,7 @@ fn get_user_profile_request_user_id() {
 #[test]
 fn get_user_profile_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_user_profile::ResponseBody,
+        get_user_profile::ResponseBody,
     >(
         "get_user_profile::Response::Ok",
         "{\"avatar_url\":\"mxc://matrix.org/SDGdghriugerRg\",\"displayname\":\"Alice Margatroid\",\"m.tz\":\"Europe/London\",\"m.example_field\":\"custom_value\"}",
@@ -3481,7 +3519,7 @@ fn get_user_profile_response_ok() {
 #[test]
 fn get_user_profile_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_user_profile::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Profile lookup is disabled on this homeserver\"}",
@@ -3491,7 +3529,7 @@ fn get_user_profile_response_forbidden() {
 #[test]
 fn get_user_profile_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "get_user_profile::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Profile not found\"}",
@@ -3501,7 +3539,7 @@ fn get_user_profile_response_not_found() {
 #[test]
 fn get_versions_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_versions::ResponseBody,
+        get_versions::ResponseBody,
     >(
         "get_versions::Response::Ok",
         "{\"versions\":[\"r0.0.1\",\"v1.1\"],\"unstable_features\":{\"org.example.my_feature\":true}}",
@@ -3511,7 +3549,7 @@ fn get_versions_response_ok() {
 #[test]
 fn get_wellknown_policy_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_wellknown_policy::ResponseBody,
+        get_wellknown_policy::ResponseBody,
     >(
         "get_wellknown_policy::Response::Ok",
         "{\"public_keys\":{\"ed25519\":\"6yhHGKhCiXTSEN2ksjV7kX_N6rBQZ3Xb-M7LlC6NS-s\"}}",
@@ -3521,7 +3559,7 @@ fn get_wellknown_policy_response_ok() {
 #[test]
 fn get_wellknown_support_contact() {
     round_trip::<
-        matrix_client_server::endpoints::get_wellknown_support::Contact,
+        Contact,
     >(
         "get_wellknown_support::Contact",
         "{\"matrix_id\":\"@admin:example.org\",\"email_address\":\"admin@example.org\",\"role\":\"m.role.admin\"}",
@@ -3541,7 +3579,7 @@ fn get_wellknown_support_response_body_support_page() {
 #[test]
 fn get_wellknown_support_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_wellknown_support::ResponseBody,
+        get_wellknown_support::ResponseBody,
     >(
         "get_wellknown_support::Response::Ok",
         "{\"contacts\":[{\"matrix_id\":\"@admin:example.org\",\"email_address\":\"admin@example.org\",\"role\":\"m.role.admin\"},{\"email_address\":\"security@example.org\",\"role\":\"m.role.security\"}],\"support_page\":\"https://example.org/support.html\"}",
@@ -3556,7 +3594,7 @@ fn get_who_is_request_user_id() {
 #[test]
 fn get_who_is_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::get_who_is::ResponseBody,
+        get_who_is::ResponseBody,
     >(
         "get_who_is::Response::Ok",
         "{\"user_id\":\"@peter:rabbit.rocks\",\"devices\":{\"teapot\":{\"sessions\":[{\"connections\":[{\"ip\":\"127.0.0.1\",\"last_seen\":1411996332123,\"user_agent\":\"curl/7.31.0-DEV\"},{\"ip\":\"10.0.0.2\",\"last_seen\":1411996332123,\"user_agent\":\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/37.0.2062.120 Safari/537.36\"}]}]}}}",
@@ -3576,7 +3614,7 @@ fn initial_sync_request_archived() {
 #[test]
 fn initial_sync_response_ok() {
     still_wrong::<
-        matrix_client_server::endpoints::initial_sync::ResponseBody,
+        initial_sync::ResponseBody,
     >(
         "initial_sync::Response::Ok",
         "{\"end\":\"s3456_9_0\",\"presence\":[{\"content\":{\"avatar_url\":\"mxc://localhost/wefuiwegh8742w\",\"last_active_ago\":2478593,\"presence\":\"online\",\"currently_active\":false,\"status_msg\":\"Making cupcakes\"},\"type\":\"m.presence\",\"sender\":\"@example:localhost\"}],\"account_data\":[{\"type\":\"org.example.custom.config\",\"content\":{\"custom_config_key\":\"custom_config_value\"}}],\"rooms\":[{\"membership\":\"join\",\"messages\":{\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},{\"content\":{\"body\":\"Gangnam Style\",\"url\":\"mxc://example.org/a526eYUSFFxlgbQYZmo442\",\"info\":{\"thumbnail_url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\",\"thumbnail_info\":{\"mimetype\":\"image/jpeg\",\"size\":46144,\"w\":300,\"h\":300},\"w\":480,\"h\":320,\"duration\":2140786,\"size\":1563685,\"mimetype\":\"video/mp4\"},\"msgtype\":\"m.video\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"end\":\"s3456_9_0\",\"start\":\"t44-3453_9_0\"},\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"state\":[{\"content\":{\"join_rule\":\"public\"},\"type\":\"m.room.join_rules\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"},{\"content\":{\"room_version\":\"11\",\"m.federate\":true,\"predecessor\":{\"event_id\":\"$something:example.org\",\"room_id\":\"!oldroom:example.org\"}},\"type\":\"m.room.create\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"ban\":50,\"events\":{\"m.room.name\":100,\"m.room.power_levels\":100},\"events_default\":0,\"invite\":50,\"kick\":50,\"redact\":50,\"state_default\":50,\"users\":{\"@example:localhost\":100},\"users_default\":0,\"notifications\":{\"room\":20}},\"type\":\"m.room.power_levels\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"}],\"visibility\":\"private\",\"account_data\":[{\"type\":\"m.tag\",\"content\":{\"tags\":{\"work\":{\"order\":1}}}},{\"type\":\"org.example.custom.room.config\",\"content\":{\"custom_config_key\":\"custom_config_value\"}}]}]}",
@@ -3599,7 +3637,7 @@ fn invite_by3_pid_response_ok() {
 #[test]
 fn invite_by3_pid_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "invite_by3_pid::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@cheeky_monkey:matrix.org is banned from the room\"}",
@@ -3614,7 +3652,7 @@ fn invite_user_request_room_id() {
 #[test]
 fn invite_user_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::invite_user::RequestBody,
+        invite_user::RequestBody,
     >(
         "invite_user::RequestBody",
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"reason\":\"Welcome to the team!\"}",
@@ -3631,7 +3669,7 @@ fn invite_user_response_ok() {
 #[test]
 fn invite_user_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "invite_user::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"@cheeky_monkey:matrix.org is banned from the room\"}",
@@ -3641,7 +3679,7 @@ fn invite_user_response_forbidden() {
 #[test]
 fn is_push_rule_enabled_request_kind() {
     round_trip::<
-        matrix_client_server::endpoints::is_push_rule_enabled::Kind,
+        is_push_rule_enabled::Kind,
     >("is_push_rule_enabled::Request.kind", "\"content\"");
 }
 
@@ -3653,14 +3691,14 @@ fn is_push_rule_enabled_request_rule_id() {
 #[test]
 fn is_push_rule_enabled_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::is_push_rule_enabled::ResponseBody,
+        is_push_rule_enabled::ResponseBody,
     >("is_push_rule_enabled::Response::Ok", "{\"enabled\":true}");
 }
 
 #[test]
 fn is_push_rule_enabled_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "is_push_rule_enabled::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
@@ -3687,14 +3725,14 @@ fn join_room_request_body_reason() {
 #[test]
 fn join_room_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::join_room::ResponseBody,
+        join_room::ResponseBody,
     >("join_room::Response::Ok", "{\"room_id\":\"!d41d8cd:matrix.org\"}");
 }
 
 #[test]
 fn join_room_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "join_room::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not invited to this room.\"}",
@@ -3716,14 +3754,14 @@ fn join_room_by_id_request_body_reason() {
 #[test]
 fn join_room_by_id_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::join_room_by_id::ResponseBody,
+        join_room_by_id::ResponseBody,
     >("join_room_by_id::Response::Ok", "{\"room_id\":\"!d41d8cd:matrix.org\"}");
 }
 
 #[test]
 fn join_room_by_id_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "join_room_by_id::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not invited to this room.\"}",
@@ -3738,7 +3776,7 @@ fn kick_request_room_id() {
 #[test]
 fn kick_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::kick::RequestBody,
+        kick::RequestBody,
     >(
         "kick::RequestBody",
         "{\"reason\":\"Telling unfunny jokes\",\"user_id\":\"@cheeky_monkey:matrix.org\"}",
@@ -3753,7 +3791,7 @@ fn kick_response_ok() {
 #[test]
 fn kick_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "kick::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You do not have a high enough power level to kick from this room.\"}",
@@ -3780,14 +3818,14 @@ fn knock_room_request_body_reason() {
 #[test]
 fn knock_room_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::knock_room::ResponseBody,
+        knock_room::ResponseBody,
     >("knock_room::Response::Ok", "{\"room_id\":\"!d41d8cd:matrix.org\"}");
 }
 
 #[test]
 fn knock_room_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "knock_room::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You are not allowed to knock on this room.\"}",
@@ -3797,7 +3835,7 @@ fn knock_room_response_forbidden() {
 #[test]
 fn knock_room_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "knock_room::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"That room does not appear to exist.\"}",
@@ -3812,7 +3850,7 @@ fn leave_room_request_room_id() {
 #[test]
 fn leave_room_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::leave_room::RequestBody,
+        leave_room::RequestBody,
     >(
         "leave_room::RequestBody",
         "{\"reason\":\"Saying farewell - thanks for the support!\"}",
@@ -3829,7 +3867,7 @@ fn leave_room_response_ok() {
 #[test]
 fn login_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::login::RequestBody,
+        login::RequestBody,
     >(
         "login::RequestBody",
         "{\"type\":\"m.login.password\",\"identifier\":{\"type\":\"m.id.user\",\"user\":\"cheeky_monkey\"},\"password\":\"ilovebananas\",\"initial_device_display_name\":\"Jungle Phone\"}",
@@ -3839,7 +3877,7 @@ fn login_request_body() {
 #[test]
 fn login_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::login::ResponseBody,
+        login::ResponseBody,
     >(
         "login::Response::Ok",
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"access_token\":\"abc123\",\"refresh_token\":\"def456\",\"expires_in_ms\":60000,\"device_id\":\"GHTYAJCE\",\"well_known\":{\"m.homeserver\":{\"base_url\":\"https://example.org\"},\"m.identity_server\":{\"base_url\":\"https://id.example.org\"}}}",
@@ -3849,7 +3887,7 @@ fn login_response_ok() {
 #[test]
 fn login_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "login::Response::BadRequest",
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Bad login type.\"}",
@@ -3859,7 +3897,7 @@ fn login_response_bad_request() {
 #[test]
 fn login_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >("login::Response::Forbidden", "{\"errcode\":\"M_FORBIDDEN\"}");
 }
 
@@ -3883,7 +3921,7 @@ fn peek_events_request_room_id() {
 #[test]
 fn peek_events_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::peek_events::ResponseBody,
+        peek_events::ResponseBody,
     >(
         "peek_events::Response::Ok",
         "{\"start\":\"s3456_9_0\",\"end\":\"s3457_9_0\",\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!somewhere:over.the.rainbow\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}]}",
@@ -3908,14 +3946,14 @@ fn ping_appservice_request_body_transaction_id() {
 #[test]
 fn ping_appservice_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::ping_appservice::ResponseBody,
+        ping_appservice::ResponseBody,
     >("ping_appservice::Response::Ok", "{\"duration_ms\":123}");
 }
 
 #[test]
 fn ping_appservice_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "ping_appservice::Response::BadRequest",
         "{\"errcode\":\"M_URL_NOT_SET\",\"error\":\"Application service doesn't have a URL configured\"}",
@@ -3925,7 +3963,7 @@ fn ping_appservice_response_bad_request() {
 #[test]
 fn ping_appservice_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "ping_appservice::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Provided access token is not the appservice's as_token\"}",
@@ -3952,7 +3990,7 @@ fn ping_appservice_error_body() {
 #[test]
 fn ping_appservice_response_bad_gateway() {
     round_trip::<
-        matrix_client_server::endpoints::ping_appservice::Error,
+        ping_appservice::Error,
     >(
         "ping_appservice::Response::BadGateway",
         "{\"errcode\":\"M_BAD_STATUS\",\"error\":\"Ping returned status 401\",\"status\":401,\"body\":\"{\\\"errcode\\\": \\\"M_UNKNOWN_TOKEN\\\"}\"}",
@@ -3962,7 +4000,7 @@ fn ping_appservice_response_bad_gateway() {
 #[test]
 fn ping_appservice_response_gateway_timeout() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "ping_appservice::Response::GatewayTimeout",
         "{\"errcode\":\"M_CONNECTION_TIMEOUT\",\"error\":\"Connection to application service timed out\"}",
@@ -3972,7 +4010,7 @@ fn ping_appservice_response_gateway_timeout() {
 #[test]
 fn post3_pi_ds_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::post3_pi_ds::RequestBody,
+        post3_pi_ds::RequestBody,
     >(
         "post3_pi_ds::RequestBody",
         "{\"three_pid_creds\":{\"id_server\":\"matrix.org\",\"id_access_token\":\"abc123_OpaqueString\",\"sid\":\"abc123987\",\"client_secret\":\"d0nt-T3ll\"}}",
@@ -3992,7 +4030,7 @@ fn post3_pi_ds_response_body_submit_url() {
 #[test]
 fn post3_pi_ds_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::post3_pi_ds::ResponseBody,
+        post3_pi_ds::ResponseBody,
     >(
         "post3_pi_ds::Response::Ok",
         "{\"submit_url\":\"https://example.org/path/to/submitToken\"}",
@@ -4002,7 +4040,7 @@ fn post3_pi_ds_response_ok() {
 #[test]
 fn post3_pi_ds_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "post3_pi_ds::Response::Forbidden",
         "{\"errcode\":\"M_THREEPID_AUTH_FAILED\",\"error\":\"The third-party credentials could not be verified by the identity server.\"}",
@@ -4022,7 +4060,7 @@ fn post_pusher_pusher_data_url() {
 #[test]
 fn post_pusher_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::post_pusher::RequestBody,
+        post_pusher::RequestBody,
     >(
         "post_pusher::RequestBody",
         "{\"lang\":\"en\",\"kind\":\"http\",\"app_display_name\":\"Mat Rix\",\"device_display_name\":\"iPhone 9\",\"profile_tag\":\"xxyyzz\",\"app_id\":\"com.example.app.ios\",\"pushkey\":\"APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ-hQMRKRrZuJAEcl7B338qju59zJMjw2DELjzEvxwYv7hH5Ynpc1ODQ0aT4U4OFEeco8ohsN5PjL1iC2dNtk2BAokeMCg2ZXKqpc8FXKmhX94kIxQ\",\"data\":{\"url\":\"https://push-gateway.location.here/_matrix/push/v1/notify\",\"format\":\"event_id_only\"},\"append\":false}",
@@ -4039,7 +4077,7 @@ fn post_pusher_response_ok() {
 #[test]
 fn post_pusher_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "post_pusher::Response::BadRequest",
         "{\"error\":\"Missing parameters: lang, data\",\"errcode\":\"M_MISSING_PARAM\"}",
@@ -4055,9 +4093,7 @@ fn post_receipt_request_room_id() {
 
 #[test]
 fn post_receipt_request_receipt_type() {
-    round_trip::<
-        matrix_client_server::endpoints::post_receipt::ReceiptType,
-    >("post_receipt::Request.receiptType", "\"m.read\"");
+    round_trip::<ReceiptType>("post_receipt::Request.receiptType", "\"m.read\"");
 }
 
 #[test]
@@ -4070,7 +4106,7 @@ fn post_receipt_request_event_id() {
 #[test]
 fn post_receipt_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::post_receipt::RequestBody,
+        post_receipt::RequestBody,
     >("post_receipt::RequestBody", "{\"thread_id\":\"main\"}");
 }
 
@@ -4084,7 +4120,7 @@ fn post_receipt_response_ok() {
 #[test]
 fn post_receipt_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "post_receipt::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"thread_id field must be a non-empty string\"}",
@@ -4094,7 +4130,7 @@ fn post_receipt_response_bad_request() {
 #[test]
 fn post_room_keys_version_algorithm() {
     round_trip::<
-        matrix_client_server::endpoints::post_room_keys_version::Algorithm,
+        post_room_keys_version::Algorithm,
     >("post_room_keys_version::Algorithm", "\"m.megolm_backup.v1.curve25519-aes-sha2\"");
 }
 
@@ -4135,7 +4171,7 @@ fn put_room_key_by_session_id_request_session_id() {
 #[test]
 fn put_room_key_by_session_id_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "put_room_key_by_session_id::Response::Forbidden",
         "{\"errcode\":\"M_WRONG_ROOM_KEYS_VERSION\",\"error\":\"Wrong backup version.\",\"current_version\":\"42\"}",
@@ -4150,7 +4186,7 @@ fn put_room_keys_request_version() {
 #[test]
 fn put_room_keys_request_body_rooms() {
     round_trip::<
-        std::collections::BTreeMap<String, matrix_client_server::types::RoomKeyBackup>,
+        std::collections::BTreeMap<String, RoomKeyBackup>,
     >(
         "put_room_keys::RequestBody.rooms",
         "{\"!room:example.org\":{\"sessions\":{\"sessionid1\":{\"first_message_index\":1,\"forwarded_count\":0,\"is_verified\":true,\"session_data\":{\"ephemeral\":\"base64+ephemeral+key\",\"ciphertext\":\"base64+ciphertext+of+JSON+data\",\"mac\":\"base64+mac+of+ciphertext\"}}}}}",
@@ -4160,7 +4196,7 @@ fn put_room_keys_request_body_rooms() {
 #[test]
 fn put_room_keys_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "put_room_keys::Response::Forbidden",
         "{\"errcode\":\"M_WRONG_ROOM_KEYS_VERSION\",\"error\":\"Wrong backup version.\",\"current_version\":\"42\"}",
@@ -4170,7 +4206,7 @@ fn put_room_keys_response_forbidden() {
 #[test]
 fn put_room_keys_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "put_room_keys::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
@@ -4192,7 +4228,7 @@ fn put_room_keys_by_room_id_request_room_id() {
 #[test]
 fn put_room_keys_by_room_id_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "put_room_keys_by_room_id::Response::Forbidden",
         "{\"errcode\":\"M_WRONG_ROOM_KEYS_VERSION\",\"error\":\"Wrong backup version.\",\"current_version\":\"42\"}",
@@ -4202,7 +4238,7 @@ fn put_room_keys_by_room_id_response_forbidden() {
 #[test]
 fn put_room_keys_by_room_id_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "put_room_keys_by_room_id::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
@@ -4217,7 +4253,7 @@ fn put_room_keys_version_request_version() {
 #[test]
 fn put_room_keys_version_algorithm() {
     round_trip::<
-        matrix_client_server::endpoints::put_room_keys_version::Algorithm,
+        put_room_keys_version::Algorithm,
     >("put_room_keys_version::Algorithm", "\"m.megolm_backup.v1.curve25519-aes-sha2\"");
 }
 
@@ -4246,7 +4282,7 @@ fn put_room_keys_version_response_ok() {
 #[test]
 fn put_room_keys_version_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "put_room_keys_version::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Algorithm does not match\"}",
@@ -4256,7 +4292,7 @@ fn put_room_keys_version_response_bad_request() {
 #[test]
 fn put_room_keys_version_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "put_room_keys_version::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown backup version\"}",
@@ -4329,10 +4365,7 @@ fn query_keys_response_body_device_keys() {
     round_trip::<
         std::collections::BTreeMap<
             String,
-            std::collections::BTreeMap<
-                String,
-                matrix_client_server::endpoints::query_keys::DeviceInformation,
-            >,
+            std::collections::BTreeMap<String, DeviceInformation>,
         >,
     >(
         "query_keys::ResponseBody.device_keys",
@@ -4343,7 +4376,7 @@ fn query_keys_response_body_device_keys() {
 #[test]
 fn query_keys_response_body_master_keys() {
     round_trip::<
-        std::collections::BTreeMap<String, matrix_client_server::types::CrossSigningKey>,
+        std::collections::BTreeMap<String, CrossSigningKey>,
     >(
         "query_keys::ResponseBody.master_keys",
         "{\"@alice:example.com\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"master\"],\"keys\":{\"ed25519:base64+master+public+key\":\"base64+master+public+key\"}}}",
@@ -4353,7 +4386,7 @@ fn query_keys_response_body_master_keys() {
 #[test]
 fn query_keys_response_body_self_signing_keys() {
     round_trip::<
-        std::collections::BTreeMap<String, matrix_client_server::types::CrossSigningKey>,
+        std::collections::BTreeMap<String, CrossSigningKey>,
     >(
         "query_keys::ResponseBody.self_signing_keys",
         "{\"@alice:example.com\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"self_signing\"],\"keys\":{\"ed25519:base64+self+signing+public+key\":\"base64+self+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+self+signing+key\"}}}}",
@@ -4363,7 +4396,7 @@ fn query_keys_response_body_self_signing_keys() {
 #[test]
 fn query_keys_response_body_user_signing_keys() {
     round_trip::<
-        std::collections::BTreeMap<String, matrix_client_server::types::CrossSigningKey>,
+        std::collections::BTreeMap<String, CrossSigningKey>,
     >(
         "query_keys::ResponseBody.user_signing_keys",
         "{\"@alice:example.com\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"user_signing\"],\"keys\":{\"ed25519:base64+user+signing+public+key\":\"base64+user+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+user+signing+key\"}}}}",
@@ -4380,7 +4413,7 @@ fn query_location_by_alias_request_alias() {
 #[test]
 fn query_location_by_alias_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >("query_location_by_alias::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
 
@@ -4392,7 +4425,7 @@ fn query_location_by_protocol_request_protocol() {
 #[test]
 fn query_location_by_protocol_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >("query_location_by_protocol::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
 
@@ -4411,7 +4444,7 @@ fn query_public_rooms_request_body_third_party_instance_id() {
 #[test]
 fn query_public_rooms_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::query_public_rooms::RequestBody,
+        query_public_rooms::RequestBody,
     >(
         "query_public_rooms::RequestBody",
         "{\"limit\":10,\"filter\":{\"generic_search_term\":\"foo\",\"room_types\":[null,\"m.space\"]},\"include_all_networks\":false,\"third_party_instance_id\":\"irc-freenode\"}",
@@ -4426,7 +4459,7 @@ fn query_user_by_id_request_userid() {
 #[test]
 fn query_user_by_id_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >("query_user_by_id::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
 
@@ -4438,7 +4471,7 @@ fn query_user_by_protocol_request_protocol() {
 #[test]
 fn query_user_by_protocol_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >("query_user_by_protocol::Response::NotFound", "{\"errcode\":\"M_NOT_FOUND\"}");
 }
 
@@ -4462,28 +4495,28 @@ fn redact_event_request_txn_id() {
 #[test]
 fn redact_event_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::redact_event::RequestBody,
+        redact_event::RequestBody,
     >("redact_event::RequestBody", "{\"reason\":\"Indecent material\"}");
 }
 
 #[test]
 fn redact_event_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::redact_event::ResponseBody,
+        redact_event::ResponseBody,
     >("redact_event::Response::Ok", "{\"event_id\":\"$YUwQidLecu:example.com\"}");
 }
 
 #[test]
 fn refresh_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::refresh::RequestBody,
+        refresh::RequestBody,
     >("refresh::RequestBody", "{\"refresh_token\":\"some_token\"}");
 }
 
 #[test]
 fn refresh_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::refresh::ResponseBody,
+        refresh::ResponseBody,
     >(
         "refresh::Response::Ok",
         "{\"access_token\":\"a_new_token\",\"expires_in_ms\":60000,\"refresh_token\":\"another_new_token\"}",
@@ -4493,7 +4526,7 @@ fn refresh_response_ok() {
 #[test]
 fn refresh_response_unauthorized() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "refresh::Response::Unauthorized",
         "{\"errcode\":\"M_UNKNOWN_TOKEN\",\"error\":\"Soft logged out\",\"soft_logout\":true}",
@@ -4502,9 +4535,7 @@ fn refresh_response_unauthorized() {
 
 #[test]
 fn register_request_kind() {
-    round_trip::<
-        matrix_client_server::endpoints::register::Kind,
-    >("register::Request.kind", "\"user\"");
+    round_trip::<register::Kind>("register::Request.kind", "\"user\"");
 }
 
 #[test]
@@ -4537,7 +4568,7 @@ fn register_request_body_inhibit_login() {
 #[test]
 fn register_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::register::ResponseBody,
+        register::ResponseBody,
     >(
         "register::Response::Ok",
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"access_token\":\"abc123\",\"device_id\":\"GHTYAJCE\"}",
@@ -4547,7 +4578,7 @@ fn register_response_ok() {
 #[test]
 fn register_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "register::Response::BadRequest",
         "{\"errcode\":\"M_USER_IN_USE\",\"error\":\"Desired user ID is already taken.\"}",
@@ -4557,7 +4588,7 @@ fn register_response_bad_request() {
 #[test]
 fn register_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "register::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Registration is disabled\"}",
@@ -4572,14 +4603,14 @@ fn registration_token_validity_request_token() {
 #[test]
 fn registration_token_validity_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::registration_token_validity::ResponseBody,
+        registration_token_validity::ResponseBody,
     >("registration_token_validity::Response::Ok", "{\"valid\":true}");
 }
 
 #[test]
 fn registration_token_validity_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "registration_token_validity::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Registration is not enabled on this homeserver.\"}",
@@ -4601,7 +4632,7 @@ fn report_event_request_event_id() {
 #[test]
 fn report_event_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::report_event::RequestBody,
+        report_event::RequestBody,
     >("report_event::RequestBody", "{\"reason\":\"this makes me sad\"}");
 }
 
@@ -4615,7 +4646,7 @@ fn report_event_response_ok() {
 #[test]
 fn report_event_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "report_event::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The event was not found or you are not joined to the room.\"}",
@@ -4630,7 +4661,7 @@ fn report_room_request_room_id() {
 #[test]
 fn report_room_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::report_room::RequestBody,
+        report_room::RequestBody,
     >("report_room::RequestBody", "{\"reason\":\"this makes me sad\"}");
 }
 
@@ -4644,7 +4675,7 @@ fn report_room_response_ok() {
 #[test]
 fn report_room_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "report_room::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The room was not found.\"}",
@@ -4659,7 +4690,7 @@ fn report_user_request_user_id() {
 #[test]
 fn report_user_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::report_user::RequestBody,
+        report_user::RequestBody,
     >("report_user::RequestBody", "{\"reason\":\"this makes me sad\"}");
 }
 
@@ -4673,7 +4704,7 @@ fn report_user_response_ok() {
 #[test]
 fn report_user_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "report_user::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The user was not found.\"}",
@@ -4697,7 +4728,7 @@ fn request_open_id_token_request_body() {
 #[test]
 fn request_open_id_token_response_ok() {
     round_trip::<
-        matrix_client_server::types::OpenidToken,
+        OpenidToken,
     >(
         "request_open_id_token::Response::Ok",
         "{\"access_token\":\"SomeT0kenHere\",\"token_type\":\"Bearer\",\"matrix_server_name\":\"example.com\",\"expires_in\":3600}",
@@ -4707,7 +4738,7 @@ fn request_open_id_token_response_ok() {
 #[test]
 fn request_token_to3_pid_email_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to3_pid_email::Response::BadRequest",
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"Third-party identifier already in use\"}",
@@ -4717,7 +4748,7 @@ fn request_token_to3_pid_email_response_bad_request() {
 #[test]
 fn request_token_to3_pid_email_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to3_pid_email::Response::Forbidden",
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
@@ -4727,7 +4758,7 @@ fn request_token_to3_pid_email_response_forbidden() {
 #[test]
 fn request_token_to3_pidmsisdn_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to3_pidmsisdn::Response::BadRequest",
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"Third-party identifier already in use\"}",
@@ -4737,7 +4768,7 @@ fn request_token_to3_pidmsisdn_response_bad_request() {
 #[test]
 fn request_token_to3_pidmsisdn_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to3_pidmsisdn::Response::Forbidden",
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
@@ -4747,7 +4778,7 @@ fn request_token_to3_pidmsisdn_response_forbidden() {
 #[test]
 fn request_token_to_register_email_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to_register_email::Response::BadRequest",
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"The specified address is already in use\"}",
@@ -4757,7 +4788,7 @@ fn request_token_to_register_email_response_bad_request() {
 #[test]
 fn request_token_to_register_email_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to_register_email::Response::Forbidden",
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
@@ -4767,7 +4798,7 @@ fn request_token_to_register_email_response_forbidden() {
 #[test]
 fn request_token_to_register_msisdn_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to_register_msisdn::Response::BadRequest",
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"The specified address is already in use\"}",
@@ -4777,7 +4808,7 @@ fn request_token_to_register_msisdn_response_bad_request() {
 #[test]
 fn request_token_to_register_msisdn_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to_register_msisdn::Response::Forbidden",
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
@@ -4787,7 +4818,7 @@ fn request_token_to_register_msisdn_response_forbidden() {
 #[test]
 fn request_token_to_reset_password_email_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to_reset_password_email::Response::BadRequest",
         "{\"errcode\":\"M_THREEPID_NOT_FOUND\",\"error\":\"Email not found\"}",
@@ -4797,7 +4828,7 @@ fn request_token_to_reset_password_email_response_bad_request() {
 #[test]
 fn request_token_to_reset_password_email_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to_reset_password_email::Response::Forbidden",
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
@@ -4807,7 +4838,7 @@ fn request_token_to_reset_password_email_response_forbidden() {
 #[test]
 fn request_token_to_reset_password_msisdn_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to_reset_password_msisdn::Response::BadRequest",
         "{\"errcode\":\"M_THREEPID_NOT_FOUND\",\"error\":\"Phone number not found\"}",
@@ -4817,7 +4848,7 @@ fn request_token_to_reset_password_msisdn_response_bad_request() {
 #[test]
 fn request_token_to_reset_password_msisdn_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "request_token_to_reset_password_msisdn::Response::Forbidden",
         "{\"errcode\":\"M_THREEPID_DENIED\",\"error\":\"Third-party identifier is not allowed\"}",
@@ -4834,7 +4865,7 @@ fn room_initial_sync_request_room_id() {
 #[test]
 fn room_initial_sync_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::room_initial_sync::RoomInfo,
+        RoomInfo,
     >(
         "room_initial_sync::Response::Ok",
         "{\"membership\":\"join\",\"messages\":{\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},{\"content\":{\"body\":\"something-important.doc\",\"filename\":\"something-important.doc\",\"info\":{\"mimetype\":\"application/msword\",\"size\":46144},\"msgtype\":\"m.file\",\"url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"end\":\"s3456_9_0\",\"start\":\"t44-3453_9_0\"},\"room_id\":\"!636q39766251:example.com\",\"state\":[{\"content\":{\"join_rule\":\"public\"},\"type\":\"m.room.join_rules\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"},{\"content\":{\"room_version\":\"11\",\"m.federate\":true,\"predecessor\":{\"event_id\":\"$something:example.org\",\"room_id\":\"!oldroom:example.org\"}},\"type\":\"m.room.create\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"ban\":50,\"events\":{\"m.room.name\":100,\"m.room.power_levels\":100},\"events_default\":0,\"invite\":50,\"kick\":50,\"redact\":50,\"state_default\":50,\"users\":{\"@example:localhost\":100},\"users_default\":0,\"notifications\":{\"room\":20}},\"type\":\"m.room.power_levels\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"}],\"visibility\":\"private\",\"account_data\":[{\"type\":\"m.tag\",\"content\":{\"tags\":{\"work\":{\"order\":\"1\"}}}}]}",
@@ -4849,7 +4880,7 @@ fn search_request_next_batch() {
 #[test]
 fn search_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::search::RequestBody,
+        search::RequestBody,
     >(
         "search::RequestBody",
         "{\"search_categories\":{\"room_events\":{\"keys\":[\"content.body\"],\"search_term\":\"martians and men\",\"order_by\":\"recent\",\"groupings\":{\"group_by\":[{\"key\":\"room_id\"}]}}}}",
@@ -4859,7 +4890,7 @@ fn search_request_body() {
 #[test]
 fn search_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::search::Results,
+        Results,
     >(
         "search::Response::Ok",
         "{\"search_categories\":{\"room_events\":{\"groups\":{\"room_id\":{\"!qPewotXpIctQySfjSy:localhost\":{\"order\":1,\"next_batch\":\"BdgFsdfHSf-dsFD\",\"results\":[\"$144429830826TWwbB:localhost\"]}}},\"highlights\":[\"martians\",\"men\"],\"next_batch\":\"5FdgFsd234dfgsdfFD\",\"count\":1224,\"results\":[{\"rank\":0.00424866,\"result\":{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$144429830826TWwbB:localhost\",\"room_id\":\"!qPewotXpIctQySfjSy:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}}]}}}",
@@ -4896,7 +4927,7 @@ fn search_user_directory_user_avatar_url() {
 #[test]
 fn search_user_directory_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::search_user_directory::ResponseBody,
+        search_user_directory::ResponseBody,
     >(
         "search_user_directory::Response::Ok",
         "{\"results\":[{\"user_id\":\"@foo:bar.com\",\"display_name\":\"Foo\",\"avatar_url\":\"mxc://bar.com/foo\"}],\"limited\":false}",
@@ -4930,7 +4961,7 @@ fn send_message_request_body() {
 #[test]
 fn send_message_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::send_message::ResponseBody,
+        send_message::ResponseBody,
     >("send_message::Response::Ok", "{\"event_id\":\"$YUwRidLecu:example.com\"}");
 }
 
@@ -4999,7 +5030,7 @@ fn set_account_data_response_ok() {
 #[test]
 fn set_account_data_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_account_data::Response::BadRequest",
         "{\"errcode\":\"M_NOT_JSON\",\"error\":\"Content must be a JSON object.\"}",
@@ -5009,7 +5040,7 @@ fn set_account_data_response_bad_request() {
 #[test]
 fn set_account_data_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_account_data::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot add account data for other users.\"}",
@@ -5019,7 +5050,7 @@ fn set_account_data_response_forbidden() {
 #[test]
 fn set_account_data_response_method_not_allowed() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_account_data::Response::MethodNotAllowed",
         "{\"errcode\":\"M_BAD_JSON\",\"error\":\"Cannot set m.fully_read through this API.\"}",
@@ -5067,7 +5098,7 @@ fn set_account_data_per_room_response_ok() {
 #[test]
 fn set_account_data_per_room_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_account_data_per_room::Response::BadRequest",
         "{\"errcode\":\"M_NOT_JSON\",\"error\":\"Content must be a JSON object.\"}",
@@ -5077,7 +5108,7 @@ fn set_account_data_per_room_response_bad_request() {
 #[test]
 fn set_account_data_per_room_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_account_data_per_room::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot add account data for other users.\"}",
@@ -5087,7 +5118,7 @@ fn set_account_data_per_room_response_forbidden() {
 #[test]
 fn set_account_data_per_room_response_method_not_allowed() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_account_data_per_room::Response::MethodNotAllowed",
         "{\"errcode\":\"M_BAD_JSON\",\"error\":\"Cannot set m.fully_read through this API.\"}",
@@ -5109,7 +5140,7 @@ fn set_admin_lock_user_request_body_locked() {
 #[test]
 fn set_admin_lock_user_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::set_admin_lock_user::RequestBody,
+        set_admin_lock_user::RequestBody,
     >("set_admin_lock_user::RequestBody", "{\"locked\":true}");
 }
 
@@ -5121,14 +5152,14 @@ fn set_admin_lock_user_response_body_locked() {
 #[test]
 fn set_admin_lock_user_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::set_admin_lock_user::ResponseBody,
+        set_admin_lock_user::ResponseBody,
     >("set_admin_lock_user::Response::Ok", "{\"locked\":true}");
 }
 
 #[test]
 fn set_admin_lock_user_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_admin_lock_user::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"User does not belong to the local server.\"}",
@@ -5138,7 +5169,7 @@ fn set_admin_lock_user_response_bad_request() {
 #[test]
 fn set_admin_lock_user_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_admin_lock_user::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Requesting user is not a server administrator.\"}",
@@ -5148,7 +5179,7 @@ fn set_admin_lock_user_response_forbidden() {
 #[test]
 fn set_admin_lock_user_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_admin_lock_user::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"User not found.\"}",
@@ -5170,7 +5201,7 @@ fn set_admin_suspend_user_request_body_suspended() {
 #[test]
 fn set_admin_suspend_user_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::set_admin_suspend_user::RequestBody,
+        set_admin_suspend_user::RequestBody,
     >("set_admin_suspend_user::RequestBody", "{\"suspended\":true}");
 }
 
@@ -5182,14 +5213,14 @@ fn set_admin_suspend_user_response_body_suspended() {
 #[test]
 fn set_admin_suspend_user_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::set_admin_suspend_user::ResponseBody,
+        set_admin_suspend_user::ResponseBody,
     >("set_admin_suspend_user::Response::Ok", "{\"suspended\":true}");
 }
 
 #[test]
 fn set_admin_suspend_user_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_admin_suspend_user::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"User does not belong to the local server.\"}",
@@ -5199,7 +5230,7 @@ fn set_admin_suspend_user_response_bad_request() {
 #[test]
 fn set_admin_suspend_user_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_admin_suspend_user::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Requesting user is not a server administrator.\"}",
@@ -5209,7 +5240,7 @@ fn set_admin_suspend_user_response_forbidden() {
 #[test]
 fn set_admin_suspend_user_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_admin_suspend_user::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"User not found.\"}",
@@ -5224,7 +5255,7 @@ fn set_presence_request_user_id() {
 #[test]
 fn set_presence_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::set_presence::RequestBody,
+        set_presence::RequestBody,
     >(
         "set_presence::RequestBody",
         "{\"presence\":\"online\",\"status_msg\":\"I am here.\"}",
@@ -5265,7 +5296,7 @@ fn set_profile_field_response_ok() {
 #[test]
 fn set_profile_field_response_bad_request_bad_json() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_profile_field::Response::BadRequest[bad_json]",
         "{\"errcode\":\"M_BAD_JSON\",\"error\":\"Malformed JSON payload.\"}",
@@ -5275,7 +5306,7 @@ fn set_profile_field_response_bad_request_bad_json() {
 #[test]
 fn set_profile_field_response_bad_request_invalid_key() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_profile_field::Response::BadRequest[invalid_key]",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Invalid profile key.\"}",
@@ -5285,7 +5316,7 @@ fn set_profile_field_response_bad_request_invalid_key() {
 #[test]
 fn set_profile_field_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_profile_field::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Profile modification is not permitted.\"}",
@@ -5294,9 +5325,7 @@ fn set_profile_field_response_forbidden() {
 
 #[test]
 fn set_push_rule_request_kind() {
-    round_trip::<
-        matrix_client_server::endpoints::set_push_rule::Kind,
-    >("set_push_rule::Request.kind", "\"content\"");
+    round_trip::<set_push_rule::Kind>("set_push_rule::Request.kind", "\"content\"");
 }
 
 #[test]
@@ -5317,7 +5346,7 @@ fn set_push_rule_request_after() {
 #[test]
 fn set_push_rule_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::set_push_rule::RequestBody,
+        set_push_rule::RequestBody,
     >(
         "set_push_rule::RequestBody",
         "{\"pattern\":\"cake*lie\",\"actions\":[\"notify\"]}",
@@ -5334,7 +5363,7 @@ fn set_push_rule_response_ok() {
 #[test]
 fn set_push_rule_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_push_rule::Response::BadRequest",
         "{\"error\":\"before/after rule not found: someRuleId\",\"errcode\":\"M_UNKNOWN\"}",
@@ -5344,7 +5373,7 @@ fn set_push_rule_response_bad_request() {
 #[test]
 fn set_push_rule_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_push_rule::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
@@ -5354,7 +5383,7 @@ fn set_push_rule_response_not_found() {
 #[test]
 fn set_push_rule_actions_request_kind() {
     round_trip::<
-        matrix_client_server::endpoints::set_push_rule_actions::Kind,
+        set_push_rule_actions::Kind,
     >("set_push_rule_actions::Request.kind", "\"room\"");
 }
 
@@ -5368,7 +5397,7 @@ fn set_push_rule_actions_request_rule_id() {
 #[test]
 fn set_push_rule_actions_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::set_push_rule_actions::RequestBody,
+        set_push_rule_actions::RequestBody,
     >(
         "set_push_rule_actions::RequestBody",
         "{\"actions\":[\"notify\",{\"set_tweak\":\"highlight\"}]}",
@@ -5385,7 +5414,7 @@ fn set_push_rule_actions_response_ok() {
 #[test]
 fn set_push_rule_actions_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_push_rule_actions::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
@@ -5395,7 +5424,7 @@ fn set_push_rule_actions_response_not_found() {
 #[test]
 fn set_push_rule_enabled_request_kind() {
     round_trip::<
-        matrix_client_server::endpoints::set_push_rule_enabled::Kind,
+        set_push_rule_enabled::Kind,
     >("set_push_rule_enabled::Request.kind", "\"content\"");
 }
 
@@ -5407,7 +5436,7 @@ fn set_push_rule_enabled_request_rule_id() {
 #[test]
 fn set_push_rule_enabled_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::set_push_rule_enabled::RequestBody,
+        set_push_rule_enabled::RequestBody,
     >("set_push_rule_enabled::RequestBody", "{\"enabled\":true}");
 }
 
@@ -5421,7 +5450,7 @@ fn set_push_rule_enabled_response_ok() {
 #[test]
 fn set_push_rule_enabled_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_push_rule_enabled::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"The push rule was not found.\"}",
@@ -5464,7 +5493,7 @@ fn set_room_alias_request_room_alias() {
 #[test]
 fn set_room_alias_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::set_room_alias::RequestBody,
+        set_room_alias::RequestBody,
     >("set_room_alias::RequestBody", "{\"room_id\":\"!abnjk1jdasj98:capuchins.com\"}");
 }
 
@@ -5478,7 +5507,7 @@ fn set_room_alias_response_ok() {
 #[test]
 fn set_room_alias_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_room_alias::Response::BadRequest",
         "{\"errcode\":\"M_INVALID_PARAM\",\"error\":\"Room alias invalid\"}",
@@ -5488,7 +5517,7 @@ fn set_room_alias_response_bad_request() {
 #[test]
 fn set_room_alias_response_conflict() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_room_alias::Response::Conflict",
         "{\"errcode\":\"M_UNKNOWN\",\"error\":\"Room alias #monkeys:matrix.org already exists.\"}",
@@ -5529,7 +5558,7 @@ fn set_room_state_with_key_request_body() {
 #[test]
 fn set_room_state_with_key_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::set_room_state_with_key::ResponseBody,
+        set_room_state_with_key::ResponseBody,
     >(
         "set_room_state_with_key::Response::Ok",
         "{\"event_id\":\"$YUwRidLecu:example.com\"}",
@@ -5539,7 +5568,7 @@ fn set_room_state_with_key_response_ok() {
 #[test]
 fn set_room_state_with_key_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_room_state_with_key::Response::BadRequest",
         "{\"errcode\":\"M_BAD_ALIAS\",\"error\":\"The alias '#hello:example.org' does not point to this room.\"}",
@@ -5549,7 +5578,7 @@ fn set_room_state_with_key_response_bad_request() {
 #[test]
 fn set_room_state_with_key_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_room_state_with_key::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You do not have permission to send the event.\"}",
@@ -5588,7 +5617,7 @@ fn set_room_visibility_on_directory_request_room_id() {
 #[test]
 fn set_room_visibility_on_directory_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::set_room_visibility_on_directory::RequestBody,
+        set_room_visibility_on_directory::RequestBody,
     >("set_room_visibility_on_directory::RequestBody", "{\"visibility\":\"public\"}");
 }
 
@@ -5602,7 +5631,7 @@ fn set_room_visibility_on_directory_response_ok() {
 #[test]
 fn set_room_visibility_on_directory_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "set_room_visibility_on_directory::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Room not found\"}",
@@ -5622,7 +5651,7 @@ fn set_typing_request_room_id() {
 #[test]
 fn set_typing_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::set_typing::RequestBody,
+        set_typing::RequestBody,
     >("set_typing::RequestBody", "{\"typing\":true,\"timeout\":30000}");
 }
 
@@ -5650,9 +5679,7 @@ fn sync_request_full_state() {
 
 #[test]
 fn sync_request_set_presence() {
-    round_trip::<
-        matrix_client_server::endpoints::sync::SetPresence,
-    >("sync::Request.set_presence", "\"offline\"");
+    round_trip::<SetPresence>("sync::Request.set_presence", "\"offline\"");
 }
 
 #[test]
@@ -5668,7 +5695,7 @@ fn sync_request_use_state_after() {
 #[test]
 fn sync_response_ok() {
     still_wrong::<
-        matrix_client_server::endpoints::sync::ResponseBody,
+        sync::ResponseBody,
     >(
         "sync::Response::Ok",
         "{\"next_batch\":\"s72595_4483_1934\",\"presence\":{\"events\":[{\"content\":{\"avatar_url\":\"mxc://localhost/wefuiwegh8742w\",\"last_active_ago\":2478593,\"presence\":\"online\",\"currently_active\":false,\"status_msg\":\"Making cupcakes\"},\"type\":\"m.presence\",\"sender\":\"@example:localhost\"}]},\"account_data\":{\"events\":[{\"type\":\"org.example.custom.config\",\"content\":{\"custom_config_key\":\"custom_config_value\"}}]},\"rooms\":{\"join\":{\"!726s6s6q:example.com\":{\"summary\":{\"m.heroes\":[\"@alice:example.com\",\"@bob:example.com\"],\"m.joined_member_count\":2,\"m.invited_member_count\":0},\"state\":{\"events\":[{\"content\":{\"avatar_url\":\"mxc://example.org/SFHyPlCeYUSFFxlgbQYZmoEoe\",\"displayname\":\"Example user\",\"membership\":\"join\"},\"event_id\":\"$143273976499sgjks:example.org\",\"origin_server_ts\":1432735824653,\"sender\":\"@example:example.org\",\"state_key\":\"@example:example.org\",\"type\":\"m.room.member\",\"unsigned\":{\"age\":45603,\"membership\":\"join\"}}]},\"timeline\":{\"events\":[{\"content\":{\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"membership\":\"join\",\"reason\":\"Looking for support\"},\"event_id\":\"$143273582443PhrSn:example.org\",\"origin_server_ts\":1432735824653,\"sender\":\"@alice:example.org\",\"state_key\":\"@alice:example.org\",\"type\":\"m.room.member\",\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},{\"content\":{\"body\":\"This is an example text message\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\",\"msgtype\":\"m.text\"},\"event_id\":\"$143273582443PhrSn:example.org\",\"origin_server_ts\":1432735824653,\"sender\":\"@example:example.org\",\"type\":\"m.room.message\",\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"limited\":true,\"prev_batch\":\"t34-23535_0_0\"},\"ephemeral\":{\"events\":[{\"content\":{\"user_ids\":[\"@alice:matrix.org\",\"@bob:example.com\"]},\"type\":\"m.typing\"},{\"content\":{\"$1435641916114394fHBLK:matrix.org\":{\"m.read\":{\"@erikj:jki.re\":{\"ts\":1436451550453}},\"m.read.private\":{\"@self:example.org\":{\"ts\":1661384801651}}}},\"type\":\"m.receipt\"}]},\"account_data\":{\"events\":[{\"content\":{\"tags\":{\"u.work\":{\"order\":0.9}}},\"type\":\"m.tag\"},{\"type\":\"org.example.custom.room.config\",\"content\":{\"custom_config_key\":\"custom_config_value\"}}]},\"unread_notifications\":{\"highlight_count\":1,\"notification_count\":5},\"unread_thread_notifications\":{\"$threadroot\":{\"highlight_count\":3,\"notification_count\":6}}}},\"invite\":{\"!696r7674:example.com\":{\"invite_state\":{\"events\":[{\"sender\":\"@alice:example.com\",\"type\":\"m.room.name\",\"state_key\":\"\",\"content\":{\"name\":\"My Room Name\"}},{\"sender\":\"@alice:example.com\",\"type\":\"m.room.member\",\"state_key\":\"@bob:example.com\",\"content\":{\"membership\":\"invite\"}}]}}},\"knock\":{\"!223asd456:example.com\":{\"knock_state\":{\"events\":[{\"sender\":\"@alice:example.com\",\"type\":\"m.room.name\",\"state_key\":\"\",\"content\":{\"name\":\"My Room Name\"}},{\"sender\":\"@bob:example.com\",\"type\":\"m.room.member\",\"state_key\":\"@bob:example.com\",\"content\":{\"membership\":\"knock\"}}]}}},\"leave\":{}}}",
@@ -5684,7 +5711,7 @@ fn unban_request_room_id() {
 #[test]
 fn unban_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::unban::RequestBody,
+        unban::RequestBody,
     >(
         "unban::RequestBody",
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"reason\":\"They've been banned long enough\"}",
@@ -5701,7 +5728,7 @@ fn unban_response_ok() {
 #[test]
 fn unban_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "unban::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You do not have a high enough power level to unban from this room.\"}",
@@ -5718,7 +5745,7 @@ fn unbind3pid_from_account_request_body_id_server() {
 #[test]
 fn unbind3pid_from_account_medium() {
     round_trip::<
-        matrix_client_server::endpoints::unbind3pid_from_account::Medium,
+        unbind3pid_from_account::Medium,
     >("unbind3pid_from_account::Medium", "\"email\"");
 }
 
@@ -5732,7 +5759,7 @@ fn unbind3pid_from_account_request_body_address() {
 #[test]
 fn unbind3pid_from_account_id_server_unbind_result() {
     round_trip::<
-        matrix_client_server::endpoints::unbind3pid_from_account::IdServerUnbindResult,
+        unbind3pid_from_account::IdServerUnbindResult,
     >("unbind3pid_from_account::IdServerUnbindResult", "\"success\"");
 }
 
@@ -5756,7 +5783,7 @@ fn update_appservice_room_directory_visibility_request_room_id() {
 #[test]
 fn update_appservice_room_directory_visibility_visibility() {
     round_trip::<
-        matrix_client_server::endpoints::update_appservice_room_directory_visibility::Visibility,
+        update_appservice_room_directory_visibility::Visibility,
     >("update_appservice_room_directory_visibility::Visibility", "\"public\"");
 }
 
@@ -5775,7 +5802,7 @@ fn update_device_request_device_id() {
 #[test]
 fn update_device_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::update_device::RequestBody,
+        update_device::RequestBody,
     >("update_device::RequestBody", "{\"display_name\":\"My other phone\"}");
 }
 
@@ -5801,21 +5828,21 @@ fn upgrade_room_request_room_id() {
 #[test]
 fn upgrade_room_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::upgrade_room::RequestBody,
+        upgrade_room::RequestBody,
     >("upgrade_room::RequestBody", "{\"new_version\":\"2\"}");
 }
 
 #[test]
 fn upgrade_room_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::upgrade_room::ResponseBody,
+        upgrade_room::ResponseBody,
     >("upgrade_room::Response::Ok", "{\"replacement_room\":\"!newroom:example.org\"}");
 }
 
 #[test]
 fn upgrade_room_response_bad_request() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "upgrade_room::Response::BadRequest",
         "{\"errcode\":\"M_UNSUPPORTED_ROOM_VERSION\",\"error\":\"This server does not support that room version\"}",
@@ -5825,7 +5852,7 @@ fn upgrade_room_response_bad_request() {
 #[test]
 fn upgrade_room_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "upgrade_room::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"You cannot upgrade this room\"}",
@@ -5845,7 +5872,7 @@ fn upload_content_request_filename() {
 #[test]
 fn upload_content_response_ok() {
     round_trip::<
-        matrix_client_server::endpoints::upload_content::ResponseBody,
+        upload_content::ResponseBody,
     >(
         "upload_content::Response::Ok",
         "{\"content_uri\":\"mxc://example.com/AQwafuaFswefuhsfAFAgsw\"}",
@@ -5855,7 +5882,7 @@ fn upload_content_response_ok() {
 #[test]
 fn upload_content_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "upload_content::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot upload this content\"}",
@@ -5865,7 +5892,7 @@ fn upload_content_response_forbidden() {
 #[test]
 fn upload_content_response_payload_too_large() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "upload_content::Response::PayloadTooLarge",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Cannot upload files larger than 100mb\"}",
@@ -5908,7 +5935,7 @@ fn upload_content_to_mxc_response_ok() {
 #[test]
 fn upload_content_to_mxc_response_forbidden() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "upload_content_to_mxc::Response::Forbidden",
         "{\"errcode\":\"M_FORBIDDEN\",\"error\":\"Cannot upload this content\"}",
@@ -5918,7 +5945,7 @@ fn upload_content_to_mxc_response_forbidden() {
 #[test]
 fn upload_content_to_mxc_response_not_found() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "upload_content_to_mxc::Response::NotFound",
         "{\"errcode\":\"M_NOT_FOUND\",\"error\":\"Unknown media ID\"}",
@@ -5928,7 +5955,7 @@ fn upload_content_to_mxc_response_not_found() {
 #[test]
 fn upload_content_to_mxc_response_conflict() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "upload_content_to_mxc::Response::Conflict",
         "{\"errcode\":\"M_CANNOT_OVERWRITE_MEDIA\",\"error\":\"Media already uploaded\"}",
@@ -5938,7 +5965,7 @@ fn upload_content_to_mxc_response_conflict() {
 #[test]
 fn upload_content_to_mxc_response_payload_too_large() {
     round_trip::<
-        matrix_client_server::types::Error,
+        types::Error,
     >(
         "upload_content_to_mxc::Response::PayloadTooLarge",
         "{\"errcode\":\"M_TOO_LARGE\",\"error\":\"Cannot upload files larger than 100mb\"}",
@@ -5948,7 +5975,7 @@ fn upload_content_to_mxc_response_payload_too_large() {
 #[test]
 fn upload_cross_signing_keys_request_body() {
     round_trip::<
-        matrix_client_server::endpoints::upload_cross_signing_keys::RequestBody,
+        upload_cross_signing_keys::RequestBody,
     >(
         "upload_cross_signing_keys::RequestBody",
         "{\"auth\":{\"type\":\"example.type.foo\",\"session\":\"xxxxx\",\"example_credential\":\"verypoorsharedsecret\"},\"master_key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"master\"],\"keys\":{\"ed25519:base64+master+public+key\":\"base64+master+public+key\"}},\"self_signing_key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"self_signing\"],\"keys\":{\"ed25519:base64+self+signing+public+key\":\"base64+self+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+self+signing+key\"}}},\"user_signing_key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"user_signing\"],\"keys\":{\"ed25519:base64+user+signing+public+key\":\"base64+user+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+user+signing+key\"}}}}",
@@ -6017,7 +6044,7 @@ fn upload_cross_signing_signatures_response_body_failures() {
 #[test]
 fn upload_keys_request_body_one_time_keys() {
     round_trip::<
-        std::collections::BTreeMap<String, matrix_client_server::types::OneTimeKeysValue>,
+        std::collections::BTreeMap<String, OneTimeKeysValue>,
     >(
         "upload_keys::RequestBody.one_time_keys",
         "{\"signed_curve25519:AAAAHg\":{\"key\":\"zKbLg+NrIjpnagy+pIY6uPL4ZwEG2v+8F9lmgsnlZzs\",\"signatures\":{\"@alice:example.com\":{\"ed25519:JLAFKJWSCS\":\"FLWxXqGbwrb8SM3Y795eB6OA8bwBcoMZFXBqnTn58AYWZSqiD45tlBVcDa2L7RwdKXebW/VzDlnfVJ+9jok1Bw\"}}},\"signed_curve25519:AAAAHQ\":{\"key\":\"j3fR3HemM16M7CWhoI4Sk5ZsdmdfQHsKL1xuSft6MSw\",\"signatures\":{\"@alice:example.com\":{\"ed25519:JLAFKJWSCS\":\"IQeCEPb9HFk217cU9kw9EOiusC6kMIkoIRnbnfOh5Oc63S1ghgyjShBGpu34blQomoalCyXWyhaaT3MrLZYQAA\"}}}}",
@@ -6027,7 +6054,7 @@ fn upload_keys_request_body_one_time_keys() {
 #[test]
 fn upload_keys_request_body_fallback_keys() {
     still_wrong::<
-        std::collections::BTreeMap<String, matrix_client_server::types::OneTimeKeysValue>,
+        std::collections::BTreeMap<String, OneTimeKeysValue>,
     >(
         "upload_keys::RequestBody.fallback_keys",
         "{\"signed_curve25519:AAAAGj\":{\"key\":\"zKbLg+NrIjpnagy+pIY6uPL4ZwEG2v+8F9lmgsnlZzs\",\"fallback\":true,\"signatures\":{\"@alice:example.com\":{\"ed25519:JLAFKJWSCS\":\"FLWxXqGbwrb8SM3Y795eB6OA8bwBcoMZFXBqnTn58AYWZSqiD45tlBVcDa2L7RwdKXebW/VzDlnfVJ+9jok1Bw\"}}}}",
@@ -6044,89 +6071,75 @@ fn upload_keys_response_body_one_time_key_counts() {
 
 #[test]
 fn types_usage_item_keeps_an_unknown_value() {
-    let value: matrix_client_server::types::UsageItem = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: UsageItem = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < matrix_client_server::types::UsageItem > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < UsageItem > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn types_encryption_keeps_an_unknown_value() {
-    let value: matrix_client_server::types::Encryption = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: types::Encryption = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < matrix_client_server::types::Encryption > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < types::Encryption > ().is_err(),
+        "a parameter stays strict"
     );
 }
 
 #[test]
 fn types_event_format_keeps_an_unknown_value() {
-    let value: matrix_client_server::types::EventFormat = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: EventFormat = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < matrix_client_server::types::EventFormat > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < EventFormat > ().is_err(),
+        "a parameter stays strict"
     );
 }
 
 #[test]
 fn create_room_visibility_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::create_room::Visibility = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: create_room::Visibility = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::create_room::Visibility > ().is_err(),
+        "org.example.later".parse:: < create_room::Visibility > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn create_room_preset_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::create_room::Preset = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: Preset = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::create_room::Preset > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < Preset > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn deactivate_account_id_server_unbind_result_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::deactivate_account::IdServerUnbindResult = serde_json::from_str(
+    let value: deactivate_account::IdServerUnbindResult = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6135,15 +6148,14 @@ fn deactivate_account_id_server_unbind_result_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::deactivate_account::IdServerUnbindResult > ()
+        "org.example.later".parse:: < deactivate_account::IdServerUnbindResult > ()
         .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn delete3pid_from_account_medium_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::delete3pid_from_account::Medium = serde_json::from_str(
+    let value: delete3pid_from_account::Medium = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6152,15 +6164,14 @@ fn delete3pid_from_account_medium_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::delete3pid_from_account::Medium > ().is_err(),
+        "org.example.later".parse:: < delete3pid_from_account::Medium > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn delete3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::delete3pid_from_account::IdServerUnbindResult = serde_json::from_str(
+    let value: delete3pid_from_account::IdServerUnbindResult = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6169,49 +6180,42 @@ fn delete3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::delete3pid_from_account::IdServerUnbindResult >
-        ().is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < delete3pid_from_account::IdServerUnbindResult > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn delete_push_rule_kind_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::delete_push_rule::Kind = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: delete_push_rule::Kind = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::delete_push_rule::Kind > ().is_err(),
+        "org.example.later".parse:: < delete_push_rule::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_account3_pi_ds_medium_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_account3_pi_ds::Medium = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: get_account3_pi_ds::Medium = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_account3_pi_ds::Medium > ().is_err(),
+        "org.example.later".parse:: < get_account3_pi_ds::Medium > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_auth_metadata_account_management_actions_supported_item_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_auth_metadata::AccountManagementActionsSupportedItem = serde_json::from_str(
+    let value: AccountManagementActionsSupportedItem = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6220,32 +6224,28 @@ fn get_auth_metadata_account_management_actions_supported_item_keeps_an_unknown_
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_auth_metadata::AccountManagementActionsSupportedItem
-        > ().is_err(), "a parameter stays strict"
-    );
-}
-
-#[test]
-fn get_capabilities_room_version_stability_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_capabilities::RoomVersionStability = serde_json::from_str(
-            "\"org.example.later\"",
-        )
-        .expect("an unknown value decodes");
-    assert_eq!(value.as_str(), "org.example.later");
-    assert_eq!(
-        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
-    );
-    assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_capabilities::RoomVersionStability > ()
+        "org.example.later".parse:: < AccountManagementActionsSupportedItem > ()
         .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
+fn get_capabilities_room_version_stability_keeps_an_unknown_value() {
+    let value: RoomVersionStability = serde_json::from_str("\"org.example.later\"")
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < RoomVersionStability > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+
+#[test]
 fn get_content_thumbnail_method_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_content_thumbnail::Method = serde_json::from_str(
+    let value: get_content_thumbnail::Method = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6254,15 +6254,14 @@ fn get_content_thumbnail_method_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_content_thumbnail::Method > ().is_err(),
+        "org.example.later".parse:: < get_content_thumbnail::Method > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_content_thumbnail_content_type_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_content_thumbnail::ContentType = serde_json::from_str(
+    let value: get_content_thumbnail::ContentType = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6271,15 +6270,14 @@ fn get_content_thumbnail_content_type_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_content_thumbnail::ContentType > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < get_content_thumbnail::ContentType > ().is_err(),
+        "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_content_thumbnail_authed_method_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_content_thumbnail_authed::Method = serde_json::from_str(
+    let value: get_content_thumbnail_authed::Method = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6288,15 +6286,14 @@ fn get_content_thumbnail_authed_method_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_content_thumbnail_authed::Method > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < get_content_thumbnail_authed::Method > ().is_err(),
+        "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_content_thumbnail_authed_content_type_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_content_thumbnail_authed::ContentType = serde_json::from_str(
+    let value: get_content_thumbnail_authed::ContentType = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6305,15 +6302,14 @@ fn get_content_thumbnail_authed_content_type_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_content_thumbnail_authed::ContentType > ()
+        "org.example.later".parse:: < get_content_thumbnail_authed::ContentType > ()
         .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_event_by_timestamp_dir_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_event_by_timestamp::Dir = serde_json::from_str(
+    let value: get_event_by_timestamp::Dir = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6322,15 +6318,14 @@ fn get_event_by_timestamp_dir_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_event_by_timestamp::Dir > ().is_err(),
+        "org.example.later".parse:: < get_event_by_timestamp::Dir > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_members_by_room_membership_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_members_by_room::Membership = serde_json::from_str(
+    let value: get_members_by_room::Membership = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6339,66 +6334,56 @@ fn get_members_by_room_membership_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_members_by_room::Membership > ().is_err(),
+        "org.example.later".parse:: < get_members_by_room::Membership > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_members_by_room_not_membership_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_members_by_room::NotMembership = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: NotMembership = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_members_by_room::NotMembership > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < NotMembership > ().is_err(),
+        "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_presence_presence_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_presence::Presence = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: get_presence::Presence = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_presence::Presence > ().is_err(),
+        "org.example.later".parse:: < get_presence::Presence > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_push_rule_kind_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_push_rule::Kind = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: get_push_rule::Kind = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_push_rule::Kind > ().is_err(),
+        "org.example.later".parse:: < get_push_rule::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_push_rule_actions_kind_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_push_rule_actions::Kind = serde_json::from_str(
+    let value: get_push_rule_actions::Kind = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6407,32 +6392,28 @@ fn get_push_rule_actions_kind_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_push_rule_actions::Kind > ().is_err(),
+        "org.example.later".parse:: < get_push_rule_actions::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_relating_events_dir_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_relating_events::Dir = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: get_relating_events::Dir = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_relating_events::Dir > ().is_err(),
+        "org.example.later".parse:: < get_relating_events::Dir > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_relating_events_with_rel_type_dir_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_relating_events_with_rel_type::Dir = serde_json::from_str(
+    let value: get_relating_events_with_rel_type::Dir = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6441,15 +6422,14 @@ fn get_relating_events_with_rel_type_dir_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_relating_events_with_rel_type::Dir > ()
+        "org.example.later".parse:: < get_relating_events_with_rel_type::Dir > ()
         .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_dir_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::Dir = serde_json::from_str(
+    let value: get_relating_events_with_rel_type_and_event_type::Dir = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6459,31 +6439,28 @@ fn get_relating_events_with_rel_type_and_event_type_dir_keeps_an_unknown_value()
     );
     assert!(
         "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_relating_events_with_rel_type_and_event_type::Dir
-        > ().is_err(), "a parameter stays strict"
+        get_relating_events_with_rel_type_and_event_type::Dir > ().is_err(),
+        "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_events_dir_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_room_events::Dir = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: get_room_events::Dir = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_room_events::Dir > ().is_err(),
+        "org.example.later".parse:: < get_room_events::Dir > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_keys_version_algorithm_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_room_keys_version::Algorithm = serde_json::from_str(
+    let value: get_room_keys_version::Algorithm = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6492,15 +6469,14 @@ fn get_room_keys_version_algorithm_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_room_keys_version::Algorithm > ().is_err(),
+        "org.example.later".parse:: < get_room_keys_version::Algorithm > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_keys_version_current_algorithm_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_room_keys_version_current::Algorithm = serde_json::from_str(
+    let value: get_room_keys_version_current::Algorithm = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6509,15 +6485,14 @@ fn get_room_keys_version_current_algorithm_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_room_keys_version_current::Algorithm > ()
+        "org.example.later".parse:: < get_room_keys_version_current::Algorithm > ()
         .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_state_with_key_format_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_room_state_with_key::Format = serde_json::from_str(
+    let value: get_room_state_with_key::Format = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6526,15 +6501,14 @@ fn get_room_state_with_key_format_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_room_state_with_key::Format > ().is_err(),
+        "org.example.later".parse:: < get_room_state_with_key::Format > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_summary_encryption_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_room_summary::Encryption = serde_json::from_str(
+    let value: get_room_summary::Encryption = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6543,15 +6517,14 @@ fn get_room_summary_encryption_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_room_summary::Encryption > ().is_err(),
+        "org.example.later".parse:: < get_room_summary::Encryption > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_summary_membership_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_room_summary::Membership = serde_json::from_str(
+    let value: get_room_summary::Membership = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6560,15 +6533,14 @@ fn get_room_summary_membership_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_room_summary::Membership > ().is_err(),
+        "org.example.later".parse:: < get_room_summary::Membership > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_room_visibility_on_directory::Visibility = serde_json::from_str(
+    let value: get_room_visibility_on_directory::Visibility = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6577,15 +6549,14 @@ fn get_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_room_visibility_on_directory::Visibility >
-        ().is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < get_room_visibility_on_directory::Visibility > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_space_hierarchy_encryption_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_space_hierarchy::Encryption = serde_json::from_str(
+    let value: get_space_hierarchy::Encryption = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6594,151 +6565,123 @@ fn get_space_hierarchy_encryption_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_space_hierarchy::Encryption > ().is_err(),
+        "org.example.later".parse:: < get_space_hierarchy::Encryption > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_thread_roots_include_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_thread_roots::Include = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: Include = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_thread_roots::Include > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < Include > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_wellknown_support_role_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::get_wellknown_support::Role = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: Role = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::get_wellknown_support::Role > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < Role > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn initial_sync_membership_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::initial_sync::Membership = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: initial_sync::Membership = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::initial_sync::Membership > ().is_err(),
+        "org.example.later".parse:: < initial_sync::Membership > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn initial_sync_visibility_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::initial_sync::Visibility = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: initial_sync::Visibility = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::initial_sync::Visibility > ().is_err(),
+        "org.example.later".parse:: < initial_sync::Visibility > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn is_push_rule_enabled_kind_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::is_push_rule_enabled::Kind = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: is_push_rule_enabled::Kind = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::is_push_rule_enabled::Kind > ().is_err(),
+        "org.example.later".parse:: < is_push_rule_enabled::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn ping_appservice_errcode_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::ping_appservice::Errcode = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: Errcode = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::ping_appservice::Errcode > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < Errcode > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn post_pusher_format_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::post_pusher::Format = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: post_pusher::Format = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::post_pusher::Format > ().is_err(),
+        "org.example.later".parse:: < post_pusher::Format > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn post_receipt_receipt_type_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::post_receipt::ReceiptType = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: ReceiptType = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::post_receipt::ReceiptType > ().is_err(),
+        "org.example.later".parse:: < ReceiptType > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn post_room_keys_version_algorithm_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::post_room_keys_version::Algorithm = serde_json::from_str(
+    let value: post_room_keys_version::Algorithm = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6747,15 +6690,14 @@ fn post_room_keys_version_algorithm_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::post_room_keys_version::Algorithm > ().is_err(),
+        "org.example.later".parse:: < post_room_keys_version::Algorithm > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn put_room_keys_version_algorithm_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::put_room_keys_version::Algorithm = serde_json::from_str(
+    let value: put_room_keys_version::Algorithm = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6764,65 +6706,56 @@ fn put_room_keys_version_algorithm_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::put_room_keys_version::Algorithm > ().is_err(),
+        "org.example.later".parse:: < put_room_keys_version::Algorithm > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn redirect_to_id_p_action_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::redirect_to_id_p::Action = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: redirect_to_id_p::Action = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::redirect_to_id_p::Action > ().is_err(),
+        "org.example.later".parse:: < redirect_to_id_p::Action > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn redirect_to_sso_action_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::redirect_to_sso::Action = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: redirect_to_sso::Action = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::redirect_to_sso::Action > ().is_err(),
+        "org.example.later".parse:: < redirect_to_sso::Action > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn register_kind_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::register::Kind = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: register::Kind = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < matrix_client_server::endpoints::register::Kind >
-        ().is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < register::Kind > ().is_err(),
+        "a parameter stays strict"
     );
 }
 
 #[test]
 fn room_initial_sync_membership_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::room_initial_sync::Membership = serde_json::from_str(
+    let value: room_initial_sync::Membership = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6831,15 +6764,14 @@ fn room_initial_sync_membership_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::room_initial_sync::Membership > ().is_err(),
+        "org.example.later".parse:: < room_initial_sync::Membership > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn room_initial_sync_visibility_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::room_initial_sync::Visibility = serde_json::from_str(
+    let value: room_initial_sync::Visibility = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6848,97 +6780,81 @@ fn room_initial_sync_visibility_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::room_initial_sync::Visibility > ().is_err(),
+        "org.example.later".parse:: < room_initial_sync::Visibility > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn search_keys_item_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::search::KeysItem = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: KeysItem = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < matrix_client_server::endpoints::search::KeysItem >
-        ().is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < KeysItem > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn search_ordering_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::search::Ordering = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: Ordering = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < matrix_client_server::endpoints::search::Ordering >
-        ().is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < Ordering > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn search_group_key_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::search::GroupKey = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: GroupKey = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < matrix_client_server::endpoints::search::GroupKey >
-        ().is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < GroupKey > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn set_presence_presence_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::set_presence::Presence = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: set_presence::Presence = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::set_presence::Presence > ().is_err(),
+        "org.example.later".parse:: < set_presence::Presence > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn set_push_rule_kind_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::set_push_rule::Kind = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: set_push_rule::Kind = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::set_push_rule::Kind > ().is_err(),
+        "org.example.later".parse:: < set_push_rule::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn set_push_rule_actions_kind_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::set_push_rule_actions::Kind = serde_json::from_str(
+    let value: set_push_rule_actions::Kind = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6947,15 +6863,14 @@ fn set_push_rule_actions_kind_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::set_push_rule_actions::Kind > ().is_err(),
+        "org.example.later".parse:: < set_push_rule_actions::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn set_push_rule_enabled_kind_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::set_push_rule_enabled::Kind = serde_json::from_str(
+    let value: set_push_rule_enabled::Kind = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6964,15 +6879,14 @@ fn set_push_rule_enabled_kind_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::set_push_rule_enabled::Kind > ().is_err(),
+        "org.example.later".parse:: < set_push_rule_enabled::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn set_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::set_room_visibility_on_directory::Visibility = serde_json::from_str(
+    let value: set_room_visibility_on_directory::Visibility = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6981,31 +6895,28 @@ fn set_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::set_room_visibility_on_directory::Visibility >
-        ().is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < set_room_visibility_on_directory::Visibility > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn sync_set_presence_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::sync::SetPresence = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: SetPresence = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < matrix_client_server::endpoints::sync::SetPresence
-        > ().is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < SetPresence > ().is_err(),
+        "a parameter stays strict"
     );
 }
 
 #[test]
 fn unbind3pid_from_account_medium_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::unbind3pid_from_account::Medium = serde_json::from_str(
+    let value: unbind3pid_from_account::Medium = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -7014,15 +6925,14 @@ fn unbind3pid_from_account_medium_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::unbind3pid_from_account::Medium > ().is_err(),
+        "org.example.later".parse:: < unbind3pid_from_account::Medium > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn unbind3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::unbind3pid_from_account::IdServerUnbindResult = serde_json::from_str(
+    let value: unbind3pid_from_account::IdServerUnbindResult = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -7031,15 +6941,14 @@ fn unbind3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_client_server::endpoints::unbind3pid_from_account::IdServerUnbindResult >
-        ().is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < unbind3pid_from_account::IdServerUnbindResult > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn update_appservice_room_directory_visibility_visibility_keeps_an_unknown_value() {
-    let value: matrix_client_server::endpoints::update_appservice_room_directory_visibility::Visibility = serde_json::from_str(
+    let value: update_appservice_room_directory_visibility::Visibility = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -7049,8 +6958,8 @@ fn update_appservice_room_directory_visibility_visibility_keeps_an_unknown_value
     );
     assert!(
         "org.example.later".parse:: <
-        matrix_client_server::endpoints::update_appservice_room_directory_visibility::Visibility
-        > ().is_err(), "a parameter stays strict"
+        update_appservice_room_directory_visibility::Visibility > ().is_err(),
+        "a parameter stays strict"
     );
 }
 

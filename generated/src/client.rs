@@ -6,12 +6,12 @@
 //! `Err` is for transport failures and answers that cannot be read ([`ClientError`]). Use
 //! `into_result` on an answer to get the success body or the answer as an error, for `?`.
 
+use crate::endpoints;
+use crate::runtime::client::Interactive;
 pub use crate::runtime::client::{
     Client, ClientError, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_STAGE_LIMIT, RateLimitRetry,
 };
-use crate::endpoints;
-use crate::runtime::client::Interactive;
 use crate::types::{AuthData, AuthResponse};
 
 impl Client {

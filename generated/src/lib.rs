@@ -8,9 +8,9 @@
 //! - [`endpoints`]: one module per operation, with its request, responses and metadata;
 //! - `server` (feature `server`): a trait with one async method per operation, and an axum router;
 //! - `client` (feature `client`): a reqwest client with one async method per operation.
-
 #![forbid(unsafe_code)]
 #![allow(clippy::type_complexity)]
+
 #[cfg(feature = "client")]
 pub mod client;
 

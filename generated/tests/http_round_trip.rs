@@ -2,8 +2,12 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! Every operation's request, with every input filled, and every documented response
 //! survive the trip through `http` unchanged.
-
 #![allow(clippy::unreadable_literal)]
+
+use matrix_registration::endpoints::{
+    change_password, register, request_token_to_register_email,
+};
+
 /// Where the sample requests are sent: the base path with its variables filled.
 const PREFIX: &str = "/_matrix/client/v3";
 
@@ -16,16 +20,14 @@ fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
 
 #[test]
 fn change_password_request() {
-    let mut request = matrix_registration::endpoints::change_password::Request::new(
+    let mut request = change_password::Request::new(
         sample(
             "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_registration::endpoints::change_password::Request::try_from_http(
-            &http,
-        )
+    let back = change_password::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -69,15 +71,14 @@ fn change_password_responses() {
 
 #[test]
 fn register_request() {
-    let mut request = matrix_registration::endpoints::register::Request::new(
+    let mut request = register::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
         ),
     );
     request.kind = sample("\"guest\"");
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_registration::endpoints::register::Request::try_from_http(&http)
-        .expect("the request reads back");
+    let back = register::Request::try_from_http(&http).expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -124,15 +125,13 @@ fn register_responses() {
 
 #[test]
 fn request_token_to_register_email_request() {
-    let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
+    let request = request_token_to_register_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = matrix_registration::endpoints::request_token_to_register_email::Request::try_from_http(
-            &http,
-        )
+    let back = request_token_to_register_email::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }

@@ -2,9 +2,14 @@
 // Do not edit: change the spec, its codegen.toml or the generator, then rerun `cargo xtask codegen`.
 //! The generated router answers bad requests with Matrix errors before any server
 //! method runs, and lets good ones through.
-
 #![cfg(feature = "server")]
 #![allow(clippy::unreadable_literal)]
+
+use matrix_registration::endpoints::{
+    change_password, register, request_token_to_register_email,
+};
+use matrix_registration::server;
+use matrix_registration::server::{HandlerError, Server};
 use tower::ServiceExt;
 
 /// Where the sample requests are sent: the base path with its variables filled.
@@ -14,22 +19,13 @@ const PREFIX: &str = "/_matrix/client/v3";
 /// `valid` is known, `fail` makes the lookup fail, `panic` makes it panic.
 struct Trivial;
 
-impl matrix_registration::server::Server for Trivial {
+impl Server for Trivial {
     type Identity = ();
 
-    async fn authenticate(
-        &self,
-        token: &str,
-    ) -> Result<Option<()>, matrix_registration::server::HandlerError> {
+    async fn authenticate(&self, token: &str) -> Result<Option<()>, HandlerError> {
         match token {
             "valid" => Ok(Some(())),
-            "fail" => {
-                Err(
-                    matrix_registration::server::HandlerError::msg(
-                        "the token store is down",
-                    ),
-                )
-            }
+            "fail" => Err(HandlerError::msg("the token store is down")),
             "panic" => panic!("a server method panics"),
             _ => Ok(None),
         }
@@ -47,7 +43,7 @@ fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
 async fn send(
     request: http::Request<bytes::Bytes>,
 ) -> (http::StatusCode, serde_json::Value) {
-    let router = matrix_registration::server::router(Trivial);
+    let router = server::router(Trivial);
     let response = router
         .oneshot(request.map(axum::body::Body::from))
         .await
@@ -102,7 +98,7 @@ async fn an_unknown_path_is_unrecognized() {
 
 /// A good `POST /account/password` request, as HTTP.
 fn change_password_request() -> http::Request<bytes::Bytes> {
-    let mut request = matrix_registration::endpoints::change_password::Request::new(
+    let mut request = change_password::Request::new(
         sample(
             "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
@@ -198,7 +194,7 @@ async fn change_password_when_the_token_lookup_panics() {
 
 /// A good `POST /register` request, as HTTP.
 fn register_request() -> http::Request<bytes::Bytes> {
-    let mut request = matrix_registration::endpoints::register::Request::new(
+    let mut request = register::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
         ),
@@ -255,7 +251,7 @@ async fn register_with_an_invalid_kind() {
 
 /// A good `POST /register/email/requestToken` request, as HTTP.
 fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
-    let request = matrix_registration::endpoints::request_token_to_register_email::Request::new(
+    let request = request_token_to_register_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7}",
         ),

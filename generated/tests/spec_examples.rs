@@ -4,12 +4,14 @@
 //! unchanged; examples the spec gets wrong are listed in the codegen config and
 //! checked to still be wrong.
 
+use matrix_registration::endpoints::register::{RegistrationKind, ResponseBody};
+use matrix_registration::types::{AuthData, MatrixError};
 use serde_json::Value;
 
 #[test]
 fn types_auth_data() {
     round_trip::<
-        matrix_registration::types::AuthData,
+        AuthData,
     >(
         "types::AuthData",
         "{\"type\":\"example.type.foo\",\"session\":\"xxxxx\",\"example_credential\":\"verypoorsharedsecret\"}",
@@ -57,9 +59,7 @@ fn change_password_response_ok() {
 
 #[test]
 fn register_request_kind() {
-    round_trip::<
-        matrix_registration::endpoints::register::RegistrationKind,
-    >("register::Request.kind", "\"guest\"");
+    round_trip::<RegistrationKind>("register::Request.kind", "\"guest\"");
 }
 
 #[test]
@@ -80,7 +80,7 @@ fn register_request_body_password() {
 #[test]
 fn register_response_ok() {
     round_trip::<
-        matrix_registration::endpoints::register::ResponseBody,
+        ResponseBody,
     >(
         "register::Response::Ok",
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"access_token\":\"abc123\",\"home_server\":\"matrix.org\",\"refresh_token\":\"def456\"}",
@@ -90,7 +90,7 @@ fn register_response_ok() {
 #[test]
 fn register_response_bad_request() {
     round_trip::<
-        matrix_registration::types::MatrixError,
+        MatrixError,
     >(
         "register::Response::BadRequest",
         "{\"errcode\":\"M_USER_IN_USE\",\"error\":\"Desired user ID is already taken.\"}",
@@ -129,7 +129,7 @@ fn request_token_to_register_email_response_ok() {
 #[test]
 fn request_token_to_register_email_response_bad_request() {
     round_trip::<
-        matrix_registration::types::MatrixError,
+        MatrixError,
     >(
         "request_token_to_register_email::Response::BadRequest",
         "{\"errcode\":\"M_THREEPID_IN_USE\",\"error\":\"The specified address is already in use\"}",
@@ -138,17 +138,14 @@ fn request_token_to_register_email_response_bad_request() {
 
 #[test]
 fn register_registration_kind_keeps_an_unknown_value() {
-    let value: matrix_registration::endpoints::register::RegistrationKind = serde_json::from_str(
-            "\"org.example.later\"",
-        )
+    let value: RegistrationKind = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: <
-        matrix_registration::endpoints::register::RegistrationKind > ().is_err(),
+        "org.example.later".parse:: < RegistrationKind > ().is_err(),
         "a parameter stays strict"
     );
 }

@@ -52,20 +52,30 @@ fn rust_files() -> Vec<(String, Emitter)> {
 pub fn emit(api: &Api) -> Result<Vec<File>, Errors> {
     let header = format::header(api);
     let mut files = templates::files(api, &header)?;
+    let tested = api.package.replace('-', "_");
     let mut jobs: Vec<format::Job<'_>> = rust_files()
         .into_iter()
-        .map(|(path, emitter)| -> format::Job<'_> { (path, Box::new(move || emitter(api))) })
+        .map(|(path, emitter)| job(path, &tested, Box::new(move || emitter(api))))
         .collect();
     for op in &api.operations {
-        jobs.push((
-            format!("src/endpoints/{}.rs", op.name),
-            Box::new(move || endpoint::module(api, op)),
-        ));
+        let path = format!("src/endpoints/{}.rs", op.name);
+        jobs.push(job(path, &tested, Box::new(move || endpoint::module(api, op))));
     }
     let formatted = format::in_parallel(&header, &jobs)?;
     files.extend(formatted.into_iter().map(|(path, contents)| File { path, contents }));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// The formatting job of the file at `path`: test files are outside the crate, so their
+/// imports start at the crate's name (`tested`); the crate's own files import from `crate`.
+fn job<'a>(path: String, tested: &str, tokens: Box<dyn Fn() -> TokenStream + Send + Sync + 'a>) -> format::Job<'a> {
+    let root = if path.starts_with("tests/") { tested } else { "crate" };
+    format::Job {
+        root: root.to_owned(),
+        path,
+        tokens,
+    }
 }
 
 /// Whether an output file is a copied template rather than generated from the spec.

@@ -1,5 +1,6 @@
-//! Imports instead of long paths: each `crate::` path of a file is shortened to its item (or
-//! the module above it) and the file gets one `use` per module, as a person writes a module.
+//! Imports instead of long paths: each `crate::` path of a file (or, in a test file, each path
+//! into the crate under test) is shortened to its item (or the module above it) and the file
+//! gets one `use` per module, as a person writes a module.
 //!
 //! Emitters spell every path of the crate out, which is always right wherever the tokens land;
 //! this pass, run on every file before it is parsed, makes them read like hand-written code.
@@ -16,20 +17,20 @@ use quote::quote;
 
 use crate::naming;
 
-/// `tokens` with every `crate::` path shortened, and the `use` items the shortened paths need,
-/// one per module, sorted.
-pub fn shorten(tokens: TokenStream) -> (TokenStream, Vec<TokenStream>) {
+/// `tokens` with every path that starts at `root` (`crate`, or the crate a test file tests)
+/// shortened, and the `use` items the shortened paths need, one per module, sorted.
+pub fn shorten(tokens: TokenStream, root: &str) -> (TokenStream, Vec<TokenStream>) {
     let mut seen = Seen::default();
-    walk(tokens.clone(), None, &mut seen);
+    walk(tokens.clone(), root, None, &mut seen);
     let starts = naming::import_starts(&seen.paths, &seen.taken);
     if starts.is_empty() {
         return (tokens, Vec::new());
     }
-    let shortened = walk(tokens, Some(&starts), &mut Seen::default());
+    let shortened = walk(tokens, root, Some(&starts), &mut Seen::default());
     (shortened, use_items(&starts))
 }
 
-/// What a file's tokens hold: its `crate::` paths, and every other name it uses.
+/// What a file's tokens hold: its paths from the root, and every other name it uses.
 #[derive(Default)]
 struct Seen {
     paths: BTreeSet<Vec<String>>,
@@ -41,7 +42,7 @@ type Starts = BTreeMap<Vec<String>, usize>;
 
 /// Goes through `tokens` once: notes paths and names in `seen`, and, given `starts`, returns
 /// the tokens with each path shortened (else nothing: only noting, it copies no token).
-fn walk(tokens: TokenStream, starts: Option<&Starts>, seen: &mut Seen) -> TokenStream {
+fn walk(tokens: TokenStream, root: &str, starts: Option<&Starts>, seen: &mut Seen) -> TokenStream {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = Out {
         tokens: Vec::with_capacity(if starts.is_some() { tokens.len() } else { 0 }),
@@ -62,8 +63,8 @@ fn walk(tokens: TokenStream, starts: Option<&Starts>, seen: &mut Seen) -> TokenS
             continue;
         }
         match &tokens[i] {
-            TokenTree::Ident(ident) if ident == "crate" && !after_in(&tokens, i) => {
-                if let Some(path) = crate_path(&tokens, i) {
+            TokenTree::Ident(ident) if ident == root && !after_in(&tokens, i) => {
+                if let Some(path) = rooted_path(&tokens, i, root) {
                     let len = path.len() * 3 - 2;
                     match starts.and_then(|starts| starts.get(&path)) {
                         Some(&start) => out.extend(&path_tokens(&path[start..])),
@@ -80,7 +81,7 @@ fn walk(tokens: TokenStream, starts: Option<&Starts>, seen: &mut Seen) -> TokenS
                 out.extend(&tokens[i..=i]);
             }
             TokenTree::Group(group) => {
-                let mut inner = Group::new(group.delimiter(), walk(group.stream(), starts, seen));
+                let mut inner = Group::new(group.delimiter(), walk(group.stream(), root, starts, seen));
                 inner.set_span(group.span());
                 out.extend(&[TokenTree::Group(inner)]);
             }
@@ -153,10 +154,16 @@ fn after_in(tokens: &[TokenTree], i: usize) -> bool {
     i == 1 && matches!(&tokens[0], TokenTree::Ident(ident) if ident == "in")
 }
 
-/// The segments of the path that starts at `crate` at `i` (`crate::a::B`), if it is one: at
-/// least one segment after `crate`, and not the path of a macro (`crate::m!`).
-fn crate_path(tokens: &[TokenTree], i: usize) -> Option<Vec<String>> {
-    let mut path = vec!["crate".to_owned()];
+/// The segments of the path that starts at `root` at `i` (`crate::a::B`), if it is one: at
+/// least one segment after the root, not the path of a macro (`crate::m!`), and not a
+/// segment of a longer path (`other::crate_name::a`).
+fn rooted_path(tokens: &[TokenTree], i: usize, root: &str) -> Option<Vec<String>> {
+    let colon = |at: usize, spacing: Spacing| matches!(&tokens[at], TokenTree::Punct(p) if p.as_char() == ':' && p.spacing() == spacing);
+    let after_colons = i > 1 && colon(i - 2, Spacing::Joint) && colon(i - 1, Spacing::Alone);
+    if after_colons {
+        return None;
+    }
+    let mut path = vec![root.to_owned()];
     let mut at = i + 1;
     while let (Some(TokenTree::Punct(first)), Some(TokenTree::Punct(second)), Some(TokenTree::Ident(segment))) =
         (tokens.get(at), tokens.get(at + 1), tokens.get(at + 2))
@@ -225,7 +232,7 @@ mod tests {
     use super::*;
 
     fn shortened(tokens: TokenStream) -> String {
-        let (tokens, uses) = shorten(tokens);
+        let (tokens, uses) = shorten(tokens, "crate");
         let uses: Vec<String> = uses.iter().map(ToString::to_string).collect();
         format!("{} | {}", uses.join(" "), tokens)
     }
@@ -278,6 +285,15 @@ mod tests {
     }
 
     #[test]
+    fn a_test_file_imports_from_the_crate_it_tests() {
+        let tokens = quote! { fn t() -> my_api::types::A { my_api::types::A::new(x::my_api::B) } };
+        let (after, uses) = shorten(tokens, "my_api");
+        let uses: Vec<String> = uses.iter().map(ToString::to_string).collect();
+        assert_eq!(uses, ["use my_api :: types :: A ;"]);
+        assert_eq!(after.to_string(), "fn t () -> A { A :: new (x :: my_api :: B) }");
+    }
+
+    #[test]
     fn uses_inline_modules_visibilities_and_macro_paths_stay_whole() {
         let tokens = quote! {
             use crate::runtime::Redacted;
@@ -285,7 +301,7 @@ mod tests {
             fn f() { crate::m!(); }
             pub(in crate::a) fn g() {}
         };
-        let (after, uses) = shorten(tokens.clone());
+        let (after, uses) = shorten(tokens.clone(), "crate");
         assert!(uses.is_empty());
         assert_eq!(after.to_string(), tokens.to_string());
     }

@@ -22,11 +22,11 @@ pub fn header(api: &Api) -> String {
     )
 }
 
-/// Formats one file, importing what it uses; an error means the emitter produced tokens that
-/// are not a Rust file.
-pub fn rust(tokens: TokenStream, header: &str) -> Result<String, String> {
+/// Formats one file, importing what it uses from `root` (`crate`, or in a test file the crate
+/// under test); an error means the emitter produced tokens that are not a Rust file.
+pub fn rust(tokens: TokenStream, header: &str, root: &str) -> Result<String, String> {
     let unparsable = |e: syn::Error| format!("the emitted code does not parse as Rust: {e}");
-    let (tokens, uses) = imports::shorten(tokens);
+    let (tokens, uses) = imports::shorten(tokens, root);
     let mut file: syn::File = syn::parse2(tokens).map_err(unparsable)?;
     // After the file's own `use`s (`std` and other crates), as rustfmt groups them.
     let at = file
@@ -39,18 +39,37 @@ pub fn rust(tokens: TokenStream, header: &str) -> Result<String, String> {
         .map(syn::parse2)
         .collect::<Result<Vec<syn::Item>, _>>()
         .map_err(unparsable)?;
+    let leading_uses = at + uses.len();
     file.items.splice(at..at, uses);
+    file.items[..leading_uses].sort_by_cached_key(use_order);
     Ok(format!(
         "{header}{}",
         blank_lines_between_items(&prettyplease::unparse(&file))
     ))
 }
 
+/// Where a `use` goes among the file's first ones: by group (see [`use_group`]), then by path.
+fn use_order(item: &syn::Item) -> (u8, String) {
+    let syn::Item::Use(item) = item else {
+        return (u8::MAX, String::new());
+    };
+    let tree = &item.tree;
+    let path = quote::quote!(#tree).to_string().replace(' ', "");
+    (use_group(&format!("use {path}")).unwrap_or(1), path)
+}
+
 /// A formatted file (path, contents), or why it could not be.
 type Formatted = Result<(String, String), Error>;
 
-/// One file to format: its path and what makes its tokens.
-pub type Job<'a> = (String, Box<dyn Fn() -> TokenStream + Send + Sync + 'a>);
+/// One file to format.
+pub struct Job<'a> {
+    /// Its path in the crate.
+    pub path: String,
+    /// Where the paths it imports from start: `crate`, or the crate a test file tests.
+    pub root: String,
+    /// What makes its tokens (on the thread that formats them).
+    pub tokens: Box<dyn Fn() -> TokenStream + Send + Sync + 'a>,
+}
 
 /// Makes and formats the files on every core: most of the generator's time is parsing and
 /// printing the tokens, and each file is independent (tokens are made on the thread that
@@ -65,14 +84,14 @@ pub fn in_parallel(header: &str, jobs: &[Job<'_>]) -> Result<Vec<(String, String
         let mut done = Vec::new();
         loop {
             let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some((path, job)) = jobs.get(index) else {
+            let Some(job) = jobs.get(index) else {
                 return done;
             };
-            let formatted = rust(job(), header).map_err(|why| {
+            let formatted = rust((job.tokens)(), header, &job.root).map_err(|why| {
                 let cause = Cause::Invalid(format!("internal error in the generator: {why}"));
-                Error::new(Location::file(path), cause)
+                Error::new(Location::file(&job.path), cause)
             });
-            done.push((index, formatted.map(|contents| (path.clone(), contents))));
+            done.push((index, formatted.map(|contents| (job.path.clone(), contents))));
         }
     };
     let mut results: Vec<(usize, Formatted)> = std::thread::scope(|scope| {
@@ -161,7 +180,8 @@ pub fn blank_lines_between_items(source: &str) -> String {
 }
 
 fn blank_between(last: &str, last_item: &str, code: &str, indent: usize) -> bool {
-    let module_docs_end = indent == 0 && last.starts_with("//!") && !code.starts_with("//!");
+    let inner = |line: &str| line.starts_with("//!") || line.starts_with("#![");
+    let module_docs_end = indent == 0 && inner(last) && !inner(code);
     let same_use_group = use_group(last_item).is_some() && use_group(last_item) == use_group(code);
     module_docs_end || (ends_item(last) && !same_use_group)
 }
@@ -198,8 +218,8 @@ mod tests {
 
     #[test]
     fn module_docs_are_set_off_from_a_documented_item() {
-        let source = "// @generated\n//! Docs.\n/// An item.\npub const A: u8 = 1;\n";
-        let expected = "// @generated\n//! Docs.\n\n/// An item.\npub const A: u8 = 1;\n";
+        let source = "// @generated\n//! Docs.\n#![allow(x)]\n/// An item.\npub const A: u8 = 1;\n";
+        let expected = "// @generated\n//! Docs.\n#![allow(x)]\n\n/// An item.\npub const A: u8 = 1;\n";
         assert_eq!(blank_lines_between_items(source), expected);
     }
 
