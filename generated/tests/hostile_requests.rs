@@ -5,7 +5,7 @@
 //! every 4xx carries a Matrix error (`errcode` and `error`).
 #![cfg(feature = "server")]
 
-use matrix_registration::server::{HandlerError, Server, router};
+use matrix_registration::server::{HandlerError, Server};
 use proptest::prelude::*;
 use tower::ServiceExt;
 
@@ -91,9 +91,10 @@ proptest! {
     .method(method).uri(uri); for (name, value) in & headers { if let Ok(value) =
     http::HeaderValue::from_str(value) { request = request.header(name.as_str(), value);
     } } let Ok(request) = request.body(axum::body::Body::from(body)) else { return Ok(())
-    }; let (status, json) = runtime().block_on(async { let response = router(Calm)
-    .oneshot(request). await .expect("the router answers"); let status = response
-    .status(); let bytes = axum::body::to_bytes(response.into_body(), usize::MAX). await
+    }; let (status, json) = runtime().block_on(async { let response =
+    matrix_registration::server::router(Calm).oneshot(request). await
+    .expect("the router answers"); let status = response.status(); let bytes =
+    axum::body::to_bytes(response.into_body(), usize::MAX). await
     .expect("the body is read"); (status, serde_json::from_slice:: < serde_json::Value >
     (& bytes).unwrap_or(serde_json::Value::Null)) }); prop_assert_ne!(status.as_u16(),
     500, "{}", json); if status.is_client_error() && ! head { let errcode =

@@ -26,36 +26,12 @@ pub fn header(api: &Api) -> String {
 /// under test); an error means the emitter produced tokens that are not a Rust file.
 pub fn rust(tokens: TokenStream, header: &str, root: &str) -> Result<String, String> {
     let unparsable = |e: syn::Error| format!("the emitted code does not parse as Rust: {e}");
-    let (tokens, uses) = imports::shorten(tokens, root);
     let mut file: syn::File = syn::parse2(tokens).map_err(unparsable)?;
-    // After the file's own `use`s (`std` and other crates), as rustfmt groups them.
-    let at = file
-        .items
-        .iter()
-        .take_while(|item| matches!(item, syn::Item::Use(_)))
-        .count();
-    let uses = uses
-        .into_iter()
-        .map(syn::parse2)
-        .collect::<Result<Vec<syn::Item>, _>>()
-        .map_err(unparsable)?;
-    let leading_uses = at + uses.len();
-    file.items.splice(at..at, uses);
-    file.items[..leading_uses].sort_by_cached_key(use_order);
+    imports::import(&mut file, root).map_err(unparsable)?;
     Ok(format!(
         "{header}{}",
         blank_lines_between_items(&prettyplease::unparse(&file))
     ))
-}
-
-/// Where a `use` goes among the file's first ones: by group (see [`use_group`]), then by path.
-fn use_order(item: &syn::Item) -> (u8, String) {
-    let syn::Item::Use(item) = item else {
-        return (u8::MAX, String::new());
-    };
-    let tree = &item.tree;
-    let path = quote::quote!(#tree).to_string().replace(' ', "");
-    (use_group(&format!("use {path}")).unwrap_or(1), path)
 }
 
 /// A formatted file (path, contents), or why it could not be.
