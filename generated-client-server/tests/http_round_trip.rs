@@ -5,51 +5,6 @@
 #![allow(clippy::unreadable_literal)]
 
 use matrix_client_server::endpoints;
-use matrix_client_server::endpoints::{
-    add3_pid, ban, bind3_pid, change_password, check_username_availability, claim_keys,
-    create_content, create_room, deactivate_account, define_filter,
-    delete3pid_from_account, delete_device, delete_devices, delete_profile_field,
-    delete_push_rule, delete_room_alias, delete_room_key_by_session_id, delete_room_keys,
-    delete_room_keys_by_room_id, delete_room_keys_version, delete_room_tag, forget_room,
-    generate_login_token, get_account3_pi_ds, get_account_data,
-    get_account_data_per_room, get_admin_lock_user, get_admin_suspend_user,
-    get_auth_metadata, get_capabilities, get_config, get_config_authed, get_content,
-    get_content_authed, get_content_override_name, get_content_override_name_authed,
-    get_content_thumbnail, get_content_thumbnail_authed, get_device, get_devices,
-    get_event_by_timestamp, get_event_context, get_events, get_filter,
-    get_joined_members_by_room, get_joined_rooms, get_keys_changes, get_local_aliases,
-    get_login_flows, get_members_by_room, get_mutual_rooms, get_notifications,
-    get_one_event, get_one_room_event, get_presence, get_profile_field,
-    get_protocol_metadata, get_protocols, get_public_rooms, get_push_rule,
-    get_push_rule_actions, get_push_rules, get_push_rules_global, get_pushers,
-    get_relating_events, get_relating_events_with_rel_type,
-    get_relating_events_with_rel_type_and_event_type, get_room_events,
-    get_room_id_by_alias, get_room_key_by_session_id, get_room_keys,
-    get_room_keys_by_room_id, get_room_keys_version, get_room_keys_version_current,
-    get_room_state, get_room_state_with_key, get_room_summary, get_room_tags,
-    get_room_visibility_on_directory, get_space_hierarchy, get_thread_roots,
-    get_token_owner, get_turn_server, get_url_preview, get_url_preview_authed,
-    get_user_profile, get_versions, get_wellknown, get_wellknown_policy,
-    get_wellknown_support, get_who_is, initial_sync, invite_by3_pid, invite_user,
-    is_push_rule_enabled, join_room, join_room_by_id, kick, knock_room, leave_room,
-    login, logout, logout_all, peek_events, ping_appservice, post3_pi_ds, post_pusher,
-    post_receipt, post_room_keys_version, put_room_key_by_session_id, put_room_keys,
-    put_room_keys_by_room_id, put_room_keys_version, query_keys, query_location_by_alias,
-    query_location_by_protocol, query_public_rooms, query_user_by_id,
-    query_user_by_protocol, redact_event, redirect_to_id_p, redirect_to_sso, refresh,
-    register, registration_token_validity, report_event, report_room, report_user,
-    request_open_id_token, request_token_to3_pid_email, request_token_to3_pidmsisdn,
-    request_token_to_register_email, request_token_to_register_msisdn,
-    request_token_to_reset_password_email, request_token_to_reset_password_msisdn,
-    room_initial_sync, search, search_user_directory, send_message, send_to_device,
-    set_account_data, set_account_data_per_room, set_admin_lock_user,
-    set_admin_suspend_user, set_profile_field, set_push_rule, set_push_rule_actions,
-    set_push_rule_enabled, set_read_marker, set_room_alias, set_room_state_with_key,
-    set_room_tag, set_room_visibility_on_directory, set_typing, sync, unban,
-    unbind3pid_from_account, update_appservice_room_directory_visibility, update_device,
-    upgrade_room, upload_content, upload_content_to_mxc, upload_cross_signing_keys,
-    upload_cross_signing_signatures, upload_keys,
-};
 
 /// Where the sample requests are sent: the base path with its variables filled.
 const PREFIX: &str = "";
@@ -63,14 +18,15 @@ fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
 
 #[test]
 fn add3_pid_request() {
-    let mut request = add3_pid::Request::new(
+    let mut request = endpoints::add3_pid::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"client_secret\":\"@alice:example.org/x y\",\"sid\":\"@alice:example.org/x y\"}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = add3_pid::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::add3_pid::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -108,7 +64,7 @@ fn add3_pid_responses() {
 
 #[test]
 fn ban_request() {
-    let mut request = ban::Request::new(
+    let mut request = endpoints::ban::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -116,7 +72,8 @@ fn ban_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = ban::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::ban::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -149,14 +106,15 @@ fn ban_responses() {
 
 #[test]
 fn bind3_pid_request() {
-    let mut request = bind3_pid::Request::new(
+    let mut request = endpoints::bind3_pid::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"sid\":\"@alice:example.org/x y\"}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = bind3_pid::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::bind3_pid::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -189,14 +147,14 @@ fn bind3_pid_responses() {
 
 #[test]
 fn change_password_request() {
-    let mut request = change_password::Request::new(
+    let mut request = endpoints::change_password::Request::new(
         sample(
             "{\"new_password\":\"@alice:example.org/x y\",\"logout_devices\":true,\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = change_password::Request::try_from_http(&http)
+    let back = endpoints::change_password::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -235,11 +193,11 @@ fn change_password_responses() {
 
 #[test]
 fn check_username_availability_request() {
-    let request = check_username_availability::Request::new(
+    let request = endpoints::check_username_availability::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = check_username_availability::Request::try_from_http(&http)
+    let back = endpoints::check_username_availability::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -278,14 +236,14 @@ fn check_username_availability_responses() {
 
 #[test]
 fn claim_keys_request() {
-    let mut request = claim_keys::Request::new(
+    let mut request = endpoints::claim_keys::Request::new(
         sample(
             "{\"timeout\":7,\"one_time_keys\":{\"key\":{\"key\":\"@alice:example.org/x y\"}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = claim_keys::Request::try_from_http(&http)
+    let back = endpoints::claim_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -318,10 +276,10 @@ fn claim_keys_responses() {
 
 #[test]
 fn create_content_request() {
-    let mut request = create_content::Request::new();
+    let mut request = endpoints::create_content::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = create_content::Request::try_from_http(&http)
+    let back = endpoints::create_content::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -364,14 +322,14 @@ fn create_content_responses() {
 
 #[test]
 fn create_room_request() {
-    let mut request = create_room::Request::new(
+    let mut request = endpoints::create_room::Request::new(
         sample(
             "{\"visibility\":\"private\",\"room_alias_name\":\"@alice:example.org/x y\",\"name\":\"@alice:example.org/x y\",\"topic\":\"@alice:example.org/x y\",\"invite\":[\"@alice:example.org/x y\"],\"invite_3pid\":[{\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"medium\":\"@alice:example.org/x y\",\"address\":\"@alice:example.org/x y\"}],\"room_version\":\"@alice:example.org/x y\",\"creation_content\":{\"key\":\"value\"},\"initial_state\":[{\"type\":\"@alice:example.org/x y\",\"state_key\":\"@alice:example.org/x y\",\"content\":{\"key\":\"value\"}}],\"preset\":\"trusted_private_chat\",\"is_direct\":true,\"power_level_content_override\":{\"key\":\"value\"}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = create_room::Request::try_from_http(&http)
+    let back = endpoints::create_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -410,14 +368,14 @@ fn create_room_responses() {
 
 #[test]
 fn deactivate_account_request() {
-    let mut request = deactivate_account::Request::new(
+    let mut request = endpoints::deactivate_account::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"id_server\":\"@alice:example.org/x y\",\"erase\":true}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = deactivate_account::Request::try_from_http(&http)
+    let back = endpoints::deactivate_account::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -456,7 +414,7 @@ fn deactivate_account_responses() {
 
 #[test]
 fn define_filter_request() {
-    let mut request = define_filter::Request::new(
+    let mut request = endpoints::define_filter::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"event_fields\":[\"@alice:example.org/x y\"],\"event_format\":\"federation\",\"presence\":{\"limit\":7},\"account_data\":{\"limit\":7},\"room\":{\"ephemeral\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true},\"include_leave\":true,\"state\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true},\"timeline\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true},\"account_data\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true}}}",
@@ -464,7 +422,7 @@ fn define_filter_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = define_filter::Request::try_from_http(&http)
+    let back = endpoints::define_filter::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -493,14 +451,14 @@ fn define_filter_responses() {
 
 #[test]
 fn delete3pid_from_account_request() {
-    let mut request = delete3pid_from_account::Request::new(
+    let mut request = endpoints::delete3pid_from_account::Request::new(
         sample(
             "{\"id_server\":\"@alice:example.org/x y\",\"medium\":\"msisdn\",\"address\":\"@alice:example.org/x y\"}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete3pid_from_account::Request::try_from_http(&http)
+    let back = endpoints::delete3pid_from_account::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -529,7 +487,7 @@ fn delete3pid_from_account_responses() {
 
 #[test]
 fn delete_device_request() {
-    let mut request = delete_device::Request::new(
+    let mut request = endpoints::delete_device::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
@@ -537,7 +495,7 @@ fn delete_device_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_device::Request::try_from_http(&http)
+    let back = endpoints::delete_device::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -571,14 +529,14 @@ fn delete_device_responses() {
 
 #[test]
 fn delete_devices_request() {
-    let mut request = delete_devices::Request::new(
+    let mut request = endpoints::delete_devices::Request::new(
         sample(
             "{\"devices\":[\"@alice:example.org/x y\"],\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_devices::Request::try_from_http(&http)
+    let back = endpoints::delete_devices::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -612,13 +570,13 @@ fn delete_devices_responses() {
 
 #[test]
 fn delete_profile_field_request() {
-    let mut request = delete_profile_field::Request::new(
+    let mut request = endpoints::delete_profile_field::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_profile_field::Request::try_from_http(&http)
+    let back = endpoints::delete_profile_field::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -662,13 +620,13 @@ fn delete_profile_field_responses() {
 
 #[test]
 fn delete_push_rule_request() {
-    let mut request = delete_push_rule::Request::new(
+    let mut request = endpoints::delete_push_rule::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_push_rule::Request::try_from_http(&http)
+    let back = endpoints::delete_push_rule::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -702,12 +660,12 @@ fn delete_push_rule_responses() {
 
 #[test]
 fn delete_room_alias_request() {
-    let mut request = delete_room_alias::Request::new(
+    let mut request = endpoints::delete_room_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_room_alias::Request::try_from_http(&http)
+    let back = endpoints::delete_room_alias::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -741,14 +699,14 @@ fn delete_room_alias_responses() {
 
 #[test]
 fn delete_room_key_by_session_id_request() {
-    let mut request = delete_room_key_by_session_id::Request::new(
+    let mut request = endpoints::delete_room_key_by_session_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_room_key_by_session_id::Request::try_from_http(&http)
+    let back = endpoints::delete_room_key_by_session_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -787,12 +745,12 @@ fn delete_room_key_by_session_id_responses() {
 
 #[test]
 fn delete_room_keys_request() {
-    let mut request = delete_room_keys::Request::new(
+    let mut request = endpoints::delete_room_keys::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_room_keys::Request::try_from_http(&http)
+    let back = endpoints::delete_room_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -831,13 +789,13 @@ fn delete_room_keys_responses() {
 
 #[test]
 fn delete_room_keys_by_room_id_request() {
-    let mut request = delete_room_keys_by_room_id::Request::new(
+    let mut request = endpoints::delete_room_keys_by_room_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_room_keys_by_room_id::Request::try_from_http(&http)
+    let back = endpoints::delete_room_keys_by_room_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -876,12 +834,12 @@ fn delete_room_keys_by_room_id_responses() {
 
 #[test]
 fn delete_room_keys_version_request() {
-    let mut request = delete_room_keys_version::Request::new(
+    let mut request = endpoints::delete_room_keys_version::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_room_keys_version::Request::try_from_http(&http)
+    let back = endpoints::delete_room_keys_version::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -920,14 +878,14 @@ fn delete_room_keys_version_responses() {
 
 #[test]
 fn delete_room_tag_request() {
-    let mut request = delete_room_tag::Request::new(
+    let mut request = endpoints::delete_room_tag::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = delete_room_tag::Request::try_from_http(&http)
+    let back = endpoints::delete_room_tag::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -956,10 +914,12 @@ fn delete_room_tag_responses() {
 
 #[test]
 fn forget_room_request() {
-    let mut request = forget_room::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::forget_room::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = forget_room::Request::try_from_http(&http)
+    let back = endpoints::forget_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -998,14 +958,14 @@ fn forget_room_responses() {
 
 #[test]
 fn generate_login_token_request() {
-    let mut request = generate_login_token::Request::new(
+    let mut request = endpoints::generate_login_token::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = generate_login_token::Request::try_from_http(&http)
+    let back = endpoints::generate_login_token::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1051,10 +1011,10 @@ fn generate_login_token_responses() {
 
 #[test]
 fn get_account3_pi_ds_request() {
-    let mut request = get_account3_pi_ds::Request::new();
+    let mut request = endpoints::get_account3_pi_ds::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_account3_pi_ds::Request::try_from_http(&http)
+    let back = endpoints::get_account3_pi_ds::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1087,13 +1047,13 @@ fn get_account3_pi_ds_responses() {
 
 #[test]
 fn get_account_data_request() {
-    let mut request = get_account_data::Request::new(
+    let mut request = endpoints::get_account_data::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_account_data::Request::try_from_http(&http)
+    let back = endpoints::get_account_data::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1132,14 +1092,14 @@ fn get_account_data_responses() {
 
 #[test]
 fn get_account_data_per_room_request() {
-    let mut request = get_account_data_per_room::Request::new(
+    let mut request = endpoints::get_account_data_per_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_account_data_per_room::Request::try_from_http(&http)
+    let back = endpoints::get_account_data_per_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1183,12 +1143,12 @@ fn get_account_data_per_room_responses() {
 
 #[test]
 fn get_admin_lock_user_request() {
-    let mut request = get_admin_lock_user::Request::new(
+    let mut request = endpoints::get_admin_lock_user::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_admin_lock_user::Request::try_from_http(&http)
+    let back = endpoints::get_admin_lock_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1232,12 +1192,12 @@ fn get_admin_lock_user_responses() {
 
 #[test]
 fn get_admin_suspend_user_request() {
-    let mut request = get_admin_suspend_user::Request::new(
+    let mut request = endpoints::get_admin_suspend_user::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_admin_suspend_user::Request::try_from_http(&http)
+    let back = endpoints::get_admin_suspend_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1281,9 +1241,9 @@ fn get_admin_suspend_user_responses() {
 
 #[test]
 fn get_auth_metadata_request() {
-    let request = get_auth_metadata::Request::new();
+    let request = endpoints::get_auth_metadata::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_auth_metadata::Request::try_from_http(&http)
+    let back = endpoints::get_auth_metadata::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1321,10 +1281,10 @@ fn get_auth_metadata_responses() {
 
 #[test]
 fn get_capabilities_request() {
-    let mut request = get_capabilities::Request::new();
+    let mut request = endpoints::get_capabilities::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_capabilities::Request::try_from_http(&http)
+    let back = endpoints::get_capabilities::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1362,10 +1322,10 @@ fn get_capabilities_responses() {
 
 #[test]
 fn get_config_request() {
-    let mut request = get_config::Request::new();
+    let mut request = endpoints::get_config::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_config::Request::try_from_http(&http)
+    let back = endpoints::get_config::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1399,10 +1359,10 @@ fn get_config_responses() {
 
 #[test]
 fn get_config_authed_request() {
-    let mut request = get_config_authed::Request::new();
+    let mut request = endpoints::get_config_authed::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_config_authed::Request::try_from_http(&http)
+    let back = endpoints::get_config_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1436,7 +1396,7 @@ fn get_config_authed_responses() {
 
 #[test]
 fn get_content_request() {
-    let mut request = get_content::Request::new(
+    let mut request = endpoints::get_content::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -1444,7 +1404,7 @@ fn get_content_request() {
     request.timeout_ms = sample("20001");
     request.allow_redirect = sample("true");
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_content::Request::try_from_http(&http)
+    let back = endpoints::get_content::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1498,14 +1458,14 @@ fn get_content_responses() {
 
 #[test]
 fn get_content_authed_request() {
-    let mut request = get_content_authed::Request::new(
+    let mut request = endpoints::get_content_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.timeout_ms = sample("20001");
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_content_authed::Request::try_from_http(&http)
+    let back = endpoints::get_content_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1559,7 +1519,7 @@ fn get_content_authed_responses() {
 
 #[test]
 fn get_content_override_name_request() {
-    let mut request = get_content_override_name::Request::new(
+    let mut request = endpoints::get_content_override_name::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -1568,7 +1528,7 @@ fn get_content_override_name_request() {
     request.timeout_ms = sample("20001");
     request.allow_redirect = sample("true");
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_content_override_name::Request::try_from_http(&http)
+    let back = endpoints::get_content_override_name::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1622,7 +1582,7 @@ fn get_content_override_name_responses() {
 
 #[test]
 fn get_content_override_name_authed_request() {
-    let mut request = get_content_override_name_authed::Request::new(
+    let mut request = endpoints::get_content_override_name_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -1630,7 +1590,7 @@ fn get_content_override_name_authed_request() {
     request.timeout_ms = sample("20001");
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_content_override_name_authed::Request::try_from_http(&http)
+    let back = endpoints::get_content_override_name_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1684,7 +1644,7 @@ fn get_content_override_name_authed_responses() {
 
 #[test]
 fn get_content_thumbnail_request() {
-    let mut request = get_content_thumbnail::Request::new(
+    let mut request = endpoints::get_content_thumbnail::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("7"),
@@ -1696,7 +1656,7 @@ fn get_content_thumbnail_request() {
     request.allow_redirect = sample("true");
     request.animated = Some(sample("true"));
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_content_thumbnail::Request::try_from_http(&http)
+    let back = endpoints::get_content_thumbnail::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1760,7 +1720,7 @@ fn get_content_thumbnail_responses() {
 
 #[test]
 fn get_content_thumbnail_authed_request() {
-    let mut request = get_content_thumbnail_authed::Request::new(
+    let mut request = endpoints::get_content_thumbnail_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("7"),
@@ -1771,7 +1731,7 @@ fn get_content_thumbnail_authed_request() {
     request.animated = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_content_thumbnail_authed::Request::try_from_http(&http)
+    let back = endpoints::get_content_thumbnail_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1835,10 +1795,12 @@ fn get_content_thumbnail_authed_responses() {
 
 #[test]
 fn get_device_request() {
-    let mut request = get_device::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_device::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_device::Request::try_from_http(&http)
+    let back = endpoints::get_device::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1876,10 +1838,10 @@ fn get_device_responses() {
 
 #[test]
 fn get_devices_request() {
-    let mut request = get_devices::Request::new();
+    let mut request = endpoints::get_devices::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_devices::Request::try_from_http(&http)
+    let back = endpoints::get_devices::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1912,14 +1874,14 @@ fn get_devices_responses() {
 
 #[test]
 fn get_event_by_timestamp_request() {
-    let mut request = get_event_by_timestamp::Request::new(
+    let mut request = endpoints::get_event_by_timestamp::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("7"),
         sample("\"b\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_event_by_timestamp::Request::try_from_http(&http)
+    let back = endpoints::get_event_by_timestamp::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -1960,7 +1922,7 @@ fn get_event_by_timestamp_responses() {
 
 #[test]
 fn get_event_context_request() {
-    let mut request = get_event_context::Request::new(
+    let mut request = endpoints::get_event_context::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -1968,7 +1930,7 @@ fn get_event_context_request() {
     request.filter = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_event_context::Request::try_from_http(&http)
+    let back = endpoints::get_event_context::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2001,12 +1963,12 @@ fn get_event_context_responses() {
 
 #[test]
 fn get_events_request() {
-    let mut request = get_events::Request::new();
+    let mut request = endpoints::get_events::Request::new();
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.timeout = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_events::Request::try_from_http(&http)
+    let back = endpoints::get_events::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2044,13 +2006,13 @@ fn get_events_responses() {
 
 #[test]
 fn get_filter_request() {
-    let mut request = get_filter::Request::new(
+    let mut request = endpoints::get_filter::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_filter::Request::try_from_http(&http)
+    let back = endpoints::get_filter::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2088,12 +2050,12 @@ fn get_filter_responses() {
 
 #[test]
 fn get_joined_members_by_room_request() {
-    let mut request = get_joined_members_by_room::Request::new(
+    let mut request = endpoints::get_joined_members_by_room::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_joined_members_by_room::Request::try_from_http(&http)
+    let back = endpoints::get_joined_members_by_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2131,10 +2093,10 @@ fn get_joined_members_by_room_responses() {
 
 #[test]
 fn get_joined_rooms_request() {
-    let mut request = get_joined_rooms::Request::new();
+    let mut request = endpoints::get_joined_rooms::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_joined_rooms::Request::try_from_http(&http)
+    let back = endpoints::get_joined_rooms::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2163,13 +2125,13 @@ fn get_joined_rooms_responses() {
 
 #[test]
 fn get_keys_changes_request() {
-    let mut request = get_keys_changes::Request::new(
+    let mut request = endpoints::get_keys_changes::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_keys_changes::Request::try_from_http(&http)
+    let back = endpoints::get_keys_changes::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2202,12 +2164,12 @@ fn get_keys_changes_responses() {
 
 #[test]
 fn get_local_aliases_request() {
-    let mut request = get_local_aliases::Request::new(
+    let mut request = endpoints::get_local_aliases::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_local_aliases::Request::try_from_http(&http)
+    let back = endpoints::get_local_aliases::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2251,9 +2213,9 @@ fn get_local_aliases_responses() {
 
 #[test]
 fn get_login_flows_request() {
-    let request = get_login_flows::Request::new();
+    let request = endpoints::get_login_flows::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_login_flows::Request::try_from_http(&http)
+    let back = endpoints::get_login_flows::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2296,7 +2258,7 @@ fn get_login_flows_responses() {
 
 #[test]
 fn get_members_by_room_request() {
-    let mut request = get_members_by_room::Request::new(
+    let mut request = endpoints::get_members_by_room::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.at = Some(sample("\"@alice:example.org/x y\""));
@@ -2304,7 +2266,7 @@ fn get_members_by_room_request() {
     request.not_membership = Some(sample("\"ban\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_members_by_room::Request::try_from_http(&http)
+    let back = endpoints::get_members_by_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2342,13 +2304,13 @@ fn get_members_by_room_responses() {
 
 #[test]
 fn get_mutual_rooms_request() {
-    let mut request = get_mutual_rooms::Request::new(
+    let mut request = endpoints::get_mutual_rooms::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_mutual_rooms::Request::try_from_http(&http)
+    let back = endpoints::get_mutual_rooms::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2391,13 +2353,13 @@ fn get_mutual_rooms_responses() {
 
 #[test]
 fn get_notifications_request() {
-    let mut request = get_notifications::Request::new();
+    let mut request = endpoints::get_notifications::Request::new();
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.limit = Some(sample("7"));
     request.only = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_notifications::Request::try_from_http(&http)
+    let back = endpoints::get_notifications::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2430,10 +2392,12 @@ fn get_notifications_responses() {
 
 #[test]
 fn get_one_event_request() {
-    let mut request = get_one_event::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_one_event::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_one_event::Request::try_from_http(&http)
+    let back = endpoints::get_one_event::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2471,13 +2435,13 @@ fn get_one_event_responses() {
 
 #[test]
 fn get_one_room_event_request() {
-    let mut request = get_one_room_event::Request::new(
+    let mut request = endpoints::get_one_room_event::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_one_room_event::Request::try_from_http(&http)
+    let back = endpoints::get_one_room_event::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2515,10 +2479,12 @@ fn get_one_room_event_responses() {
 
 #[test]
 fn get_presence_request() {
-    let mut request = get_presence::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_presence::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_presence::Request::try_from_http(&http)
+    let back = endpoints::get_presence::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2561,12 +2527,12 @@ fn get_presence_responses() {
 
 #[test]
 fn get_profile_field_request() {
-    let request = get_profile_field::Request::new(
+    let request = endpoints::get_profile_field::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_profile_field::Request::try_from_http(&http)
+    let back = endpoints::get_profile_field::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2605,12 +2571,12 @@ fn get_profile_field_responses() {
 
 #[test]
 fn get_protocol_metadata_request() {
-    let mut request = get_protocol_metadata::Request::new(
+    let mut request = endpoints::get_protocol_metadata::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_protocol_metadata::Request::try_from_http(&http)
+    let back = endpoints::get_protocol_metadata::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2648,10 +2614,10 @@ fn get_protocol_metadata_responses() {
 
 #[test]
 fn get_protocols_request() {
-    let mut request = get_protocols::Request::new();
+    let mut request = endpoints::get_protocols::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_protocols::Request::try_from_http(&http)
+    let back = endpoints::get_protocols::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2684,12 +2650,12 @@ fn get_protocols_responses() {
 
 #[test]
 fn get_public_rooms_request() {
-    let mut request = get_public_rooms::Request::new();
+    let mut request = endpoints::get_public_rooms::Request::new();
     request.limit = Some(sample("7"));
     request.since = Some(sample("\"@alice:example.org/x y\""));
     request.server = Some(sample("\"@alice:example.org/x y\""));
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_public_rooms::Request::try_from_http(&http)
+    let back = endpoints::get_public_rooms::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2722,13 +2688,13 @@ fn get_public_rooms_responses() {
 
 #[test]
 fn get_push_rule_request() {
-    let mut request = get_push_rule::Request::new(
+    let mut request = endpoints::get_push_rule::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_push_rule::Request::try_from_http(&http)
+    let back = endpoints::get_push_rule::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2766,13 +2732,13 @@ fn get_push_rule_responses() {
 
 #[test]
 fn get_push_rule_actions_request() {
-    let mut request = get_push_rule_actions::Request::new(
+    let mut request = endpoints::get_push_rule_actions::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_push_rule_actions::Request::try_from_http(&http)
+    let back = endpoints::get_push_rule_actions::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2806,10 +2772,10 @@ fn get_push_rule_actions_responses() {
 
 #[test]
 fn get_push_rules_request() {
-    let mut request = get_push_rules::Request::new();
+    let mut request = endpoints::get_push_rules::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_push_rules::Request::try_from_http(&http)
+    let back = endpoints::get_push_rules::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2838,10 +2804,10 @@ fn get_push_rules_responses() {
 
 #[test]
 fn get_push_rules_global_request() {
-    let mut request = get_push_rules_global::Request::new();
+    let mut request = endpoints::get_push_rules_global::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_push_rules_global::Request::try_from_http(&http)
+    let back = endpoints::get_push_rules_global::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2874,10 +2840,10 @@ fn get_push_rules_global_responses() {
 
 #[test]
 fn get_pushers_request() {
-    let mut request = get_pushers::Request::new();
+    let mut request = endpoints::get_pushers::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_pushers::Request::try_from_http(&http)
+    let back = endpoints::get_pushers::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2910,7 +2876,7 @@ fn get_pushers_responses() {
 
 #[test]
 fn get_relating_events_request() {
-    let mut request = get_relating_events::Request::new(
+    let mut request = endpoints::get_relating_events::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -2921,7 +2887,7 @@ fn get_relating_events_request() {
     request.recurse = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_relating_events::Request::try_from_http(&http)
+    let back = endpoints::get_relating_events::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -2959,7 +2925,7 @@ fn get_relating_events_responses() {
 
 #[test]
 fn get_relating_events_with_rel_type_request() {
-    let mut request = get_relating_events_with_rel_type::Request::new(
+    let mut request = endpoints::get_relating_events_with_rel_type::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -2971,7 +2937,9 @@ fn get_relating_events_with_rel_type_request() {
     request.recurse = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_relating_events_with_rel_type::Request::try_from_http(&http)
+    let back = endpoints::get_relating_events_with_rel_type::Request::try_from_http(
+            &http,
+        )
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3009,7 +2977,7 @@ fn get_relating_events_with_rel_type_responses() {
 
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_request() {
-    let mut request = get_relating_events_with_rel_type_and_event_type::Request::new(
+    let mut request = endpoints::get_relating_events_with_rel_type_and_event_type::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -3022,7 +2990,7 @@ fn get_relating_events_with_rel_type_and_event_type_request() {
     request.recurse = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_relating_events_with_rel_type_and_event_type::Request::try_from_http(
+    let back = endpoints::get_relating_events_with_rel_type_and_event_type::Request::try_from_http(
             &http,
         )
         .expect("the request reads back");
@@ -3062,7 +3030,7 @@ fn get_relating_events_with_rel_type_and_event_type_responses() {
 
 #[test]
 fn get_room_events_request() {
-    let mut request = get_room_events::Request::new(
+    let mut request = endpoints::get_room_events::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"f\""),
     );
@@ -3072,7 +3040,7 @@ fn get_room_events_request() {
     request.filter = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_events::Request::try_from_http(&http)
+    let back = endpoints::get_room_events::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3110,11 +3078,11 @@ fn get_room_events_responses() {
 
 #[test]
 fn get_room_id_by_alias_request() {
-    let request = get_room_id_by_alias::Request::new(
+    let request = endpoints::get_room_id_by_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_id_by_alias::Request::try_from_http(&http)
+    let back = endpoints::get_room_id_by_alias::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3157,14 +3125,14 @@ fn get_room_id_by_alias_responses() {
 
 #[test]
 fn get_room_key_by_session_id_request() {
-    let mut request = get_room_key_by_session_id::Request::new(
+    let mut request = endpoints::get_room_key_by_session_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_key_by_session_id::Request::try_from_http(&http)
+    let back = endpoints::get_room_key_by_session_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3207,10 +3175,12 @@ fn get_room_key_by_session_id_responses() {
 
 #[test]
 fn get_room_keys_request() {
-    let mut request = get_room_keys::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_room_keys::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_keys::Request::try_from_http(&http)
+    let back = endpoints::get_room_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3249,13 +3219,13 @@ fn get_room_keys_responses() {
 
 #[test]
 fn get_room_keys_by_room_id_request() {
-    let mut request = get_room_keys_by_room_id::Request::new(
+    let mut request = endpoints::get_room_keys_by_room_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_keys_by_room_id::Request::try_from_http(&http)
+    let back = endpoints::get_room_keys_by_room_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3298,12 +3268,12 @@ fn get_room_keys_by_room_id_responses() {
 
 #[test]
 fn get_room_keys_version_request() {
-    let mut request = get_room_keys_version::Request::new(
+    let mut request = endpoints::get_room_keys_version::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_keys_version::Request::try_from_http(&http)
+    let back = endpoints::get_room_keys_version::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3346,10 +3316,10 @@ fn get_room_keys_version_responses() {
 
 #[test]
 fn get_room_keys_version_current_request() {
-    let mut request = get_room_keys_version_current::Request::new();
+    let mut request = endpoints::get_room_keys_version_current::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_keys_version_current::Request::try_from_http(&http)
+    let back = endpoints::get_room_keys_version_current::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3392,10 +3362,12 @@ fn get_room_keys_version_current_responses() {
 
 #[test]
 fn get_room_state_request() {
-    let mut request = get_room_state::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_room_state::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_state::Request::try_from_http(&http)
+    let back = endpoints::get_room_state::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3433,7 +3405,7 @@ fn get_room_state_responses() {
 
 #[test]
 fn get_room_state_with_key_request() {
-    let mut request = get_room_state_with_key::Request::new(
+    let mut request = endpoints::get_room_state_with_key::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -3441,7 +3413,7 @@ fn get_room_state_with_key_request() {
     request.format = Some(sample("\"event\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_state_with_key::Request::try_from_http(&http)
+    let back = endpoints::get_room_state_with_key::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3484,13 +3456,13 @@ fn get_room_state_with_key_responses() {
 
 #[test]
 fn get_room_summary_request() {
-    let mut request = get_room_summary::Request::new(
+    let mut request = endpoints::get_room_summary::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.via = Some(sample("[\"@alice:example.org/x y\"]"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_summary::Request::try_from_http(&http)
+    let back = endpoints::get_room_summary::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3528,13 +3500,13 @@ fn get_room_summary_responses() {
 
 #[test]
 fn get_room_tags_request() {
-    let mut request = get_room_tags::Request::new(
+    let mut request = endpoints::get_room_tags::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_tags::Request::try_from_http(&http)
+    let back = endpoints::get_room_tags::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3563,11 +3535,11 @@ fn get_room_tags_responses() {
 
 #[test]
 fn get_room_visibility_on_directory_request() {
-    let request = get_room_visibility_on_directory::Request::new(
+    let request = endpoints::get_room_visibility_on_directory::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_room_visibility_on_directory::Request::try_from_http(&http)
+    let back = endpoints::get_room_visibility_on_directory::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3601,7 +3573,7 @@ fn get_room_visibility_on_directory_responses() {
 
 #[test]
 fn get_space_hierarchy_request() {
-    let mut request = get_space_hierarchy::Request::new(
+    let mut request = endpoints::get_space_hierarchy::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.suggested_only = Some(sample("true"));
@@ -3610,7 +3582,7 @@ fn get_space_hierarchy_request() {
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_space_hierarchy::Request::try_from_http(&http)
+    let back = endpoints::get_space_hierarchy::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3658,7 +3630,7 @@ fn get_space_hierarchy_responses() {
 
 #[test]
 fn get_thread_roots_request() {
-    let mut request = get_thread_roots::Request::new(
+    let mut request = endpoints::get_thread_roots::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.include = Some(sample("\"participated\""));
@@ -3666,7 +3638,7 @@ fn get_thread_roots_request() {
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_thread_roots::Request::try_from_http(&http)
+    let back = endpoints::get_thread_roots::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3714,10 +3686,10 @@ fn get_thread_roots_responses() {
 
 #[test]
 fn get_token_owner_request() {
-    let mut request = get_token_owner::Request::new();
+    let mut request = endpoints::get_token_owner::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_token_owner::Request::try_from_http(&http)
+    let back = endpoints::get_token_owner::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3765,10 +3737,10 @@ fn get_token_owner_responses() {
 
 #[test]
 fn get_turn_server_request() {
-    let mut request = get_turn_server::Request::new();
+    let mut request = endpoints::get_turn_server::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_turn_server::Request::try_from_http(&http)
+    let back = endpoints::get_turn_server::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3806,13 +3778,13 @@ fn get_turn_server_responses() {
 
 #[test]
 fn get_url_preview_request() {
-    let mut request = get_url_preview::Request::new(
+    let mut request = endpoints::get_url_preview::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.ts = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_url_preview::Request::try_from_http(&http)
+    let back = endpoints::get_url_preview::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3850,13 +3822,13 @@ fn get_url_preview_responses() {
 
 #[test]
 fn get_url_preview_authed_request() {
-    let mut request = get_url_preview_authed::Request::new(
+    let mut request = endpoints::get_url_preview_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.ts = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_url_preview_authed::Request::try_from_http(&http)
+    let back = endpoints::get_url_preview_authed::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3894,9 +3866,11 @@ fn get_url_preview_authed_responses() {
 
 #[test]
 fn get_user_profile_request() {
-    let request = get_user_profile::Request::new(sample("\"@alice:example.org/x y\""));
+    let request = endpoints::get_user_profile::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_user_profile::Request::try_from_http(&http)
+    let back = endpoints::get_user_profile::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3939,10 +3913,10 @@ fn get_user_profile_responses() {
 
 #[test]
 fn get_versions_request() {
-    let mut request = get_versions::Request::new();
+    let mut request = endpoints::get_versions::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_versions::Request::try_from_http(&http)
+    let back = endpoints::get_versions::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -3975,9 +3949,9 @@ fn get_versions_responses() {
 
 #[test]
 fn get_wellknown_request() {
-    let request = get_wellknown::Request::new();
+    let request = endpoints::get_wellknown::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_wellknown::Request::try_from_http(&http)
+    let back = endpoints::get_wellknown::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4015,9 +3989,9 @@ fn get_wellknown_responses() {
 
 #[test]
 fn get_wellknown_policy_request() {
-    let request = get_wellknown_policy::Request::new();
+    let request = endpoints::get_wellknown_policy::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_wellknown_policy::Request::try_from_http(&http)
+    let back = endpoints::get_wellknown_policy::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4055,9 +4029,9 @@ fn get_wellknown_policy_responses() {
 
 #[test]
 fn get_wellknown_support_request() {
-    let request = get_wellknown_support::Request::new();
+    let request = endpoints::get_wellknown_support::Request::new();
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_wellknown_support::Request::try_from_http(&http)
+    let back = endpoints::get_wellknown_support::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4095,10 +4069,12 @@ fn get_wellknown_support_responses() {
 
 #[test]
 fn get_who_is_request() {
-    let mut request = get_who_is::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_who_is::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = get_who_is::Request::try_from_http(&http)
+    let back = endpoints::get_who_is::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4129,12 +4105,12 @@ fn get_who_is_responses() {
 
 #[test]
 fn initial_sync_request() {
-    let mut request = initial_sync::Request::new();
+    let mut request = endpoints::initial_sync::Request::new();
     request.limit = Some(sample("7"));
     request.archived = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = initial_sync::Request::try_from_http(&http)
+    let back = endpoints::initial_sync::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4172,7 +4148,7 @@ fn initial_sync_responses() {
 
 #[test]
 fn invite_by3_pid_request() {
-    let mut request = invite_by3_pid::Request::new(
+    let mut request = endpoints::invite_by3_pid::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"medium\":\"@alice:example.org/x y\",\"address\":\"@alice:example.org/x y\"}",
@@ -4180,7 +4156,7 @@ fn invite_by3_pid_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = invite_by3_pid::Request::try_from_http(&http)
+    let back = endpoints::invite_by3_pid::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4219,7 +4195,7 @@ fn invite_by3_pid_responses() {
 
 #[test]
 fn invite_user_request() {
-    let mut request = invite_user::Request::new(
+    let mut request = endpoints::invite_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -4227,7 +4203,7 @@ fn invite_user_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = invite_user::Request::try_from_http(&http)
+    let back = endpoints::invite_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4271,13 +4247,13 @@ fn invite_user_responses() {
 
 #[test]
 fn is_push_rule_enabled_request() {
-    let mut request = is_push_rule_enabled::Request::new(
+    let mut request = endpoints::is_push_rule_enabled::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = is_push_rule_enabled::Request::try_from_http(&http)
+    let back = endpoints::is_push_rule_enabled::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4311,7 +4287,7 @@ fn is_push_rule_enabled_responses() {
 
 #[test]
 fn join_room_request() {
-    let mut request = join_room::Request::new(
+    let mut request = endpoints::join_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"third_party_signed\":{\"sender\":\"@alice:example.org/x y\",\"mxid\":\"@alice:example.org/x y\",\"token\":\"@alice:example.org/x y\",\"signatures\":{\"key\":{}}},\"reason\":\"@alice:example.org/x y\"}",
@@ -4320,7 +4296,8 @@ fn join_room_request() {
     request.via = Some(sample("[\"@alice:example.org/x y\"]"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = join_room::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::join_room::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -4358,7 +4335,7 @@ fn join_room_responses() {
 
 #[test]
 fn join_room_by_id_request() {
-    let mut request = join_room_by_id::Request::new(
+    let mut request = endpoints::join_room_by_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"third_party_signed\":{\"sender\":\"@alice:example.org/x y\",\"mxid\":\"@alice:example.org/x y\",\"token\":\"@alice:example.org/x y\",\"signatures\":{\"key\":{}}},\"reason\":\"@alice:example.org/x y\"}",
@@ -4366,7 +4343,7 @@ fn join_room_by_id_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = join_room_by_id::Request::try_from_http(&http)
+    let back = endpoints::join_room_by_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4405,7 +4382,7 @@ fn join_room_by_id_responses() {
 
 #[test]
 fn kick_request() {
-    let mut request = kick::Request::new(
+    let mut request = endpoints::kick::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -4413,7 +4390,8 @@ fn kick_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = kick::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::kick::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -4446,14 +4424,14 @@ fn kick_responses() {
 
 #[test]
 fn knock_room_request() {
-    let mut request = knock_room::Request::new(
+    let mut request = endpoints::knock_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.via = Some(sample("[\"@alice:example.org/x y\"]"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = knock_room::Request::try_from_http(&http)
+    let back = endpoints::knock_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4497,13 +4475,13 @@ fn knock_room_responses() {
 
 #[test]
 fn leave_room_request() {
-    let mut request = leave_room::Request::new(
+    let mut request = endpoints::leave_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = leave_room::Request::try_from_http(&http)
+    let back = endpoints::leave_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4537,13 +4515,14 @@ fn leave_room_responses() {
 
 #[test]
 fn login_request() {
-    let request = login::Request::new(
+    let request = endpoints::login::Request::new(
         sample(
             "{\"type\":\"@alice:example.org/x y\",\"identifier\":{\"type\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"user\":\"@alice:example.org/x y\",\"medium\":\"@alice:example.org/x y\",\"address\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\",\"token\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\",\"initial_device_display_name\":\"@alice:example.org/x y\",\"refresh_token\":true}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = login::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::login::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -4590,10 +4569,11 @@ fn login_responses() {
 
 #[test]
 fn logout_request() {
-    let mut request = logout::Request::new();
+    let mut request = endpoints::logout::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = logout::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::logout::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -4621,10 +4601,10 @@ fn logout_responses() {
 
 #[test]
 fn logout_all_request() {
-    let mut request = logout_all::Request::new();
+    let mut request = endpoints::logout_all::Request::new();
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = logout_all::Request::try_from_http(&http)
+    let back = endpoints::logout_all::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4653,12 +4633,14 @@ fn logout_all_responses() {
 
 #[test]
 fn peek_events_request() {
-    let mut request = peek_events::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::peek_events::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.timeout = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = peek_events::Request::try_from_http(&http)
+    let back = endpoints::peek_events::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4696,13 +4678,13 @@ fn peek_events_responses() {
 
 #[test]
 fn ping_appservice_request() {
-    let mut request = ping_appservice::Request::new(
+    let mut request = endpoints::ping_appservice::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"transaction_id\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = ping_appservice::Request::try_from_http(&http)
+    let back = endpoints::ping_appservice::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4751,14 +4733,14 @@ fn ping_appservice_responses() {
 
 #[test]
 fn post3_pi_ds_request() {
-    let mut request = post3_pi_ds::Request::new(
+    let mut request = endpoints::post3_pi_ds::Request::new(
         sample(
             "{\"three_pid_creds\":{\"client_secret\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"sid\":\"@alice:example.org/x y\"}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = post3_pi_ds::Request::try_from_http(&http)
+    let back = endpoints::post3_pi_ds::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4792,14 +4774,14 @@ fn post3_pi_ds_responses() {
 
 #[test]
 fn post_pusher_request() {
-    let mut request = post_pusher::Request::new(
+    let mut request = endpoints::post_pusher::Request::new(
         sample(
             "{\"pushkey\":\"@alice:example.org/x y\",\"kind\":\"@alice:example.org/x y\",\"app_id\":\"@alice:example.org/x y\",\"app_display_name\":\"@alice:example.org/x y\",\"device_display_name\":\"@alice:example.org/x y\",\"profile_tag\":\"@alice:example.org/x y\",\"lang\":\"@alice:example.org/x y\",\"data\":{\"url\":\"@alice:example.org/x y\",\"format\":\"event_id_only\"},\"append\":true}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = post_pusher::Request::try_from_http(&http)
+    let back = endpoints::post_pusher::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4838,7 +4820,7 @@ fn post_pusher_responses() {
 
 #[test]
 fn post_receipt_request() {
-    let mut request = post_receipt::Request::new(
+    let mut request = endpoints::post_receipt::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"m.fully_read\""),
         sample("\"@alice:example.org/x y\""),
@@ -4846,7 +4828,7 @@ fn post_receipt_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = post_receipt::Request::try_from_http(&http)
+    let back = endpoints::post_receipt::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4885,14 +4867,14 @@ fn post_receipt_responses() {
 
 #[test]
 fn post_room_keys_version_request() {
-    let mut request = post_room_keys_version::Request::new(
+    let mut request = endpoints::post_room_keys_version::Request::new(
         sample(
             "{\"algorithm\":\"m.megolm_backup.v1.curve25519-aes-sha2\",\"auth_data\":{\"key\":\"value\"}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = post_room_keys_version::Request::try_from_http(&http)
+    let back = endpoints::post_room_keys_version::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4926,7 +4908,7 @@ fn post_room_keys_version_responses() {
 
 #[test]
 fn put_room_key_by_session_id_request() {
-    let mut request = put_room_key_by_session_id::Request::new(
+    let mut request = endpoints::put_room_key_by_session_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -4936,7 +4918,7 @@ fn put_room_key_by_session_id_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = put_room_key_by_session_id::Request::try_from_http(&http)
+    let back = endpoints::put_room_key_by_session_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -4975,13 +4957,13 @@ fn put_room_key_by_session_id_responses() {
 
 #[test]
 fn put_room_keys_request() {
-    let mut request = put_room_keys::Request::new(
+    let mut request = endpoints::put_room_keys::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"rooms\":{\"key\":{\"sessions\":{}}}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = put_room_keys::Request::try_from_http(&http)
+    let back = endpoints::put_room_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5025,7 +5007,7 @@ fn put_room_keys_responses() {
 
 #[test]
 fn put_room_keys_by_room_id_request() {
-    let mut request = put_room_keys_by_room_id::Request::new(
+    let mut request = endpoints::put_room_keys_by_room_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample(
@@ -5034,7 +5016,7 @@ fn put_room_keys_by_room_id_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = put_room_keys_by_room_id::Request::try_from_http(&http)
+    let back = endpoints::put_room_keys_by_room_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5078,7 +5060,7 @@ fn put_room_keys_by_room_id_responses() {
 
 #[test]
 fn put_room_keys_version_request() {
-    let mut request = put_room_keys_version::Request::new(
+    let mut request = endpoints::put_room_keys_version::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"algorithm\":\"m.megolm_backup.v1.curve25519-aes-sha2\",\"auth_data\":{\"key\":\"value\"},\"version\":\"@alice:example.org/x y\"}",
@@ -5086,7 +5068,7 @@ fn put_room_keys_version_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = put_room_keys_version::Request::try_from_http(&http)
+    let back = endpoints::put_room_keys_version::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5130,12 +5112,12 @@ fn put_room_keys_version_responses() {
 
 #[test]
 fn query_keys_request() {
-    let mut request = query_keys::Request::new(
+    let mut request = endpoints::query_keys::Request::new(
         sample("{\"timeout\":7,\"device_keys\":{\"key\":[\"@alice:example.org/x y\"]}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = query_keys::Request::try_from_http(&http)
+    let back = endpoints::query_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5168,12 +5150,12 @@ fn query_keys_responses() {
 
 #[test]
 fn query_location_by_alias_request() {
-    let mut request = query_location_by_alias::Request::new(
+    let mut request = endpoints::query_location_by_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = query_location_by_alias::Request::try_from_http(&http)
+    let back = endpoints::query_location_by_alias::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5211,13 +5193,13 @@ fn query_location_by_alias_responses() {
 
 #[test]
 fn query_location_by_protocol_request() {
-    let mut request = query_location_by_protocol::Request::new(
+    let mut request = endpoints::query_location_by_protocol::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.fields = Some(sample("{\"key\":\"@alice:example.org/x y\"}"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = query_location_by_protocol::Request::try_from_http(&http)
+    let back = endpoints::query_location_by_protocol::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5255,7 +5237,7 @@ fn query_location_by_protocol_responses() {
 
 #[test]
 fn query_public_rooms_request() {
-    let mut request = query_public_rooms::Request::new(
+    let mut request = endpoints::query_public_rooms::Request::new(
         sample(
             "{\"limit\":7,\"since\":\"@alice:example.org/x y\",\"filter\":{\"generic_search_term\":\"@alice:example.org/x y\"},\"include_all_networks\":true,\"third_party_instance_id\":\"@alice:example.org/x y\"}",
         ),
@@ -5263,7 +5245,7 @@ fn query_public_rooms_request() {
     request.server = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = query_public_rooms::Request::try_from_http(&http)
+    let back = endpoints::query_public_rooms::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5296,12 +5278,12 @@ fn query_public_rooms_responses() {
 
 #[test]
 fn query_user_by_id_request() {
-    let mut request = query_user_by_id::Request::new(
+    let mut request = endpoints::query_user_by_id::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = query_user_by_id::Request::try_from_http(&http)
+    let back = endpoints::query_user_by_id::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5339,13 +5321,13 @@ fn query_user_by_id_responses() {
 
 #[test]
 fn query_user_by_protocol_request() {
-    let mut request = query_user_by_protocol::Request::new(
+    let mut request = endpoints::query_user_by_protocol::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.fields = Some(sample("{\"key\":\"@alice:example.org/x y\"}"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = query_user_by_protocol::Request::try_from_http(&http)
+    let back = endpoints::query_user_by_protocol::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5383,7 +5365,7 @@ fn query_user_by_protocol_responses() {
 
 #[test]
 fn redact_event_request() {
-    let mut request = redact_event::Request::new(
+    let mut request = endpoints::redact_event::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -5391,7 +5373,7 @@ fn redact_event_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = redact_event::Request::try_from_http(&http)
+    let back = endpoints::redact_event::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5420,13 +5402,13 @@ fn redact_event_responses() {
 
 #[test]
 fn redirect_to_id_p_request() {
-    let mut request = redirect_to_id_p::Request::new(
+    let mut request = endpoints::redirect_to_id_p::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
     request.action = Some(sample("\"register\""));
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = redirect_to_id_p::Request::try_from_http(&http)
+    let back = endpoints::redirect_to_id_p::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5462,12 +5444,12 @@ fn redirect_to_id_p_responses() {
 
 #[test]
 fn redirect_to_sso_request() {
-    let mut request = redirect_to_sso::Request::new(
+    let mut request = endpoints::redirect_to_sso::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.action = Some(sample("\"register\""));
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = redirect_to_sso::Request::try_from_http(&http)
+    let back = endpoints::redirect_to_sso::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5498,11 +5480,12 @@ fn redirect_to_sso_responses() {
 
 #[test]
 fn refresh_request() {
-    let request = refresh::Request::new(
+    let request = endpoints::refresh::Request::new(
         sample("{\"refresh_token\":\"@alice:example.org/x y\"}"),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = refresh::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::refresh::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -5544,14 +5527,15 @@ fn refresh_responses() {
 
 #[test]
 fn register_request() {
-    let mut request = register::Request::new(
+    let mut request = endpoints::register::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\",\"initial_device_display_name\":\"@alice:example.org/x y\",\"inhibit_login\":true,\"refresh_token\":true}",
         ),
     );
     request.kind = sample("\"guest\"");
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = register::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::register::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -5603,11 +5587,11 @@ fn register_responses() {
 
 #[test]
 fn registration_token_validity_request() {
-    let request = registration_token_validity::Request::new(
+    let request = endpoints::registration_token_validity::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = registration_token_validity::Request::try_from_http(&http)
+    let back = endpoints::registration_token_validity::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5646,14 +5630,14 @@ fn registration_token_validity_responses() {
 
 #[test]
 fn report_event_request() {
-    let mut request = report_event::Request::new(
+    let mut request = endpoints::report_event::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = report_event::Request::try_from_http(&http)
+    let back = endpoints::report_event::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5687,13 +5671,13 @@ fn report_event_responses() {
 
 #[test]
 fn report_room_request() {
-    let mut request = report_room::Request::new(
+    let mut request = endpoints::report_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = report_room::Request::try_from_http(&http)
+    let back = endpoints::report_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5732,13 +5716,13 @@ fn report_room_responses() {
 
 #[test]
 fn report_user_request() {
-    let mut request = report_user::Request::new(
+    let mut request = endpoints::report_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = report_user::Request::try_from_http(&http)
+    let back = endpoints::report_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5777,13 +5761,13 @@ fn report_user_responses() {
 
 #[test]
 fn request_open_id_token_request() {
-    let mut request = request_open_id_token::Request::new(
+    let mut request = endpoints::request_open_id_token::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"key\":\"value\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = request_open_id_token::Request::try_from_http(&http)
+    let back = endpoints::request_open_id_token::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5821,13 +5805,13 @@ fn request_open_id_token_responses() {
 
 #[test]
 fn request_token_to3_pid_email_request() {
-    let request = request_token_to3_pid_email::Request::new(
+    let request = endpoints::request_token_to3_pid_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = request_token_to3_pid_email::Request::try_from_http(&http)
+    let back = endpoints::request_token_to3_pid_email::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5870,13 +5854,13 @@ fn request_token_to3_pid_email_responses() {
 
 #[test]
 fn request_token_to3_pidmsisdn_request() {
-    let request = request_token_to3_pidmsisdn::Request::new(
+    let request = endpoints::request_token_to3_pidmsisdn::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"country\":\"@alice:example.org/x y\",\"phone_number\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = request_token_to3_pidmsisdn::Request::try_from_http(&http)
+    let back = endpoints::request_token_to3_pidmsisdn::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5919,13 +5903,13 @@ fn request_token_to3_pidmsisdn_responses() {
 
 #[test]
 fn request_token_to_register_email_request() {
-    let request = request_token_to_register_email::Request::new(
+    let request = endpoints::request_token_to_register_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = request_token_to_register_email::Request::try_from_http(&http)
+    let back = endpoints::request_token_to_register_email::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -5968,13 +5952,13 @@ fn request_token_to_register_email_responses() {
 
 #[test]
 fn request_token_to_register_msisdn_request() {
-    let request = request_token_to_register_msisdn::Request::new(
+    let request = endpoints::request_token_to_register_msisdn::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"country\":\"@alice:example.org/x y\",\"phone_number\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = request_token_to_register_msisdn::Request::try_from_http(&http)
+    let back = endpoints::request_token_to_register_msisdn::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6017,13 +6001,15 @@ fn request_token_to_register_msisdn_responses() {
 
 #[test]
 fn request_token_to_reset_password_email_request() {
-    let request = request_token_to_reset_password_email::Request::new(
+    let request = endpoints::request_token_to_reset_password_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = request_token_to_reset_password_email::Request::try_from_http(&http)
+    let back = endpoints::request_token_to_reset_password_email::Request::try_from_http(
+            &http,
+        )
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6066,13 +6052,15 @@ fn request_token_to_reset_password_email_responses() {
 
 #[test]
 fn request_token_to_reset_password_msisdn_request() {
-    let request = request_token_to_reset_password_msisdn::Request::new(
+    let request = endpoints::request_token_to_reset_password_msisdn::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"country\":\"@alice:example.org/x y\",\"phone_number\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = request_token_to_reset_password_msisdn::Request::try_from_http(&http)
+    let back = endpoints::request_token_to_reset_password_msisdn::Request::try_from_http(
+            &http,
+        )
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6115,12 +6103,12 @@ fn request_token_to_reset_password_msisdn_responses() {
 
 #[test]
 fn room_initial_sync_request() {
-    let mut request = room_initial_sync::Request::new(
+    let mut request = endpoints::room_initial_sync::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = room_initial_sync::Request::try_from_http(&http)
+    let back = endpoints::room_initial_sync::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6158,7 +6146,7 @@ fn room_initial_sync_responses() {
 
 #[test]
 fn search_request() {
-    let mut request = search::Request::new(
+    let mut request = endpoints::search::Request::new(
         sample(
             "{\"search_categories\":{\"room_events\":{\"search_term\":\"@alice:example.org/x y\",\"filter\":{},\"order_by\":\"rank\",\"event_context\":{},\"include_state\":true,\"groupings\":{}}}}",
         ),
@@ -6166,7 +6154,8 @@ fn search_request() {
     request.next_batch = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = search::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::search::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -6208,12 +6197,12 @@ fn search_responses() {
 
 #[test]
 fn search_user_directory_request() {
-    let mut request = search_user_directory::Request::new(
+    let mut request = endpoints::search_user_directory::Request::new(
         sample("{\"search_term\":\"@alice:example.org/x y\",\"limit\":7}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = search_user_directory::Request::try_from_http(&http)
+    let back = endpoints::search_user_directory::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6251,7 +6240,7 @@ fn search_user_directory_responses() {
 
 #[test]
 fn send_message_request() {
-    let mut request = send_message::Request::new(
+    let mut request = endpoints::send_message::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -6259,7 +6248,7 @@ fn send_message_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = send_message::Request::try_from_http(&http)
+    let back = endpoints::send_message::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6293,14 +6282,14 @@ fn send_message_responses() {
 
 #[test]
 fn send_to_device_request() {
-    let mut request = send_to_device::Request::new(
+    let mut request = endpoints::send_to_device::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"messages\":{\"key\":{\"key\":{\"key\":\"value\"}}}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = send_to_device::Request::try_from_http(&http)
+    let back = endpoints::send_to_device::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6329,14 +6318,14 @@ fn send_to_device_responses() {
 
 #[test]
 fn set_account_data_request() {
-    let mut request = set_account_data::Request::new(
+    let mut request = endpoints::set_account_data::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"key\":\"value\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_account_data::Request::try_from_http(&http)
+    let back = endpoints::set_account_data::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6380,7 +6369,7 @@ fn set_account_data_responses() {
 
 #[test]
 fn set_account_data_per_room_request() {
-    let mut request = set_account_data_per_room::Request::new(
+    let mut request = endpoints::set_account_data_per_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -6388,7 +6377,7 @@ fn set_account_data_per_room_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_account_data_per_room::Request::try_from_http(&http)
+    let back = endpoints::set_account_data_per_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6432,13 +6421,13 @@ fn set_account_data_per_room_responses() {
 
 #[test]
 fn set_admin_lock_user_request() {
-    let mut request = set_admin_lock_user::Request::new(
+    let mut request = endpoints::set_admin_lock_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"locked\":true}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_admin_lock_user::Request::try_from_http(&http)
+    let back = endpoints::set_admin_lock_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6482,13 +6471,13 @@ fn set_admin_lock_user_responses() {
 
 #[test]
 fn set_admin_suspend_user_request() {
-    let mut request = set_admin_suspend_user::Request::new(
+    let mut request = endpoints::set_admin_suspend_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"suspended\":true}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_admin_suspend_user::Request::try_from_http(&http)
+    let back = endpoints::set_admin_suspend_user::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6574,14 +6563,14 @@ fn set_presence_responses() {
 
 #[test]
 fn set_profile_field_request() {
-    let mut request = set_profile_field::Request::new(
+    let mut request = endpoints::set_profile_field::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"key\":{\"any\":[\"json\",1]}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_profile_field::Request::try_from_http(&http)
+    let back = endpoints::set_profile_field::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6625,7 +6614,7 @@ fn set_profile_field_responses() {
 
 #[test]
 fn set_push_rule_request() {
-    let mut request = set_push_rule::Request::new(
+    let mut request = endpoints::set_push_rule::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
         sample(
@@ -6636,7 +6625,7 @@ fn set_push_rule_request() {
     request.after = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_push_rule::Request::try_from_http(&http)
+    let back = endpoints::set_push_rule::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6680,14 +6669,14 @@ fn set_push_rule_responses() {
 
 #[test]
 fn set_push_rule_actions_request() {
-    let mut request = set_push_rule_actions::Request::new(
+    let mut request = endpoints::set_push_rule_actions::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"actions\":[\"@alice:example.org/x y\"]}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_push_rule_actions::Request::try_from_http(&http)
+    let back = endpoints::set_push_rule_actions::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6721,14 +6710,14 @@ fn set_push_rule_actions_responses() {
 
 #[test]
 fn set_push_rule_enabled_request() {
-    let mut request = set_push_rule_enabled::Request::new(
+    let mut request = endpoints::set_push_rule_enabled::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"enabled\":true}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_push_rule_enabled::Request::try_from_http(&http)
+    let back = endpoints::set_push_rule_enabled::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6762,7 +6751,7 @@ fn set_push_rule_enabled_responses() {
 
 #[test]
 fn set_read_marker_request() {
-    let mut request = set_read_marker::Request::new(
+    let mut request = endpoints::set_read_marker::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"m.fully_read\":\"@alice:example.org/x y\",\"m.read\":\"@alice:example.org/x y\",\"m.read.private\":\"@alice:example.org/x y\"}",
@@ -6770,7 +6759,7 @@ fn set_read_marker_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_read_marker::Request::try_from_http(&http)
+    let back = endpoints::set_read_marker::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6804,13 +6793,13 @@ fn set_read_marker_responses() {
 
 #[test]
 fn set_room_alias_request() {
-    let mut request = set_room_alias::Request::new(
+    let mut request = endpoints::set_room_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"room_id\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_room_alias::Request::try_from_http(&http)
+    let back = endpoints::set_room_alias::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6849,7 +6838,7 @@ fn set_room_alias_responses() {
 
 #[test]
 fn set_room_state_with_key_request() {
-    let mut request = set_room_state_with_key::Request::new(
+    let mut request = endpoints::set_room_state_with_key::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -6857,7 +6846,7 @@ fn set_room_state_with_key_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_room_state_with_key::Request::try_from_http(&http)
+    let back = endpoints::set_room_state_with_key::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6896,7 +6885,7 @@ fn set_room_state_with_key_responses() {
 
 #[test]
 fn set_room_tag_request() {
-    let mut request = set_room_tag::Request::new(
+    let mut request = endpoints::set_room_tag::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -6904,7 +6893,7 @@ fn set_room_tag_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_room_tag::Request::try_from_http(&http)
+    let back = endpoints::set_room_tag::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6933,13 +6922,13 @@ fn set_room_tag_responses() {
 
 #[test]
 fn set_room_visibility_on_directory_request() {
-    let mut request = set_room_visibility_on_directory::Request::new(
+    let mut request = endpoints::set_room_visibility_on_directory::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"visibility\":\"public\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_room_visibility_on_directory::Request::try_from_http(&http)
+    let back = endpoints::set_room_visibility_on_directory::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -6973,14 +6962,14 @@ fn set_room_visibility_on_directory_responses() {
 
 #[test]
 fn set_typing_request() {
-    let mut request = set_typing::Request::new(
+    let mut request = endpoints::set_typing::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"typing\":true,\"timeout\":7}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = set_typing::Request::try_from_http(&http)
+    let back = endpoints::set_typing::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7014,7 +7003,7 @@ fn set_typing_responses() {
 
 #[test]
 fn sync_request() {
-    let mut request = sync::Request::new();
+    let mut request = endpoints::sync::Request::new();
     request.filter = Some(sample("\"@alice:example.org/x y\""));
     request.since = Some(sample("\"@alice:example.org/x y\""));
     request.full_state = Some(sample("true"));
@@ -7023,7 +7012,8 @@ fn sync_request() {
     request.use_state_after = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = sync::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::sync::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -7055,7 +7045,7 @@ fn sync_responses() {
 
 #[test]
 fn unban_request() {
-    let mut request = unban::Request::new(
+    let mut request = endpoints::unban::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -7063,7 +7053,8 @@ fn unban_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = unban::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::unban::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -7096,14 +7087,14 @@ fn unban_responses() {
 
 #[test]
 fn unbind3pid_from_account_request() {
-    let mut request = unbind3pid_from_account::Request::new(
+    let mut request = endpoints::unbind3pid_from_account::Request::new(
         sample(
             "{\"id_server\":\"@alice:example.org/x y\",\"medium\":\"msisdn\",\"address\":\"@alice:example.org/x y\"}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = unbind3pid_from_account::Request::try_from_http(&http)
+    let back = endpoints::unbind3pid_from_account::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7132,14 +7123,16 @@ fn unbind3pid_from_account_responses() {
 
 #[test]
 fn update_appservice_room_directory_visibility_request() {
-    let mut request = update_appservice_room_directory_visibility::Request::new(
+    let mut request = endpoints::update_appservice_room_directory_visibility::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"visibility\":\"private\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = update_appservice_room_directory_visibility::Request::try_from_http(&http)
+    let back = endpoints::update_appservice_room_directory_visibility::Request::try_from_http(
+            &http,
+        )
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7168,13 +7161,13 @@ fn update_appservice_room_directory_visibility_responses() {
 
 #[test]
 fn update_device_request() {
-    let mut request = update_device::Request::new(
+    let mut request = endpoints::update_device::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"display_name\":\"@alice:example.org/x y\"}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = update_device::Request::try_from_http(&http)
+    let back = endpoints::update_device::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7209,7 +7202,7 @@ fn update_device_responses() {
 
 #[test]
 fn upgrade_room_request() {
-    let mut request = upgrade_room::Request::new(
+    let mut request = endpoints::upgrade_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"new_version\":\"@alice:example.org/x y\",\"additional_creators\":[\"@alice:example.org/x y\"]}",
@@ -7217,7 +7210,7 @@ fn upgrade_room_request() {
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = upgrade_room::Request::try_from_http(&http)
+    let back = endpoints::upgrade_room::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7256,14 +7249,14 @@ fn upgrade_room_responses() {
 
 #[test]
 fn upload_content_request() {
-    let mut request = upload_content::Request::new(
+    let mut request = endpoints::upload_content::Request::new(
         bytes::Bytes::from_static(b"\x89PNG sample bytes"),
     );
     request.content_type = Some(sample("\"@alice:example.org/x y\""));
     request.filename = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = upload_content::Request::try_from_http(&http)
+    let back = endpoints::upload_content::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7307,7 +7300,7 @@ fn upload_content_responses() {
 
 #[test]
 fn upload_content_to_mxc_request() {
-    let mut request = upload_content_to_mxc::Request::new(
+    let mut request = endpoints::upload_content_to_mxc::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         bytes::Bytes::from_static(b"\x89PNG sample bytes"),
@@ -7316,7 +7309,7 @@ fn upload_content_to_mxc_request() {
     request.filename = Some(sample("\"@alice:example.org/x y\""));
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = upload_content_to_mxc::Request::try_from_http(&http)
+    let back = endpoints::upload_content_to_mxc::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7370,14 +7363,14 @@ fn upload_content_to_mxc_responses() {
 
 #[test]
 fn upload_cross_signing_keys_request() {
-    let mut request = upload_cross_signing_keys::Request::new(
+    let mut request = endpoints::upload_cross_signing_keys::Request::new(
         sample(
             "{\"master_key\":{\"user_id\":\"@alice:example.org/x y\",\"usage\":[\"user_signing\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":\"value\"}},\"self_signing_key\":{\"user_id\":\"@alice:example.org/x y\",\"usage\":[\"user_signing\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":\"value\"}},\"user_signing_key\":{\"user_id\":\"@alice:example.org/x y\",\"usage\":[\"user_signing\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":\"value\"}},\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = upload_cross_signing_keys::Request::try_from_http(&http)
+    let back = endpoints::upload_cross_signing_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7408,12 +7401,12 @@ fn upload_cross_signing_keys_responses() {
 
 #[test]
 fn upload_cross_signing_signatures_request() {
-    let mut request = upload_cross_signing_signatures::Request::new(
+    let mut request = endpoints::upload_cross_signing_signatures::Request::new(
         sample("{\"key\":{\"key\":{\"key\":\"value\"}}}"),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = upload_cross_signing_signatures::Request::try_from_http(&http)
+    let back = endpoints::upload_cross_signing_signatures::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -7442,14 +7435,14 @@ fn upload_cross_signing_signatures_responses() {
 
 #[test]
 fn upload_keys_request() {
-    let mut request = upload_keys::Request::new(
+    let mut request = endpoints::upload_keys::Request::new(
         sample(
             "{\"device_keys\":{\"user_id\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\",\"algorithms\":[\"@alice:example.org/x y\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":{}}},\"one_time_keys\":{\"key\":\"@alice:example.org/x y\"},\"fallback_keys\":{\"key\":\"@alice:example.org/x y\"}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = upload_keys::Request::try_from_http(&http)
+    let back = endpoints::upload_keys::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }

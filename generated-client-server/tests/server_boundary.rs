@@ -6,51 +6,6 @@
 #![allow(clippy::unreadable_literal)]
 
 use matrix_client_server::endpoints;
-use matrix_client_server::endpoints::{
-    add3_pid, ban, bind3_pid, change_password, check_username_availability, claim_keys,
-    create_content, create_room, deactivate_account, define_filter,
-    delete3pid_from_account, delete_device, delete_devices, delete_profile_field,
-    delete_push_rule, delete_room_alias, delete_room_key_by_session_id, delete_room_keys,
-    delete_room_keys_by_room_id, delete_room_keys_version, delete_room_tag, forget_room,
-    generate_login_token, get_account3_pi_ds, get_account_data,
-    get_account_data_per_room, get_admin_lock_user, get_admin_suspend_user,
-    get_auth_metadata, get_capabilities, get_config, get_config_authed, get_content,
-    get_content_authed, get_content_override_name, get_content_override_name_authed,
-    get_content_thumbnail, get_content_thumbnail_authed, get_device, get_devices,
-    get_event_by_timestamp, get_event_context, get_events, get_filter,
-    get_joined_members_by_room, get_joined_rooms, get_keys_changes, get_local_aliases,
-    get_login_flows, get_members_by_room, get_mutual_rooms, get_notifications,
-    get_one_event, get_one_room_event, get_presence, get_profile_field,
-    get_protocol_metadata, get_protocols, get_public_rooms, get_push_rule,
-    get_push_rule_actions, get_push_rules, get_push_rules_global, get_pushers,
-    get_relating_events, get_relating_events_with_rel_type,
-    get_relating_events_with_rel_type_and_event_type, get_room_events,
-    get_room_id_by_alias, get_room_key_by_session_id, get_room_keys,
-    get_room_keys_by_room_id, get_room_keys_version, get_room_keys_version_current,
-    get_room_state, get_room_state_with_key, get_room_summary, get_room_tags,
-    get_room_visibility_on_directory, get_space_hierarchy, get_thread_roots,
-    get_token_owner, get_turn_server, get_url_preview, get_url_preview_authed,
-    get_user_profile, get_versions, get_wellknown, get_wellknown_policy,
-    get_wellknown_support, get_who_is, initial_sync, invite_by3_pid, invite_user,
-    is_push_rule_enabled, join_room, join_room_by_id, kick, knock_room, leave_room,
-    login, logout, logout_all, peek_events, ping_appservice, post3_pi_ds, post_pusher,
-    post_receipt, post_room_keys_version, put_room_key_by_session_id, put_room_keys,
-    put_room_keys_by_room_id, put_room_keys_version, query_keys, query_location_by_alias,
-    query_location_by_protocol, query_public_rooms, query_user_by_id,
-    query_user_by_protocol, redact_event, redirect_to_id_p, redirect_to_sso, refresh,
-    register, registration_token_validity, report_event, report_room, report_user,
-    request_open_id_token, request_token_to3_pid_email, request_token_to3_pidmsisdn,
-    request_token_to_register_email, request_token_to_register_msisdn,
-    request_token_to_reset_password_email, request_token_to_reset_password_msisdn,
-    room_initial_sync, search, search_user_directory, send_message, send_to_device,
-    set_account_data, set_account_data_per_room, set_admin_lock_user,
-    set_admin_suspend_user, set_profile_field, set_push_rule, set_push_rule_actions,
-    set_push_rule_enabled, set_read_marker, set_room_alias, set_room_state_with_key,
-    set_room_tag, set_room_visibility_on_directory, set_typing, sync, unban,
-    unbind3pid_from_account, update_appservice_room_directory_visibility, update_device,
-    upgrade_room, upload_content, upload_content_to_mxc, upload_cross_signing_keys,
-    upload_cross_signing_signatures, upload_keys,
-};
 use matrix_client_server::server::{HandlerError, Server};
 use tower::ServiceExt;
 
@@ -140,7 +95,7 @@ async fn an_unknown_path_is_unrecognized() {
 
 /// A good `POST /_matrix/client/v3/account/3pid/add` request, as HTTP.
 fn add3_pid_request() -> http::Request<bytes::Bytes> {
-    let mut request = add3_pid::Request::new(
+    let mut request = endpoints::add3_pid::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"client_secret\":\"@alice:example.org/x y\",\"sid\":\"@alice:example.org/x y\"}",
         ),
@@ -243,7 +198,7 @@ async fn add3_pid_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/ban` request, as HTTP.
 fn ban_request() -> http::Request<bytes::Bytes> {
-    let mut request = ban::Request::new(
+    let mut request = endpoints::ban::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -347,7 +302,7 @@ async fn ban_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/account/3pid/bind` request, as HTTP.
 fn bind3_pid_request() -> http::Request<bytes::Bytes> {
-    let mut request = bind3_pid::Request::new(
+    let mut request = endpoints::bind3_pid::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"sid\":\"@alice:example.org/x y\"}",
         ),
@@ -450,7 +405,7 @@ async fn bind3_pid_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/account/password` request, as HTTP.
 fn change_password_request() -> http::Request<bytes::Bytes> {
-    let mut request = change_password::Request::new(
+    let mut request = endpoints::change_password::Request::new(
         sample(
             "{\"new_password\":\"@alice:example.org/x y\",\"logout_devices\":true,\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
@@ -546,7 +501,7 @@ async fn change_password_when_the_token_lookup_panics() {
 
 /// A good `GET /_matrix/client/v3/register/available` request, as HTTP.
 fn check_username_availability_request() -> http::Request<bytes::Bytes> {
-    let request = check_username_availability::Request::new(
+    let request = endpoints::check_username_availability::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
@@ -579,7 +534,7 @@ async fn check_username_availability_with_a_body_over_the_limit() {
 
 /// A good `POST /_matrix/client/v3/keys/claim` request, as HTTP.
 fn claim_keys_request() -> http::Request<bytes::Bytes> {
-    let mut request = claim_keys::Request::new(
+    let mut request = endpoints::claim_keys::Request::new(
         sample(
             "{\"timeout\":7,\"one_time_keys\":{\"key\":{\"key\":\"@alice:example.org/x y\"}}}",
         ),
@@ -682,7 +637,7 @@ async fn claim_keys_without_a_token() {
 
 /// A good `POST /_matrix/media/v1/create` request, as HTTP.
 fn create_content_request() -> http::Request<bytes::Bytes> {
-    let mut request = create_content::Request::new();
+    let mut request = endpoints::create_content::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -757,7 +712,7 @@ async fn create_content_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/createRoom` request, as HTTP.
 fn create_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = create_room::Request::new(
+    let mut request = endpoints::create_room::Request::new(
         sample(
             "{\"visibility\":\"private\",\"room_alias_name\":\"@alice:example.org/x y\",\"name\":\"@alice:example.org/x y\",\"topic\":\"@alice:example.org/x y\",\"invite\":[\"@alice:example.org/x y\"],\"invite_3pid\":[{\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"medium\":\"@alice:example.org/x y\",\"address\":\"@alice:example.org/x y\"}],\"room_version\":\"@alice:example.org/x y\",\"creation_content\":{\"key\":\"value\"},\"initial_state\":[{\"type\":\"@alice:example.org/x y\",\"state_key\":\"@alice:example.org/x y\",\"content\":{\"key\":\"value\"}}],\"preset\":\"trusted_private_chat\",\"is_direct\":true,\"power_level_content_override\":{\"key\":\"value\"}}",
         ),
@@ -850,7 +805,7 @@ async fn create_room_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/account/deactivate` request, as HTTP.
 fn deactivate_account_request() -> http::Request<bytes::Bytes> {
-    let mut request = deactivate_account::Request::new(
+    let mut request = endpoints::deactivate_account::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"id_server\":\"@alice:example.org/x y\",\"erase\":true}",
         ),
@@ -936,7 +891,7 @@ async fn deactivate_account_when_the_token_lookup_panics() {
 
 /// A good `POST /_matrix/client/v3/user/{userId}/filter` request, as HTTP.
 fn define_filter_request() -> http::Request<bytes::Bytes> {
-    let mut request = define_filter::Request::new(
+    let mut request = endpoints::define_filter::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"event_fields\":[\"@alice:example.org/x y\"],\"event_format\":\"federation\",\"presence\":{\"limit\":7},\"account_data\":{\"limit\":7},\"room\":{\"ephemeral\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true},\"include_leave\":true,\"state\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true},\"timeline\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true},\"account_data\":{\"limit\":7,\"unread_thread_notifications\":true,\"lazy_load_members\":true,\"include_redundant_members\":true,\"contains_url\":true}}}",
@@ -1030,7 +985,7 @@ async fn define_filter_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/account/3pid/delete` request, as HTTP.
 fn delete3pid_from_account_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete3pid_from_account::Request::new(
+    let mut request = endpoints::delete3pid_from_account::Request::new(
         sample(
             "{\"id_server\":\"@alice:example.org/x y\",\"medium\":\"msisdn\",\"address\":\"@alice:example.org/x y\"}",
         ),
@@ -1133,7 +1088,7 @@ async fn delete3pid_from_account_without_a_token() {
 
 /// A good `DELETE /_matrix/client/v3/devices/{deviceId}` request, as HTTP.
 fn delete_device_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_device::Request::new(
+    let mut request = endpoints::delete_device::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
@@ -1227,7 +1182,7 @@ async fn delete_device_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/delete_devices` request, as HTTP.
 fn delete_devices_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_devices::Request::new(
+    let mut request = endpoints::delete_devices::Request::new(
         sample(
             "{\"devices\":[\"@alice:example.org/x y\"],\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
@@ -1330,7 +1285,7 @@ async fn delete_devices_without_a_token() {
 
 /// A good `DELETE /_matrix/client/v3/profile/{userId}/{keyName}` request, as HTTP.
 fn delete_profile_field_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_profile_field::Request::new(
+    let mut request = endpoints::delete_profile_field::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -1408,7 +1363,7 @@ async fn delete_profile_field_without_a_token() {
 
 /// A good `DELETE /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` request, as HTTP.
 fn delete_push_rule_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_push_rule::Request::new(
+    let mut request = endpoints::delete_push_rule::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -1486,7 +1441,7 @@ async fn delete_push_rule_without_a_token() {
 
 /// A good `DELETE /_matrix/client/v3/directory/room/{roomAlias}` request, as HTTP.
 fn delete_room_alias_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_room_alias::Request::new(
+    let mut request = endpoints::delete_room_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -1563,7 +1518,7 @@ async fn delete_room_alias_without_a_token() {
 
 /// A good `DELETE /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` request, as HTTP.
 fn delete_room_key_by_session_id_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_room_key_by_session_id::Request::new(
+    let mut request = endpoints::delete_room_key_by_session_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -1642,7 +1597,7 @@ async fn delete_room_key_by_session_id_without_a_token() {
 
 /// A good `DELETE /_matrix/client/v3/room_keys/keys` request, as HTTP.
 fn delete_room_keys_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_room_keys::Request::new(
+    let mut request = endpoints::delete_room_keys::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -1719,7 +1674,7 @@ async fn delete_room_keys_without_a_token() {
 
 /// A good `DELETE /_matrix/client/v3/room_keys/keys/{roomId}` request, as HTTP.
 fn delete_room_keys_by_room_id_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_room_keys_by_room_id::Request::new(
+    let mut request = endpoints::delete_room_keys_by_room_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -1797,7 +1752,7 @@ async fn delete_room_keys_by_room_id_without_a_token() {
 
 /// A good `DELETE /_matrix/client/v3/room_keys/version/{version}` request, as HTTP.
 fn delete_room_keys_version_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_room_keys_version::Request::new(
+    let mut request = endpoints::delete_room_keys_version::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -1874,7 +1829,7 @@ async fn delete_room_keys_version_without_a_token() {
 
 /// A good `DELETE /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}` request, as HTTP.
 fn delete_room_tag_request() -> http::Request<bytes::Bytes> {
-    let mut request = delete_room_tag::Request::new(
+    let mut request = endpoints::delete_room_tag::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -1953,7 +1908,9 @@ async fn delete_room_tag_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/forget` request, as HTTP.
 fn forget_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = forget_room::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::forget_room::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -2028,7 +1985,7 @@ async fn forget_room_without_a_token() {
 
 /// A good `POST /_matrix/client/v1/login/get_token` request, as HTTP.
 fn generate_login_token_request() -> http::Request<bytes::Bytes> {
-    let mut request = generate_login_token::Request::new(
+    let mut request = endpoints::generate_login_token::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
@@ -2121,7 +2078,7 @@ async fn generate_login_token_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/account/3pid` request, as HTTP.
 fn get_account3_pi_ds_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_account3_pi_ds::Request::new();
+    let mut request = endpoints::get_account3_pi_ds::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -2196,7 +2153,7 @@ async fn get_account3_pi_ds_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/user/{userId}/account_data/{type}` request, as HTTP.
 fn get_account_data_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_account_data::Request::new(
+    let mut request = endpoints::get_account_data::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -2274,7 +2231,7 @@ async fn get_account_data_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}` request, as HTTP.
 fn get_account_data_per_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_account_data_per_room::Request::new(
+    let mut request = endpoints::get_account_data_per_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -2353,7 +2310,7 @@ async fn get_account_data_per_room_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/admin/lock/{userId}` request, as HTTP.
 fn get_admin_lock_user_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_admin_lock_user::Request::new(
+    let mut request = endpoints::get_admin_lock_user::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -2430,7 +2387,7 @@ async fn get_admin_lock_user_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/admin/suspend/{userId}` request, as HTTP.
 fn get_admin_suspend_user_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_admin_suspend_user::Request::new(
+    let mut request = endpoints::get_admin_suspend_user::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -2507,7 +2464,7 @@ async fn get_admin_suspend_user_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/auth_metadata` request, as HTTP.
 fn get_auth_metadata_request() -> http::Request<bytes::Bytes> {
-    let request = get_auth_metadata::Request::new();
+    let request = endpoints::get_auth_metadata::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
 
@@ -2538,7 +2495,7 @@ async fn get_auth_metadata_with_a_body_over_the_limit() {
 
 /// A good `GET /_matrix/client/v3/capabilities` request, as HTTP.
 fn get_capabilities_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_capabilities::Request::new();
+    let mut request = endpoints::get_capabilities::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -2613,7 +2570,7 @@ async fn get_capabilities_without_a_token() {
 
 /// A good `GET /_matrix/media/v3/config` request, as HTTP.
 fn get_config_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_config::Request::new();
+    let mut request = endpoints::get_config::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -2688,7 +2645,7 @@ async fn get_config_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/media/config` request, as HTTP.
 fn get_config_authed_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_config_authed::Request::new();
+    let mut request = endpoints::get_config_authed::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -2763,7 +2720,7 @@ async fn get_config_authed_without_a_token() {
 
 /// A good `GET /_matrix/media/v3/download/{serverName}/{mediaId}` request, as HTTP.
 fn get_content_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_content::Request::new(
+    let mut request = endpoints::get_content::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -2821,7 +2778,7 @@ async fn get_content_with_an_invalid_allow_redirect() {
 
 /// A good `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}` request, as HTTP.
 fn get_content_authed_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_content_authed::Request::new(
+    let mut request = endpoints::get_content_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -2907,7 +2864,7 @@ async fn get_content_authed_without_a_token() {
 
 /// A good `GET /_matrix/media/v3/download/{serverName}/{mediaId}/{fileName}` request, as HTTP.
 fn get_content_override_name_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_content_override_name::Request::new(
+    let mut request = endpoints::get_content_override_name::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -2966,7 +2923,7 @@ async fn get_content_override_name_with_an_invalid_allow_redirect() {
 
 /// A good `GET /_matrix/client/v1/media/download/{serverName}/{mediaId}/{fileName}` request, as HTTP.
 fn get_content_override_name_authed_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_content_override_name_authed::Request::new(
+    let mut request = endpoints::get_content_override_name_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -3053,7 +3010,7 @@ async fn get_content_override_name_authed_without_a_token() {
 
 /// A good `GET /_matrix/media/v3/thumbnail/{serverName}/{mediaId}` request, as HTTP.
 fn get_content_thumbnail_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_content_thumbnail::Request::new(
+    let mut request = endpoints::get_content_thumbnail::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("7"),
@@ -3143,7 +3100,7 @@ async fn get_content_thumbnail_with_an_invalid_animated() {
 
 /// A good `GET /_matrix/client/v1/media/thumbnail/{serverName}/{mediaId}` request, as HTTP.
 fn get_content_thumbnail_authed_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_content_thumbnail_authed::Request::new(
+    let mut request = endpoints::get_content_thumbnail_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("7"),
@@ -3261,7 +3218,9 @@ async fn get_content_thumbnail_authed_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/devices/{deviceId}` request, as HTTP.
 fn get_device_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_device::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_device::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -3336,7 +3295,7 @@ async fn get_device_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/devices` request, as HTTP.
 fn get_devices_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_devices::Request::new();
+    let mut request = endpoints::get_devices::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -3411,7 +3370,7 @@ async fn get_devices_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event` request, as HTTP.
 fn get_event_by_timestamp_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_event_by_timestamp::Request::new(
+    let mut request = endpoints::get_event_by_timestamp::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("7"),
         sample("\"b\""),
@@ -3504,7 +3463,7 @@ async fn get_event_by_timestamp_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/context/{eventId}` request, as HTTP.
 fn get_event_context_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_event_context::Request::new(
+    let mut request = endpoints::get_event_context::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -3591,7 +3550,7 @@ async fn get_event_context_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/events` request, as HTTP.
 fn get_events_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_events::Request::new();
+    let mut request = endpoints::get_events::Request::new();
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.timeout = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
@@ -3675,7 +3634,7 @@ async fn get_events_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/user/{userId}/filter/{filterId}` request, as HTTP.
 fn get_filter_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_filter::Request::new(
+    let mut request = endpoints::get_filter::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -3753,7 +3712,7 @@ async fn get_filter_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/joined_members` request, as HTTP.
 fn get_joined_members_by_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_joined_members_by_room::Request::new(
+    let mut request = endpoints::get_joined_members_by_room::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -3830,7 +3789,7 @@ async fn get_joined_members_by_room_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/joined_rooms` request, as HTTP.
 fn get_joined_rooms_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_joined_rooms::Request::new();
+    let mut request = endpoints::get_joined_rooms::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -3905,7 +3864,7 @@ async fn get_joined_rooms_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/keys/changes` request, as HTTP.
 fn get_keys_changes_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_keys_changes::Request::new(
+    let mut request = endpoints::get_keys_changes::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -3983,7 +3942,7 @@ async fn get_keys_changes_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/aliases` request, as HTTP.
 fn get_local_aliases_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_local_aliases::Request::new(
+    let mut request = endpoints::get_local_aliases::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -4060,7 +4019,7 @@ async fn get_local_aliases_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/login` request, as HTTP.
 fn get_login_flows_request() -> http::Request<bytes::Bytes> {
-    let request = get_login_flows::Request::new();
+    let request = endpoints::get_login_flows::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
 
@@ -4091,7 +4050,7 @@ async fn get_login_flows_with_a_body_over_the_limit() {
 
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/members` request, as HTTP.
 fn get_members_by_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_members_by_room::Request::new(
+    let mut request = endpoints::get_members_by_room::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.at = Some(sample("\"@alice:example.org/x y\""));
@@ -4185,7 +4144,7 @@ async fn get_members_by_room_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/mutual_rooms` request, as HTTP.
 fn get_mutual_rooms_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_mutual_rooms::Request::new(
+    let mut request = endpoints::get_mutual_rooms::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.from = Some(sample("\"@alice:example.org/x y\""));
@@ -4263,7 +4222,7 @@ async fn get_mutual_rooms_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/notifications` request, as HTTP.
 fn get_notifications_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_notifications::Request::new();
+    let mut request = endpoints::get_notifications::Request::new();
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.limit = Some(sample("7"));
     request.only = Some(sample("\"@alice:example.org/x y\""));
@@ -4348,7 +4307,9 @@ async fn get_notifications_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/events/{eventId}` request, as HTTP.
 fn get_one_event_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_one_event::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_one_event::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -4423,7 +4384,7 @@ async fn get_one_event_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/event/{eventId}` request, as HTTP.
 fn get_one_room_event_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_one_room_event::Request::new(
+    let mut request = endpoints::get_one_room_event::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -4501,7 +4462,9 @@ async fn get_one_room_event_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/presence/{userId}/status` request, as HTTP.
 fn get_presence_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_presence::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_presence::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -4576,7 +4539,7 @@ async fn get_presence_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/profile/{userId}/{keyName}` request, as HTTP.
 fn get_profile_field_request() -> http::Request<bytes::Bytes> {
-    let request = get_profile_field::Request::new(
+    let request = endpoints::get_profile_field::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -4610,7 +4573,7 @@ async fn get_profile_field_with_a_body_over_the_limit() {
 
 /// A good `GET /_matrix/client/v3/thirdparty/protocol/{protocol}` request, as HTTP.
 fn get_protocol_metadata_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_protocol_metadata::Request::new(
+    let mut request = endpoints::get_protocol_metadata::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -4687,7 +4650,7 @@ async fn get_protocol_metadata_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/thirdparty/protocols` request, as HTTP.
 fn get_protocols_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_protocols::Request::new();
+    let mut request = endpoints::get_protocols::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -4762,7 +4725,7 @@ async fn get_protocols_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/publicRooms` request, as HTTP.
 fn get_public_rooms_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_public_rooms::Request::new();
+    let mut request = endpoints::get_public_rooms::Request::new();
     request.limit = Some(sample("7"));
     request.since = Some(sample("\"@alice:example.org/x y\""));
     request.server = Some(sample("\"@alice:example.org/x y\""));
@@ -4803,7 +4766,7 @@ async fn get_public_rooms_with_an_invalid_limit() {
 
 /// A good `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` request, as HTTP.
 fn get_push_rule_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_push_rule::Request::new(
+    let mut request = endpoints::get_push_rule::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -4881,7 +4844,7 @@ async fn get_push_rule_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions` request, as HTTP.
 fn get_push_rule_actions_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_push_rule_actions::Request::new(
+    let mut request = endpoints::get_push_rule_actions::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -4959,7 +4922,7 @@ async fn get_push_rule_actions_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/pushrules/` request, as HTTP.
 fn get_push_rules_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_push_rules::Request::new();
+    let mut request = endpoints::get_push_rules::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -5034,7 +4997,7 @@ async fn get_push_rules_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/pushrules/global/` request, as HTTP.
 fn get_push_rules_global_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_push_rules_global::Request::new();
+    let mut request = endpoints::get_push_rules_global::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -5109,7 +5072,7 @@ async fn get_push_rules_global_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/pushers` request, as HTTP.
 fn get_pushers_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_pushers::Request::new();
+    let mut request = endpoints::get_pushers::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -5184,7 +5147,7 @@ async fn get_pushers_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}` request, as HTTP.
 fn get_relating_events_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_relating_events::Request::new(
+    let mut request = endpoints::get_relating_events::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -5288,7 +5251,7 @@ async fn get_relating_events_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}/{relType}` request, as HTTP.
 fn get_relating_events_with_rel_type_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_relating_events_with_rel_type::Request::new(
+    let mut request = endpoints::get_relating_events_with_rel_type::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -5395,7 +5358,7 @@ async fn get_relating_events_with_rel_type_without_a_token() {
 fn get_relating_events_with_rel_type_and_event_type_request() -> http::Request<
     bytes::Bytes,
 > {
-    let mut request = get_relating_events_with_rel_type_and_event_type::Request::new(
+    let mut request = endpoints::get_relating_events_with_rel_type_and_event_type::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -5501,7 +5464,7 @@ async fn get_relating_events_with_rel_type_and_event_type_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/messages` request, as HTTP.
 fn get_room_events_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_events::Request::new(
+    let mut request = endpoints::get_room_events::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"f\""),
     );
@@ -5597,7 +5560,7 @@ async fn get_room_events_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/directory/room/{roomAlias}` request, as HTTP.
 fn get_room_id_by_alias_request() -> http::Request<bytes::Bytes> {
-    let request = get_room_id_by_alias::Request::new(
+    let request = endpoints::get_room_id_by_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
@@ -5630,7 +5593,7 @@ async fn get_room_id_by_alias_with_a_body_over_the_limit() {
 
 /// A good `GET /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` request, as HTTP.
 fn get_room_key_by_session_id_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_key_by_session_id::Request::new(
+    let mut request = endpoints::get_room_key_by_session_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -5709,7 +5672,9 @@ async fn get_room_key_by_session_id_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/room_keys/keys` request, as HTTP.
 fn get_room_keys_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_keys::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_room_keys::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -5784,7 +5749,7 @@ async fn get_room_keys_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/room_keys/keys/{roomId}` request, as HTTP.
 fn get_room_keys_by_room_id_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_keys_by_room_id::Request::new(
+    let mut request = endpoints::get_room_keys_by_room_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -5862,7 +5827,7 @@ async fn get_room_keys_by_room_id_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/room_keys/version/{version}` request, as HTTP.
 fn get_room_keys_version_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_keys_version::Request::new(
+    let mut request = endpoints::get_room_keys_version::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -5939,7 +5904,7 @@ async fn get_room_keys_version_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/room_keys/version` request, as HTTP.
 fn get_room_keys_version_current_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_keys_version_current::Request::new();
+    let mut request = endpoints::get_room_keys_version_current::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -6014,7 +5979,9 @@ async fn get_room_keys_version_current_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/state` request, as HTTP.
 fn get_room_state_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_state::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_room_state::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -6089,7 +6056,7 @@ async fn get_room_state_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` request, as HTTP.
 fn get_room_state_with_key_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_state_with_key::Request::new(
+    let mut request = endpoints::get_room_state_with_key::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -6176,7 +6143,7 @@ async fn get_room_state_with_key_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/room_summary/{roomIdOrAlias}` request, as HTTP.
 fn get_room_summary_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_summary::Request::new(
+    let mut request = endpoints::get_room_summary::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.via = Some(sample("[\"@alice:example.org/x y\"]"));
@@ -6254,7 +6221,7 @@ async fn get_room_summary_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags` request, as HTTP.
 fn get_room_tags_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_room_tags::Request::new(
+    let mut request = endpoints::get_room_tags::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -6332,7 +6299,7 @@ async fn get_room_tags_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/directory/list/room/{roomId}` request, as HTTP.
 fn get_room_visibility_on_directory_request() -> http::Request<bytes::Bytes> {
-    let request = get_room_visibility_on_directory::Request::new(
+    let request = endpoints::get_room_visibility_on_directory::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
@@ -6365,7 +6332,7 @@ async fn get_room_visibility_on_directory_with_a_body_over_the_limit() {
 
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/hierarchy` request, as HTTP.
 fn get_space_hierarchy_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_space_hierarchy::Request::new(
+    let mut request = endpoints::get_space_hierarchy::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.suggested_only = Some(sample("true"));
@@ -6467,7 +6434,7 @@ async fn get_space_hierarchy_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/rooms/{roomId}/threads` request, as HTTP.
 fn get_thread_roots_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_thread_roots::Request::new(
+    let mut request = endpoints::get_thread_roots::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.include = Some(sample("\"participated\""));
@@ -6561,7 +6528,7 @@ async fn get_thread_roots_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/account/whoami` request, as HTTP.
 fn get_token_owner_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_token_owner::Request::new();
+    let mut request = endpoints::get_token_owner::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -6636,7 +6603,7 @@ async fn get_token_owner_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/voip/turnServer` request, as HTTP.
 fn get_turn_server_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_turn_server::Request::new();
+    let mut request = endpoints::get_turn_server::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -6711,7 +6678,7 @@ async fn get_turn_server_without_a_token() {
 
 /// A good `GET /_matrix/media/v3/preview_url` request, as HTTP.
 fn get_url_preview_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_url_preview::Request::new(
+    let mut request = endpoints::get_url_preview::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.ts = Some(sample("7"));
@@ -6796,7 +6763,7 @@ async fn get_url_preview_without_a_token() {
 
 /// A good `GET /_matrix/client/v1/media/preview_url` request, as HTTP.
 fn get_url_preview_authed_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_url_preview_authed::Request::new(
+    let mut request = endpoints::get_url_preview_authed::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.ts = Some(sample("7"));
@@ -6881,7 +6848,9 @@ async fn get_url_preview_authed_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/profile/{userId}` request, as HTTP.
 fn get_user_profile_request() -> http::Request<bytes::Bytes> {
-    let request = get_user_profile::Request::new(sample("\"@alice:example.org/x y\""));
+    let request = endpoints::get_user_profile::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
 
@@ -6912,7 +6881,7 @@ async fn get_user_profile_with_a_body_over_the_limit() {
 
 /// A good `GET /_matrix/client/versions` request, as HTTP.
 fn get_versions_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_versions::Request::new();
+    let mut request = endpoints::get_versions::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -6980,7 +6949,7 @@ async fn get_versions_when_the_token_lookup_panics() {
 
 /// A good `GET /.well-known/matrix/client` request, as HTTP.
 fn get_wellknown_request() -> http::Request<bytes::Bytes> {
-    let request = get_wellknown::Request::new();
+    let request = endpoints::get_wellknown::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
 
@@ -7011,7 +6980,7 @@ async fn get_wellknown_with_a_body_over_the_limit() {
 
 /// A good `GET /.well-known/matrix/policy_server` request, as HTTP.
 fn get_wellknown_policy_request() -> http::Request<bytes::Bytes> {
-    let request = get_wellknown_policy::Request::new();
+    let request = endpoints::get_wellknown_policy::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
 
@@ -7042,7 +7011,7 @@ async fn get_wellknown_policy_with_a_body_over_the_limit() {
 
 /// A good `GET /.well-known/matrix/support` request, as HTTP.
 fn get_wellknown_support_request() -> http::Request<bytes::Bytes> {
-    let request = get_wellknown_support::Request::new();
+    let request = endpoints::get_wellknown_support::Request::new();
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
 
@@ -7073,7 +7042,9 @@ async fn get_wellknown_support_with_a_body_over_the_limit() {
 
 /// A good `GET /_matrix/client/v3/admin/whois/{userId}` request, as HTTP.
 fn get_who_is_request() -> http::Request<bytes::Bytes> {
-    let mut request = get_who_is::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::get_who_is::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -7148,7 +7119,7 @@ async fn get_who_is_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/initialSync` request, as HTTP.
 fn initial_sync_request() -> http::Request<bytes::Bytes> {
-    let mut request = initial_sync::Request::new();
+    let mut request = endpoints::initial_sync::Request::new();
     request.limit = Some(sample("7"));
     request.archived = Some(sample("true"));
     request.access_token = Some("valid".to_owned());
@@ -7239,7 +7210,7 @@ async fn initial_sync_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/invite` request, as HTTP.
 fn invite_by3_pid_request() -> http::Request<bytes::Bytes> {
-    let mut request = invite_by3_pid::Request::new(
+    let mut request = endpoints::invite_by3_pid::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"medium\":\"@alice:example.org/x y\",\"address\":\"@alice:example.org/x y\"}",
@@ -7333,7 +7304,7 @@ async fn invite_by3_pid_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/invite` request, as HTTP.
 fn invite_user_request() -> http::Request<bytes::Bytes> {
-    let mut request = invite_user::Request::new(
+    let mut request = endpoints::invite_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -7427,7 +7398,7 @@ async fn invite_user_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled` request, as HTTP.
 fn is_push_rule_enabled_request() -> http::Request<bytes::Bytes> {
-    let mut request = is_push_rule_enabled::Request::new(
+    let mut request = endpoints::is_push_rule_enabled::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -7505,7 +7476,7 @@ async fn is_push_rule_enabled_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/join/{roomIdOrAlias}` request, as HTTP.
 fn join_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = join_room::Request::new(
+    let mut request = endpoints::join_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"third_party_signed\":{\"sender\":\"@alice:example.org/x y\",\"mxid\":\"@alice:example.org/x y\",\"token\":\"@alice:example.org/x y\",\"signatures\":{\"key\":{}}},\"reason\":\"@alice:example.org/x y\"}",
@@ -7600,7 +7571,7 @@ async fn join_room_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/join` request, as HTTP.
 fn join_room_by_id_request() -> http::Request<bytes::Bytes> {
-    let mut request = join_room_by_id::Request::new(
+    let mut request = endpoints::join_room_by_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"third_party_signed\":{\"sender\":\"@alice:example.org/x y\",\"mxid\":\"@alice:example.org/x y\",\"token\":\"@alice:example.org/x y\",\"signatures\":{\"key\":{}}},\"reason\":\"@alice:example.org/x y\"}",
@@ -7694,7 +7665,7 @@ async fn join_room_by_id_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/kick` request, as HTTP.
 fn kick_request() -> http::Request<bytes::Bytes> {
-    let mut request = kick::Request::new(
+    let mut request = endpoints::kick::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -7798,7 +7769,7 @@ async fn kick_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/knock/{roomIdOrAlias}` request, as HTTP.
 fn knock_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = knock_room::Request::new(
+    let mut request = endpoints::knock_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
@@ -7891,7 +7862,7 @@ async fn knock_room_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/leave` request, as HTTP.
 fn leave_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = leave_room::Request::new(
+    let mut request = endpoints::leave_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
@@ -7983,7 +7954,7 @@ async fn leave_room_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/login` request, as HTTP.
 fn login_request() -> http::Request<bytes::Bytes> {
-    let request = login::Request::new(
+    let request = endpoints::login::Request::new(
         sample(
             "{\"type\":\"@alice:example.org/x y\",\"identifier\":{\"type\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"user\":\"@alice:example.org/x y\",\"medium\":\"@alice:example.org/x y\",\"address\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\",\"token\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\",\"initial_device_display_name\":\"@alice:example.org/x y\",\"refresh_token\":true}",
         ),
@@ -8042,7 +8013,7 @@ async fn login_with_a_body_missing_a_required_field() {
 
 /// A good `POST /_matrix/client/v3/logout` request, as HTTP.
 fn logout_request() -> http::Request<bytes::Bytes> {
-    let mut request = logout::Request::new();
+    let mut request = endpoints::logout::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -8117,7 +8088,7 @@ async fn logout_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/logout/all` request, as HTTP.
 fn logout_all_request() -> http::Request<bytes::Bytes> {
-    let mut request = logout_all::Request::new();
+    let mut request = endpoints::logout_all::Request::new();
     request.access_token = Some("valid".to_owned());
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
 }
@@ -8192,7 +8163,9 @@ async fn logout_all_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/events` request, as HTTP.
 fn peek_events_request() -> http::Request<bytes::Bytes> {
-    let mut request = peek_events::Request::new(sample("\"@alice:example.org/x y\""));
+    let mut request = endpoints::peek_events::Request::new(
+        sample("\"@alice:example.org/x y\""),
+    );
     request.from = Some(sample("\"@alice:example.org/x y\""));
     request.timeout = Some(sample("7"));
     request.access_token = Some("valid".to_owned());
@@ -8276,7 +8249,7 @@ async fn peek_events_without_a_token() {
 
 /// A good `POST /_matrix/client/v1/appservice/{appserviceId}/ping` request, as HTTP.
 fn ping_appservice_request() -> http::Request<bytes::Bytes> {
-    let mut request = ping_appservice::Request::new(
+    let mut request = endpoints::ping_appservice::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"transaction_id\":\"@alice:example.org/x y\"}"),
     );
@@ -8368,7 +8341,7 @@ async fn ping_appservice_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/account/3pid` request, as HTTP.
 fn post3_pi_ds_request() -> http::Request<bytes::Bytes> {
-    let mut request = post3_pi_ds::Request::new(
+    let mut request = endpoints::post3_pi_ds::Request::new(
         sample(
             "{\"three_pid_creds\":{\"client_secret\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\",\"sid\":\"@alice:example.org/x y\"}}",
         ),
@@ -8471,7 +8444,7 @@ async fn post3_pi_ds_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/pushers/set` request, as HTTP.
 fn post_pusher_request() -> http::Request<bytes::Bytes> {
-    let mut request = post_pusher::Request::new(
+    let mut request = endpoints::post_pusher::Request::new(
         sample(
             "{\"pushkey\":\"@alice:example.org/x y\",\"kind\":\"@alice:example.org/x y\",\"app_id\":\"@alice:example.org/x y\",\"app_display_name\":\"@alice:example.org/x y\",\"device_display_name\":\"@alice:example.org/x y\",\"profile_tag\":\"@alice:example.org/x y\",\"lang\":\"@alice:example.org/x y\",\"data\":{\"url\":\"@alice:example.org/x y\",\"format\":\"event_id_only\"},\"append\":true}",
         ),
@@ -8574,7 +8547,7 @@ async fn post_pusher_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/receipt/{receiptType}/{eventId}` request, as HTTP.
 fn post_receipt_request() -> http::Request<bytes::Bytes> {
-    let mut request = post_receipt::Request::new(
+    let mut request = endpoints::post_receipt::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"m.fully_read\""),
         sample("\"@alice:example.org/x y\""),
@@ -8668,7 +8641,7 @@ async fn post_receipt_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/room_keys/version` request, as HTTP.
 fn post_room_keys_version_request() -> http::Request<bytes::Bytes> {
-    let mut request = post_room_keys_version::Request::new(
+    let mut request = endpoints::post_room_keys_version::Request::new(
         sample(
             "{\"algorithm\":\"m.megolm_backup.v1.curve25519-aes-sha2\",\"auth_data\":{\"key\":\"value\"}}",
         ),
@@ -8771,7 +8744,7 @@ async fn post_room_keys_version_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/room_keys/keys/{roomId}/{sessionId}` request, as HTTP.
 fn put_room_key_by_session_id_request() -> http::Request<bytes::Bytes> {
-    let mut request = put_room_key_by_session_id::Request::new(
+    let mut request = endpoints::put_room_key_by_session_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -8879,7 +8852,7 @@ async fn put_room_key_by_session_id_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/room_keys/keys` request, as HTTP.
 fn put_room_keys_request() -> http::Request<bytes::Bytes> {
-    let mut request = put_room_keys::Request::new(
+    let mut request = endpoints::put_room_keys::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"rooms\":{\"key\":{\"sessions\":{}}}}"),
     );
@@ -8981,7 +8954,7 @@ async fn put_room_keys_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/room_keys/keys/{roomId}` request, as HTTP.
 fn put_room_keys_by_room_id_request() -> http::Request<bytes::Bytes> {
-    let mut request = put_room_keys_by_room_id::Request::new(
+    let mut request = endpoints::put_room_keys_by_room_id::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample(
@@ -9086,7 +9059,7 @@ async fn put_room_keys_by_room_id_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/room_keys/version/{version}` request, as HTTP.
 fn put_room_keys_version_request() -> http::Request<bytes::Bytes> {
-    let mut request = put_room_keys_version::Request::new(
+    let mut request = endpoints::put_room_keys_version::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"algorithm\":\"m.megolm_backup.v1.curve25519-aes-sha2\",\"auth_data\":{\"key\":\"value\"},\"version\":\"@alice:example.org/x y\"}",
@@ -9190,7 +9163,7 @@ async fn put_room_keys_version_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/keys/query` request, as HTTP.
 fn query_keys_request() -> http::Request<bytes::Bytes> {
-    let mut request = query_keys::Request::new(
+    let mut request = endpoints::query_keys::Request::new(
         sample("{\"timeout\":7,\"device_keys\":{\"key\":[\"@alice:example.org/x y\"]}}"),
     );
     request.access_token = Some("valid".to_owned());
@@ -9291,7 +9264,7 @@ async fn query_keys_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/thirdparty/location` request, as HTTP.
 fn query_location_by_alias_request() -> http::Request<bytes::Bytes> {
-    let mut request = query_location_by_alias::Request::new(
+    let mut request = endpoints::query_location_by_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -9368,7 +9341,7 @@ async fn query_location_by_alias_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/thirdparty/location/{protocol}` request, as HTTP.
 fn query_location_by_protocol_request() -> http::Request<bytes::Bytes> {
-    let mut request = query_location_by_protocol::Request::new(
+    let mut request = endpoints::query_location_by_protocol::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.fields = Some(sample("{\"key\":\"@alice:example.org/x y\"}"));
@@ -9446,7 +9419,7 @@ async fn query_location_by_protocol_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/publicRooms` request, as HTTP.
 fn query_public_rooms_request() -> http::Request<bytes::Bytes> {
-    let mut request = query_public_rooms::Request::new(
+    let mut request = endpoints::query_public_rooms::Request::new(
         sample(
             "{\"limit\":7,\"since\":\"@alice:example.org/x y\",\"filter\":{\"generic_search_term\":\"@alice:example.org/x y\"},\"include_all_networks\":true,\"third_party_instance_id\":\"@alice:example.org/x y\"}",
         ),
@@ -9540,7 +9513,7 @@ async fn query_public_rooms_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/thirdparty/user` request, as HTTP.
 fn query_user_by_id_request() -> http::Request<bytes::Bytes> {
-    let mut request = query_user_by_id::Request::new(
+    let mut request = endpoints::query_user_by_id::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -9617,7 +9590,7 @@ async fn query_user_by_id_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/thirdparty/user/{protocol}` request, as HTTP.
 fn query_user_by_protocol_request() -> http::Request<bytes::Bytes> {
-    let mut request = query_user_by_protocol::Request::new(
+    let mut request = endpoints::query_user_by_protocol::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.fields = Some(sample("{\"key\":\"@alice:example.org/x y\"}"));
@@ -9695,7 +9668,7 @@ async fn query_user_by_protocol_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/rooms/{roomId}/redact/{eventId}/{txnId}` request, as HTTP.
 fn redact_event_request() -> http::Request<bytes::Bytes> {
-    let mut request = redact_event::Request::new(
+    let mut request = endpoints::redact_event::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -9789,7 +9762,7 @@ async fn redact_event_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/login/sso/redirect/{idpId}` request, as HTTP.
 fn redirect_to_id_p_request() -> http::Request<bytes::Bytes> {
-    let mut request = redirect_to_id_p::Request::new(
+    let mut request = endpoints::redirect_to_id_p::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
     );
@@ -9831,7 +9804,7 @@ async fn redirect_to_id_p_with_an_invalid_action() {
 
 /// A good `GET /_matrix/client/v3/login/sso/redirect` request, as HTTP.
 fn redirect_to_sso_request() -> http::Request<bytes::Bytes> {
-    let mut request = redirect_to_sso::Request::new(
+    let mut request = endpoints::redirect_to_sso::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.action = Some(sample("\"register\""));
@@ -9872,7 +9845,7 @@ async fn redirect_to_sso_with_an_invalid_action() {
 
 /// A good `POST /_matrix/client/v3/refresh` request, as HTTP.
 fn refresh_request() -> http::Request<bytes::Bytes> {
-    let request = refresh::Request::new(
+    let request = endpoints::refresh::Request::new(
         sample("{\"refresh_token\":\"@alice:example.org/x y\"}"),
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
@@ -9929,7 +9902,7 @@ async fn refresh_with_a_body_missing_a_required_field() {
 
 /// A good `POST /_matrix/client/v3/register` request, as HTTP.
 fn register_request() -> http::Request<bytes::Bytes> {
-    let mut request = register::Request::new(
+    let mut request = endpoints::register::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\",\"initial_device_display_name\":\"@alice:example.org/x y\",\"inhibit_login\":true,\"refresh_token\":true}",
         ),
@@ -9986,7 +9959,7 @@ async fn register_with_an_invalid_kind() {
 
 /// A good `GET /_matrix/client/v1/register/m.login.registration_token/validity` request, as HTTP.
 fn registration_token_validity_request() -> http::Request<bytes::Bytes> {
-    let request = registration_token_validity::Request::new(
+    let request = endpoints::registration_token_validity::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.try_into_http(PREFIX).expect("the request converts to HTTP")
@@ -10019,7 +9992,7 @@ async fn registration_token_validity_with_a_body_over_the_limit() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/report/{eventId}` request, as HTTP.
 fn report_event_request() -> http::Request<bytes::Bytes> {
-    let mut request = report_event::Request::new(
+    let mut request = endpoints::report_event::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
@@ -10112,7 +10085,7 @@ async fn report_event_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/report` request, as HTTP.
 fn report_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = report_room::Request::new(
+    let mut request = endpoints::report_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
@@ -10214,7 +10187,7 @@ async fn report_room_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/users/{userId}/report` request, as HTTP.
 fn report_user_request() -> http::Request<bytes::Bytes> {
-    let mut request = report_user::Request::new(
+    let mut request = endpoints::report_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"reason\":\"@alice:example.org/x y\"}"),
     );
@@ -10316,7 +10289,7 @@ async fn report_user_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/user/{userId}/openid/request_token` request, as HTTP.
 fn request_open_id_token_request() -> http::Request<bytes::Bytes> {
-    let mut request = request_open_id_token::Request::new(
+    let mut request = endpoints::request_open_id_token::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"key\":\"value\"}"),
     );
@@ -10408,7 +10381,7 @@ async fn request_open_id_token_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/account/3pid/email/requestToken` request, as HTTP.
 fn request_token_to3_pid_email_request() -> http::Request<bytes::Bytes> {
-    let request = request_token_to3_pid_email::Request::new(
+    let request = endpoints::request_token_to3_pid_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
@@ -10467,7 +10440,7 @@ async fn request_token_to3_pid_email_with_a_body_missing_a_required_field() {
 
 /// A good `POST /_matrix/client/v3/account/3pid/msisdn/requestToken` request, as HTTP.
 fn request_token_to3_pidmsisdn_request() -> http::Request<bytes::Bytes> {
-    let request = request_token_to3_pidmsisdn::Request::new(
+    let request = endpoints::request_token_to3_pidmsisdn::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"country\":\"@alice:example.org/x y\",\"phone_number\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
@@ -10526,7 +10499,7 @@ async fn request_token_to3_pidmsisdn_with_a_body_missing_a_required_field() {
 
 /// A good `POST /_matrix/client/v3/register/email/requestToken` request, as HTTP.
 fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
-    let request = request_token_to_register_email::Request::new(
+    let request = endpoints::request_token_to_register_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
@@ -10585,7 +10558,7 @@ async fn request_token_to_register_email_with_a_body_missing_a_required_field() 
 
 /// A good `POST /_matrix/client/v3/register/msisdn/requestToken` request, as HTTP.
 fn request_token_to_register_msisdn_request() -> http::Request<bytes::Bytes> {
-    let request = request_token_to_register_msisdn::Request::new(
+    let request = endpoints::request_token_to_register_msisdn::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"country\":\"@alice:example.org/x y\",\"phone_number\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
@@ -10644,7 +10617,7 @@ async fn request_token_to_register_msisdn_with_a_body_missing_a_required_field()
 
 /// A good `POST /_matrix/client/v3/account/password/email/requestToken` request, as HTTP.
 fn request_token_to_reset_password_email_request() -> http::Request<bytes::Bytes> {
-    let request = request_token_to_reset_password_email::Request::new(
+    let request = endpoints::request_token_to_reset_password_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
@@ -10703,7 +10676,7 @@ async fn request_token_to_reset_password_email_with_a_body_missing_a_required_fi
 
 /// A good `POST /_matrix/client/v3/account/password/msisdn/requestToken` request, as HTTP.
 fn request_token_to_reset_password_msisdn_request() -> http::Request<bytes::Bytes> {
-    let request = request_token_to_reset_password_msisdn::Request::new(
+    let request = endpoints::request_token_to_reset_password_msisdn::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"country\":\"@alice:example.org/x y\",\"phone_number\":\"@alice:example.org/x y\",\"send_attempt\":7,\"next_link\":\"@alice:example.org/x y\",\"id_server\":\"@alice:example.org/x y\",\"id_access_token\":\"@alice:example.org/x y\"}",
         ),
@@ -10762,7 +10735,7 @@ async fn request_token_to_reset_password_msisdn_with_a_body_missing_a_required_f
 
 /// A good `GET /_matrix/client/v3/rooms/{roomId}/initialSync` request, as HTTP.
 fn room_initial_sync_request() -> http::Request<bytes::Bytes> {
-    let mut request = room_initial_sync::Request::new(
+    let mut request = endpoints::room_initial_sync::Request::new(
         sample("\"@alice:example.org/x y\""),
     );
     request.access_token = Some("valid".to_owned());
@@ -10839,7 +10812,7 @@ async fn room_initial_sync_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/search` request, as HTTP.
 fn search_request() -> http::Request<bytes::Bytes> {
-    let mut request = search::Request::new(
+    let mut request = endpoints::search::Request::new(
         sample(
             "{\"search_categories\":{\"room_events\":{\"search_term\":\"@alice:example.org/x y\",\"filter\":{},\"order_by\":\"rank\",\"event_context\":{},\"include_state\":true,\"groupings\":{}}}}",
         ),
@@ -10945,7 +10918,7 @@ async fn search_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/user_directory/search` request, as HTTP.
 fn search_user_directory_request() -> http::Request<bytes::Bytes> {
-    let mut request = search_user_directory::Request::new(
+    let mut request = endpoints::search_user_directory::Request::new(
         sample("{\"search_term\":\"@alice:example.org/x y\",\"limit\":7}"),
     );
     request.access_token = Some("valid".to_owned());
@@ -11046,7 +11019,7 @@ async fn search_user_directory_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}` request, as HTTP.
 fn send_message_request() -> http::Request<bytes::Bytes> {
-    let mut request = send_message::Request::new(
+    let mut request = endpoints::send_message::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -11140,7 +11113,7 @@ async fn send_message_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/sendToDevice/{eventType}/{txnId}` request, as HTTP.
 fn send_to_device_request() -> http::Request<bytes::Bytes> {
-    let mut request = send_to_device::Request::new(
+    let mut request = endpoints::send_to_device::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"messages\":{\"key\":{\"key\":{\"key\":\"value\"}}}}"),
@@ -11243,7 +11216,7 @@ async fn send_to_device_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/user/{userId}/account_data/{type}` request, as HTTP.
 fn set_account_data_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_account_data::Request::new(
+    let mut request = endpoints::set_account_data::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"key\":\"value\"}"),
@@ -11336,7 +11309,7 @@ async fn set_account_data_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/account_data/{type}` request, as HTTP.
 fn set_account_data_per_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_account_data_per_room::Request::new(
+    let mut request = endpoints::set_account_data_per_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -11430,7 +11403,7 @@ async fn set_account_data_per_room_without_a_token() {
 
 /// A good `PUT /_matrix/client/v1/admin/lock/{userId}` request, as HTTP.
 fn set_admin_lock_user_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_admin_lock_user::Request::new(
+    let mut request = endpoints::set_admin_lock_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"locked\":true}"),
     );
@@ -11532,7 +11505,7 @@ async fn set_admin_lock_user_without_a_token() {
 
 /// A good `PUT /_matrix/client/v1/admin/suspend/{userId}` request, as HTTP.
 fn set_admin_suspend_user_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_admin_suspend_user::Request::new(
+    let mut request = endpoints::set_admin_suspend_user::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"suspended\":true}"),
     );
@@ -11738,7 +11711,7 @@ async fn set_presence_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/profile/{userId}/{keyName}` request, as HTTP.
 fn set_profile_field_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_profile_field::Request::new(
+    let mut request = endpoints::set_profile_field::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"key\":{\"any\":[\"json\",1]}}"),
@@ -11824,7 +11797,7 @@ async fn set_profile_field_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}` request, as HTTP.
 fn set_push_rule_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_push_rule::Request::new(
+    let mut request = endpoints::set_push_rule::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
         sample(
@@ -11931,7 +11904,7 @@ async fn set_push_rule_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/actions` request, as HTTP.
 fn set_push_rule_actions_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_push_rule_actions::Request::new(
+    let mut request = endpoints::set_push_rule_actions::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"actions\":[\"@alice:example.org/x y\"]}"),
@@ -12034,7 +12007,7 @@ async fn set_push_rule_actions_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/pushrules/global/{kind}/{ruleId}/enabled` request, as HTTP.
 fn set_push_rule_enabled_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_push_rule_enabled::Request::new(
+    let mut request = endpoints::set_push_rule_enabled::Request::new(
         sample("\"content\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"enabled\":true}"),
@@ -12137,7 +12110,7 @@ async fn set_push_rule_enabled_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/read_markers` request, as HTTP.
 fn set_read_marker_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_read_marker::Request::new(
+    let mut request = endpoints::set_read_marker::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"m.fully_read\":\"@alice:example.org/x y\",\"m.read\":\"@alice:example.org/x y\",\"m.read.private\":\"@alice:example.org/x y\"}",
@@ -12231,7 +12204,7 @@ async fn set_read_marker_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/directory/room/{roomAlias}` request, as HTTP.
 fn set_room_alias_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_room_alias::Request::new(
+    let mut request = endpoints::set_room_alias::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"room_id\":\"@alice:example.org/x y\"}"),
     );
@@ -12333,7 +12306,7 @@ async fn set_room_alias_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}` request, as HTTP.
 fn set_room_state_with_key_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_room_state_with_key::Request::new(
+    let mut request = endpoints::set_room_state_with_key::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -12427,7 +12400,7 @@ async fn set_room_state_with_key_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/user/{userId}/rooms/{roomId}/tags/{tag}` request, as HTTP.
 fn set_room_tag_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_room_tag::Request::new(
+    let mut request = endpoints::set_room_tag::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
@@ -12521,7 +12494,7 @@ async fn set_room_tag_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/directory/list/room/{roomId}` request, as HTTP.
 fn set_room_visibility_on_directory_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_room_visibility_on_directory::Request::new(
+    let mut request = endpoints::set_room_visibility_on_directory::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"visibility\":\"public\"}"),
     );
@@ -12613,7 +12586,7 @@ async fn set_room_visibility_on_directory_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/rooms/{roomId}/typing/{userId}` request, as HTTP.
 fn set_typing_request() -> http::Request<bytes::Bytes> {
-    let mut request = set_typing::Request::new(
+    let mut request = endpoints::set_typing::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"typing\":true,\"timeout\":7}"),
@@ -12716,7 +12689,7 @@ async fn set_typing_without_a_token() {
 
 /// A good `GET /_matrix/client/v3/sync` request, as HTTP.
 fn sync_request() -> http::Request<bytes::Bytes> {
-    let mut request = sync::Request::new();
+    let mut request = endpoints::sync::Request::new();
     request.filter = Some(sample("\"@alice:example.org/x y\""));
     request.since = Some(sample("\"@alice:example.org/x y\""));
     request.full_state = Some(sample("true"));
@@ -12825,7 +12798,7 @@ async fn sync_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/unban` request, as HTTP.
 fn unban_request() -> http::Request<bytes::Bytes> {
-    let mut request = unban::Request::new(
+    let mut request = endpoints::unban::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"user_id\":\"@alice:example.org/x y\",\"reason\":\"@alice:example.org/x y\"}",
@@ -12929,7 +12902,7 @@ async fn unban_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/account/3pid/unbind` request, as HTTP.
 fn unbind3pid_from_account_request() -> http::Request<bytes::Bytes> {
-    let mut request = unbind3pid_from_account::Request::new(
+    let mut request = endpoints::unbind3pid_from_account::Request::new(
         sample(
             "{\"id_server\":\"@alice:example.org/x y\",\"medium\":\"msisdn\",\"address\":\"@alice:example.org/x y\"}",
         ),
@@ -13032,7 +13005,7 @@ async fn unbind3pid_from_account_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/directory/list/appservice/{networkId}/{roomId}` request, as HTTP.
 fn update_appservice_room_directory_visibility_request() -> http::Request<bytes::Bytes> {
-    let mut request = update_appservice_room_directory_visibility::Request::new(
+    let mut request = endpoints::update_appservice_room_directory_visibility::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         sample("{\"visibility\":\"private\"}"),
@@ -13135,7 +13108,7 @@ async fn update_appservice_room_directory_visibility_without_a_token() {
 
 /// A good `PUT /_matrix/client/v3/devices/{deviceId}` request, as HTTP.
 fn update_device_request() -> http::Request<bytes::Bytes> {
-    let mut request = update_device::Request::new(
+    let mut request = endpoints::update_device::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("{\"display_name\":\"@alice:example.org/x y\"}"),
     );
@@ -13227,7 +13200,7 @@ async fn update_device_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/rooms/{roomId}/upgrade` request, as HTTP.
 fn upgrade_room_request() -> http::Request<bytes::Bytes> {
-    let mut request = upgrade_room::Request::new(
+    let mut request = endpoints::upgrade_room::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample(
             "{\"new_version\":\"@alice:example.org/x y\",\"additional_creators\":[\"@alice:example.org/x y\"]}",
@@ -13331,7 +13304,7 @@ async fn upgrade_room_without_a_token() {
 
 /// A good `POST /_matrix/media/v3/upload` request, as HTTP.
 fn upload_content_request() -> http::Request<bytes::Bytes> {
-    let mut request = upload_content::Request::new(
+    let mut request = endpoints::upload_content::Request::new(
         bytes::Bytes::from_static(b"\x89PNG sample bytes"),
     );
     request.content_type = Some(sample("\"@alice:example.org/x y\""));
@@ -13398,7 +13371,7 @@ async fn upload_content_without_a_token() {
 
 /// A good `PUT /_matrix/media/v3/upload/{serverName}/{mediaId}` request, as HTTP.
 fn upload_content_to_mxc_request() -> http::Request<bytes::Bytes> {
-    let mut request = upload_content_to_mxc::Request::new(
+    let mut request = endpoints::upload_content_to_mxc::Request::new(
         sample("\"@alice:example.org/x y\""),
         sample("\"@alice:example.org/x y\""),
         bytes::Bytes::from_static(b"\x89PNG sample bytes"),
@@ -13467,7 +13440,7 @@ async fn upload_content_to_mxc_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/keys/device_signing/upload` request, as HTTP.
 fn upload_cross_signing_keys_request() -> http::Request<bytes::Bytes> {
-    let mut request = upload_cross_signing_keys::Request::new(
+    let mut request = endpoints::upload_cross_signing_keys::Request::new(
         sample(
             "{\"master_key\":{\"user_id\":\"@alice:example.org/x y\",\"usage\":[\"user_signing\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":\"value\"}},\"self_signing_key\":{\"user_id\":\"@alice:example.org/x y\",\"usage\":[\"user_signing\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":\"value\"}},\"user_signing_key\":{\"user_id\":\"@alice:example.org/x y\",\"usage\":[\"user_signing\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":\"value\"}},\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
@@ -13560,7 +13533,7 @@ async fn upload_cross_signing_keys_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/keys/signatures/upload` request, as HTTP.
 fn upload_cross_signing_signatures_request() -> http::Request<bytes::Bytes> {
-    let mut request = upload_cross_signing_signatures::Request::new(
+    let mut request = endpoints::upload_cross_signing_signatures::Request::new(
         sample("{\"key\":{\"key\":{\"key\":\"value\"}}}"),
     );
     request.access_token = Some("valid".to_owned());
@@ -13644,7 +13617,7 @@ async fn upload_cross_signing_signatures_without_a_token() {
 
 /// A good `POST /_matrix/client/v3/keys/upload` request, as HTTP.
 fn upload_keys_request() -> http::Request<bytes::Bytes> {
-    let mut request = upload_keys::Request::new(
+    let mut request = endpoints::upload_keys::Request::new(
         sample(
             "{\"device_keys\":{\"user_id\":\"@alice:example.org/x y\",\"device_id\":\"@alice:example.org/x y\",\"algorithms\":[\"@alice:example.org/x y\"],\"keys\":{\"key\":\"@alice:example.org/x y\"},\"signatures\":{\"key\":{}}},\"one_time_keys\":{\"key\":\"@alice:example.org/x y\"},\"fallback_keys\":{\"key\":\"@alice:example.org/x y\"}}",
         ),

@@ -17,40 +17,13 @@ use matrix_client_server::endpoints::query_keys::DeviceInformation;
 use matrix_client_server::endpoints::room_initial_sync::RoomInfo;
 use matrix_client_server::endpoints::search::{GroupKey, KeysItem, Ordering, Results};
 use matrix_client_server::endpoints::sync::SetPresence;
-use matrix_client_server::endpoints::{
-    ban, bind3_pid, check_username_availability, create_room, deactivate_account,
-    delete3pid_from_account, delete_push_rule, generate_login_token, get_account3_pi_ds,
-    get_admin_lock_user, get_admin_suspend_user, get_auth_metadata, get_capabilities,
-    get_config, get_config_authed, get_content_thumbnail, get_content_thumbnail_authed,
-    get_devices, get_event_by_timestamp, get_event_context, get_events,
-    get_joined_members_by_room, get_joined_rooms, get_local_aliases, get_login_flows,
-    get_members_by_room, get_notifications, get_presence, get_push_rule,
-    get_push_rule_actions, get_pushers, get_relating_events,
-    get_relating_events_with_rel_type, get_relating_events_with_rel_type_and_event_type,
-    get_room_events, get_room_id_by_alias, get_room_keys_version,
-    get_room_keys_version_current, get_room_state_with_key, get_room_summary,
-    get_room_tags, get_room_visibility_on_directory, get_space_hierarchy,
-    get_thread_roots, get_token_owner, get_turn_server, get_url_preview,
-    get_url_preview_authed, get_user_profile, get_versions, get_wellknown_policy,
-    get_wellknown_support, get_who_is, initial_sync, invite_user, is_push_rule_enabled,
-    join_room, join_room_by_id, kick, knock_room, leave_room, login, peek_events,
-    ping_appservice, post3_pi_ds, post_pusher, post_receipt, post_room_keys_version,
-    put_room_keys_version, query_public_rooms, redact_event, redirect_to_id_p,
-    redirect_to_sso, refresh, register, registration_token_validity, report_event,
-    report_room, report_user, room_initial_sync, search, search_user_directory,
-    send_message, set_admin_lock_user, set_admin_suspend_user, set_presence,
-    set_push_rule, set_push_rule_actions, set_push_rule_enabled, set_room_alias,
-    set_room_state_with_key, set_room_visibility_on_directory, set_typing, sync, unban,
-    unbind3pid_from_account, update_appservice_room_directory_visibility, update_device,
-    upgrade_room, upload_content, upload_cross_signing_keys,
-};
-use matrix_client_server::types;
 use matrix_client_server::types::{
     AuthData, ClientDevice, ClientEvent, CrossSigningKey, EventFormat, FieldType,
     FieldTypesValue, Full, Invite3pid, KeyBackupData, OneTimeKeysValue, OpenidToken,
     Protocol, PublicRoomsResponse, PushRule, PushRuleset, RoomKeyBackup, SyncFilter,
     UsageItem,
 };
+use matrix_client_server::{endpoints, types};
 use serde_json::Value;
 
 #[test]
@@ -881,7 +854,7 @@ fn ban_request_room_id() {
 #[test]
 fn ban_request_body() {
     round_trip::<
-        ban::RequestBody,
+        endpoints::ban::RequestBody,
     >(
         "ban::RequestBody",
         "{\"reason\":\"Telling unfunny jokes\",\"user_id\":\"@cheeky_monkey:matrix.org\"}",
@@ -906,7 +879,7 @@ fn ban_response_forbidden() {
 #[test]
 fn bind3_pid_request_body() {
     round_trip::<
-        bind3_pid::RequestBody,
+        endpoints::bind3_pid::RequestBody,
     >(
         "bind3_pid::RequestBody",
         "{\"id_server\":\"example.org\",\"id_access_token\":\"abc123_OpaqueString\",\"sid\":\"abc123987\",\"client_secret\":\"d0nt-T3ll\"}",
@@ -949,7 +922,7 @@ fn check_username_availability_request_username() {
 #[test]
 fn check_username_availability_response_ok() {
     round_trip::<
-        check_username_availability::ResponseBody,
+        endpoints::check_username_availability::ResponseBody,
     >("check_username_availability::Response::Ok", "{\"available\":true}");
 }
 
@@ -1041,7 +1014,7 @@ fn create_room_request_body_room_version() {
 #[test]
 fn create_room_request_body() {
     round_trip::<
-        create_room::RequestBody,
+        endpoints::create_room::RequestBody,
     >(
         "create_room::RequestBody",
         "{\"preset\":\"public_chat\",\"room_alias_name\":\"thepub\",\"name\":\"The Grand Duke Pub\",\"topic\":\"All about happy hour\",\"creation_content\":{\"m.federate\":false}}",
@@ -1051,7 +1024,7 @@ fn create_room_request_body() {
 #[test]
 fn create_room_response_ok() {
     round_trip::<
-        create_room::ResponseBody,
+        endpoints::create_room::ResponseBody,
     >("create_room::Response::Ok", "{\"room_id\":\"!sefiuhWgwghwWgh:example.com\"}");
 }
 
@@ -1063,7 +1036,7 @@ fn deactivate_account_request_body_id_server() {
 #[test]
 fn deactivate_account_id_server_unbind_result() {
     round_trip::<
-        deactivate_account::IdServerUnbindResult,
+        endpoints::deactivate_account::IdServerUnbindResult,
     >("deactivate_account::IdServerUnbindResult", "\"success\"");
 }
 
@@ -1097,7 +1070,7 @@ fn delete3pid_from_account_request_body_id_server() {
 #[test]
 fn delete3pid_from_account_medium() {
     round_trip::<
-        delete3pid_from_account::Medium,
+        endpoints::delete3pid_from_account::Medium,
     >("delete3pid_from_account::Medium", "\"email\"");
 }
 
@@ -1111,7 +1084,7 @@ fn delete3pid_from_account_request_body_address() {
 #[test]
 fn delete3pid_from_account_id_server_unbind_result() {
     round_trip::<
-        delete3pid_from_account::IdServerUnbindResult,
+        endpoints::delete3pid_from_account::IdServerUnbindResult,
     >("delete3pid_from_account::IdServerUnbindResult", "\"success\"");
 }
 
@@ -1193,7 +1166,7 @@ fn delete_profile_field_response_forbidden() {
 #[test]
 fn delete_push_rule_request_kind() {
     round_trip::<
-        delete_push_rule::Kind,
+        endpoints::delete_push_rule::Kind,
     >("delete_push_rule::Request.kind", "\"content\"");
 }
 
@@ -1371,7 +1344,7 @@ fn forget_room_response_bad_request() {
 #[test]
 fn generate_login_token_response_ok() {
     round_trip::<
-        generate_login_token::ResponseBody,
+        endpoints::generate_login_token::ResponseBody,
     >(
         "generate_login_token::Response::Ok",
         "{\"login_token\":\"<opaque string>\",\"expires_in_ms\":120000}",
@@ -1381,7 +1354,7 @@ fn generate_login_token_response_ok() {
 #[test]
 fn get_account3_pi_ds_response_ok() {
     round_trip::<
-        get_account3_pi_ds::ResponseBody,
+        endpoints::get_account3_pi_ds::ResponseBody,
     >(
         "get_account3_pi_ds::Response::Ok",
         "{\"threepids\":[{\"medium\":\"email\",\"address\":\"monkey@banana.island\",\"validated_at\":1535176800000,\"added_at\":1535336848756}]}",
@@ -1501,7 +1474,7 @@ fn get_admin_lock_user_request_user_id() {
 #[test]
 fn get_admin_lock_user_response_ok() {
     round_trip::<
-        get_admin_lock_user::ResponseBody,
+        endpoints::get_admin_lock_user::ResponseBody,
     >("get_admin_lock_user::Response::Ok", "{\"locked\":true}");
 }
 
@@ -1550,7 +1523,7 @@ fn get_admin_suspend_user_response_body_suspended() {
 #[test]
 fn get_admin_suspend_user_response_ok() {
     round_trip::<
-        get_admin_suspend_user::ResponseBody,
+        endpoints::get_admin_suspend_user::ResponseBody,
     >("get_admin_suspend_user::Response::Ok", "{\"suspended\":true}");
 }
 
@@ -1587,7 +1560,7 @@ fn get_admin_suspend_user_response_not_found() {
 #[test]
 fn get_auth_metadata_response_body() {
     round_trip::<
-        get_auth_metadata::ResponseBody,
+        endpoints::get_auth_metadata::ResponseBody,
     >(
         "get_auth_metadata::ResponseBody",
         "{\"issuer\":\"https://account.example.com/\",\"authorization_endpoint\":\"https://account.example.com/oauth2/auth\",\"token_endpoint\":\"https://account.example.com/oauth2/token\",\"registration_endpoint\":\"https://account.example.com/oauth2/clients/register\",\"device_authorization_endpoint\":\"https://account.example.com/oauth2/device\",\"revocation_endpoint\":\"https://account.example.com/oauth2/revoke\",\"response_types_supported\":[\"code\"],\"grant_types_supported\":[\"authorization_code\",\"refresh_token\",\"urn:ietf:params:oauth:grant-type:device_code\"],\"response_modes_supported\":[\"query\",\"fragment\"],\"code_challenge_methods_supported\":[\"S256\"],\"account_management_uri\":\"https://account.example.com/manage\",\"account_management_actions_supported\":[\"org.matrix.profile\",\"org.matrix.devices_list\",\"org.matrix.device_view\",\"org.matrix.device_delete\",\"org.matrix.account_deactivate\",\"org.matrix.cross_signing_reset\"]}",
@@ -1647,7 +1620,7 @@ fn get_capabilities_account_moderation_capability_lock() {
 #[test]
 fn get_capabilities_response_ok() {
     round_trip::<
-        get_capabilities::ResponseBody,
+        endpoints::get_capabilities::ResponseBody,
     >(
         "get_capabilities::Response::Ok",
         "{\"capabilities\":{\"m.change_password\":{\"enabled\":false},\"m.room_versions\":{\"default\":\"1\",\"available\":{\"1\":\"stable\",\"2\":\"stable\",\"3\":\"unstable\",\"test-version\":\"unstable\"}},\"com.example.custom.ratelimit\":{\"max_requests_per_hour\":600}}}",
@@ -1657,14 +1630,14 @@ fn get_capabilities_response_ok() {
 #[test]
 fn get_config_response_ok() {
     round_trip::<
-        get_config::ResponseBody,
+        endpoints::get_config::ResponseBody,
     >("get_config::Response::Ok", "{\"m.upload.size\":50000000}");
 }
 
 #[test]
 fn get_config_authed_response_ok() {
     round_trip::<
-        get_config_authed::ResponseBody,
+        endpoints::get_config_authed::ResponseBody,
     >("get_config_authed::Response::Ok", "{\"m.upload.size\":50000000}");
 }
 
@@ -1920,7 +1893,7 @@ fn get_content_thumbnail_request_height() {
 #[test]
 fn get_content_thumbnail_request_method() {
     round_trip::<
-        get_content_thumbnail::Method,
+        endpoints::get_content_thumbnail::Method,
     >("get_content_thumbnail::Request.method", "\"scale\"");
 }
 
@@ -2021,7 +1994,7 @@ fn get_content_thumbnail_authed_request_height() {
 #[test]
 fn get_content_thumbnail_authed_request_method() {
     round_trip::<
-        get_content_thumbnail_authed::Method,
+        endpoints::get_content_thumbnail_authed::Method,
     >("get_content_thumbnail_authed::Request.method", "\"scale\"");
 }
 
@@ -2103,7 +2076,7 @@ fn get_device_response_ok() {
 #[test]
 fn get_devices_response_ok() {
     round_trip::<
-        get_devices::ResponseBody,
+        endpoints::get_devices::ResponseBody,
     >(
         "get_devices::Response::Ok",
         "{\"devices\":[{\"device_id\":\"QBUAZIFURK\",\"display_name\":\"android\",\"last_seen_ip\":\"1.2.3.4\",\"last_seen_ts\":1474491775024}]}",
@@ -2125,14 +2098,14 @@ fn get_event_by_timestamp_request_ts() {
 #[test]
 fn get_event_by_timestamp_request_dir() {
     round_trip::<
-        get_event_by_timestamp::Dir,
+        endpoints::get_event_by_timestamp::Dir,
     >("get_event_by_timestamp::Request.dir", "\"f\"");
 }
 
 #[test]
 fn get_event_by_timestamp_response_ok() {
     round_trip::<
-        get_event_by_timestamp::ResponseBody,
+        endpoints::get_event_by_timestamp::ResponseBody,
     >(
         "get_event_by_timestamp::Response::Ok",
         "{\"event_id\":\"$143273582443PhrSn:example.org\",\"origin_server_ts\":1432735824653}",
@@ -2176,7 +2149,7 @@ fn get_event_context_request_filter() {
 #[test]
 fn get_event_context_response_ok() {
     round_trip::<
-        get_event_context::ResponseBody,
+        endpoints::get_event_context::ResponseBody,
     >(
         "get_event_context::Response::Ok",
         "{\"end\":\"t29-57_2_0_2\",\"events_after\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"event\":{\"content\":{\"body\":\"filename.jpg\",\"info\":{\"h\":398,\"w\":394,\"mimetype\":\"image/jpeg\",\"size\":31037,\"is_animated\":false},\"url\":\"mxc://example.org/JWEIFJgwEIhweiWJE\",\"msgtype\":\"m.image\"},\"type\":\"m.room.message\",\"event_id\":\"$f3h4d129462ha:example.com\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},\"events_before\":[{\"content\":{\"body\":\"something-important.doc\",\"filename\":\"something-important.doc\",\"info\":{\"mimetype\":\"application/msword\",\"size\":46144},\"msgtype\":\"m.file\",\"url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"start\":\"t27-54_2_0_2\",\"state\":[{\"content\":{\"room_version\":\"11\",\"m.federate\":true,\"predecessor\":{\"event_id\":\"$something:example.org\",\"room_id\":\"!oldroom:example.org\"}},\"type\":\"m.room.create\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"}]}",
@@ -2196,7 +2169,7 @@ fn get_events_request_timeout() {
 #[test]
 fn get_events_response_ok() {
     round_trip::<
-        get_events::ResponseBody,
+        endpoints::get_events::ResponseBody,
     >(
         "get_events::Response::Ok",
         "{\"start\":\"s3456_9_0\",\"end\":\"s3457_9_0\",\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}]}",
@@ -2233,7 +2206,7 @@ fn get_joined_members_by_room_request_room_id() {
 #[test]
 fn get_joined_members_by_room_response_ok() {
     round_trip::<
-        get_joined_members_by_room::ResponseBody,
+        endpoints::get_joined_members_by_room::ResponseBody,
     >(
         "get_joined_members_by_room::Response::Ok",
         "{\"joined\":{\"@bar:example.com\":{\"display_name\":\"Bar\",\"avatar_url\":\"mxc://riot.ovh/printErCATzZijQsSDWorRaK\"}}}",
@@ -2243,7 +2216,7 @@ fn get_joined_members_by_room_response_ok() {
 #[test]
 fn get_joined_rooms_response_ok() {
     round_trip::<
-        get_joined_rooms::ResponseBody,
+        endpoints::get_joined_rooms::ResponseBody,
     >("get_joined_rooms::Response::Ok", "{\"joined_rooms\":[\"!foo:example.com\"]}");
 }
 
@@ -2285,7 +2258,7 @@ fn get_local_aliases_request_room_id() {
 #[test]
 fn get_local_aliases_response_ok() {
     round_trip::<
-        get_local_aliases::ResponseBody,
+        endpoints::get_local_aliases::ResponseBody,
     >(
         "get_local_aliases::Response::Ok",
         "{\"aliases\":[\"#somewhere:example.com\",\"#another:example.com\",\"#hat_trick:example.com\"]}",
@@ -2315,7 +2288,7 @@ fn get_local_aliases_response_forbidden() {
 #[test]
 fn get_login_flows_response_ok() {
     round_trip::<
-        get_login_flows::ResponseBody,
+        endpoints::get_login_flows::ResponseBody,
     >(
         "get_login_flows::Response::Ok",
         "{\"flows\":[{\"type\":\"m.login.password\"},{\"type\":\"m.login.token\",\"get_login_token\":true}]}",
@@ -2349,7 +2322,7 @@ fn get_members_by_room_request_at() {
 #[test]
 fn get_members_by_room_request_membership() {
     round_trip::<
-        get_members_by_room::Membership,
+        endpoints::get_members_by_room::Membership,
     >("get_members_by_room::Request.membership", "\"join\"");
 }
 
@@ -2363,7 +2336,7 @@ fn get_members_by_room_request_not_membership() {
 #[test]
 fn get_members_by_room_response_ok() {
     round_trip::<
-        get_members_by_room::ResponseBody,
+        endpoints::get_members_by_room::ResponseBody,
     >(
         "get_members_by_room::Response::Ok",
         "{\"chunk\":[{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"}]}",
@@ -2427,7 +2400,7 @@ fn get_notifications_request_only() {
 #[test]
 fn get_notifications_response_ok() {
     still_wrong::<
-        get_notifications::ResponseBody,
+        endpoints::get_notifications::ResponseBody,
     >(
         "get_notifications::Response::Ok",
         "{\"next_token\":\"abcdef\",\"notifications\":[{\"actions\":[\"notify\"],\"profile_tag\":\"hcbvkzxhcvb\",\"read\":true,\"room_id\":\"!abcdefg:example.com\",\"ts\":1475508881945,\"event\":{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}}]}",
@@ -2494,7 +2467,7 @@ fn get_presence_request_user_id() {
 #[test]
 fn get_presence_response_ok() {
     round_trip::<
-        get_presence::ResponseBody,
+        endpoints::get_presence::ResponseBody,
     >(
         "get_presence::Response::Ok",
         "{\"presence\":\"unavailable\",\"last_active_ago\":420845}",
@@ -2563,7 +2536,9 @@ fn get_protocols_response_ok() {
 
 #[test]
 fn get_push_rule_request_kind() {
-    round_trip::<get_push_rule::Kind>("get_push_rule::Request.kind", "\"content\"");
+    round_trip::<
+        endpoints::get_push_rule::Kind,
+    >("get_push_rule::Request.kind", "\"content\"");
 }
 
 #[test]
@@ -2594,7 +2569,7 @@ fn get_push_rule_response_not_found() {
 #[test]
 fn get_push_rule_actions_request_kind() {
     round_trip::<
-        get_push_rule_actions::Kind,
+        endpoints::get_push_rule_actions::Kind,
     >("get_push_rule_actions::Request.kind", "\"content\"");
 }
 
@@ -2606,7 +2581,7 @@ fn get_push_rule_actions_request_rule_id() {
 #[test]
 fn get_push_rule_actions_response_ok() {
     round_trip::<
-        get_push_rule_actions::ResponseBody,
+        endpoints::get_push_rule_actions::ResponseBody,
     >(
         "get_push_rule_actions::Response::Ok",
         "{\"actions\":[\"notify\",{\"set_tweak\":\"sound\",\"value\":\"bing\"}]}",
@@ -2626,7 +2601,7 @@ fn get_push_rule_actions_response_not_found() {
 #[test]
 fn get_pushers_response_ok() {
     round_trip::<
-        get_pushers::ResponseBody,
+        endpoints::get_pushers::ResponseBody,
     >(
         "get_pushers::Response::Ok",
         "{\"pushers\":[{\"pushkey\":\"Xp/MzCt8/9DcSNE9cuiaoT5Ac55job3TdLSSmtmYl4A=\",\"kind\":\"http\",\"app_id\":\"face.mcapp.appy.prod\",\"app_display_name\":\"Appy McAppface\",\"device_display_name\":\"Alice's Phone\",\"profile_tag\":\"xyz\",\"lang\":\"en-US\",\"data\":{\"url\":\"https://example.com/_matrix/push/v1/notify\"}}]}",
@@ -2663,7 +2638,7 @@ fn get_relating_events_request_limit() {
 #[test]
 fn get_relating_events_response_ok() {
     round_trip::<
-        get_relating_events::ResponseBody,
+        endpoints::get_relating_events::ResponseBody,
     >(
         "get_relating_events::Response::Ok",
         "{\"chunk\":[{\"content\":{\"m.relates_to\":{\"rel_type\":\"org.example.my_relation\",\"event_id\":\"$asfDuShaf7Gafaw\"}},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"page2_token\",\"prev_batch\":\"page1_token\"}",
@@ -2729,7 +2704,7 @@ fn get_relating_events_with_rel_type_request_limit() {
 #[test]
 fn get_relating_events_with_rel_type_response_ok() {
     round_trip::<
-        get_relating_events_with_rel_type::ResponseBody,
+        endpoints::get_relating_events_with_rel_type::ResponseBody,
     >(
         "get_relating_events_with_rel_type::Response::Ok",
         "{\"chunk\":[{\"content\":{\"m.relates_to\":{\"rel_type\":\"org.example.my_relation\",\"event_id\":\"$asfDuShaf7Gafaw\"}},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"page2_token\",\"prev_batch\":\"page1_token\"}",
@@ -2813,7 +2788,7 @@ fn get_relating_events_with_rel_type_and_event_type_request_limit() {
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_response_ok() {
     round_trip::<
-        get_relating_events_with_rel_type_and_event_type::ResponseBody,
+        endpoints::get_relating_events_with_rel_type_and_event_type::ResponseBody,
     >(
         "get_relating_events_with_rel_type_and_event_type::Response::Ok",
         "{\"chunk\":[{\"content\":{\"m.relates_to\":{\"rel_type\":\"org.example.my_relation\",\"event_id\":\"$asfDuShaf7Gafaw\"}},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:matrix.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"page2_token\",\"prev_batch\":\"page1_token\"}",
@@ -2844,7 +2819,9 @@ fn get_room_events_request_from() {
 
 #[test]
 fn get_room_events_request_dir() {
-    round_trip::<get_room_events::Dir>("get_room_events::Request.dir", "\"b\"");
+    round_trip::<
+        endpoints::get_room_events::Dir,
+    >("get_room_events::Request.dir", "\"b\"");
 }
 
 #[test]
@@ -2862,7 +2839,7 @@ fn get_room_events_request_filter() {
 #[test]
 fn get_room_events_response_ok() {
     round_trip::<
-        get_room_events::ResponseBody,
+        endpoints::get_room_events::ResponseBody,
     >(
         "get_room_events::Response::Ok",
         "{\"start\":\"t47429-4392820_219380_26003_2265\",\"end\":\"t47409-4357353_219380_26003_2265\",\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},{\"content\":{\"name\":\"The room name\"},\"type\":\"m.room.name\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"body\":\"Gangnam Style\",\"url\":\"mxc://example.org/a526eYUSFFxlgbQYZmo442\",\"info\":{\"thumbnail_url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\",\"thumbnail_info\":{\"mimetype\":\"image/jpeg\",\"size\":46144,\"w\":300,\"h\":300},\"w\":480,\"h\":320,\"duration\":2140786,\"size\":1563685,\"mimetype\":\"video/mp4\"},\"msgtype\":\"m.video\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!636q39766251:example.com\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}]}",
@@ -2879,7 +2856,7 @@ fn get_room_id_by_alias_request_room_alias() {
 #[test]
 fn get_room_id_by_alias_response_ok() {
     round_trip::<
-        get_room_id_by_alias::ResponseBody,
+        endpoints::get_room_id_by_alias::ResponseBody,
     >(
         "get_room_id_by_alias::Response::Ok",
         "{\"room_id\":\"!abnjk1jdasj98:capuchins.com\",\"servers\":[\"capuchins.com\",\"matrix.org\",\"another.com\"]}",
@@ -2990,7 +2967,7 @@ fn get_room_keys_version_request_version() {
 #[test]
 fn get_room_keys_version_algorithm() {
     round_trip::<
-        get_room_keys_version::Algorithm,
+        endpoints::get_room_keys_version::Algorithm,
     >("get_room_keys_version::Algorithm", "\"m.megolm_backup.v1.curve25519-aes-sha2\"");
 }
 
@@ -3034,7 +3011,7 @@ fn get_room_keys_version_response_not_found() {
 #[test]
 fn get_room_keys_version_current_algorithm() {
     round_trip::<
-        get_room_keys_version_current::Algorithm,
+        endpoints::get_room_keys_version_current::Algorithm,
     >(
         "get_room_keys_version_current::Algorithm",
         "\"m.megolm_backup.v1.curve25519-aes-sha2\"",
@@ -3117,14 +3094,14 @@ fn get_room_state_with_key_request_state_key() {
 #[test]
 fn get_room_state_with_key_request_format() {
     round_trip::<
-        get_room_state_with_key::Format,
+        endpoints::get_room_state_with_key::Format,
     >("get_room_state_with_key::Request.format", "\"event\"");
 }
 
 #[test]
 fn get_room_state_with_key_response_ok() {
     round_trip::<
-        get_room_state_with_key::ResponseBody,
+        endpoints::get_room_state_with_key::ResponseBody,
     >("get_room_state_with_key::Response::Ok", "{\"name\":\"Example room name\"}");
 }
 
@@ -3228,7 +3205,7 @@ fn get_room_tags_request_room_id() {
 #[test]
 fn get_room_tags_response_ok() {
     round_trip::<
-        get_room_tags::ResponseBody,
+        endpoints::get_room_tags::ResponseBody,
     >(
         "get_room_tags::Response::Ok",
         "{\"tags\":{\"m.favourite\":{\"order\":0.1},\"u.Work\":{\"order\":0.7},\"u.Customers\":{}}}",
@@ -3245,7 +3222,7 @@ fn get_room_visibility_on_directory_request_room_id() {
 #[test]
 fn get_room_visibility_on_directory_response_ok() {
     round_trip::<
-        get_room_visibility_on_directory::ResponseBody,
+        endpoints::get_room_visibility_on_directory::ResponseBody,
     >("get_room_visibility_on_directory::Response::Ok", "{\"visibility\":\"public\"}");
 }
 
@@ -3342,7 +3319,7 @@ fn get_space_hierarchy_room_summary_join_rule() {
 #[test]
 fn get_space_hierarchy_response_ok() {
     round_trip::<
-        get_space_hierarchy::ResponseBody,
+        endpoints::get_space_hierarchy::ResponseBody,
     >(
         "get_space_hierarchy::Response::Ok",
         "{\"rooms\":[{\"room_id\":\"!space:example.org\",\"avatar_url\":\"mxc://example.org/abcdef\",\"guest_can_join\":false,\"name\":\"The First Space\",\"topic\":\"No other spaces were created first, ever\",\"world_readable\":true,\"join_rule\":\"public\",\"room_type\":\"m.space\",\"num_joined_members\":42,\"canonical_alias\":\"#general:example.org\",\"children_state\":[{\"type\":\"m.space.child\",\"state_key\":\"!a:example.org\",\"content\":{\"via\":[\"example.org\"]},\"sender\":\"@alice:example.org\",\"origin_server_ts\":1629413349153}]}],\"next_batch\":\"next_batch_token\"}",
@@ -3392,7 +3369,7 @@ fn get_thread_roots_request_from() {
 #[test]
 fn get_thread_roots_response_ok() {
     round_trip::<
-        get_thread_roots::ResponseBody,
+        endpoints::get_thread_roots::ResponseBody,
     >(
         "get_thread_roots::Response::Ok",
         "{\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!jEsUZKDJdhlrceRyVU:example.org\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"next_batch\":\"next_batch_token\"}",
@@ -3422,7 +3399,7 @@ fn get_thread_roots_response_forbidden() {
 #[test]
 fn get_token_owner_response_ok() {
     round_trip::<
-        get_token_owner::ResponseBody,
+        endpoints::get_token_owner::ResponseBody,
     >(
         "get_token_owner::Response::Ok",
         "{\"user_id\":\"@joe:example.org\",\"device_id\":\"ABC1234\"}",
@@ -3452,7 +3429,7 @@ fn get_token_owner_response_forbidden() {
 #[test]
 fn get_turn_server_response_ok() {
     round_trip::<
-        get_turn_server::ResponseBody,
+        endpoints::get_turn_server::ResponseBody,
     >(
         "get_turn_server::Response::Ok",
         "{\"username\":\"1443779631:@user:example.com\",\"password\":\"JlKfBy1QwLrO20385QyAtEyIv0=\",\"uris\":[\"turn:turn.example.com:3478?transport=udp\",\"turn:10.20.30.40:3478?transport=tcp\",\"turns:10.20.30.40:443?transport=tcp\"],\"ttl\":86400}",
@@ -3472,7 +3449,7 @@ fn get_url_preview_request_ts() {
 #[test]
 fn get_url_preview_response_ok() {
     round_trip::<
-        get_url_preview::ResponseBody,
+        endpoints::get_url_preview::ResponseBody,
     >(
         "get_url_preview::Response::Ok",
         "{\"og:title\":\"Matrix Blog Post\",\"og:description\":\"This is a really cool blog post from matrix.org\",\"og:image\":\"mxc://example.com/ascERGshawAWawugaAcauga\",\"og:image:type\":\"image/png\",\"og:image:height\":48,\"og:image:width\":48,\"matrix:image:size\":102400}",
@@ -3494,7 +3471,7 @@ fn get_url_preview_authed_request_ts() {
 #[test]
 fn get_url_preview_authed_response_ok() {
     round_trip::<
-        get_url_preview_authed::ResponseBody,
+        endpoints::get_url_preview_authed::ResponseBody,
     >(
         "get_url_preview_authed::Response::Ok",
         "{\"og:title\":\"Matrix Blog Post\",\"og:description\":\"This is a really cool blog post from matrix.org\",\"og:image\":\"mxc://example.com/ascERGshawAWawugaAcauga\",\"og:image:type\":\"image/png\",\"og:image:height\":48,\"og:image:width\":48,\"matrix:image:size\":102400}",
@@ -3509,7 +3486,7 @@ fn get_user_profile_request_user_id() {
 #[test]
 fn get_user_profile_response_ok() {
     round_trip::<
-        get_user_profile::ResponseBody,
+        endpoints::get_user_profile::ResponseBody,
     >(
         "get_user_profile::Response::Ok",
         "{\"avatar_url\":\"mxc://matrix.org/SDGdghriugerRg\",\"displayname\":\"Alice Margatroid\",\"m.tz\":\"Europe/London\",\"m.example_field\":\"custom_value\"}",
@@ -3539,7 +3516,7 @@ fn get_user_profile_response_not_found() {
 #[test]
 fn get_versions_response_ok() {
     round_trip::<
-        get_versions::ResponseBody,
+        endpoints::get_versions::ResponseBody,
     >(
         "get_versions::Response::Ok",
         "{\"versions\":[\"r0.0.1\",\"v1.1\"],\"unstable_features\":{\"org.example.my_feature\":true}}",
@@ -3549,7 +3526,7 @@ fn get_versions_response_ok() {
 #[test]
 fn get_wellknown_policy_response_ok() {
     round_trip::<
-        get_wellknown_policy::ResponseBody,
+        endpoints::get_wellknown_policy::ResponseBody,
     >(
         "get_wellknown_policy::Response::Ok",
         "{\"public_keys\":{\"ed25519\":\"6yhHGKhCiXTSEN2ksjV7kX_N6rBQZ3Xb-M7LlC6NS-s\"}}",
@@ -3579,7 +3556,7 @@ fn get_wellknown_support_response_body_support_page() {
 #[test]
 fn get_wellknown_support_response_ok() {
     round_trip::<
-        get_wellknown_support::ResponseBody,
+        endpoints::get_wellknown_support::ResponseBody,
     >(
         "get_wellknown_support::Response::Ok",
         "{\"contacts\":[{\"matrix_id\":\"@admin:example.org\",\"email_address\":\"admin@example.org\",\"role\":\"m.role.admin\"},{\"email_address\":\"security@example.org\",\"role\":\"m.role.security\"}],\"support_page\":\"https://example.org/support.html\"}",
@@ -3594,7 +3571,7 @@ fn get_who_is_request_user_id() {
 #[test]
 fn get_who_is_response_ok() {
     round_trip::<
-        get_who_is::ResponseBody,
+        endpoints::get_who_is::ResponseBody,
     >(
         "get_who_is::Response::Ok",
         "{\"user_id\":\"@peter:rabbit.rocks\",\"devices\":{\"teapot\":{\"sessions\":[{\"connections\":[{\"ip\":\"127.0.0.1\",\"last_seen\":1411996332123,\"user_agent\":\"curl/7.31.0-DEV\"},{\"ip\":\"10.0.0.2\",\"last_seen\":1411996332123,\"user_agent\":\"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/37.0.2062.120 Safari/537.36\"}]}]}}}",
@@ -3614,7 +3591,7 @@ fn initial_sync_request_archived() {
 #[test]
 fn initial_sync_response_ok() {
     still_wrong::<
-        initial_sync::ResponseBody,
+        endpoints::initial_sync::ResponseBody,
     >(
         "initial_sync::Response::Ok",
         "{\"end\":\"s3456_9_0\",\"presence\":[{\"content\":{\"avatar_url\":\"mxc://localhost/wefuiwegh8742w\",\"last_active_ago\":2478593,\"presence\":\"online\",\"currently_active\":false,\"status_msg\":\"Making cupcakes\"},\"type\":\"m.presence\",\"sender\":\"@example:localhost\"}],\"account_data\":[{\"type\":\"org.example.custom.config\",\"content\":{\"custom_config_key\":\"custom_config_value\"}}],\"rooms\":[{\"membership\":\"join\",\"messages\":{\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},{\"content\":{\"body\":\"Gangnam Style\",\"url\":\"mxc://example.org/a526eYUSFFxlgbQYZmo442\",\"info\":{\"thumbnail_url\":\"mxc://example.org/FHyPlCeYUSFFxlgbQYZmoEoe\",\"thumbnail_info\":{\"mimetype\":\"image/jpeg\",\"size\":46144,\"w\":300,\"h\":300},\"w\":480,\"h\":320,\"duration\":2140786,\"size\":1563685,\"mimetype\":\"video/mp4\"},\"msgtype\":\"m.video\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"end\":\"s3456_9_0\",\"start\":\"t44-3453_9_0\"},\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"state\":[{\"content\":{\"join_rule\":\"public\"},\"type\":\"m.room.join_rules\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"membership\":\"join\",\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"reason\":\"Looking for support\"},\"type\":\"m.room.member\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@alice:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"@alice:example.org\"},{\"content\":{\"room_version\":\"11\",\"m.federate\":true,\"predecessor\":{\"event_id\":\"$something:example.org\",\"room_id\":\"!oldroom:example.org\"}},\"type\":\"m.room.create\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"},{\"content\":{\"ban\":50,\"events\":{\"m.room.name\":100,\"m.room.power_levels\":100},\"events_default\":0,\"invite\":50,\"kick\":50,\"redact\":50,\"state_default\":50,\"users\":{\"@example:localhost\":100},\"users_default\":0,\"notifications\":{\"room\":20}},\"type\":\"m.room.power_levels\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!TmaZBKYIFrIPVGoUYp:localhost\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"},\"state_key\":\"\"}],\"visibility\":\"private\",\"account_data\":[{\"type\":\"m.tag\",\"content\":{\"tags\":{\"work\":{\"order\":1}}}},{\"type\":\"org.example.custom.room.config\",\"content\":{\"custom_config_key\":\"custom_config_value\"}}]}]}",
@@ -3652,7 +3629,7 @@ fn invite_user_request_room_id() {
 #[test]
 fn invite_user_request_body() {
     round_trip::<
-        invite_user::RequestBody,
+        endpoints::invite_user::RequestBody,
     >(
         "invite_user::RequestBody",
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"reason\":\"Welcome to the team!\"}",
@@ -3679,7 +3656,7 @@ fn invite_user_response_forbidden() {
 #[test]
 fn is_push_rule_enabled_request_kind() {
     round_trip::<
-        is_push_rule_enabled::Kind,
+        endpoints::is_push_rule_enabled::Kind,
     >("is_push_rule_enabled::Request.kind", "\"content\"");
 }
 
@@ -3691,7 +3668,7 @@ fn is_push_rule_enabled_request_rule_id() {
 #[test]
 fn is_push_rule_enabled_response_ok() {
     round_trip::<
-        is_push_rule_enabled::ResponseBody,
+        endpoints::is_push_rule_enabled::ResponseBody,
     >("is_push_rule_enabled::Response::Ok", "{\"enabled\":true}");
 }
 
@@ -3725,7 +3702,7 @@ fn join_room_request_body_reason() {
 #[test]
 fn join_room_response_ok() {
     round_trip::<
-        join_room::ResponseBody,
+        endpoints::join_room::ResponseBody,
     >("join_room::Response::Ok", "{\"room_id\":\"!d41d8cd:matrix.org\"}");
 }
 
@@ -3754,7 +3731,7 @@ fn join_room_by_id_request_body_reason() {
 #[test]
 fn join_room_by_id_response_ok() {
     round_trip::<
-        join_room_by_id::ResponseBody,
+        endpoints::join_room_by_id::ResponseBody,
     >("join_room_by_id::Response::Ok", "{\"room_id\":\"!d41d8cd:matrix.org\"}");
 }
 
@@ -3776,7 +3753,7 @@ fn kick_request_room_id() {
 #[test]
 fn kick_request_body() {
     round_trip::<
-        kick::RequestBody,
+        endpoints::kick::RequestBody,
     >(
         "kick::RequestBody",
         "{\"reason\":\"Telling unfunny jokes\",\"user_id\":\"@cheeky_monkey:matrix.org\"}",
@@ -3818,7 +3795,7 @@ fn knock_room_request_body_reason() {
 #[test]
 fn knock_room_response_ok() {
     round_trip::<
-        knock_room::ResponseBody,
+        endpoints::knock_room::ResponseBody,
     >("knock_room::Response::Ok", "{\"room_id\":\"!d41d8cd:matrix.org\"}");
 }
 
@@ -3850,7 +3827,7 @@ fn leave_room_request_room_id() {
 #[test]
 fn leave_room_request_body() {
     round_trip::<
-        leave_room::RequestBody,
+        endpoints::leave_room::RequestBody,
     >(
         "leave_room::RequestBody",
         "{\"reason\":\"Saying farewell - thanks for the support!\"}",
@@ -3867,7 +3844,7 @@ fn leave_room_response_ok() {
 #[test]
 fn login_request_body() {
     round_trip::<
-        login::RequestBody,
+        endpoints::login::RequestBody,
     >(
         "login::RequestBody",
         "{\"type\":\"m.login.password\",\"identifier\":{\"type\":\"m.id.user\",\"user\":\"cheeky_monkey\"},\"password\":\"ilovebananas\",\"initial_device_display_name\":\"Jungle Phone\"}",
@@ -3877,7 +3854,7 @@ fn login_request_body() {
 #[test]
 fn login_response_ok() {
     round_trip::<
-        login::ResponseBody,
+        endpoints::login::ResponseBody,
     >(
         "login::Response::Ok",
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"access_token\":\"abc123\",\"refresh_token\":\"def456\",\"expires_in_ms\":60000,\"device_id\":\"GHTYAJCE\",\"well_known\":{\"m.homeserver\":{\"base_url\":\"https://example.org\"},\"m.identity_server\":{\"base_url\":\"https://id.example.org\"}}}",
@@ -3921,7 +3898,7 @@ fn peek_events_request_room_id() {
 #[test]
 fn peek_events_response_ok() {
     round_trip::<
-        peek_events::ResponseBody,
+        endpoints::peek_events::ResponseBody,
     >(
         "peek_events::Response::Ok",
         "{\"start\":\"s3456_9_0\",\"end\":\"s3457_9_0\",\"chunk\":[{\"content\":{\"body\":\"This is an example text message\",\"msgtype\":\"m.text\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\"},\"type\":\"m.room.message\",\"event_id\":\"$143273582443PhrSn:example.org\",\"room_id\":\"!somewhere:over.the.rainbow\",\"sender\":\"@example:example.org\",\"origin_server_ts\":1432735824653,\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}]}",
@@ -3946,7 +3923,7 @@ fn ping_appservice_request_body_transaction_id() {
 #[test]
 fn ping_appservice_response_ok() {
     round_trip::<
-        ping_appservice::ResponseBody,
+        endpoints::ping_appservice::ResponseBody,
     >("ping_appservice::Response::Ok", "{\"duration_ms\":123}");
 }
 
@@ -3990,7 +3967,7 @@ fn ping_appservice_error_body() {
 #[test]
 fn ping_appservice_response_bad_gateway() {
     round_trip::<
-        ping_appservice::Error,
+        endpoints::ping_appservice::Error,
     >(
         "ping_appservice::Response::BadGateway",
         "{\"errcode\":\"M_BAD_STATUS\",\"error\":\"Ping returned status 401\",\"status\":401,\"body\":\"{\\\"errcode\\\": \\\"M_UNKNOWN_TOKEN\\\"}\"}",
@@ -4010,7 +3987,7 @@ fn ping_appservice_response_gateway_timeout() {
 #[test]
 fn post3_pi_ds_request_body() {
     round_trip::<
-        post3_pi_ds::RequestBody,
+        endpoints::post3_pi_ds::RequestBody,
     >(
         "post3_pi_ds::RequestBody",
         "{\"three_pid_creds\":{\"id_server\":\"matrix.org\",\"id_access_token\":\"abc123_OpaqueString\",\"sid\":\"abc123987\",\"client_secret\":\"d0nt-T3ll\"}}",
@@ -4030,7 +4007,7 @@ fn post3_pi_ds_response_body_submit_url() {
 #[test]
 fn post3_pi_ds_response_ok() {
     round_trip::<
-        post3_pi_ds::ResponseBody,
+        endpoints::post3_pi_ds::ResponseBody,
     >(
         "post3_pi_ds::Response::Ok",
         "{\"submit_url\":\"https://example.org/path/to/submitToken\"}",
@@ -4060,7 +4037,7 @@ fn post_pusher_pusher_data_url() {
 #[test]
 fn post_pusher_request_body() {
     round_trip::<
-        post_pusher::RequestBody,
+        endpoints::post_pusher::RequestBody,
     >(
         "post_pusher::RequestBody",
         "{\"lang\":\"en\",\"kind\":\"http\",\"app_display_name\":\"Mat Rix\",\"device_display_name\":\"iPhone 9\",\"profile_tag\":\"xxyyzz\",\"app_id\":\"com.example.app.ios\",\"pushkey\":\"APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ-hQMRKRrZuJAEcl7B338qju59zJMjw2DELjzEvxwYv7hH5Ynpc1ODQ0aT4U4OFEeco8ohsN5PjL1iC2dNtk2BAokeMCg2ZXKqpc8FXKmhX94kIxQ\",\"data\":{\"url\":\"https://push-gateway.location.here/_matrix/push/v1/notify\",\"format\":\"event_id_only\"},\"append\":false}",
@@ -4106,7 +4083,7 @@ fn post_receipt_request_event_id() {
 #[test]
 fn post_receipt_request_body() {
     round_trip::<
-        post_receipt::RequestBody,
+        endpoints::post_receipt::RequestBody,
     >("post_receipt::RequestBody", "{\"thread_id\":\"main\"}");
 }
 
@@ -4130,7 +4107,7 @@ fn post_receipt_response_bad_request() {
 #[test]
 fn post_room_keys_version_algorithm() {
     round_trip::<
-        post_room_keys_version::Algorithm,
+        endpoints::post_room_keys_version::Algorithm,
     >("post_room_keys_version::Algorithm", "\"m.megolm_backup.v1.curve25519-aes-sha2\"");
 }
 
@@ -4253,7 +4230,7 @@ fn put_room_keys_version_request_version() {
 #[test]
 fn put_room_keys_version_algorithm() {
     round_trip::<
-        put_room_keys_version::Algorithm,
+        endpoints::put_room_keys_version::Algorithm,
     >("put_room_keys_version::Algorithm", "\"m.megolm_backup.v1.curve25519-aes-sha2\"");
 }
 
@@ -4444,7 +4421,7 @@ fn query_public_rooms_request_body_third_party_instance_id() {
 #[test]
 fn query_public_rooms_request_body() {
     round_trip::<
-        query_public_rooms::RequestBody,
+        endpoints::query_public_rooms::RequestBody,
     >(
         "query_public_rooms::RequestBody",
         "{\"limit\":10,\"filter\":{\"generic_search_term\":\"foo\",\"room_types\":[null,\"m.space\"]},\"include_all_networks\":false,\"third_party_instance_id\":\"irc-freenode\"}",
@@ -4495,28 +4472,28 @@ fn redact_event_request_txn_id() {
 #[test]
 fn redact_event_request_body() {
     round_trip::<
-        redact_event::RequestBody,
+        endpoints::redact_event::RequestBody,
     >("redact_event::RequestBody", "{\"reason\":\"Indecent material\"}");
 }
 
 #[test]
 fn redact_event_response_ok() {
     round_trip::<
-        redact_event::ResponseBody,
+        endpoints::redact_event::ResponseBody,
     >("redact_event::Response::Ok", "{\"event_id\":\"$YUwQidLecu:example.com\"}");
 }
 
 #[test]
 fn refresh_request_body() {
     round_trip::<
-        refresh::RequestBody,
+        endpoints::refresh::RequestBody,
     >("refresh::RequestBody", "{\"refresh_token\":\"some_token\"}");
 }
 
 #[test]
 fn refresh_response_ok() {
     round_trip::<
-        refresh::ResponseBody,
+        endpoints::refresh::ResponseBody,
     >(
         "refresh::Response::Ok",
         "{\"access_token\":\"a_new_token\",\"expires_in_ms\":60000,\"refresh_token\":\"another_new_token\"}",
@@ -4535,7 +4512,7 @@ fn refresh_response_unauthorized() {
 
 #[test]
 fn register_request_kind() {
-    round_trip::<register::Kind>("register::Request.kind", "\"user\"");
+    round_trip::<endpoints::register::Kind>("register::Request.kind", "\"user\"");
 }
 
 #[test]
@@ -4568,7 +4545,7 @@ fn register_request_body_inhibit_login() {
 #[test]
 fn register_response_ok() {
     round_trip::<
-        register::ResponseBody,
+        endpoints::register::ResponseBody,
     >(
         "register::Response::Ok",
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"access_token\":\"abc123\",\"device_id\":\"GHTYAJCE\"}",
@@ -4603,7 +4580,7 @@ fn registration_token_validity_request_token() {
 #[test]
 fn registration_token_validity_response_ok() {
     round_trip::<
-        registration_token_validity::ResponseBody,
+        endpoints::registration_token_validity::ResponseBody,
     >("registration_token_validity::Response::Ok", "{\"valid\":true}");
 }
 
@@ -4632,7 +4609,7 @@ fn report_event_request_event_id() {
 #[test]
 fn report_event_request_body() {
     round_trip::<
-        report_event::RequestBody,
+        endpoints::report_event::RequestBody,
     >("report_event::RequestBody", "{\"reason\":\"this makes me sad\"}");
 }
 
@@ -4661,7 +4638,7 @@ fn report_room_request_room_id() {
 #[test]
 fn report_room_request_body() {
     round_trip::<
-        report_room::RequestBody,
+        endpoints::report_room::RequestBody,
     >("report_room::RequestBody", "{\"reason\":\"this makes me sad\"}");
 }
 
@@ -4690,7 +4667,7 @@ fn report_user_request_user_id() {
 #[test]
 fn report_user_request_body() {
     round_trip::<
-        report_user::RequestBody,
+        endpoints::report_user::RequestBody,
     >("report_user::RequestBody", "{\"reason\":\"this makes me sad\"}");
 }
 
@@ -4880,7 +4857,7 @@ fn search_request_next_batch() {
 #[test]
 fn search_request_body() {
     round_trip::<
-        search::RequestBody,
+        endpoints::search::RequestBody,
     >(
         "search::RequestBody",
         "{\"search_categories\":{\"room_events\":{\"keys\":[\"content.body\"],\"search_term\":\"martians and men\",\"order_by\":\"recent\",\"groupings\":{\"group_by\":[{\"key\":\"room_id\"}]}}}}",
@@ -4927,7 +4904,7 @@ fn search_user_directory_user_avatar_url() {
 #[test]
 fn search_user_directory_response_ok() {
     round_trip::<
-        search_user_directory::ResponseBody,
+        endpoints::search_user_directory::ResponseBody,
     >(
         "search_user_directory::Response::Ok",
         "{\"results\":[{\"user_id\":\"@foo:bar.com\",\"display_name\":\"Foo\",\"avatar_url\":\"mxc://bar.com/foo\"}],\"limited\":false}",
@@ -4961,7 +4938,7 @@ fn send_message_request_body() {
 #[test]
 fn send_message_response_ok() {
     round_trip::<
-        send_message::ResponseBody,
+        endpoints::send_message::ResponseBody,
     >("send_message::Response::Ok", "{\"event_id\":\"$YUwRidLecu:example.com\"}");
 }
 
@@ -5140,7 +5117,7 @@ fn set_admin_lock_user_request_body_locked() {
 #[test]
 fn set_admin_lock_user_request_body() {
     round_trip::<
-        set_admin_lock_user::RequestBody,
+        endpoints::set_admin_lock_user::RequestBody,
     >("set_admin_lock_user::RequestBody", "{\"locked\":true}");
 }
 
@@ -5152,7 +5129,7 @@ fn set_admin_lock_user_response_body_locked() {
 #[test]
 fn set_admin_lock_user_response_ok() {
     round_trip::<
-        set_admin_lock_user::ResponseBody,
+        endpoints::set_admin_lock_user::ResponseBody,
     >("set_admin_lock_user::Response::Ok", "{\"locked\":true}");
 }
 
@@ -5201,7 +5178,7 @@ fn set_admin_suspend_user_request_body_suspended() {
 #[test]
 fn set_admin_suspend_user_request_body() {
     round_trip::<
-        set_admin_suspend_user::RequestBody,
+        endpoints::set_admin_suspend_user::RequestBody,
     >("set_admin_suspend_user::RequestBody", "{\"suspended\":true}");
 }
 
@@ -5213,7 +5190,7 @@ fn set_admin_suspend_user_response_body_suspended() {
 #[test]
 fn set_admin_suspend_user_response_ok() {
     round_trip::<
-        set_admin_suspend_user::ResponseBody,
+        endpoints::set_admin_suspend_user::ResponseBody,
     >("set_admin_suspend_user::Response::Ok", "{\"suspended\":true}");
 }
 
@@ -5255,7 +5232,7 @@ fn set_presence_request_user_id() {
 #[test]
 fn set_presence_request_body() {
     round_trip::<
-        set_presence::RequestBody,
+        endpoints::set_presence::RequestBody,
     >(
         "set_presence::RequestBody",
         "{\"presence\":\"online\",\"status_msg\":\"I am here.\"}",
@@ -5325,7 +5302,9 @@ fn set_profile_field_response_forbidden() {
 
 #[test]
 fn set_push_rule_request_kind() {
-    round_trip::<set_push_rule::Kind>("set_push_rule::Request.kind", "\"content\"");
+    round_trip::<
+        endpoints::set_push_rule::Kind,
+    >("set_push_rule::Request.kind", "\"content\"");
 }
 
 #[test]
@@ -5346,7 +5325,7 @@ fn set_push_rule_request_after() {
 #[test]
 fn set_push_rule_request_body() {
     round_trip::<
-        set_push_rule::RequestBody,
+        endpoints::set_push_rule::RequestBody,
     >(
         "set_push_rule::RequestBody",
         "{\"pattern\":\"cake*lie\",\"actions\":[\"notify\"]}",
@@ -5383,7 +5362,7 @@ fn set_push_rule_response_not_found() {
 #[test]
 fn set_push_rule_actions_request_kind() {
     round_trip::<
-        set_push_rule_actions::Kind,
+        endpoints::set_push_rule_actions::Kind,
     >("set_push_rule_actions::Request.kind", "\"room\"");
 }
 
@@ -5397,7 +5376,7 @@ fn set_push_rule_actions_request_rule_id() {
 #[test]
 fn set_push_rule_actions_request_body() {
     round_trip::<
-        set_push_rule_actions::RequestBody,
+        endpoints::set_push_rule_actions::RequestBody,
     >(
         "set_push_rule_actions::RequestBody",
         "{\"actions\":[\"notify\",{\"set_tweak\":\"highlight\"}]}",
@@ -5424,7 +5403,7 @@ fn set_push_rule_actions_response_not_found() {
 #[test]
 fn set_push_rule_enabled_request_kind() {
     round_trip::<
-        set_push_rule_enabled::Kind,
+        endpoints::set_push_rule_enabled::Kind,
     >("set_push_rule_enabled::Request.kind", "\"content\"");
 }
 
@@ -5436,7 +5415,7 @@ fn set_push_rule_enabled_request_rule_id() {
 #[test]
 fn set_push_rule_enabled_request_body() {
     round_trip::<
-        set_push_rule_enabled::RequestBody,
+        endpoints::set_push_rule_enabled::RequestBody,
     >("set_push_rule_enabled::RequestBody", "{\"enabled\":true}");
 }
 
@@ -5493,7 +5472,7 @@ fn set_room_alias_request_room_alias() {
 #[test]
 fn set_room_alias_request_body() {
     round_trip::<
-        set_room_alias::RequestBody,
+        endpoints::set_room_alias::RequestBody,
     >("set_room_alias::RequestBody", "{\"room_id\":\"!abnjk1jdasj98:capuchins.com\"}");
 }
 
@@ -5558,7 +5537,7 @@ fn set_room_state_with_key_request_body() {
 #[test]
 fn set_room_state_with_key_response_ok() {
     round_trip::<
-        set_room_state_with_key::ResponseBody,
+        endpoints::set_room_state_with_key::ResponseBody,
     >(
         "set_room_state_with_key::Response::Ok",
         "{\"event_id\":\"$YUwRidLecu:example.com\"}",
@@ -5617,7 +5596,7 @@ fn set_room_visibility_on_directory_request_room_id() {
 #[test]
 fn set_room_visibility_on_directory_request_body() {
     round_trip::<
-        set_room_visibility_on_directory::RequestBody,
+        endpoints::set_room_visibility_on_directory::RequestBody,
     >("set_room_visibility_on_directory::RequestBody", "{\"visibility\":\"public\"}");
 }
 
@@ -5651,7 +5630,7 @@ fn set_typing_request_room_id() {
 #[test]
 fn set_typing_request_body() {
     round_trip::<
-        set_typing::RequestBody,
+        endpoints::set_typing::RequestBody,
     >("set_typing::RequestBody", "{\"typing\":true,\"timeout\":30000}");
 }
 
@@ -5695,7 +5674,7 @@ fn sync_request_use_state_after() {
 #[test]
 fn sync_response_ok() {
     still_wrong::<
-        sync::ResponseBody,
+        endpoints::sync::ResponseBody,
     >(
         "sync::Response::Ok",
         "{\"next_batch\":\"s72595_4483_1934\",\"presence\":{\"events\":[{\"content\":{\"avatar_url\":\"mxc://localhost/wefuiwegh8742w\",\"last_active_ago\":2478593,\"presence\":\"online\",\"currently_active\":false,\"status_msg\":\"Making cupcakes\"},\"type\":\"m.presence\",\"sender\":\"@example:localhost\"}]},\"account_data\":{\"events\":[{\"type\":\"org.example.custom.config\",\"content\":{\"custom_config_key\":\"custom_config_value\"}}]},\"rooms\":{\"join\":{\"!726s6s6q:example.com\":{\"summary\":{\"m.heroes\":[\"@alice:example.com\",\"@bob:example.com\"],\"m.joined_member_count\":2,\"m.invited_member_count\":0},\"state\":{\"events\":[{\"content\":{\"avatar_url\":\"mxc://example.org/SFHyPlCeYUSFFxlgbQYZmoEoe\",\"displayname\":\"Example user\",\"membership\":\"join\"},\"event_id\":\"$143273976499sgjks:example.org\",\"origin_server_ts\":1432735824653,\"sender\":\"@example:example.org\",\"state_key\":\"@example:example.org\",\"type\":\"m.room.member\",\"unsigned\":{\"age\":45603,\"membership\":\"join\"}}]},\"timeline\":{\"events\":[{\"content\":{\"avatar_url\":\"mxc://example.org/SEsfnsuifSDFSSEF\",\"displayname\":\"Alice Margatroid\",\"membership\":\"join\",\"reason\":\"Looking for support\"},\"event_id\":\"$143273582443PhrSn:example.org\",\"origin_server_ts\":1432735824653,\"sender\":\"@alice:example.org\",\"state_key\":\"@alice:example.org\",\"type\":\"m.room.member\",\"unsigned\":{\"age\":1234,\"membership\":\"join\"}},{\"content\":{\"body\":\"This is an example text message\",\"format\":\"org.matrix.custom.html\",\"formatted_body\":\"<b>This is an example text message</b>\",\"msgtype\":\"m.text\"},\"event_id\":\"$143273582443PhrSn:example.org\",\"origin_server_ts\":1432735824653,\"sender\":\"@example:example.org\",\"type\":\"m.room.message\",\"unsigned\":{\"age\":1234,\"membership\":\"join\"}}],\"limited\":true,\"prev_batch\":\"t34-23535_0_0\"},\"ephemeral\":{\"events\":[{\"content\":{\"user_ids\":[\"@alice:matrix.org\",\"@bob:example.com\"]},\"type\":\"m.typing\"},{\"content\":{\"$1435641916114394fHBLK:matrix.org\":{\"m.read\":{\"@erikj:jki.re\":{\"ts\":1436451550453}},\"m.read.private\":{\"@self:example.org\":{\"ts\":1661384801651}}}},\"type\":\"m.receipt\"}]},\"account_data\":{\"events\":[{\"content\":{\"tags\":{\"u.work\":{\"order\":0.9}}},\"type\":\"m.tag\"},{\"type\":\"org.example.custom.room.config\",\"content\":{\"custom_config_key\":\"custom_config_value\"}}]},\"unread_notifications\":{\"highlight_count\":1,\"notification_count\":5},\"unread_thread_notifications\":{\"$threadroot\":{\"highlight_count\":3,\"notification_count\":6}}}},\"invite\":{\"!696r7674:example.com\":{\"invite_state\":{\"events\":[{\"sender\":\"@alice:example.com\",\"type\":\"m.room.name\",\"state_key\":\"\",\"content\":{\"name\":\"My Room Name\"}},{\"sender\":\"@alice:example.com\",\"type\":\"m.room.member\",\"state_key\":\"@bob:example.com\",\"content\":{\"membership\":\"invite\"}}]}}},\"knock\":{\"!223asd456:example.com\":{\"knock_state\":{\"events\":[{\"sender\":\"@alice:example.com\",\"type\":\"m.room.name\",\"state_key\":\"\",\"content\":{\"name\":\"My Room Name\"}},{\"sender\":\"@bob:example.com\",\"type\":\"m.room.member\",\"state_key\":\"@bob:example.com\",\"content\":{\"membership\":\"knock\"}}]}}},\"leave\":{}}}",
@@ -5711,7 +5690,7 @@ fn unban_request_room_id() {
 #[test]
 fn unban_request_body() {
     round_trip::<
-        unban::RequestBody,
+        endpoints::unban::RequestBody,
     >(
         "unban::RequestBody",
         "{\"user_id\":\"@cheeky_monkey:matrix.org\",\"reason\":\"They've been banned long enough\"}",
@@ -5745,7 +5724,7 @@ fn unbind3pid_from_account_request_body_id_server() {
 #[test]
 fn unbind3pid_from_account_medium() {
     round_trip::<
-        unbind3pid_from_account::Medium,
+        endpoints::unbind3pid_from_account::Medium,
     >("unbind3pid_from_account::Medium", "\"email\"");
 }
 
@@ -5759,7 +5738,7 @@ fn unbind3pid_from_account_request_body_address() {
 #[test]
 fn unbind3pid_from_account_id_server_unbind_result() {
     round_trip::<
-        unbind3pid_from_account::IdServerUnbindResult,
+        endpoints::unbind3pid_from_account::IdServerUnbindResult,
     >("unbind3pid_from_account::IdServerUnbindResult", "\"success\"");
 }
 
@@ -5783,7 +5762,7 @@ fn update_appservice_room_directory_visibility_request_room_id() {
 #[test]
 fn update_appservice_room_directory_visibility_visibility() {
     round_trip::<
-        update_appservice_room_directory_visibility::Visibility,
+        endpoints::update_appservice_room_directory_visibility::Visibility,
     >("update_appservice_room_directory_visibility::Visibility", "\"public\"");
 }
 
@@ -5802,7 +5781,7 @@ fn update_device_request_device_id() {
 #[test]
 fn update_device_request_body() {
     round_trip::<
-        update_device::RequestBody,
+        endpoints::update_device::RequestBody,
     >("update_device::RequestBody", "{\"display_name\":\"My other phone\"}");
 }
 
@@ -5828,14 +5807,14 @@ fn upgrade_room_request_room_id() {
 #[test]
 fn upgrade_room_request_body() {
     round_trip::<
-        upgrade_room::RequestBody,
+        endpoints::upgrade_room::RequestBody,
     >("upgrade_room::RequestBody", "{\"new_version\":\"2\"}");
 }
 
 #[test]
 fn upgrade_room_response_ok() {
     round_trip::<
-        upgrade_room::ResponseBody,
+        endpoints::upgrade_room::ResponseBody,
     >("upgrade_room::Response::Ok", "{\"replacement_room\":\"!newroom:example.org\"}");
 }
 
@@ -5872,7 +5851,7 @@ fn upload_content_request_filename() {
 #[test]
 fn upload_content_response_ok() {
     round_trip::<
-        upload_content::ResponseBody,
+        endpoints::upload_content::ResponseBody,
     >(
         "upload_content::Response::Ok",
         "{\"content_uri\":\"mxc://example.com/AQwafuaFswefuhsfAFAgsw\"}",
@@ -5975,7 +5954,7 @@ fn upload_content_to_mxc_response_payload_too_large() {
 #[test]
 fn upload_cross_signing_keys_request_body() {
     round_trip::<
-        upload_cross_signing_keys::RequestBody,
+        endpoints::upload_cross_signing_keys::RequestBody,
     >(
         "upload_cross_signing_keys::RequestBody",
         "{\"auth\":{\"type\":\"example.type.foo\",\"session\":\"xxxxx\",\"example_credential\":\"verypoorsharedsecret\"},\"master_key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"master\"],\"keys\":{\"ed25519:base64+master+public+key\":\"base64+master+public+key\"}},\"self_signing_key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"self_signing\"],\"keys\":{\"ed25519:base64+self+signing+public+key\":\"base64+self+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+self+signing+key\"}}},\"user_signing_key\":{\"user_id\":\"@alice:example.com\",\"usage\":[\"user_signing\"],\"keys\":{\"ed25519:base64+user+signing+public+key\":\"base64+user+signing+master+public+key\"},\"signatures\":{\"@alice:example.com\":{\"ed25519:base64+master+public+key\":\"signature+of+user+signing+key\"}}}}",
@@ -6112,14 +6091,16 @@ fn types_event_format_keeps_an_unknown_value() {
 
 #[test]
 fn create_room_visibility_keeps_an_unknown_value() {
-    let value: create_room::Visibility = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::create_room::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < create_room::Visibility > ().is_err(),
+        "org.example.later".parse:: < endpoints::create_room::Visibility > ().is_err(),
         "a parameter stays strict"
     );
 }
@@ -6139,7 +6120,7 @@ fn create_room_preset_keeps_an_unknown_value() {
 
 #[test]
 fn deactivate_account_id_server_unbind_result_keeps_an_unknown_value() {
-    let value: deactivate_account::IdServerUnbindResult = serde_json::from_str(
+    let value: endpoints::deactivate_account::IdServerUnbindResult = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6148,14 +6129,14 @@ fn deactivate_account_id_server_unbind_result_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < deactivate_account::IdServerUnbindResult > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::deactivate_account::IdServerUnbindResult
+        > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn delete3pid_from_account_medium_keeps_an_unknown_value() {
-    let value: delete3pid_from_account::Medium = serde_json::from_str(
+    let value: endpoints::delete3pid_from_account::Medium = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6164,52 +6145,57 @@ fn delete3pid_from_account_medium_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < delete3pid_from_account::Medium > ().is_err(),
-        "a parameter stays strict"
-    );
-}
-
-#[test]
-fn delete3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
-    let value: delete3pid_from_account::IdServerUnbindResult = serde_json::from_str(
-            "\"org.example.later\"",
-        )
-        .expect("an unknown value decodes");
-    assert_eq!(value.as_str(), "org.example.later");
-    assert_eq!(
-        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
-    );
-    assert!(
-        "org.example.later".parse:: < delete3pid_from_account::IdServerUnbindResult > ()
+        "org.example.later".parse:: < endpoints::delete3pid_from_account::Medium > ()
         .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
-fn delete_push_rule_kind_keeps_an_unknown_value() {
-    let value: delete_push_rule::Kind = serde_json::from_str("\"org.example.later\"")
+fn delete3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
+    let value: endpoints::delete3pid_from_account::IdServerUnbindResult = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < delete_push_rule::Kind > ().is_err(),
+        "org.example.later".parse:: <
+        endpoints::delete3pid_from_account::IdServerUnbindResult > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+
+#[test]
+fn delete_push_rule_kind_keeps_an_unknown_value() {
+    let value: endpoints::delete_push_rule::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < endpoints::delete_push_rule::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_account3_pi_ds_medium_keeps_an_unknown_value() {
-    let value: get_account3_pi_ds::Medium = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::get_account3_pi_ds::Medium = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_account3_pi_ds::Medium > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::get_account3_pi_ds::Medium > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
@@ -6245,7 +6231,7 @@ fn get_capabilities_room_version_stability_keeps_an_unknown_value() {
 
 #[test]
 fn get_content_thumbnail_method_keeps_an_unknown_value() {
-    let value: get_content_thumbnail::Method = serde_json::from_str(
+    let value: endpoints::get_content_thumbnail::Method = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6254,62 +6240,14 @@ fn get_content_thumbnail_method_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_content_thumbnail::Method > ().is_err(),
-        "a parameter stays strict"
-    );
-}
-
-#[test]
-fn get_content_thumbnail_content_type_keeps_an_unknown_value() {
-    let value: get_content_thumbnail::ContentType = serde_json::from_str(
-            "\"org.example.later\"",
-        )
-        .expect("an unknown value decodes");
-    assert_eq!(value.as_str(), "org.example.later");
-    assert_eq!(
-        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
-    );
-    assert!(
-        "org.example.later".parse:: < get_content_thumbnail::ContentType > ().is_err(),
-        "a parameter stays strict"
-    );
-}
-
-#[test]
-fn get_content_thumbnail_authed_method_keeps_an_unknown_value() {
-    let value: get_content_thumbnail_authed::Method = serde_json::from_str(
-            "\"org.example.later\"",
-        )
-        .expect("an unknown value decodes");
-    assert_eq!(value.as_str(), "org.example.later");
-    assert_eq!(
-        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
-    );
-    assert!(
-        "org.example.later".parse:: < get_content_thumbnail_authed::Method > ().is_err(),
-        "a parameter stays strict"
-    );
-}
-
-#[test]
-fn get_content_thumbnail_authed_content_type_keeps_an_unknown_value() {
-    let value: get_content_thumbnail_authed::ContentType = serde_json::from_str(
-            "\"org.example.later\"",
-        )
-        .expect("an unknown value decodes");
-    assert_eq!(value.as_str(), "org.example.later");
-    assert_eq!(
-        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
-    );
-    assert!(
-        "org.example.later".parse:: < get_content_thumbnail_authed::ContentType > ()
+        "org.example.later".parse:: < endpoints::get_content_thumbnail::Method > ()
         .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
-fn get_event_by_timestamp_dir_keeps_an_unknown_value() {
-    let value: get_event_by_timestamp::Dir = serde_json::from_str(
+fn get_content_thumbnail_content_type_keeps_an_unknown_value() {
+    let value: endpoints::get_content_thumbnail::ContentType = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6318,14 +6256,47 @@ fn get_event_by_timestamp_dir_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_event_by_timestamp::Dir > ().is_err(),
+        "org.example.later".parse:: < endpoints::get_content_thumbnail::ContentType > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+
+#[test]
+fn get_content_thumbnail_authed_method_keeps_an_unknown_value() {
+    let value: endpoints::get_content_thumbnail_authed::Method = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < endpoints::get_content_thumbnail_authed::Method >
+        ().is_err(), "a parameter stays strict"
+    );
+}
+
+#[test]
+fn get_content_thumbnail_authed_content_type_keeps_an_unknown_value() {
+    let value: endpoints::get_content_thumbnail_authed::ContentType = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        endpoints::get_content_thumbnail_authed::ContentType > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
-fn get_members_by_room_membership_keeps_an_unknown_value() {
-    let value: get_members_by_room::Membership = serde_json::from_str(
+fn get_event_by_timestamp_dir_keeps_an_unknown_value() {
+    let value: endpoints::get_event_by_timestamp::Dir = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6334,8 +6305,24 @@ fn get_members_by_room_membership_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_members_by_room::Membership > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::get_event_by_timestamp::Dir > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+
+#[test]
+fn get_members_by_room_membership_keeps_an_unknown_value() {
+    let value: endpoints::get_members_by_room::Membership = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < endpoints::get_members_by_room::Membership > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
@@ -6355,35 +6342,39 @@ fn get_members_by_room_not_membership_keeps_an_unknown_value() {
 
 #[test]
 fn get_presence_presence_keeps_an_unknown_value() {
-    let value: get_presence::Presence = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::get_presence::Presence = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_presence::Presence > ().is_err(),
+        "org.example.later".parse:: < endpoints::get_presence::Presence > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_push_rule_kind_keeps_an_unknown_value() {
-    let value: get_push_rule::Kind = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::get_push_rule::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_push_rule::Kind > ().is_err(),
+        "org.example.later".parse:: < endpoints::get_push_rule::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_push_rule_actions_kind_keeps_an_unknown_value() {
-    let value: get_push_rule_actions::Kind = serde_json::from_str(
+    let value: endpoints::get_push_rule_actions::Kind = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6392,28 +6383,30 @@ fn get_push_rule_actions_kind_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_push_rule_actions::Kind > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::get_push_rule_actions::Kind > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_relating_events_dir_keeps_an_unknown_value() {
-    let value: get_relating_events::Dir = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::get_relating_events::Dir = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_relating_events::Dir > ().is_err(),
+        "org.example.later".parse:: < endpoints::get_relating_events::Dir > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_relating_events_with_rel_type_dir_keeps_an_unknown_value() {
-    let value: get_relating_events_with_rel_type::Dir = serde_json::from_str(
+    let value: endpoints::get_relating_events_with_rel_type::Dir = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6422,14 +6415,14 @@ fn get_relating_events_with_rel_type_dir_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_relating_events_with_rel_type::Dir > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::get_relating_events_with_rel_type::Dir >
+        ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_relating_events_with_rel_type_and_event_type_dir_keeps_an_unknown_value() {
-    let value: get_relating_events_with_rel_type_and_event_type::Dir = serde_json::from_str(
+    let value: endpoints::get_relating_events_with_rel_type_and_event_type::Dir = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6439,28 +6432,30 @@ fn get_relating_events_with_rel_type_and_event_type_dir_keeps_an_unknown_value()
     );
     assert!(
         "org.example.later".parse:: <
-        get_relating_events_with_rel_type_and_event_type::Dir > ().is_err(),
+        endpoints::get_relating_events_with_rel_type_and_event_type::Dir > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_events_dir_keeps_an_unknown_value() {
-    let value: get_room_events::Dir = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::get_room_events::Dir = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_room_events::Dir > ().is_err(),
+        "org.example.later".parse:: < endpoints::get_room_events::Dir > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_keys_version_algorithm_keeps_an_unknown_value() {
-    let value: get_room_keys_version::Algorithm = serde_json::from_str(
+    let value: endpoints::get_room_keys_version::Algorithm = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6469,14 +6464,14 @@ fn get_room_keys_version_algorithm_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_room_keys_version::Algorithm > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::get_room_keys_version::Algorithm > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_keys_version_current_algorithm_keeps_an_unknown_value() {
-    let value: get_room_keys_version_current::Algorithm = serde_json::from_str(
+    let value: endpoints::get_room_keys_version_current::Algorithm = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6485,14 +6480,14 @@ fn get_room_keys_version_current_algorithm_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_room_keys_version_current::Algorithm > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::get_room_keys_version_current::Algorithm
+        > ().is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn get_room_state_with_key_format_keeps_an_unknown_value() {
-    let value: get_room_state_with_key::Format = serde_json::from_str(
+    let value: endpoints::get_room_state_with_key::Format = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6501,62 +6496,14 @@ fn get_room_state_with_key_format_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_room_state_with_key::Format > ().is_err(),
-        "a parameter stays strict"
-    );
-}
-
-#[test]
-fn get_room_summary_encryption_keeps_an_unknown_value() {
-    let value: get_room_summary::Encryption = serde_json::from_str(
-            "\"org.example.later\"",
-        )
-        .expect("an unknown value decodes");
-    assert_eq!(value.as_str(), "org.example.later");
-    assert_eq!(
-        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
-    );
-    assert!(
-        "org.example.later".parse:: < get_room_summary::Encryption > ().is_err(),
-        "a parameter stays strict"
-    );
-}
-
-#[test]
-fn get_room_summary_membership_keeps_an_unknown_value() {
-    let value: get_room_summary::Membership = serde_json::from_str(
-            "\"org.example.later\"",
-        )
-        .expect("an unknown value decodes");
-    assert_eq!(value.as_str(), "org.example.later");
-    assert_eq!(
-        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
-    );
-    assert!(
-        "org.example.later".parse:: < get_room_summary::Membership > ().is_err(),
-        "a parameter stays strict"
-    );
-}
-
-#[test]
-fn get_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
-    let value: get_room_visibility_on_directory::Visibility = serde_json::from_str(
-            "\"org.example.later\"",
-        )
-        .expect("an unknown value decodes");
-    assert_eq!(value.as_str(), "org.example.later");
-    assert_eq!(
-        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
-    );
-    assert!(
-        "org.example.later".parse:: < get_room_visibility_on_directory::Visibility > ()
+        "org.example.later".parse:: < endpoints::get_room_state_with_key::Format > ()
         .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
-fn get_space_hierarchy_encryption_keeps_an_unknown_value() {
-    let value: get_space_hierarchy::Encryption = serde_json::from_str(
+fn get_room_summary_encryption_keeps_an_unknown_value() {
+    let value: endpoints::get_room_summary::Encryption = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6565,8 +6512,57 @@ fn get_space_hierarchy_encryption_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < get_space_hierarchy::Encryption > ().is_err(),
+        "org.example.later".parse:: < endpoints::get_room_summary::Encryption > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+
+#[test]
+fn get_room_summary_membership_keeps_an_unknown_value() {
+    let value: endpoints::get_room_summary::Membership = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < endpoints::get_room_summary::Membership > ()
+        .is_err(), "a parameter stays strict"
+    );
+}
+
+#[test]
+fn get_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
+    let value: endpoints::get_room_visibility_on_directory::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        endpoints::get_room_visibility_on_directory::Visibility > ().is_err(),
         "a parameter stays strict"
+    );
+}
+
+#[test]
+fn get_space_hierarchy_encryption_keeps_an_unknown_value() {
+    let value: endpoints::get_space_hierarchy::Encryption = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: < endpoints::get_space_hierarchy::Encryption > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
@@ -6598,43 +6594,49 @@ fn get_wellknown_support_role_keeps_an_unknown_value() {
 
 #[test]
 fn initial_sync_membership_keeps_an_unknown_value() {
-    let value: initial_sync::Membership = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::initial_sync::Membership = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < initial_sync::Membership > ().is_err(),
+        "org.example.later".parse:: < endpoints::initial_sync::Membership > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn initial_sync_visibility_keeps_an_unknown_value() {
-    let value: initial_sync::Visibility = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::initial_sync::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < initial_sync::Visibility > ().is_err(),
+        "org.example.later".parse:: < endpoints::initial_sync::Visibility > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn is_push_rule_enabled_kind_keeps_an_unknown_value() {
-    let value: is_push_rule_enabled::Kind = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::is_push_rule_enabled::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < is_push_rule_enabled::Kind > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::is_push_rule_enabled::Kind > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
@@ -6653,14 +6655,16 @@ fn ping_appservice_errcode_keeps_an_unknown_value() {
 
 #[test]
 fn post_pusher_format_keeps_an_unknown_value() {
-    let value: post_pusher::Format = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::post_pusher::Format = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < post_pusher::Format > ().is_err(),
+        "org.example.later".parse:: < endpoints::post_pusher::Format > ().is_err(),
         "a parameter stays strict"
     );
 }
@@ -6681,7 +6685,7 @@ fn post_receipt_receipt_type_keeps_an_unknown_value() {
 
 #[test]
 fn post_room_keys_version_algorithm_keeps_an_unknown_value() {
-    let value: post_room_keys_version::Algorithm = serde_json::from_str(
+    let value: endpoints::post_room_keys_version::Algorithm = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6690,14 +6694,14 @@ fn post_room_keys_version_algorithm_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < post_room_keys_version::Algorithm > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::post_room_keys_version::Algorithm > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn put_room_keys_version_algorithm_keeps_an_unknown_value() {
-    let value: put_room_keys_version::Algorithm = serde_json::from_str(
+    let value: endpoints::put_room_keys_version::Algorithm = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6706,56 +6710,60 @@ fn put_room_keys_version_algorithm_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < put_room_keys_version::Algorithm > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::put_room_keys_version::Algorithm > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn redirect_to_id_p_action_keeps_an_unknown_value() {
-    let value: redirect_to_id_p::Action = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::redirect_to_id_p::Action = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < redirect_to_id_p::Action > ().is_err(),
+        "org.example.later".parse:: < endpoints::redirect_to_id_p::Action > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn redirect_to_sso_action_keeps_an_unknown_value() {
-    let value: redirect_to_sso::Action = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::redirect_to_sso::Action = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < redirect_to_sso::Action > ().is_err(),
+        "org.example.later".parse:: < endpoints::redirect_to_sso::Action > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn register_kind_keeps_an_unknown_value() {
-    let value: register::Kind = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::register::Kind = serde_json::from_str("\"org.example.later\"")
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < register::Kind > ().is_err(),
+        "org.example.later".parse:: < endpoints::register::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn room_initial_sync_membership_keeps_an_unknown_value() {
-    let value: room_initial_sync::Membership = serde_json::from_str(
+    let value: endpoints::room_initial_sync::Membership = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6764,14 +6772,14 @@ fn room_initial_sync_membership_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < room_initial_sync::Membership > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::room_initial_sync::Membership > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn room_initial_sync_visibility_keeps_an_unknown_value() {
-    let value: room_initial_sync::Visibility = serde_json::from_str(
+    let value: endpoints::room_initial_sync::Visibility = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6780,8 +6788,8 @@ fn room_initial_sync_visibility_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < room_initial_sync::Visibility > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::room_initial_sync::Visibility > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
@@ -6826,35 +6834,39 @@ fn search_group_key_keeps_an_unknown_value() {
 
 #[test]
 fn set_presence_presence_keeps_an_unknown_value() {
-    let value: set_presence::Presence = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::set_presence::Presence = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < set_presence::Presence > ().is_err(),
+        "org.example.later".parse:: < endpoints::set_presence::Presence > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn set_push_rule_kind_keeps_an_unknown_value() {
-    let value: set_push_rule::Kind = serde_json::from_str("\"org.example.later\"")
+    let value: endpoints::set_push_rule::Kind = serde_json::from_str(
+            "\"org.example.later\"",
+        )
         .expect("an unknown value decodes");
     assert_eq!(value.as_str(), "org.example.later");
     assert_eq!(
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < set_push_rule::Kind > ().is_err(),
+        "org.example.later".parse:: < endpoints::set_push_rule::Kind > ().is_err(),
         "a parameter stays strict"
     );
 }
 
 #[test]
 fn set_push_rule_actions_kind_keeps_an_unknown_value() {
-    let value: set_push_rule_actions::Kind = serde_json::from_str(
+    let value: endpoints::set_push_rule_actions::Kind = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6863,14 +6875,14 @@ fn set_push_rule_actions_kind_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < set_push_rule_actions::Kind > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::set_push_rule_actions::Kind > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn set_push_rule_enabled_kind_keeps_an_unknown_value() {
-    let value: set_push_rule_enabled::Kind = serde_json::from_str(
+    let value: endpoints::set_push_rule_enabled::Kind = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6879,14 +6891,14 @@ fn set_push_rule_enabled_kind_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < set_push_rule_enabled::Kind > ().is_err(),
-        "a parameter stays strict"
+        "org.example.later".parse:: < endpoints::set_push_rule_enabled::Kind > ()
+        .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
 fn set_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
-    let value: set_room_visibility_on_directory::Visibility = serde_json::from_str(
+    let value: endpoints::set_room_visibility_on_directory::Visibility = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6895,8 +6907,9 @@ fn set_room_visibility_on_directory_visibility_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < set_room_visibility_on_directory::Visibility > ()
-        .is_err(), "a parameter stays strict"
+        "org.example.later".parse:: <
+        endpoints::set_room_visibility_on_directory::Visibility > ().is_err(),
+        "a parameter stays strict"
     );
 }
 
@@ -6916,7 +6929,7 @@ fn sync_set_presence_keeps_an_unknown_value() {
 
 #[test]
 fn unbind3pid_from_account_medium_keeps_an_unknown_value() {
-    let value: unbind3pid_from_account::Medium = serde_json::from_str(
+    let value: endpoints::unbind3pid_from_account::Medium = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6925,30 +6938,14 @@ fn unbind3pid_from_account_medium_keeps_an_unknown_value() {
         serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
     );
     assert!(
-        "org.example.later".parse:: < unbind3pid_from_account::Medium > ().is_err(),
-        "a parameter stays strict"
-    );
-}
-
-#[test]
-fn unbind3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
-    let value: unbind3pid_from_account::IdServerUnbindResult = serde_json::from_str(
-            "\"org.example.later\"",
-        )
-        .expect("an unknown value decodes");
-    assert_eq!(value.as_str(), "org.example.later");
-    assert_eq!(
-        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
-    );
-    assert!(
-        "org.example.later".parse:: < unbind3pid_from_account::IdServerUnbindResult > ()
+        "org.example.later".parse:: < endpoints::unbind3pid_from_account::Medium > ()
         .is_err(), "a parameter stays strict"
     );
 }
 
 #[test]
-fn update_appservice_room_directory_visibility_visibility_keeps_an_unknown_value() {
-    let value: update_appservice_room_directory_visibility::Visibility = serde_json::from_str(
+fn unbind3pid_from_account_id_server_unbind_result_keeps_an_unknown_value() {
+    let value: endpoints::unbind3pid_from_account::IdServerUnbindResult = serde_json::from_str(
             "\"org.example.later\"",
         )
         .expect("an unknown value decodes");
@@ -6958,7 +6955,24 @@ fn update_appservice_room_directory_visibility_visibility_keeps_an_unknown_value
     );
     assert!(
         "org.example.later".parse:: <
-        update_appservice_room_directory_visibility::Visibility > ().is_err(),
+        endpoints::unbind3pid_from_account::IdServerUnbindResult > ().is_err(),
+        "a parameter stays strict"
+    );
+}
+
+#[test]
+fn update_appservice_room_directory_visibility_visibility_keeps_an_unknown_value() {
+    let value: endpoints::update_appservice_room_directory_visibility::Visibility = serde_json::from_str(
+            "\"org.example.later\"",
+        )
+        .expect("an unknown value decodes");
+    assert_eq!(value.as_str(), "org.example.later");
+    assert_eq!(
+        serde_json::to_string(& value).expect("it encodes"), "\"org.example.later\""
+    );
+    assert!(
+        "org.example.later".parse:: <
+        endpoints::update_appservice_room_directory_visibility::Visibility > ().is_err(),
         "a parameter stays strict"
     );
 }

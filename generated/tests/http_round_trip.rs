@@ -4,9 +4,7 @@
 //! survive the trip through `http` unchanged.
 #![allow(clippy::unreadable_literal)]
 
-use matrix_registration::endpoints::{
-    change_password, register, request_token_to_register_email,
-};
+use matrix_registration::endpoints;
 
 /// Where the sample requests are sent: the base path with its variables filled.
 const PREFIX: &str = "/_matrix/client/v3";
@@ -20,14 +18,14 @@ fn sample<T: serde::de::DeserializeOwned>(json: &str) -> T {
 
 #[test]
 fn change_password_request() {
-    let mut request = change_password::Request::new(
+    let mut request = endpoints::change_password::Request::new(
         sample(
             "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
     );
     request.access_token = Some("valid".to_owned());
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = change_password::Request::try_from_http(&http)
+    let back = endpoints::change_password::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }
@@ -71,14 +69,15 @@ fn change_password_responses() {
 
 #[test]
 fn register_request() {
-    let mut request = register::Request::new(
+    let mut request = endpoints::register::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
         ),
     );
     request.kind = sample("\"guest\"");
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = register::Request::try_from_http(&http).expect("the request reads back");
+    let back = endpoints::register::Request::try_from_http(&http)
+        .expect("the request reads back");
     assert_eq!(back, request);
 }
 
@@ -125,13 +124,13 @@ fn register_responses() {
 
 #[test]
 fn request_token_to_register_email_request() {
-    let request = request_token_to_register_email::Request::new(
+    let request = endpoints::request_token_to_register_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7}",
         ),
     );
     let http = request.try_into_http(PREFIX).expect("the request converts to HTTP");
-    let back = request_token_to_register_email::Request::try_from_http(&http)
+    let back = endpoints::request_token_to_register_email::Request::try_from_http(&http)
         .expect("the request reads back");
     assert_eq!(back, request);
 }

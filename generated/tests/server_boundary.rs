@@ -5,11 +5,8 @@
 #![cfg(feature = "server")]
 #![allow(clippy::unreadable_literal)]
 
-use matrix_registration::endpoints::{
-    change_password, register, request_token_to_register_email,
-};
-use matrix_registration::server;
 use matrix_registration::server::{HandlerError, Server};
+use matrix_registration::{endpoints, server};
 use tower::ServiceExt;
 
 /// Where the sample requests are sent: the base path with its variables filled.
@@ -98,7 +95,7 @@ async fn an_unknown_path_is_unrecognized() {
 
 /// A good `POST /account/password` request, as HTTP.
 fn change_password_request() -> http::Request<bytes::Bytes> {
-    let mut request = change_password::Request::new(
+    let mut request = endpoints::change_password::Request::new(
         sample(
             "{\"new_password\":\"@alice:example.org/x y\",\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}}}",
         ),
@@ -194,7 +191,7 @@ async fn change_password_when_the_token_lookup_panics() {
 
 /// A good `POST /register` request, as HTTP.
 fn register_request() -> http::Request<bytes::Bytes> {
-    let mut request = register::Request::new(
+    let mut request = endpoints::register::Request::new(
         sample(
             "{\"auth\":{\"type\":\"@alice:example.org/x y\",\"session\":\"@alice:example.org/x y\",\"x.sample.extra\":{\"any\":[\"json\",1]}},\"bind_email\":true,\"username\":\"@alice:example.org/x y\",\"password\":\"@alice:example.org/x y\"}",
         ),
@@ -251,7 +248,7 @@ async fn register_with_an_invalid_kind() {
 
 /// A good `POST /register/email/requestToken` request, as HTTP.
 fn request_token_to_register_email_request() -> http::Request<bytes::Bytes> {
-    let request = request_token_to_register_email::Request::new(
+    let request = endpoints::request_token_to_register_email::Request::new(
         sample(
             "{\"client_secret\":\"@alice:example.org/x y\",\"email\":\"@alice:example.org/x y\",\"send_attempt\":7}",
         ),

@@ -141,6 +141,15 @@ fn starts_with_digit(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_digit())
 }
 
+/// The token of an identifier as this module spells it (`r#type` stays raw).
+pub fn ident(name: &str) -> proc_macro2::Ident {
+    let span = proc_macro2::Span::call_site();
+    match name.strip_prefix("r#") {
+        Some(raw) => proc_macro2::Ident::new_raw(raw, span),
+        None => proc_macro2::Ident::new(name, span),
+    }
+}
+
 /// The identifier without a raw prefix (`r#type` -> `type`), for building other names from it.
 pub fn unraw(ident: &str) -> &str {
     ident.strip_prefix("r#").unwrap_or(ident)
@@ -362,9 +371,11 @@ pub fn default_fn(type_name: &str, field: &str, is: bool) -> String {
 /// A path starts at its item (the first segment in UpperCamelCase, or else the last: a
 /// function), `crate::types::MatrixError::new` -> `MatrixError::new`. When that name is `taken`
 /// (the file uses it for anything else: a local item, a binding, a field, another crate's
-/// path) or two different items want it, the path starts at the module above instead
-/// (`crate::endpoints::register::Request` -> `register::Request` in a file that also uses
-/// `http::Request`), and so on up; a path that finds no free name stays whole.
+/// path) or two different items want it, the path starts at the crate's top module instead
+/// (`crate::endpoints::register::Request` -> `endpoints::register::Request` in a file that
+/// also uses `http::Request`), so that every such path of a file reads alike and the file
+/// imports one module, not one per operation; a path whose top module's name is taken too
+/// stays whole.
 pub fn import_starts(paths: &BTreeSet<Vec<String>>, taken: &BTreeSet<String>) -> BTreeMap<Vec<String>, usize> {
     let item = |path: &[String]| {
         path.iter()
@@ -381,7 +392,7 @@ pub fn import_starts(paths: &BTreeSet<Vec<String>>, taken: &BTreeSet<String>) ->
     let mut given: BTreeMap<&str, &[String]> = BTreeMap::new();
     let mut starts = BTreeMap::new();
     for path in paths.iter().filter(|p| p.len() > 1) {
-        for at in (1..=item(path)).rev() {
+        for at in [item(path), 1] {
             let (name, prefix) = (path[at].as_str(), &path[..=at]);
             let contested = wanted.get(name).is_some_and(|items| items.iter().any(|p| *p != prefix));
             let free = given.get(name).map_or(!taken.contains(name), |p| *p == prefix);

@@ -1,18 +1,12 @@
 //! Token helpers every emitter shares: identifiers, doc attributes, Rust types of the model's
 //! types, and the small pieces of generated code that many files repeat.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::model::{Api, Module, Presence, TypeRef};
 
-/// An identifier as the model spells it (`r#type` stays raw).
-pub(crate) fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
-    }
-}
+pub(crate) use crate::naming::ident;
 
 /// `#[doc = "..."]` attributes for the lines of a doc comment.
 pub(crate) fn doc_attrs(lines: &[String]) -> TokenStream {

@@ -17,12 +17,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use proc_macro2::{Ident, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
 use syn::punctuated::Punctuated;
 use syn::visit_mut::{self, VisitMut};
 
-use crate::naming;
+use crate::naming::{self, ident};
 
 /// Shortens every path of `file` that starts at `root` (`crate`, or the crate a test file
 /// tests), then puts the `use` items they need, one per module, among the file's leading
@@ -207,14 +207,6 @@ impl VisitMut for Pass<'_> {
     }
 }
 
-/// An identifier as it was written, raw (`r#type`) or not.
-fn ident(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
-    }
-}
-
 /// One `use` per module the shortened paths start in: `use crate::types::{AuthData, MatrixError};`.
 fn use_items(starts: &Starts) -> Vec<TokenStream> {
     let mut modules: BTreeMap<&[String], BTreeSet<&str>> = BTreeMap::new();
@@ -242,7 +234,7 @@ fn use_order(item: &syn::Item) -> (u8, String) {
     };
     let tree = &item.tree;
     let path = quote!(#tree).to_string().replace(' ', "");
-    (super::use_group(&format!("use {path}")).unwrap_or(1), path)
+    (super::path_group(&path), path)
 }
 
 #[cfg(test)]
@@ -279,8 +271,8 @@ mod tests {
         };
         assert_eq!(
             imported(tokens, "crate"),
-            "use crate :: endpoints :: register ; use crate :: runtime ; \
-             fn f (request : http :: Request < () >) -> register :: Request { runtime :: http :: request (request) }"
+            "use crate :: { endpoints , runtime } ; \
+             fn f (request : http :: Request < () >) -> endpoints :: register :: Request { runtime :: http :: request (request) }"
         );
     }
 

@@ -166,12 +166,16 @@ fn blank_between(last: &str, last_item: &str, code: &str, indent: usize) -> bool
 /// crates, then this crate; `None` for any other line.
 fn use_group(line: &str) -> Option<u8> {
     let path = line.strip_prefix("pub ").unwrap_or(line).strip_prefix("use ")?;
-    let root = path.split("::").next().unwrap_or(path);
-    Some(match root {
+    Some(path_group(path))
+}
+
+/// The `use` group of a path (`std::sync::Arc`, `crate::types::A`), by its first segment.
+fn path_group(path: &str) -> u8 {
+    match path.split("::").next().unwrap_or(path) {
         "std" | "core" | "alloc" => 0,
         "crate" | "self" | "super" => 2,
         _ => 1,
-    })
+    }
 }
 
 #[cfg(test)]
