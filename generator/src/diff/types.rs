@@ -179,13 +179,13 @@ fn enum_changes(path: &str, e: &Enum, f: &Enum) -> Vec<(String, ChangeKind)> {
     let mut out = Vec::new();
     for (v, w) in match_by(&e.variants, &f.variants, |v| wire_key(&v.wire), |v| v.ident.clone()) {
         match (v, w) {
-            (None, Some(w)) => out.push((path.to_owned(), ChangeKind::ValueAdded { value: value(&w.wire) })),
-            (Some(v), None) => out.push((path.to_owned(), ChangeKind::ValueRemoved { value: value(&v.wire) })),
+            (None, Some(w)) => out.push((path.to_owned(), ChangeKind::ValueAdded { value: w.wire.quoted() })),
+            (Some(v), None) => out.push((path.to_owned(), ChangeKind::ValueRemoved { value: v.wire.quoted() })),
             (Some(v), Some(w)) => {
                 if v.wire != w.wire {
                     let kind = ChangeKind::RenamedOnWire {
-                        old: raw_value(&v.wire),
-                        new: raw_value(&w.wire),
+                        old: v.wire.text(),
+                        new: w.wire.text(),
                     };
                     out.push((path.to_owned(), kind));
                 }
@@ -194,7 +194,7 @@ fn enum_changes(path: &str, e: &Enum, f: &Enum) -> Vec<(String, ChangeKind)> {
                         old: v.ident.clone(),
                         new: w.ident.clone(),
                     };
-                    out.push((format!("{path} {}", value(&w.wire)), kind));
+                    out.push((format!("{path} {}", w.wire.quoted()), kind));
                 }
             }
             (None, None) => {}
@@ -203,7 +203,7 @@ fn enum_changes(path: &str, e: &Enum, f: &Enum) -> Vec<(String, ChangeKind)> {
     let default = |e: &Enum| {
         e.default
             .and_then(|i| e.variants.get(i))
-            .map_or_else(|| "none".to_owned(), |v| value(&v.wire))
+            .map_or_else(|| "none".to_owned(), |v| v.wire.quoted())
     };
     let (old, new) = (default(e), default(f));
     if old != new {
@@ -264,21 +264,6 @@ fn wire_key(value: &EnumValue) -> String {
     format!("{value:?}")
 }
 
-/// An enum value as the report shows it: `"guest"`, `2`.
-fn value(value: &EnumValue) -> String {
-    match value {
-        EnumValue::Str(s) => format!("{s:?}"),
-        EnumValue::Int(n) => n.to_string(),
-    }
-}
-
-fn raw_value(value: &EnumValue) -> String {
-    match value {
-        EnumValue::Str(s) => s.clone(),
-        EnumValue::Int(n) => n.to_string(),
-    }
-}
-
 /// A default as the report shows it; an enum default by its wire value, which is what matters
 /// across models.
 fn default_text(api: &Api, value: &DefaultValue) -> String {
@@ -288,10 +273,7 @@ fn default_text(api: &Api, value: &DefaultValue) -> String {
         DefaultValue::Float(f) => f.to_string(),
         DefaultValue::Str(s) => format!("{s:?}"),
         DefaultValue::Variant(id, index) => match api.types.get(id.0).map(|def| &def.kind) {
-            Some(TypeKind::Enum(e)) => e
-                .variants
-                .get(*index)
-                .map_or_else(String::new, |v| self::value(&v.wire)),
+            Some(TypeKind::Enum(e)) => e.variants.get(*index).map_or_else(String::new, |v| v.wire.quoted()),
             _ => String::new(),
         },
     }

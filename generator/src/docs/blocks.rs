@@ -1,5 +1,6 @@
 //! Block-level pass: paragraphs, list items, code blocks, reStructuredText explicit markup and Hugo boxes.
 
+use super::fence_open;
 use super::hugo::{self, BoxKind, BoxTag};
 use super::inline::convert_inline;
 
@@ -519,17 +520,7 @@ fn strip_columns(line: &str, n: usize) -> String {
 
 /// Whether `raw` closes a fence of `len` `ch` characters opened in a container at column `base`.
 fn closes_fence(raw: &str, ch: char, len: usize, base: usize) -> bool {
-    let text = raw.trim_start_matches([' ', '\t']);
-    let run = text.chars().take_while(|&c| c == ch).count();
-    indent_of(raw) < base + 4 && run >= len && text[run..].trim().is_empty()
-}
-
-/// Parses an opening code fence: three or more backticks (with no backtick after them) or tildes.
-fn fence_open(text: &str) -> Option<(char, usize)> {
-    let ch = text.chars().next().filter(|&c| c == '`' || c == '~')?;
-    let len = text.chars().take_while(|&c| c == ch).count();
-    let backtick_info = ch == '`' && text[len..].contains('`');
-    (len >= 3 && !backtick_info).then_some((ch, len))
+    indent_of(raw) < base + 4 && super::closes_fence(raw, ch, len)
 }
 
 /// Whether a line is a CommonMark thematic break (`***`, `- - -`, `___`).

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::inline::{backtick_runs, run_len};
+use super::{closes_fence, fence_open};
 
 /// A box shortcode that the block pass turns into a container.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -277,21 +278,6 @@ pub(super) fn absolute_links(text: &str, site: &str) -> String {
     }
     out.push_str(&rewrite_prose(&prose, site));
     out
-}
-
-/// The fence (character and length) that `line` opens, if it opens one.
-fn fence_open(line: &str) -> Option<(char, usize)> {
-    let text = line.trim();
-    let ch = text.chars().next().filter(|&c| c == '`' || c == '~')?;
-    let len = text.chars().take_while(|&c| c == ch).count();
-    (len >= 3 && !(ch == '`' && text[len..].contains('`'))).then_some((ch, len))
-}
-
-/// Whether `line` closes a fence of `len` `ch` characters.
-fn closes_fence(line: &str, ch: char, len: usize) -> bool {
-    let text = line.trim();
-    let run = text.chars().take_while(|&c| c == ch).count();
-    run >= len && text[run..].trim().is_empty()
 }
 
 /// Rewrites the link destinations of text outside code blocks (a link may span lines).

@@ -98,6 +98,22 @@ pub fn join_docs<'a>(sources: impl IntoIterator<Item = Option<&'a str>>) -> Vec<
     out
 }
 
+/// The fence (character and length) that `line` opens, if it opens one: three or more
+/// backticks or tildes, and no backtick after backticks (that is inline code).
+pub(crate) fn fence_open(line: &str) -> Option<(char, usize)> {
+    let text = line.trim();
+    let ch = text.chars().next().filter(|&c| c == '`' || c == '~')?;
+    let len = text.chars().take_while(|&c| c == ch).count();
+    (len >= 3 && !(ch == '`' && text[len..].contains('`'))).then_some((ch, len))
+}
+
+/// Whether `line` closes a fence of `len` `ch` characters: as many or more, and nothing after.
+pub(crate) fn closes_fence(line: &str, ch: char, len: usize) -> bool {
+    let text = line.trim();
+    let run = text.chars().take_while(|&c| c == ch).count();
+    run >= len && text[run..].trim().is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@
 //! the value alone; nothing is made up.
 
 use super::{Api, EnumValue, TypeId, TypeKind, TypeRef};
+use crate::docs::{closes_fence, fence_open};
 
 /// Where a text is read from, which decides what in it may give a meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +40,7 @@ pub(super) fn fill(api: &mut Api) {
         let TypeKind::Enum(e) = &api.types[index].kind else {
             continue;
         };
-        let values: Vec<String> = e.variants.iter().map(|v| value_text(&v.wire)).collect();
+        let values: Vec<String> = e.variants.iter().map(|v| EnumValue::text(&v.wire)).collect();
         let texts = texts(api, TypeId(index));
         let meanings: Vec<Option<String>> = values
             .iter()
@@ -54,14 +55,6 @@ pub(super) fn fill(api: &mut Api) {
                 variant.doc = meaning;
             }
         }
-    }
-}
-
-/// A value as the spec's prose writes it.
-fn value_text(value: &EnumValue) -> String {
-    match value {
-        EnumValue::Str(s) => s.clone(),
-        EnumValue::Int(n) => n.to_string(),
     }
 }
 
@@ -266,22 +259,17 @@ fn code_lines(lines: &[&str]) -> Vec<bool> {
     let mut code = vec![false; lines.len()];
     let mut open: Option<(char, usize)> = None;
     for (i, line) in lines.iter().enumerate() {
-        let trimmed = line.trim_start();
-        let fence = ['`', '~'].into_iter().find_map(|c| {
-            let run = trimmed.len() - trimmed.trim_start_matches(c).len();
-            (run >= 3).then_some((c, run))
-        });
-        match (open, fence) {
-            (None, Some(fence)) => {
-                open = Some(fence);
-                code[i] = true;
+        match open {
+            None => {
+                open = fence_open(line);
+                code[i] = open.is_some();
             }
-            (Some((c, run)), Some((d, len))) if c == d && len >= run && trimmed.trim_start_matches(c).is_empty() => {
-                open = None;
+            Some((ch, len)) => {
                 code[i] = true;
+                if closes_fence(line, ch, len) {
+                    open = None;
+                }
             }
-            (Some(_), _) => code[i] = true,
-            (None, None) => {}
         }
     }
     code

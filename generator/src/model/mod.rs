@@ -459,6 +459,24 @@ pub enum EnumValue {
     Int(i64),
 }
 
+impl EnumValue {
+    /// The value as the spec's prose writes it: `guest`, `2`.
+    pub fn text(&self) -> String {
+        match self {
+            Self::Str(s) => s.clone(),
+            Self::Int(n) => n.to_string(),
+        }
+    }
+
+    /// The value as JSON writes it, for reports: `"guest"`, `2`.
+    pub fn quoted(&self) -> String {
+        match self {
+            Self::Str(s) => format!("{s:?}"),
+            Self::Int(n) => n.to_string(),
+        }
+    }
+}
+
 /// The Rust type of a value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TypeRef {

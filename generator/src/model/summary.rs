@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write};
 
-use super::{Api, Auth, DefaultValue, EnumValue, ParamLocation, Presence, Status, TypeKind, TypeRef};
+use super::{Api, Auth, DefaultValue, ParamLocation, Presence, Status, TypeKind, TypeRef};
 
 impl Api {
     /// The summary: each operation with its inputs and one line per response status, each
@@ -128,10 +128,7 @@ impl Api {
                 writeln!(out, "\nenum {module}::{} (from {})", def.name, def.origin)?;
                 for (i, v) in e.variants.iter().enumerate() {
                     let default = if e.default == Some(i) { ", default" } else { "" };
-                    let wire = match &v.wire {
-                        EnumValue::Str(s) => format!("{s:?}"),
-                        EnumValue::Int(n) => n.to_string(),
-                    };
+                    let wire = v.wire.quoted();
                     writeln!(out, "  {wire} -> {}{default}", v.ident)?;
                 }
             }

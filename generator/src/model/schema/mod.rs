@@ -612,10 +612,7 @@ impl<'a> Types<'a> {
                     continue;
                 }
             };
-            let text = match &wire {
-                EnumValue::Str(s) => s.clone(),
-                EnumValue::Int(i) => i.to_string(),
-            };
+            let text = wire.text();
             let ident = scope.claim(&[naming::variant_ident(&text)]);
             if !variants.iter().any(|v: &Variant| v.wire == wire) {
                 variants.push(Variant { ident, wire, doc: None });
